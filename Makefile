@@ -1,0 +1,52 @@
+# Top-level entry points. Each target does its own set-up on a fresh Debian 12 machine:
+# installs packages (scripts/install-deps.sh), configures, builds, then runs.
+#
+#   make run     build and start kmb (until the server lands: kmb --help)
+#   make test    release build with assertions; CTest default labels; clang-format check
+#   make soak    ASan+UBSan debug build; every CTest label, including long runs
+#   make bench   release build; benchmarks beside their peers, ratios printed
+#   make format  rewrite sources with clang-format
+
+RELEASE_DIR := build/release
+DEBUG_DIR := build/debug
+KMB := $(RELEASE_DIR)/src/cli/kmb
+
+.PHONY: all deps build build-debug run test soak bench format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(RELEASE_DIR)/build.ninja: | deps
+	cmake --preset release
+
+$(DEBUG_DIR)/build.ninja: | deps
+	cmake --preset debug
+
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build --preset release
+
+build-debug: deps $(DEBUG_DIR)/build.ninja
+	cmake --build --preset debug
+
+run: build
+	$(KMB) --help
+
+test: build format-check
+	ctest --preset release
+
+soak: build-debug
+	ctest --preset debug
+
+bench: build
+	/usr/bin/python3 bench/run.py --build-dir $(RELEASE_DIR)
+
+format-check: deps
+	@scripts/check-format.sh
+
+format: deps
+	@scripts/check-format.sh --fix
+
+clean:
+	rm -rf build

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, tests and benchmarks need.
+# This is the only place in the repository that knows package names.
+# Idempotent: packages already installed are skipped, and apt is not touched
+# at all when nothing is missing (so `make test` stays fast on a warm machine).
+set -euo pipefail
+
+packages=(
+    # toolchain
+    build-essential cmake ninja-build ccache pkg-config clang clang-format
+    # crypto
+    libssl-dev openssl libsodium-dev
+    # tests and benchmarks
+    libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev b3sum
+    libsqlite3-dev sqlite3
+    # later subsystems (networking, config, SQL parsing, compression)
+    libasio-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+    libspdlog-dev libfmt-dev libzstd-dev liburing-dev
+    libpg-query-dev libprotobuf-c-dev
+    # real clients and peers for end-to-end tests
+    postgresql-15 postgresql-client python3-psycopg python3-pytest
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
