@@ -5,13 +5,16 @@
 #   make test    release build with assertions; CTest default labels; clang-format check
 #   make soak    ASan+UBSan debug build; every CTest label, including long runs
 #   make bench   release build; benchmarks beside their peers, ratios printed
+#   make fuzz    clang + libFuzzer builds of every fuzz target, each run FUZZ_SECONDS
 #   make format  rewrite sources with clang-format
 
 RELEASE_DIR := build/release
 DEBUG_DIR := build/debug
 KMB := $(RELEASE_DIR)/src/cli/kmb
 
-.PHONY: all deps build build-debug run test soak bench format format-check clean
+.PHONY: all deps build build-debug run test soak bench fuzz format format-check clean
+
+FUZZ_SECONDS ?= 60
 
 all: build
 
@@ -41,6 +44,11 @@ soak: build-debug
 
 bench: build
 	/usr/bin/python3 bench/run.py --build-dir $(RELEASE_DIR)
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	@scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
 format-check: deps
 	@scripts/check-format.sh
