@@ -1,0 +1,18 @@
+// BLAKE3 with SSE4.1 (compiled with -msse4.1; called only after a CPU check): hash_many
+// with 4 inputs per vector, two vectors' worth at a time.
+#include "crypto/blake3_x86.h"
+
+namespace kb::crypto::blake3_detail {
+
+void sse41_hash_many(const u8* const* inputs, usize count, usize blocks, const u32 key[8],
+                     u64 counter, bool increment_counter, u8 flags, u8 flags_start, u8 flags_end,
+                     u8* out) {
+    hash_groups<Lanes4, 2>(inputs, count, blocks, key, counter, increment_counter, flags,
+                           flags_start, flags_end, out);
+    hash_groups<Lanes4>(inputs, count, blocks, key, counter, increment_counter, flags, flags_start,
+                        flags_end, out);
+    portable_hash_many(inputs, count, blocks, key, counter, increment_counter, flags, flags_start,
+                       flags_end, out);
+}
+
+}  // namespace kb::crypto::blake3_detail
