@@ -1,6 +1,8 @@
 // SealingKey: random-nonce AES-256-GCM with a per-key seal bound (see sealer.h).
 #include "crypto/sealer.h"
 
+#include <algorithm>
+
 #include "base/assert.h"
 
 namespace kb::crypto {
@@ -14,9 +16,7 @@ SealingKey::~SealingKey() = default;
 SealingKey::SealingKey(SealingKey&&) noexcept = default;
 SealingKey& SealingKey::operator=(SealingKey&&) noexcept = default;
 
-Result<AeadNonce> SealingKey::seal(ByteSpan aad, ByteSpan plaintext, MutableByteSpan out,
-                                   RandomSource& random) {
-    KB_ASSERT(out.size() == plaintext.size() + kAeadTagSize);
+Result<AeadNonce> SealingKey::draw_nonce(RandomSource& random) {
     if (seal_count_ >= seals_max_) {
         return Status::crypto(name_ + " has made " + std::to_string(seal_count_) +
                               " seals, its limit under random nonces; refusing to seal more "
@@ -26,6 +26,24 @@ Result<AeadNonce> SealingKey::seal(ByteSpan aad, ByteSpan plaintext, MutableByte
     ++seal_count_;
     AeadNonce nonce;
     random.fill(nonce);
+    return nonce;
+}
+
+Result<AeadNonce> SealingKey::seal(ByteSpan aad, ByteSpan plaintext, MutableByteSpan out,
+                                   RandomSource& random) {
+    KB_ASSERT(out.size() == plaintext.size() + kAeadTagSize);
+    AeadNonce nonce = KB_TRY(draw_nonce(random));
+    aead_.seal(nonce, aad, plaintext, out);
+    return nonce;
+}
+
+Result<AeadNonce> SealingKey::seal_with_nonce_in_aad(MutableByteSpan aad, usize nonce_offset,
+                                                     ByteSpan plaintext, MutableByteSpan out,
+                                                     RandomSource& random) {
+    KB_ASSERT(out.size() == plaintext.size() + kAeadTagSize);
+    KB_ASSERT(nonce_offset + kAeadNonceSize <= aad.size());
+    AeadNonce nonce = KB_TRY(draw_nonce(random));
+    std::copy(nonce.begin(), nonce.end(), aad.begin() + static_cast<std::ptrdiff_t>(nonce_offset));
     aead_.seal(nonce, aad, plaintext, out);
     return nonce;
 }

@@ -44,6 +44,13 @@ public:
     Result<AeadNonce> seal(ByteSpan aad, ByteSpan plaintext, MutableByteSpan out,
                            RandomSource& random);
 
+    // The same, for formats whose associated data contains the nonce (a log record header
+    // authenticates its own nonce field): the fresh nonce is written into
+    // aad[nonce_offset, nonce_offset + kAeadNonceSize) before sealing, then returned.
+    Result<AeadNonce> seal_with_nonce_in_aad(MutableByteSpan aad, usize nonce_offset,
+                                             ByteSpan plaintext, MutableByteSpan out,
+                                             RandomSource& random);
+
     // Opens what seal() made: `sealed` is ciphertext then tag, `out` exactly
     // sealed.size() - kAeadTagSize bytes. corruption when `sealed` is shorter than a tag;
     // Status::crypto when authentication fails (wrong key, nonce or aad, or damaged bytes).
@@ -55,6 +62,8 @@ public:
     const std::string& name() const { return name_; }
 
 private:
+    Result<AeadNonce> draw_nonce(RandomSource& random);
+
     Key256 key_;
     Aes256Gcm aead_;  // initialised once for key_: seals skip the key schedule
     std::string name_;

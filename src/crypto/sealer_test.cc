@@ -147,3 +147,29 @@ TEST(SealingKey, MovedKeyKeepsWorking) {
 
 }  // namespace
 }  // namespace kb::crypto
+
+namespace kb::crypto {
+namespace {
+
+// A log record header authenticates its own nonce field: the nonce written into the aad must
+// be the one returned, and opening with that aad must succeed (and fail with any other nonce
+// in it).
+TEST(SealingKey, NonceInAadIsWrittenThenAuthenticated) {
+    SealingKey key = make_key(11);
+    SeededRandom random(12);
+    std::array<u8, 40> aad{};
+    aad[0] = 0x5a;
+    const std::array<u8, 5> plaintext = {1, 2, 3, 4, 5};
+    std::array<u8, 5 + kAeadTagSize> sealed{};
+    auto nonce = key.seal_with_nonce_in_aad(aad, 20, plaintext, sealed, random);
+    ASSERT_TRUE(nonce);
+    EXPECT_TRUE(std::equal(nonce->begin(), nonce->end(), aad.begin() + 20));
+    std::array<u8, 5> opened{};
+    ASSERT_TRUE(key.open(*nonce, aad, sealed, opened).is_ok());
+    EXPECT_EQ(opened, plaintext);
+    aad[25] ^= 1;  // the nonce copy inside the aad is covered by the tag
+    EXPECT_EQ(key.open(*nonce, aad, sealed, opened).code(), StatusCode::crypto);
+}
+
+}  // namespace
+}  // namespace kb::crypto

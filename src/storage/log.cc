@@ -1,0 +1,391 @@
+// Log: accepting records and the flush pipeline (group commit, durability marks).
+//
+// One flush = (records of one batch, plus the durability mark for records an earlier flush
+// made durable) written, then every touched file synced, then (for a new segment) the
+// directory. A record's callback runs once a flush that carried its mark has completed, so
+// an acknowledged record is always covered by a durable mark (see log.h). Flushes never
+// overlap; under load each one carries everything that queued while the previous one ran.
+#include "storage/log.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+#include "storage/io_group.h"
+#include "storage/record_builder.h"
+
+namespace kb::storage {
+
+std::string_view fsync_policy_name(FsyncPolicy policy) {
+    switch (policy) {
+        case FsyncPolicy::every_record:
+            return "every_record";
+        case FsyncPolicy::every_batch:
+            return "every_batch";
+        case FsyncPolicy::group_commit:
+            return "group_commit";
+    }
+    return "unknown";
+}
+
+std::optional<FsyncPolicy> parse_fsync_policy(std::string_view name) {
+    for (FsyncPolicy policy :
+         {FsyncPolicy::every_record, FsyncPolicy::every_batch, FsyncPolicy::group_commit}) {
+        if (fsync_policy_name(policy) == name) return policy;
+    }
+    return std::nullopt;
+}
+
+Log::Log(io::Storage& storage, io::EventLoop& loop, LogOptions options)
+    : storage_(storage), loop_(loop), options_(options) {}
+
+Log::~Log() {
+    // Callbacks still waiting will never run: the process is shutting the log down. Closing
+    // handles with operations in flight is allowed by the Storage contract.
+    for (Segment& segment : segments_) {
+        (void)storage_.close(segment.file);
+    }
+}
+
+Result<std::unique_ptr<Log>> Log::open(io::Storage& storage, io::EventLoop& loop,
+                                       LogOptions options) {
+    KB_ASSERT(options.segment_capacity_bytes > kSegmentRecordsOffset + kRecordHeaderSize);
+    KB_ASSERT(options.group_commit_bytes_max > 0);
+    if (storage.read_only()) {
+        return Status::invalid_argument("the log needs writable storage (verify reads without it)");
+    }
+    std::unique_ptr<Log> log(new Log(storage, loop, options));
+    KB_TRY(log->recover());
+    return log;
+}
+
+// Runs the loop until the asynchronous work started by `start` reports (open-time only:
+// never from inside a loop task).
+Status Log::run_until_done(const std::function<void(io::UniqueFunction<void(Status)>)>& start) {
+    bool finished = false;
+    Status result;
+    start([&](Status status) {
+        result = std::move(status);
+        finished = true;
+    });
+    if (!loop_.run_until([&] { return finished; })) {
+        return Status::internal("event loop stopped before the log's IO completed");
+    }
+    return result;
+}
+
+Status Log::create_segment(Position first_position, const ComplianceHash& previous_chain_hash,
+                           u64 capacity_bytes) {
+    const u64 number = segments_.empty() ? 1 : segments_.back().number + 1;
+    const std::string path = segment_path(number);
+    io::FileHandle file =
+        KB_TRY(storage_.open(path, {.write = true, .create = true, .exclusive = true}));
+    Status allocated = storage_.preallocate(file, 0, capacity_bytes);
+    if (!allocated.is_ok()) {
+        (void)storage_.close(file);
+        (void)storage_.remove(path);
+        return allocated.with_context("allocating log segment " + path);
+    }
+    segments_.push_back(Segment{.number = number, .file = file, .capacity_bytes = capacity_bytes});
+    SegmentSummary summary;
+    summary.segment_number = number;
+    summary.first_position = first_position;
+    summary.last_position = first_position.prev();
+    summary.end_offset = kSegmentRecordsOffset;
+    summary.previous_chain_hash = previous_chain_hash;
+    summary.last_chain_hash = previous_chain_hash;
+    summaries_.push_back(std::move(summary));
+    return Status::ok();
+}
+
+// The index of a segment that just filled up. It is derived data: written without a sync, and
+// rebuilt by recovery when it is missing, torn, or disagrees with the segments around it.
+void Log::write_segment_index(usize segment) {
+    const SegmentSummary& summary = summaries_[segment];
+    auto bytes = std::make_shared<Bytes>(encode_segment_index(summary));
+    auto file =
+        storage_.open(segment_index_path(summary.segment_number), {.write = true, .create = true});
+    if (!file) return;  // recovery rebuilds it
+    io::FileHandle handle = *file;
+    (void)storage_.truncate(handle, 0);
+    storage_.write(handle, 0, *bytes,
+                   [this, bytes, handle](Status) { (void)storage_.close(handle); });
+}
+
+Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
+    KB_ASSERT(on_durable);
+    if (!failure_.is_ok()) return failure_;
+    if (records.empty()) {
+        return Status::invalid_argument("append of no records");
+    }
+    // Check every record before accepting any: all or nothing.
+    Position expected = last_position_.next();
+    ComplianceHash chain = last_chain_hash_;
+    std::vector<ComplianceHash> chain_hashes;
+    chain_hashes.reserve(records.size());
+    for (const Bytes& bytes : records) {
+        auto view = parse_record(bytes);
+        if (!view) {
+            return view.error().with_context("append at position " + to_string(expected));
+        }
+        if (view->header.position != expected) {
+            return Status::invalid_argument("append: record has position " +
+                                            to_string(view->header.position) + ", expected " +
+                                            to_string(expected));
+        }
+        if (view->header.previous_chain_hash != chain) {
+            return Status::invalid_argument("append: record at position " + to_string(expected) +
+                                            " does not chain to the log's tail");
+        }
+        chain = chain_hash_next(chain, view->header_bytes);
+        chain_hashes.push_back(chain);
+        expected = expected.next();
+    }
+
+    // Place each record, starting new segments as needed. A failure here (no space for a new
+    // segment) accepts nothing; segments already created stay, empty, for the retry.
+    std::vector<std::pair<usize, u64>> placement;
+    placement.reserve(records.size());
+    u64 segment_end = summaries_.empty() ? 0 : summaries_.back().end_offset;
+    Position position = last_position_.next();
+    ComplianceHash previous = last_chain_hash_;
+    for (usize i = 0; i < records.size(); ++i) {
+        const u64 size = records[i].size();
+        const bool fits =
+            !segments_.empty() && segment_end + size <= segments_.back().capacity_bytes;
+        if (!fits) {
+            const u64 capacity =
+                std::max(options_.segment_capacity_bytes, kSegmentRecordsOffset + size);
+            KB_TRY(create_segment(position, previous, capacity));
+            segment_end = kSegmentRecordsOffset;
+        }
+        placement.emplace_back(segments_.size() - 1, segment_end);
+        segment_end += size;
+        previous = chain_hashes[i];
+        position = position.next();
+    }
+
+    const usize segments_before =
+        segments_.size() - (placement.back().first + 1 - placement.front().first);
+    const u64 batch = next_batch_++;
+    previous = last_chain_hash_;
+    for (usize i = 0; i < records.size(); ++i) {
+        const Position record_position = last_position_.next();
+        const auto [segment, offset] = placement[i];
+        const u64 next_offset = offset + records[i].size();
+        summaries_[segment].add(record_position, offset, next_offset, previous, chain_hashes[i]);
+        pending_.push_back(PendingRecord{.bytes = std::move(records[i]),
+                                         .position = record_position,
+                                         .segment = segment,
+                                         .offset = offset,
+                                         .batch = batch,
+                                         .chain_hash = chain_hashes[i]});
+        previous = chain_hashes[i];
+        last_position_ = record_position;
+        last_chain_hash_ = chain_hashes[i];
+    }
+    // Segments this call filled up are sealed: their indexes can be written.
+    for (usize segment = segments_before == 0 ? 0 : segments_before - 1;
+         segment + 1 < segments_.size(); ++segment) {
+        write_segment_index(segment);
+    }
+    waiters_.push_back(Waiter{last_position_, std::move(on_durable)});
+    maybe_flush();
+    return Status::ok();
+}
+
+void Log::maybe_flush(bool may_delay) {
+    if (flush_in_flight_ || flush_timer_armed_ || !failure_.is_ok()) return;
+    if (truncation_) {
+        // Records at or below the truncation point are written first; the rest are dropped.
+        drop_pending_after(truncation_->position);
+        if (pending_.empty()) {
+            start_truncation();
+            return;
+        }
+    }
+    const bool mark_due = data_durable_position_ > mark_position_written_;
+    if (pending_.empty() && !mark_due) return;
+    if (may_delay && options_.fsync == FsyncPolicy::group_commit &&
+        options_.group_commit_delay_ns_max > 0 && !mark_due) {
+        // Wait a little for more records to share this sync.
+        flush_timer_armed_ = true;
+        loop_.schedule_after(options_.group_commit_delay_ns_max, [this] {
+            flush_timer_armed_ = false;
+            maybe_flush(/*may_delay=*/false);
+        });
+        return;
+    }
+    start_flush();
+}
+
+DurabilityMark Log::next_mark(Position position, u64 end_offset, const ComplianceHash& chain_hash) {
+    DurabilityMark mark;
+    mark.sequence = ++mark_sequence_;
+    mark.position = position;
+    mark.end_offset = end_offset;
+    mark.chain_hash = chain_hash;
+    return mark;
+}
+
+void Log::start_flush() {
+    KB_ASSERT(!flush_in_flight_);
+    if (!failure_.is_ok()) return;
+    flush_ = Flush{};
+
+    // The records: one, one append() call's worth, or everything up to the byte budget, all
+    // in one segment so they form one contiguous write.
+    if (!pending_.empty()) {
+        const usize segment = pending_.front().segment;
+        const u64 batch = pending_.front().batch;
+        u64 bytes = 0;
+        usize count = 0;
+        for (const PendingRecord& record : pending_) {
+            if (record.segment != segment) break;
+            if (options_.fsync == FsyncPolicy::every_record && count == 1) break;
+            if (options_.fsync == FsyncPolicy::every_batch && record.batch != batch) break;
+            if (options_.fsync == FsyncPolicy::group_commit && count > 0 &&
+                bytes + record.bytes.size() > options_.group_commit_bytes_max) {
+                break;
+            }
+            bytes += record.bytes.size();
+            ++count;
+        }
+        Bytes data;
+        data.reserve(bytes);
+        for (usize i = 0; i < count; ++i) {
+            PendingRecord& record = pending_.front();
+            data.insert(data.end(), record.bytes.begin(), record.bytes.end());
+            flush_.last_position = record.position;
+            flush_.last_chain_hash = record.chain_hash;
+            flush_.last_end_offset = record.offset + record.bytes.size();
+            pending_.pop_front();
+        }
+        flush_.has_data = true;
+        flush_.last_segment = segment;
+        flush_.touched.push_back(segment);
+        flush_.buffers.push_back(std::move(data));
+        Segment& target = segments_[segment];
+        if (!target.header_written) {
+            SegmentHeader header;
+            header.segment_number = target.number;
+            header.first_position = summaries_[segment].first_position;
+            header.previous_chain_hash = summaries_[segment].previous_chain_hash;
+            header.capacity_bytes = target.capacity_bytes;
+            auto block = encode_segment_header(header);
+            flush_.buffers.emplace_back(block.begin(), block.end());
+            flush_.has_segment_header = true;
+            target.header_written = true;
+        }
+        if (!target.entry_synced) {
+            flush_.sync_directory = true;
+        }
+    }
+
+    // The mark for records an earlier flush made durable.
+    if (data_durable_position_ > mark_position_written_) {
+        flush_.has_mark = true;
+        flush_.mark =
+            next_mark(data_durable_position_, data_durable_end_offset_, data_durable_chain_hash_);
+        auto block = encode_mark(flush_.mark);
+        flush_.buffers.emplace_back(block.begin(), block.end());
+        if (std::find(flush_.touched.begin(), flush_.touched.end(), data_durable_segment_) ==
+            flush_.touched.end()) {
+            flush_.touched.push_back(data_durable_segment_);
+        }
+    }
+    if (!flush_.has_data && !flush_.has_mark) return;
+
+    flush_in_flight_ = true;
+    IoGroup writes([this](Status status) {
+        if (!status.is_ok()) {
+            finish_flush(std::move(status));
+            return;
+        }
+        sync_flush();
+    });
+    // Buffers in order: data, [segment header], [mark]. Submit each to its place.
+    usize buffer = 0;
+    if (flush_.has_data) {
+        const Segment& target = segments_[flush_.last_segment];
+        const u64 data_offset = flush_.last_end_offset - flush_.buffers[0].size();
+        storage_.write(target.file, data_offset, flush_.buffers[buffer++], writes.write_callback());
+        if (flush_.has_segment_header) {
+            storage_.write(target.file, 0, flush_.buffers[buffer++], writes.write_callback());
+        }
+    }
+    if (flush_.has_mark) {
+        const Segment& target = segments_[data_durable_segment_];
+        const u64 slot_offset = kMarkSlotOffset[flush_.mark.sequence % 2];
+        storage_.write(target.file, slot_offset, flush_.buffers[buffer++], writes.write_callback());
+    }
+    KB_ASSERT(buffer == flush_.buffers.size());
+    writes.seal();
+}
+
+void Log::sync_flush() {
+    IoGroup syncs([this](Status status) {
+        if (status.is_ok() && flush_.sync_directory) {
+            status = storage_.sync_directory(kLogDirectory);
+            if (status.is_ok()) {
+                for (Segment& segment : segments_) segment.entry_synced = true;
+            }
+        }
+        finish_flush(std::move(status));
+    });
+    for (usize segment : flush_.touched) {
+        storage_.sync(segments_[segment].file, syncs.sync_callback());
+    }
+    syncs.seal();
+}
+
+void Log::finish_flush(Status status) {
+    KB_ASSERT(flush_in_flight_);
+    flush_in_flight_ = false;
+    ++flush_count_;
+    flush_.buffers.clear();
+    if (!status.is_ok()) {
+        // EIO, a failed sync or ENOSPC inside preallocated space: nothing in this flush can be
+        // called durable, and later writes cannot be trusted to land. Stop.
+        fail(status.code() == StatusCode::fatal
+                 ? std::move(status)
+                 : Status::fatal("log write failed: " + status.message()));
+        return;
+    }
+    if (flush_.has_data) {
+        data_durable_position_ = flush_.last_position;
+        data_durable_chain_hash_ = flush_.last_chain_hash;
+        data_durable_segment_ = flush_.last_segment;
+        data_durable_end_offset_ = flush_.last_end_offset;
+    }
+    if (flush_.has_mark) {
+        mark_position_written_ = flush_.mark.position;
+        durable_position_ = flush_.mark.position;
+        durable_chain_hash_ = flush_.mark.chain_hash;
+        fire_waiters();
+    }
+    maybe_flush();
+}
+
+void Log::fire_waiters() {
+    while (!waiters_.empty() && waiters_.front().last <= durable_position_) {
+        DurableCallback callback = std::move(waiters_.front().callback);
+        waiters_.pop_front();
+        callback(Status::ok());
+    }
+}
+
+void Log::fail(Status status) {
+    KB_ASSERT(!status.is_ok());
+    if (failure_.is_ok()) failure_ = status;
+    pending_.clear();
+    std::deque<Waiter> waiters = std::move(waiters_);
+    waiters_.clear();
+    for (Waiter& waiter : waiters) waiter.callback(failure_);
+    if (truncation_) {
+        DurableCallback done = std::move(truncation_->done);
+        truncation_.reset();
+        done(failure_);
+    }
+}
+
+}  // namespace kb::storage

@@ -1,0 +1,239 @@
+// Log: the durable, hash-chained, encrypted journal every write goes through (DESIGN.md §3).
+//
+// The log stores whole records (record.h) in segment files (segment_format.h) through the
+// Storage seam, on one event loop. It is the replication journal: the primary builds sealed
+// records (record_builder.h) and appends them; backups append the primary's bytes verbatim;
+// a view change may replace an uncommitted suffix (truncate_after). The log never trims its
+// committed history.
+//
+// Durability. An append's callback runs ok only once its records are durable AND a durability
+// mark covering them is durable (segment_format.h): a flush writes records, syncs, and the next
+// flush carries the mark for them. Flushes pipeline, so under load every sync covers new records
+// and the mark of the previous ones (group commit); a record waits about two syncs.
+//   every_record  each flush carries one record
+//   every_batch   each flush carries the records of one append() call
+//   group_commit  each flush carries everything appended while the previous one ran (up to
+//                 group_commit_bytes_max), optionally after waiting group_commit_delay_ns_max
+//
+// Recovery (Log::open) tells "never durably written" from "acknowledged, now damaged" by the
+// newest durability mark: records beyond it were never acknowledged, so a torn or missing one
+// there is cut (and everything after it); damage at or below it is reported — open fails with
+// corruption naming file, position and what failed, or, with tolerate_faulty (replication,
+// which repairs from peers), opens and lists the damaged positions in faulty().
+//
+// Errors: invalid_argument (a record that is not the next one); no_space (a new segment could
+// not be allocated: nothing of that append is accepted, the log stays usable, retry later);
+// fatal (EIO or a failed sync: the log is poisoned, every later call fails fatal and the
+// process must stop; it never continues as if data were durable).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "io/event_loop.h"
+#include "io/storage.h"
+#include "io/unique_function.h"
+#include "kimberlite/status.h"
+#include "storage/record.h"
+#include "storage/segment_format.h"
+#include "storage/segment_index.h"
+#include "types/limits.h"
+
+namespace kb::storage {
+
+enum class FsyncPolicy : u8 { every_record, every_batch, group_commit };
+std::string_view fsync_policy_name(FsyncPolicy policy);
+std::optional<FsyncPolicy> parse_fsync_policy(std::string_view name);
+
+enum class OpenVerification : u8 {
+    tail,  // scan the tail segment; trust sealed segments' checksummed indexes (fast open)
+    full,  // scan and check every record of every segment
+};
+
+struct LogOptions {
+    FsyncPolicy fsync = FsyncPolicy::group_commit;
+    // Preallocated size of each segment file. A record too big for an empty segment gets a
+    // segment sized to fit it.
+    u64 segment_capacity_bytes = 64 * limits::kMiB;
+    u64 group_commit_bytes_max = 8 * limits::kMiB;
+    u64 group_commit_delay_ns_max = 0;
+    OpenVerification verification = OpenVerification::tail;
+    // Open even when acknowledged records are damaged, listing them in faulty() (a replica
+    // repairs them from peers). Without it, open refuses with corruption.
+    bool tolerate_faulty = false;
+};
+
+// An acknowledged record that failed its checks at open.
+struct FaultyRecord {
+    Position position;  // none when the damage hides which record it is
+    std::string path;
+    u64 offset = 0;
+    std::string problem;
+};
+
+// What recovery did, for logs and tests.
+struct RecoveryReport {
+    u64 segments = 0;
+    Position mark_position;       // the newest durability mark found
+    bool mark_uncertain = false;  // a newer mark slot was torn or damaged
+    Position recovered_position;  // the log's last position after recovery
+    u64 records_cut = 0;          // never-acknowledged records removed from the tail
+    std::string cut_reason;       // why the tail was cut there (empty when nothing was cut)
+    u64 indexes_rebuilt = 0;
+};
+
+using DurableCallback = io::UniqueFunction<void(Status)>;
+
+class Log {
+public:
+    // Opens the log under `storage` (creating an empty one when the data dir has none), running
+    // recovery. Runs `loop` until recovery's writes are durable. The storage must be writable
+    // and should be locked by the caller (the data-dir lock). Both must outlive the log.
+    static Result<std::unique_ptr<Log>> open(io::Storage& storage, io::EventLoop& loop,
+                                             LogOptions options = {});
+    ~Log();
+    Log(const Log&) = delete;
+    Log& operator=(const Log&) = delete;
+
+    Position last_position() const { return last_position_; }
+    const ComplianceHash& last_chain_hash() const { return last_chain_hash_; }
+    // The newest position acknowledged durable (its mark is durable).
+    Position durable_position() const { return durable_position_; }
+    const std::vector<FaultyRecord>& faulty() const { return faulty_; }
+    const RecoveryReport& recovery() const { return recovery_; }
+    const LogOptions& options() const { return options_; }
+    // The status every call fails with once the log is poisoned (ok until then).
+    const Status& failure() const { return failure_; }
+
+    // Appends records, each the bytes build_record made (header then sealed payload). Each must
+    // parse and check, follow the previous one (position and previous_chain_hash), and fit in a
+    // segment. On an error return nothing was accepted and `on_durable` is not called.
+    // Otherwise `on_durable` runs on the loop once every record is durable, or with fatal, or
+    // with aborted-style invalid_argument when truncate_after() discarded them first.
+    Status append(std::vector<Bytes> records, DurableCallback on_durable);
+
+    // Discards every record after `position` (which must be <= last_position(); none empties
+    // the log), including appended ones not yet durable (their callbacks fail). `done` runs once
+    // the truncation is durable. Used for the uncommitted suffix after a view change.
+    Status truncate_after(Position position, DurableCallback done);
+
+    // Reads records [from, to] (to clamped to durable_position()), at least one, stopping before
+    // `max_bytes` would be exceeded. Every record is checked (checksums, digest) and linked to
+    // the chain (previous_chain_hash against the record before; the last against the next
+    // record or the log's tail hash). corruption names file, position and what failed.
+    Result<std::vector<Bytes>> read(Position from, Position to, u64 max_bytes);
+
+    // Flushes completed (each is one round of writes and syncs): for tests and metrics.
+    u64 flush_count() const { return flush_count_; }
+
+    // The summary (anchors, chain hashes) of every segment, oldest first.
+    const std::vector<SegmentSummary>& segments() const { return summaries_; }
+
+private:
+    // A record accepted by append() and not yet written.
+    struct PendingRecord {
+        Bytes bytes;
+        Position position;
+        usize segment = 0;  // index into segments_
+        u64 offset = 0;
+        u64 batch = 0;  // the append() call it came from
+        ComplianceHash chain_hash;
+    };
+    // An append() callback, due once durable_position_ reaches `last`.
+    struct Waiter {
+        Position last;
+        DurableCallback callback;
+    };
+    struct Segment {
+        u64 number = 0;
+        io::FileHandle file;
+        u64 capacity_bytes = 0;
+        bool header_written = false;  // its header block is in a completed flush
+        bool entry_synced = false;    // its directory entry is durable
+    };
+    // What the flush in flight carries.
+    struct Flush {
+        std::vector<Bytes> buffers;  // data, [segment header], [mark]; alive until written
+        bool has_data = false;
+        bool has_segment_header = false;
+        Position last_position;
+        ComplianceHash last_chain_hash;
+        usize last_segment = 0;
+        u64 last_end_offset = 0;
+        bool has_mark = false;
+        DurabilityMark mark;
+        std::vector<usize> touched;  // segments to sync
+        bool sync_directory = false;
+    };
+    struct PendingTruncation {
+        Position position;
+        DurableCallback done;
+    };
+
+    Log(io::Storage& storage, io::EventLoop& loop, LogOptions options);
+
+    // log_recovery.cc
+    Status recover();
+    Status write_at_open(io::FileHandle file, u64 offset, ByteSpan data);
+    Status sync_at_open(io::FileHandle file);
+    // The end of the last non-zero byte in [from, to) of `file` (from when all zero).
+    Result<u64> last_nonzero_end(io::FileHandle file, u64 from, u64 to);
+    // log.cc
+    Status create_segment(Position first_position, const ComplianceHash& previous_chain_hash,
+                          u64 capacity_bytes);
+    void write_segment_index(usize segment);
+    void maybe_flush(bool may_delay = true);
+    void drop_pending_after(Position position);
+    void start_flush();
+    void sync_flush();
+    void finish_flush(Status status);
+    void fail(Status status);
+    void fire_waiters();
+    DurabilityMark next_mark(Position position, u64 end_offset, const ComplianceHash& chain_hash);
+    Status run_until_done(const std::function<void(io::UniqueFunction<void(Status)>)>& start);
+    // log_truncate.cc
+    void start_truncation();
+    Result<ComplianceHash> chain_hash_at(Position position);
+    // log_read.cc
+    Result<u64> find_offset(usize segment, Position position);
+
+    io::Storage& storage_;
+    io::EventLoop& loop_;
+    LogOptions options_;
+
+    std::vector<Segment> segments_;          // open segment files, oldest first
+    std::vector<SegmentSummary> summaries_;  // parallel to segments_
+
+    Position last_position_;
+    ComplianceHash last_chain_hash_;
+    Position data_durable_position_;  // synced, mark maybe not yet
+    ComplianceHash data_durable_chain_hash_;
+    Position durable_position_;  // synced and marked: acknowledged
+    ComplianceHash durable_chain_hash_;
+    Position mark_position_written_;  // newest mark included in a flush
+    u64 mark_sequence_ = 0;
+    usize mark_slot_next_ = 0;
+
+    usize data_durable_segment_ = 0;
+    u64 data_durable_end_offset_ = kSegmentRecordsOffset;
+
+    std::deque<PendingRecord> pending_;  // accepted, not yet written
+    std::deque<Waiter> waiters_;         // append callbacks by last position
+    u64 next_batch_ = 0;
+    bool flush_in_flight_ = false;
+    u64 flush_count_ = 0;
+    bool flush_timer_armed_ = false;
+    Flush flush_;
+    std::optional<PendingTruncation> truncation_;
+    Status failure_;
+
+    std::vector<FaultyRecord> faulty_;
+    RecoveryReport recovery_;
+};
+
+}  // namespace kb::storage

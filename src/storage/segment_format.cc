@@ -1,0 +1,155 @@
+// Segment header and durability-mark codecs (docs/FORMATS.md, "Log segment").
+#include "storage/segment_format.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "base/assert.h"
+#include "base/endian.h"
+#include "crypto/crc32c.h"
+
+namespace kb::storage {
+
+namespace {
+
+constexpr std::string_view kSegmentPrefix = "segment-";
+constexpr std::string_view kSegmentSuffix = ".kbl";
+constexpr usize kSegmentNumberDigits = 10;
+
+bool all_zero(ByteSpan bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [](u8 byte) { return byte == 0; });
+}
+
+// Both structures end their used bytes with a CRC32C of everything before it; the rest of
+// the 512-byte block is zero and covered too, so stray bytes anywhere are caught.
+void seal_block(std::span<u8> block, usize used) {
+    KB_ASSERT(used + 4 <= block.size());
+    // The checksum sits in the last 4 bytes of the block, over everything before it.
+    store_le_u32(block.data() + block.size() - 4, crypto::crc32c(block.first(block.size() - 4)));
+}
+
+bool block_checksum_ok(ByteSpan block) {
+    return load_le_u32(block.data() + block.size() - 4) ==
+           crypto::crc32c(block.first(block.size() - 4));
+}
+
+}  // namespace
+
+std::string segment_path(u64 segment_number) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "log/segment-%010llu.kbl",
+                  static_cast<unsigned long long>(segment_number));
+    return name;
+}
+
+std::string segment_index_path(u64 segment_number) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "log/segment-%010llu.kbi",
+                  static_cast<unsigned long long>(segment_number));
+    return name;
+}
+
+std::optional<u64> parse_segment_file_name(std::string_view name) {
+    if (name.size() != kSegmentPrefix.size() + kSegmentNumberDigits + kSegmentSuffix.size() ||
+        !name.starts_with(kSegmentPrefix) || !name.ends_with(kSegmentSuffix)) {
+        return std::nullopt;
+    }
+    std::string_view digits = name.substr(kSegmentPrefix.size(), kSegmentNumberDigits);
+    u64 number = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (error != std::errc() || end != digits.data() + digits.size() || number == 0) {
+        return std::nullopt;
+    }
+    return number;
+}
+
+std::array<u8, kSegmentHeaderSize> encode_segment_header(const SegmentHeader& header) {
+    std::array<u8, kSegmentHeaderSize> block{};
+    LeWriter writer(block);
+    writer.put(kSegmentMagic);
+    writer.put(kSegmentFormatVersion);
+    writer.put(u16{0});  // reserved
+    writer.put(header.segment_number);
+    writer.put(header.first_position.value());
+    writer.put_bytes(header.previous_chain_hash.bytes());
+    writer.put(header.capacity_bytes);
+    seal_block(block, writer.position());
+    return block;
+}
+
+Result<SegmentHeader> decode_segment_header(ByteSpan bytes, std::string_view path) {
+    const std::string where(path);
+    if (bytes.size() != kSegmentHeaderSize) {
+        return Status::corruption(where + ": segment header truncated");
+    }
+    LeReader reader(bytes);
+    if (reader.get<u32>() != kSegmentMagic) {
+        return Status::corruption(where + ": not a log segment (bad magic)");
+    }
+    if (!block_checksum_ok(bytes)) {
+        return Status::corruption(where + ": segment header checksum mismatch");
+    }
+    const u16 version = reader.get<u16>();
+    if (version != kSegmentFormatVersion) {
+        return Status::unsupported(where + ": log segment format version " +
+                                   std::to_string(version) +
+                                   " is not supported (this build "
+                                   "reads version " +
+                                   std::to_string(kSegmentFormatVersion) + ")");
+    }
+    (void)reader.get<u16>();
+    SegmentHeader header;
+    header.segment_number = reader.get<u64>();
+    header.first_position = Position(reader.get<u64>());
+    header.previous_chain_hash = ComplianceHash::from_bytes(reader.get_bytes(32));
+    header.capacity_bytes = reader.get<u64>();
+    KB_ASSERT(reader.ok());
+    if (header.segment_number == 0 || header.first_position == Position::none() ||
+        header.capacity_bytes <= kSegmentRecordsOffset) {
+        return Status::corruption(where + ": segment header fields are impossible");
+    }
+    return header;
+}
+
+std::array<u8, kMarkSlotSize> encode_mark(const DurabilityMark& mark) {
+    std::array<u8, kMarkSlotSize> block{};
+    LeWriter writer(block);
+    writer.put(kMarkMagic);
+    writer.put(kSegmentFormatVersion);
+    writer.put(u16{0});
+    writer.put(mark.sequence);
+    writer.put(mark.position.value());
+    writer.put(mark.end_offset);
+    writer.put_bytes(mark.chain_hash.bytes());
+    seal_block(block, writer.position());
+    return block;
+}
+
+MarkSlot decode_mark(ByteSpan slot_bytes) {
+    MarkSlot slot;
+    if (slot_bytes.size() != kMarkSlotSize) {
+        slot.state = MarkSlotState::invalid;
+        return slot;
+    }
+    if (all_zero(slot_bytes)) {
+        slot.state = MarkSlotState::empty;
+        return slot;
+    }
+    LeReader reader(slot_bytes);
+    if (reader.get<u32>() != kMarkMagic || !block_checksum_ok(slot_bytes) ||
+        reader.get<u16>() != kSegmentFormatVersion) {
+        slot.state = MarkSlotState::invalid;
+        return slot;
+    }
+    (void)reader.get<u16>();
+    slot.mark.sequence = reader.get<u64>();
+    slot.mark.position = Position(reader.get<u64>());
+    slot.mark.end_offset = reader.get<u64>();
+    slot.mark.chain_hash = ComplianceHash::from_bytes(reader.get_bytes(32));
+    KB_ASSERT(reader.ok());
+    slot.state = slot.mark.sequence == 0 ? MarkSlotState::invalid : MarkSlotState::valid;
+    return slot;
+}
+
+}  // namespace kb::storage
