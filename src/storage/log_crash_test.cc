@@ -192,8 +192,9 @@ TEST(LogCrash, AMissingAcknowledgedTailIsReported) {
         auto contents = b.machine.disk.contents(segment_path(1));
         const u8 byte = (*contents)[offset + i];
         for (u8 bit = 0; bit < 8; ++bit) {
-            if (byte & (1u << bit))
+            if (byte & (1u << bit)) {
                 ASSERT_TRUE(b.machine.disk.corrupt(segment_path(1), offset + i, bit).is_ok());
+            }
         }
     }
     auto reopened = Log::open(*b.machine.storage, b.machine.loop, Built::kOptions);

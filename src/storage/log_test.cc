@@ -16,11 +16,13 @@ using testing::RecordFactory;
 using testing::SimMachine;
 
 struct Fixture {
-    explicit Fixture(u64 seed = 1, LogOptions options = {}, io::SimDiskOptions disk = {})
+    // Segments are small by default: the simulated disk keeps preallocated space in memory.
+    explicit Fixture(u64 seed = 1, LogOptions log_options = {.segment_capacity_bytes = 256 * 1024},
+                     io::SimDiskOptions disk = {})
         : machine(seed, disk),
           keys(testing::make_test_keys()),
           factory(keys.get()),
-          options(options) {
+          options(log_options) {
         reopen();
     }
     void reopen() {
