@@ -234,8 +234,18 @@ usize SimDisk::read(NodeId file, u64 offset, MutableByteSpan buffer) const {
 }
 
 u64 SimDisk::bytes_used() const {
+    // A file's space is in use while a directory entry, current or durable, names it; once
+    // removed and the removal synced, it is free again (open handles aside, as on Linux after
+    // the last close).
+    std::set<NodeId> linked;
+    for (const auto& [id, entry] : nodes_) {
+        for (const auto& [name, child] : entry.entries) linked.insert(child);
+        for (const auto& [name, child] : entry.durable_entries) linked.insert(child);
+    }
     u64 used = 0;
-    for (const auto& [id, entry] : nodes_) used += entry.current.size();
+    for (const auto& [id, entry] : nodes_) {
+        if (linked.count(id) != 0) used += entry.current.size();
+    }
     return used;
 }
 

@@ -1,0 +1,781 @@
+// The log verifier (see verifier.h for what it checks and why).
+//
+// Two passes over the segment files. The first reads every segment's header block and both
+// durability-mark slots, so the durable position (the newest valid mark, by sequence) is known
+// before any record is judged. The second walks every record in order.
+//
+// The walk reads through a large buffer (RecordScanner below): one read_sync per MiB instead of
+// two per record, which at ~1 µs a system call would cost more than all the hashing for small
+// records. It classifies each record exactly as SegmentReader::read_at does for recovery (same
+// decoders, same outcomes), so verify and recovery agree on what a damaged record is.
+//
+// Attestations name earlier positions whose chain hashes must be looked up: the last
+// `recent_chain_hashes` are kept in a ring (2 MiB by default), and older ones are recomputed
+// from a sparse checkpoint (one every 4096 records: ~1.4 MB per 100M records) by re-reading
+// at most 4096 headers.
+#include "storage/verifier.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "base/assert.h"
+#include "crypto/sha256.h"
+#include "storage/record_builder.h"
+#include "storage/segment_format.h"
+#include "storage/segment_reader.h"  // ScanOutcome
+
+namespace kb::storage {
+
+std::string VerifyFailure::to_string() const {
+    std::string text = file;
+    if (position) {
+        text += " position " + kb::to_string(*position);
+        if (offset) text += " (offset " + std::to_string(*offset) + ")";
+    } else if (offset) {
+        text += " offset " + std::to_string(*offset);
+    }
+    return text + ": " + what;
+}
+
+namespace {
+
+constexpr u64 kCheckpointStride = 4096;
+constexpr u64 kProgressStepBytes = u64{1} << 20;
+constexpr std::string_view kSlotNames[2] = {"A", "B"};
+
+// What the first pass learned about one segment file.
+struct SegmentInfo {
+    u64 number = 0;
+    std::string path;
+    u64 file_size = 0;
+    std::optional<SegmentHeader> header;  // when it decoded
+    Status header_problem;                // why it did not (corruption or unsupported)
+    bool never_written = false;           // the header block is all zero (being created)
+    std::array<MarkSlot, 2> marks{};
+    std::optional<u64> nonzero_reserved_offset;  // first non-zero byte in [1536, 4096)
+};
+
+// A place from which chain hashes can be recomputed: record `position` starts at `offset` of
+// segment `segment_number`, and chain_hash(position - 1) is `previous`.
+struct Checkpoint {
+    Position position;
+    u64 segment_number = 0;
+    u64 offset = 0;
+    ComplianceHash previous;
+};
+
+bool all_zero(ByteSpan bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [](u8 byte) { return byte == 0; });
+}
+
+// chain_hash_next() with the one-shot hasher's per-thread context: the same definition
+// (SHA-256 of the previous chain hash and header bytes [0, 152)) without creating and freeing
+// an OpenSSL context per record.
+ComplianceHash next_chain_hash(const ComplianceHash& previous, const RecordHeaderBytes& header) {
+    std::array<u8, ComplianceHash::kSize + kRecordChainedSize> input{};
+    std::copy(previous.bytes().begin(), previous.bytes().end(), input.begin());
+    std::copy(header.begin(), header.begin() + kRecordChainedSize,
+              input.begin() + ComplianceHash::kSize);
+    return crypto::sha256(input);
+}
+
+// One record as the scanner found it; sealed_payload points into the scanner's buffer and is
+// valid until its next call.
+struct Scanned {
+    ScanOutcome outcome = ScanOutcome::end;
+    u64 offset = 0;
+    u64 next_offset = 0;  // record, damaged_payload
+    RecordHeader header;  // record, damaged_payload
+    RecordHeaderBytes header_bytes{};
+    ByteSpan sealed_payload;  // record only
+    std::string problem;      // damaged outcomes
+};
+
+// Reads one segment's records in order through a buffer of at least kChunkBytes.
+class RecordScanner {
+public:
+    static constexpr u64 kChunkBytes = u64{1} << 20;
+
+    static Result<std::unique_ptr<RecordScanner>> open(io::Storage& storage,
+                                                       const std::string& path) {
+        io::FileHandle file = KB_TRY(storage.open(path, io::OpenOptions{}));
+        std::unique_ptr<RecordScanner> scanner(new RecordScanner(storage, file, path));
+        scanner->file_size_ = KB_TRY(storage.size(file));
+        return scanner;
+    }
+    ~RecordScanner() { (void)storage_.close(file_); }
+    RecordScanner(const RecordScanner&) = delete;
+    RecordScanner& operator=(const RecordScanner&) = delete;
+
+    // The record at `offset`, classified as SegmentReader::read_at classifies it.
+    Result<Scanned> read_at(u64 offset) {
+        Scanned step;
+        step.offset = offset;
+        if (offset + kRecordHeaderSize > file_size_) return step;  // end
+        const u8* header = KB_TRY(bytes_at(offset, kRecordHeaderSize));
+        std::copy(header, header + kRecordHeaderSize, step.header_bytes.begin());
+        HeaderDecode decoded =
+            decode_record_header(std::span<const u8, kRecordHeaderSize>(step.header_bytes));
+        if (!decoded.header) {
+            switch (decoded.problem) {
+                case HeaderProblem::zero:
+                    break;  // end
+                case HeaderProblem::unknown_version:
+                    step.outcome = ScanOutcome::unsupported;
+                    step.problem = "record format version " + std::to_string(decoded.version) +
+                                   " is not supported";
+                    break;
+                default:
+                    step.outcome = ScanOutcome::damaged_header;
+                    step.problem = std::string(header_problem_name(decoded.problem));
+                    break;
+            }
+            return step;
+        }
+        step.header = *decoded.header;
+        const u64 end = offset + kRecordHeaderSize + step.header.payload_length;
+        if (end > file_size_) {
+            step.outcome = ScanOutcome::damaged_header;
+            step.problem = "record length runs past the end of the segment";
+            return step;
+        }
+        step.next_offset = end;
+        const u8* payload =
+            KB_TRY(bytes_at(offset + kRecordHeaderSize, step.header.payload_length));
+        const ByteSpan sealed(payload, step.header.payload_length);
+        Status checked = check_payload(step.header, sealed);
+        if (!checked.is_ok()) {
+            step.outcome = ScanOutcome::damaged_payload;
+            step.problem = checked.message();
+            return step;
+        }
+        step.outcome = ScanOutcome::record;
+        step.sealed_payload = sealed;
+        return step;
+    }
+
+private:
+    RecordScanner(io::Storage& storage, io::FileHandle file, std::string path)
+        : storage_(storage), file_(file), path_(std::move(path)) {}
+
+    // [offset, offset + length) of the file (which must hold it), from the buffer, refilled
+    // from `offset` on when it does not cover the range.
+    Result<const u8*> bytes_at(u64 offset, u64 length) {
+        if (offset >= buffer_offset_ && offset + length <= buffer_offset_ + buffer_.size()) {
+            return buffer_.data() + (offset - buffer_offset_);
+        }
+        const u64 want = std::min(std::max(length, kChunkBytes), file_size_ - offset);
+        buffer_.resize(static_cast<usize>(want));
+        buffer_offset_ = offset;
+        usize done = 0;
+        while (done < buffer_.size()) {
+            const usize got = KB_TRY(
+                storage_.read_sync(file_, offset + done,
+                                   MutableByteSpan(buffer_.data() + done, buffer_.size() - done)));
+            if (got == 0) {
+                // The file shrank under us: what was not read is not there.
+                buffer_.resize(done);
+                return Status::corruption(path_ + ": unexpected end of file at offset " +
+                                          std::to_string(offset + done));
+            }
+            done += got;
+        }
+        return buffer_.data();
+    }
+
+    io::Storage& storage_;
+    io::FileHandle file_;
+    std::string path_;
+    u64 file_size_ = 0;
+    Bytes buffer_;
+    u64 buffer_offset_ = 0;
+};
+
+class Verifier {
+public:
+    Verifier(io::Storage& storage, const VerifyOptions& options)
+        : storage_(storage), options_(options) {
+        KB_ASSERT(options.recent_chain_hashes >= 1);
+        recent_.resize(static_cast<usize>(options.recent_chain_hashes));
+    }
+
+    VerifyReport run() {
+        report_.keys_given = options_.keys != nullptr;
+        trusted_ = options_.trusted_keys;
+        if (options_.digest) {
+            for (const DigestSignature& signature : options_.digest->signatures) {
+                trusted_.add(signature.public_key);
+            }
+        }
+        report_.trust_established = !trusted_.empty();
+        report_.trusted_key_count = trusted_.size();
+
+        Status status = run_checks();
+        if (!status.is_ok()) report_.error = std::move(status);
+        return std::move(report_);
+    }
+
+private:
+    // --- Outcomes ---------------------------------------------------------------------------
+
+    // Records the first failure. Returns false so callers can `return fail(...)` to stop.
+    bool fail(std::string file, std::optional<Position> position, std::optional<u64> offset,
+              std::string what) {
+        if (!report_.failure) {
+            report_.failure = VerifyFailure{std::move(file), position, offset, std::move(what)};
+        }
+        return false;
+    }
+
+    // Structural damage where record `position` should be: a failure when the durable mark
+    // covers that position, else the end of the usable log (an unsynced batch, a write in
+    // progress). Returns false: the scan stops either way.
+    bool damage(const std::string& file, std::optional<Position> position,
+                std::optional<u64> offset, const std::string& what) {
+        const Position at = position.value_or(expected_);
+        if (at <= report_.durable_position) {
+            std::string message = what;
+            if (!position) {
+                message += " (the log's records from position " + to_string(at) +
+                           " on are covered by the durability mark at " +
+                           to_string(report_.durable_position) + ")";
+            }
+            return fail(file, position, offset, message);
+        }
+        report_.tail_cut = true;
+        VerifyFailure where{file, position, offset, what};
+        report_.tail_reason = "beyond the durable mark at position " +
+                              to_string(report_.durable_position) + ", the log ends at position " +
+                              to_string(expected_.prev()) + ": " + where.to_string() +
+                              " (an unsynced batch or a write in progress)";
+        return false;
+    }
+
+    // --- Pass 1: segment files, headers, marks -----------------------------------------------
+
+    Status list_segments(std::vector<u64>* numbers) {
+        if (!KB_TRY(storage_.exists(kLogDirectory))) {
+            return Status::not_found("no log directory '" + std::string(kLogDirectory) +
+                                     "': not a Kimberlite data directory");
+        }
+        auto entries = KB_TRY(storage_.list_directory(kLogDirectory));
+        for (const io::DirectoryEntry& entry : entries) {
+            if (entry.is_directory) continue;
+            if (auto number = parse_segment_file_name(entry.name)) numbers->push_back(*number);
+        }
+        std::sort(numbers->begin(), numbers->end());
+        return Status::ok();
+    }
+
+    Status read_segment_info(u64 number, SegmentInfo* info) {
+        info->number = number;
+        info->path = segment_path(number);
+        io::FileHandle file = KB_TRY(storage_.open(info->path, io::OpenOptions{}));
+        Status status = read_segment_info_from(file, info);
+        (void)storage_.close(file);
+        return status;
+    }
+
+    Status read_segment_info_from(io::FileHandle file, SegmentInfo* info) {
+        info->file_size = KB_TRY(storage_.size(file));
+        Bytes head(kSegmentRecordsOffset, 0);
+        usize got = 0;
+        while (got < head.size()) {
+            const usize read = KB_TRY(storage_.read_sync(
+                file, got, MutableByteSpan(head.data() + got, head.size() - got)));
+            if (read == 0) break;
+            got += read;
+        }
+        // A short file reads as zeros past its end: a segment being created, or truncated.
+        const ByteSpan header_block(head.data(), kSegmentHeaderSize);
+        info->never_written = all_zero(header_block);
+        if (!info->never_written) {
+            auto header = decode_segment_header(header_block, info->path);
+            if (header) {
+                if (header->segment_number != info->number) {
+                    info->header_problem =
+                        Status::corruption(info->path + ": header says segment " +
+                                           std::to_string(header->segment_number));
+                } else {
+                    info->header = *header;
+                }
+            } else {
+                info->header_problem = header.error();
+            }
+        }
+        for (usize slot = 0; slot < 2; ++slot) {
+            info->marks[slot] =
+                decode_mark(ByteSpan(head.data() + kMarkSlotOffset[slot], kMarkSlotSize));
+        }
+        const u64 reserved_begin = kMarkSlotOffset[1] + kMarkSlotSize;
+        for (u64 offset = reserved_begin; offset < kSegmentRecordsOffset; ++offset) {
+            if (head[offset] != 0) {
+                info->nonzero_reserved_offset = offset;
+                break;
+            }
+        }
+        return Status::ok();
+    }
+
+    // --- Chain hashes of earlier positions ----------------------------------------------------
+
+    void remember_chain_hash(Position position, const ComplianceHash& chain_hash) {
+        recent_[static_cast<usize>(position.value() % recent_.size())] = chain_hash;
+        recent_newest_ = position;
+    }
+
+    void maybe_checkpoint(Position position, u64 segment_number, u64 offset,
+                          const ComplianceHash& previous, bool first_in_segment) {
+        if (first_in_segment || (position.value() - 1) % kCheckpointStride == 0) {
+            checkpoints_.push_back(Checkpoint{position, segment_number, offset, previous});
+        }
+    }
+
+    // chain_hash(position) for a position already verified (1 <= position <= last verified).
+    Result<ComplianceHash> chain_hash_at(Position position) {
+        KB_ASSERT(position != Position::none() && position <= recent_newest_);
+        if (recent_newest_.value() - position.value() < recent_.size()) {
+            return recent_[static_cast<usize>(position.value() % recent_.size())];
+        }
+        // The last checkpoint at or before `position`, then forward through headers.
+        auto after = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), position,
+                                      [](Position wanted, const Checkpoint& checkpoint) {
+                                          return wanted < checkpoint.position;
+                                      });
+        KB_ASSERT(after != checkpoints_.begin());
+        const Checkpoint& from = *std::prev(after);
+        const std::string path = segment_path(from.segment_number);
+        auto scanner = KB_TRY(RecordScanner::open(storage_, path));
+        ComplianceHash chain = from.previous;
+        u64 offset = from.offset;
+        for (Position at = from.position; at <= position; at = at.next()) {
+            const Scanned step = KB_TRY(scanner->read_at(offset));
+            if (step.outcome != ScanOutcome::record || step.header.position != at ||
+                step.header.previous_chain_hash != chain) {
+                return Status::corruption(path + " position " + to_string(at) +
+                                          ": changed while it was being verified");
+            }
+            chain = next_chain_hash(chain, step.header_bytes);
+            offset = step.next_offset;
+        }
+        return chain;
+    }
+
+    // --- Pass 2: records ---------------------------------------------------------------------
+
+    Status run_checks() {
+        if (options_.digest) {
+            Status signatures = verify_digest_signatures(*options_.digest);
+            if (!signatures.is_ok()) {
+                fail("digest", std::nullopt, std::nullopt, signatures.message());
+                return Status::ok();
+            }
+        }
+
+        std::vector<u64> numbers;
+        KB_TRY(list_segments(&numbers));
+        for (usize i = 0; i < numbers.size(); ++i) {
+            if (numbers[i] != i + 1) {
+                fail(segment_path(i + 1), std::nullopt, std::nullopt,
+                     "segment file is missing (the next one found is " + segment_path(numbers[i]) +
+                         ")");
+                return Status::ok();
+            }
+        }
+        report_.segments = numbers.size();
+
+        std::vector<SegmentInfo> infos(numbers.size());
+        for (usize i = 0; i < numbers.size(); ++i) {
+            KB_TRY(read_segment_info(numbers[i], &infos[i]));
+        }
+        find_durable_mark(infos);
+
+        for (usize i = 0; i < infos.size(); ++i) {
+            const bool last = i + 1 == infos.size();
+            bytes_total_ +=
+                last ? std::max(kSegmentRecordsOffset, newest_mark_end_in(i)) : infos[i].file_size;
+        }
+
+        for (usize i = 0; i < infos.size(); ++i) {
+            const bool go_on = KB_TRY(verify_segment(infos[i], i + 1 == infos.size()));
+            bytes_done_before_ += infos[i].file_size;
+            report_progress(0, true);
+            if (!go_on) {
+                if (report_.tail_cut && i + 1 < infos.size()) {
+                    report_.tail_reason += "; later segment files (" + infos[i + 1].path +
+                                           " on) hold nothing acknowledged and were not read";
+                }
+                break;
+            }
+        }
+        finish_checks(infos);
+        return Status::ok();
+    }
+
+    void find_durable_mark(const std::vector<SegmentInfo>& infos) {
+        for (usize i = 0; i < infos.size(); ++i) {
+            for (usize slot = 0; slot < 2; ++slot) {
+                const MarkSlot& mark = infos[i].marks[slot];
+                if (mark.state == MarkSlotState::invalid) {
+                    report_.warnings.push_back(
+                        infos[i].path + " durability mark slot " + std::string(kSlotNames[slot]) +
+                        " (offset " + std::to_string(kMarkSlotOffset[slot]) +
+                        ") is damaged or torn: a mark write was interrupted, or the bytes "
+                        "changed; the durable position is taken from the other marks");
+                }
+                if (mark.state == MarkSlotState::valid &&
+                    (!newest_mark_ || mark.mark.sequence > newest_mark_->sequence)) {
+                    newest_mark_ = mark.mark;
+                    newest_mark_segment_ = i;
+                    newest_mark_slot_ = slot;
+                }
+            }
+        }
+        if (newest_mark_) {
+            report_.mark_found = true;
+            report_.durable_position = newest_mark_->position;
+        }
+    }
+
+    u64 newest_mark_end_in(usize segment_index) const {
+        if (newest_mark_ && newest_mark_segment_ == segment_index) return newest_mark_->end_offset;
+        return 0;
+    }
+
+    void report_progress(u64 offset_in_segment, bool force) {
+        if (!options_.progress) return;
+        const u64 done = bytes_done_before_ + offset_in_segment;
+        if (!force && done < last_progress_ + kProgressStepBytes) return;
+        last_progress_ = done;
+        bytes_total_ = std::max(bytes_total_, done);
+        options_.progress(done, bytes_total_);
+    }
+
+    // Checks the newest durability mark once the scan reaches its position: it must name what
+    // the log holds there (end offset, chain hash). It lives in the segment being scanned.
+    bool check_mark(usize segment_index, u64 end_offset, const ComplianceHash& chain_hash) {
+        KB_ASSERT(segment_index == newest_mark_segment_);
+        const DurabilityMark& mark = *newest_mark_;
+        std::string problem;
+        if (mark.end_offset != end_offset) {
+            problem = "says position " + to_string(mark.position) + " ends at offset " +
+                      std::to_string(mark.end_offset) + ", the log's ends at " +
+                      std::to_string(end_offset);
+        } else if (mark.chain_hash != chain_hash) {
+            problem = "says position " + to_string(mark.position) + " has chain hash " +
+                      mark.chain_hash.to_hex() + ", the log's is " + chain_hash.to_hex();
+        }
+        mark_checked_ = true;
+        if (problem.empty()) return true;
+        return fail(segment_path(newest_mark_segment_ + 1), mark.position,
+                    kMarkSlotOffset[newest_mark_slot_],
+                    "the durability mark (slot " + std::string(kSlotNames[newest_mark_slot_]) +
+                        ") " + problem);
+    }
+
+    // Verifies one segment. Ok(true) to go on with the next; Ok(false) when the scan stopped
+    // (failure or tail); an error for IO problems and unsupported versions.
+    Result<bool> verify_segment(const SegmentInfo& info, bool last) {
+        if (!info.header) {
+            if (info.header_problem.code() == StatusCode::unsupported) return info.header_problem;
+            const std::string what = info.never_written
+                                         ? "segment header is missing (zero bytes: a segment "
+                                           "being created)"
+                                         : "segment header: " + info.header_problem.message();
+            return damage(info.path, std::nullopt, u64{0}, what);
+        }
+        const SegmentHeader& header = *info.header;
+        if (info.nonzero_reserved_offset) {
+            return fail(info.path, std::nullopt, *info.nonzero_reserved_offset,
+                        "bytes [1536, 4096) of a segment must be zero, this one is not");
+        }
+        if (info.file_size < header.capacity_bytes) {
+            report_.warnings.push_back(info.path + " is " + std::to_string(info.file_size) +
+                                       " bytes, its header says " +
+                                       std::to_string(header.capacity_bytes));
+        }
+        if (header.first_position != expected_) {
+            // Where the log should have gone on: the end of the previous segment, if any.
+            return damage(info.path, std::nullopt, u64{0},
+                          "segment starts at position " + to_string(header.first_position) +
+                              ", expected " + to_string(expected_));
+        }
+        if (header.previous_chain_hash != chain_) {
+            return damage(info.path, std::nullopt, u64{0},
+                          "segment header's previous chain hash does not match the chain hash "
+                          "of position " +
+                              to_string(expected_.prev()));
+        }
+        const usize segment_index = static_cast<usize>(info.number - 1);
+        if (newest_mark_ && newest_mark_->position == expected_.prev() &&
+            newest_mark_segment_ == segment_index) {
+            // A mark naming the position before this segment's first record (written when the
+            // segment holds no acknowledged record yet).
+            if (!check_mark(segment_index, kSegmentRecordsOffset, chain_)) return false;
+        }
+
+        auto scanner = KB_TRY(RecordScanner::open(storage_, info.path));
+        u64 offset = kSegmentRecordsOffset;
+        bool first_in_segment = true;
+        while (true) {
+            const Scanned step = KB_TRY(scanner->read_at(offset));
+            switch (step.outcome) {
+                case ScanOutcome::end:
+                    if (last && expected_ <= report_.durable_position) {
+                        return fail(info.path, expected_, offset,
+                                    "record missing (zero bytes or end of file) but the "
+                                    "durability mark covers up to position " +
+                                        to_string(report_.durable_position));
+                    }
+                    end_path_ = info.path;
+                    end_offset_ = offset;
+                    return true;
+                case ScanOutcome::unsupported:
+                    return Status::unsupported(info.path + " offset " + std::to_string(offset) +
+                                               ": " + step.problem);
+                case ScanOutcome::damaged_header:
+                    return damage(info.path, expected_, offset, step.problem);
+                case ScanOutcome::damaged_payload:
+                case ScanOutcome::record:
+                    break;
+            }
+            if (step.header.position != expected_) {
+                return damage(info.path, expected_, offset,
+                              "record holds position " + to_string(step.header.position) +
+                                  ", expected " + to_string(expected_));
+            }
+            if (step.header.previous_chain_hash != chain_) {
+                return damage(info.path, expected_, offset,
+                              "previous chain hash does not match the chain hash of position " +
+                                  to_string(expected_.prev()) +
+                                  " (a record from another log or history)");
+            }
+            if (step.outcome == ScanOutcome::damaged_payload) {
+                return damage(info.path, expected_, offset, step.problem);
+            }
+
+            const ComplianceHash previous = chain_;
+            chain_ = next_chain_hash(chain_, step.header_bytes);
+            maybe_checkpoint(expected_, info.number, offset, previous, first_in_segment);
+            remember_chain_hash(expected_, chain_);
+            first_in_segment = false;
+
+            if (!KB_TRY(check_record_contents(info, step))) return false;
+            if (newest_mark_ && newest_mark_->position == expected_ &&
+                newest_mark_segment_ == segment_index &&
+                !check_mark(segment_index, step.next_offset, chain_)) {
+                return false;
+            }
+            if (options_.digest && options_.digest->statement.position == expected_ &&
+                !check_digest_position(info, offset)) {
+                return false;
+            }
+
+            ++report_.records;
+            report_.bytes += step.next_offset - offset;
+            report_.last_position = expected_;
+            report_.last_chain_hash = chain_;
+            expected_ = expected_.next();
+            offset = step.next_offset;
+            report_progress(offset, false);
+        }
+    }
+
+    bool check_digest_position(const SegmentInfo& info, u64 offset) {
+        const Digest& digest = *options_.digest;
+        if (chain_ != digest.statement.chain_hash) {
+            return fail(info.path, expected_, offset,
+                        "the log's chain hash here is " + chain_.to_hex() + ", the digest says " +
+                            digest.statement.chain_hash.to_hex() +
+                            ": this log does not extend the digest");
+        }
+        digest_position_matched_ = true;
+        return true;
+    }
+
+    // What an intact, linked record says: AEAD tag, attestation, co-signature.
+    Result<bool> check_record_contents(const SegmentInfo& info, const Scanned& step) {
+        const RecordHeader& header = step.header;
+        if (header.seal != SealKind::clear) {
+            if (options_.keys != nullptr) {
+                RecordView view{header, step.header_bytes, step.sealed_payload};
+                auto opened = open_record_payload(view, options_.keys);
+                if (opened) {
+                    ++report_.tags_checked;
+                } else if (opened.error().code() == StatusCode::not_found) {
+                    if (report_.tags_without_key++ == 0) {
+                        report_.first_missing_key = opened.error().message();
+                    }
+                } else {
+                    return fail(info.path, expected_, step.offset,
+                                "AEAD tag check failed (wrong key, or the sealed payload was "
+                                "altered and its digests recomputed): " +
+                                    opened.error().message());
+                }
+            }
+            return true;
+        }
+        if (header.kind == RecordKind::attestation) return check_attestation(info, step);
+        if (header.kind == RecordKind::cosignature) return check_cosignature(info, step);
+        return true;
+    }
+
+    Result<bool> check_attestation(const SegmentInfo& info, const Scanned& step) {
+        auto decoded = decode_attestation(step.sealed_payload);
+        if (!decoded) {
+            return fail(info.path, expected_, step.offset,
+                        "attestation payload: " + decoded.error().message());
+        }
+        const Attestation& attestation = *decoded;
+        const Position attested = attestation.statement.position;
+        if (attested >= expected_) {
+            return fail(info.path, expected_, step.offset,
+                        "attestation names position " + to_string(attested) +
+                            ", which is not before its own");
+        }
+        const ComplianceHash actual = KB_TRY(chain_hash_at(attested));
+        if (actual != attestation.statement.chain_hash) {
+            return fail(info.path, expected_, step.offset,
+                        "attestation says position " + to_string(attested) + " has chain hash " +
+                            attestation.statement.chain_hash.to_hex() + ", the log's is " +
+                            actual.to_hex());
+        }
+        Status signature = verify_attestation_signature(attestation);
+        if (!signature.is_ok()) {
+            return fail(info.path, expected_, step.offset,
+                        signature.message() + " (a forged or altered attestation)");
+        }
+        if (report_.trust_established && !trusted_.contains(attestation.signer)) {
+            return fail(info.path, expected_, step.offset,
+                        "attestation signed by untrusted key " + attestation.signer.to_hex());
+        }
+        ++report_.attestations_checked;
+        attestations_[expected_.value()] = attestation.statement;
+        if (expected_ <= report_.durable_position) {
+            report_.newest_attestation = AttestationFound{
+                expected_, attestation.statement, {{attestation.signer, attestation.signature}}};
+        }
+        if (options_.digest && options_.digest->attestation_position == expected_) {
+            report_.digest_note = attestation.statement == options_.digest->statement
+                                      ? "its attestation is at position " + to_string(expected_)
+                                      : "position " + to_string(expected_) +
+                                            " holds a different attestation than the digest's";
+        }
+        return true;
+    }
+
+    Result<bool> check_cosignature(const SegmentInfo& info, const Scanned& step) {
+        auto decoded = decode_cosignature(step.sealed_payload);
+        if (!decoded) {
+            return fail(info.path, expected_, step.offset,
+                        "co-signature payload: " + decoded.error().message());
+        }
+        const Cosignature& cosignature = *decoded;
+        auto found = attestations_.find(cosignature.attestation_position.value());
+        if (cosignature.attestation_position >= expected_ || found == attestations_.end()) {
+            return fail(info.path, expected_, step.offset,
+                        "co-signature names position " +
+                            to_string(cosignature.attestation_position) +
+                            ", which holds no earlier attestation");
+        }
+        Status signature = verify_cosignature_signature(cosignature, found->second);
+        if (!signature.is_ok()) {
+            return fail(info.path, expected_, step.offset,
+                        signature.message() + " (a forged or altered co-signature)");
+        }
+        if (report_.trust_established && !trusted_.contains(cosignature.signer)) {
+            return fail(info.path, expected_, step.offset,
+                        "co-signature signed by untrusted key " + cosignature.signer.to_hex());
+        }
+        ++report_.cosignatures_checked;
+        if (report_.newest_attestation &&
+            report_.newest_attestation->record_position == cosignature.attestation_position) {
+            auto& signatures = report_.newest_attestation->signatures;
+            const bool known = std::any_of(
+                signatures.begin(), signatures.end(),
+                [&](const DigestSignature& s) { return s.public_key == cosignature.signer; });
+            if (!known) signatures.push_back({cosignature.signer, cosignature.signature});
+        }
+        return true;
+    }
+
+    // After the last segment: what must hold of the whole log.
+    void finish_checks(const std::vector<SegmentInfo>& infos) {
+        if (report_.failure) return;
+        if (!report_.tail_cut && report_.last_position < report_.durable_position) {
+            // The records ran out below the mark (the last segment ended early, or a later
+            // segment that should hold them is missing).
+            fail(end_path_.empty() ? std::string(kLogDirectory) : end_path_, expected_,
+                 end_path_.empty() ? std::nullopt : std::optional<u64>(end_offset_),
+                 "acknowledged records " + to_string(expected_) + ".." +
+                     to_string(report_.durable_position) + " are missing");
+            return;
+        }
+        if (!report_.tail_cut && newest_mark_ && !mark_checked_) {
+            // The scan passed the mark's position without meeting it in the mark's segment.
+            fail(segment_path(newest_mark_segment_ + 1), newest_mark_->position,
+                 kMarkSlotOffset[newest_mark_slot_],
+                 "the durability mark (slot " + std::string(kSlotNames[newest_mark_slot_]) +
+                     ") names position " + to_string(newest_mark_->position) +
+                     ", which is not in its segment");
+            return;
+        }
+        if (options_.digest && !digest_position_matched_) {
+            const Digest& digest = *options_.digest;
+            std::string what = "the digest's position " + to_string(digest.statement.position) +
+                               " is beyond the end of the log (last position " +
+                               to_string(report_.last_position) + ")";
+            if (report_.tail_cut) what += "; " + report_.tail_reason;
+            fail(infos.empty() ? std::string(kLogDirectory) : infos.back().path,
+                 digest.statement.position, std::nullopt, what);
+            return;
+        }
+        if (options_.digest) {
+            report_.digest_checked = true;
+            if (report_.digest_note.empty()) {
+                report_.digest_note =
+                    options_.digest->attestation_position > report_.last_position
+                        ? "its attestation record (position " +
+                              to_string(options_.digest->attestation_position) +
+                              ") is beyond the end of this log"
+                        : "position " + to_string(options_.digest->attestation_position) +
+                              " does not hold its attestation (a rewritten uncommitted suffix?)";
+            }
+        }
+    }
+
+    io::Storage& storage_;
+    const VerifyOptions& options_;
+    VerifyReport report_;
+    TrustedKeys trusted_;
+
+    std::optional<DurabilityMark> newest_mark_;
+    usize newest_mark_segment_ = 0;
+    usize newest_mark_slot_ = 0;
+    bool mark_checked_ = false;
+
+    Position expected_{1};  // the next position the scan expects
+    ComplianceHash chain_;  // chain_hash(expected_ - 1)
+    std::string end_path_;  // where the records ran out
+    u64 end_offset_ = 0;
+
+    std::vector<ComplianceHash> recent_;
+    Position recent_newest_;
+    std::vector<Checkpoint> checkpoints_;
+    std::map<u64, AttestedStatement> attestations_;  // by record position, for co-signatures
+    bool digest_position_matched_ = false;
+
+    u64 bytes_total_ = 0;
+    u64 bytes_done_before_ = 0;  // sizes of the segments already scanned
+    u64 last_progress_ = 0;
+};
+
+}  // namespace
+
+VerifyReport verify_log(io::Storage& storage, const VerifyOptions& options) {
+    Verifier verifier(storage, options);
+    return verifier.run();
+}
+
+}  // namespace kb::storage
