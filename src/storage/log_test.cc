@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/endian.h"
+#include "crypto/crc32c.h"
 #include "storage/log_test_support.h"
 
 namespace kb::storage {
@@ -253,6 +255,29 @@ TEST(Log, NoSpaceForANewSegmentRefusesTheAppendAndResumesWhenSpaceReturns) {
     ASSERT_TRUE(resumed.is_ok()) << resumed.to_string();
     f.reopen();
     f.expect_contents(appended + 10, 1000);
+}
+
+TEST(Log, RefusesASegmentOfAnUnknownFormatVersion) {
+    Fixture f(12);
+    ASSERT_TRUE(f.append(3).is_ok());
+    f.log.reset();
+    // Rewrite the segment header as version 2, with a valid checksum.
+    auto image = *f.machine.disk.contents(segment_path(1));
+    store_le_u16(image.data() + 4, 2);
+    store_le_u32(image.data() + kSegmentHeaderSize - 4,
+                 crypto::crc32c(ByteSpan(image.data(), kSegmentHeaderSize - 4)));
+    auto file = f.machine.storage->open(segment_path(1), {.write = true});
+    ASSERT_TRUE(file.has_value());
+    std::optional<Status> written;
+    f.machine.storage->write(*file, 0, ByteSpan(image.data(), kSegmentHeaderSize),
+                             [&](Status s) { written = s; });
+    f.machine.loop.run_until([&] { return written.has_value(); });
+    (void)f.machine.storage->close(*file);
+    auto opened = Log::open(*f.machine.storage, f.machine.loop, f.options);
+    ASSERT_FALSE(opened.has_value());
+    EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
+    EXPECT_NE(opened.status().message().find("version 2"), std::string::npos)
+        << opened.status().message();
 }
 
 TEST(Log, AFailedSyncIsFatalAndStaysFatal) {

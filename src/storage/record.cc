@@ -152,10 +152,12 @@ HeaderDecode decode_record_header(std::span<const u8, kRecordHeaderSize> bytes) 
 }
 
 ComplianceHash chain_hash_next(const ComplianceHash& previous, const RecordHeaderBytes& header) {
-    crypto::Sha256 hasher;
-    hasher.update(previous.bytes());
-    hasher.update(ByteSpan(header.data(), kRecordChainedSize));
-    return hasher.finalize();
+    // One contiguous 184-byte message through the one-shot hasher (a per-thread context):
+    // recovery and verify call this once per record, so no context is created per call.
+    std::array<u8, ComplianceHash::kSize + kRecordChainedSize> message;
+    std::memcpy(message.data(), previous.bytes().data(), ComplianceHash::kSize);
+    std::memcpy(message.data() + ComplianceHash::kSize, header.data(), kRecordChainedSize);
+    return crypto::sha256(message);
 }
 
 void describe_payload(RecordHeader* header, ByteSpan sealed_payload) {

@@ -69,16 +69,6 @@ bool all_zero(ByteSpan bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](u8 byte) { return byte == 0; });
 }
 
-// chain_hash_next() with the one-shot hasher's per-thread context: the same definition
-// (SHA-256 of the previous chain hash and header bytes [0, 152)) without creating and freeing
-// an OpenSSL context per record.
-ComplianceHash next_chain_hash(const ComplianceHash& previous, const RecordHeaderBytes& header) {
-    std::array<u8, ComplianceHash::kSize + kRecordChainedSize> input{};
-    std::copy(previous.bytes().begin(), previous.bytes().end(), input.begin());
-    std::copy(header.begin(), header.begin() + kRecordChainedSize,
-              input.begin() + ComplianceHash::kSize);
-    return crypto::sha256(input);
-}
 
 // One record as the scanner found it; sealed_payload points into the scanner's buffer and is
 // valid until its next call.
@@ -356,7 +346,7 @@ private:
                 return Status::corruption(path + " position " + to_string(at) +
                                           ": changed while it was being verified");
             }
-            chain = next_chain_hash(chain, step.header_bytes);
+            chain = chain_hash_next(chain, step.header_bytes);
             offset = step.next_offset;
         }
         return chain;
@@ -556,7 +546,7 @@ private:
             }
 
             const ComplianceHash previous = chain_;
-            chain_ = next_chain_hash(chain_, step.header_bytes);
+            chain_ = chain_hash_next(chain_, step.header_bytes);
             maybe_checkpoint(expected_, info.number, offset, previous, first_in_segment);
             remember_chain_hash(expected_, chain_);
             first_in_segment = false;
