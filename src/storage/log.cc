@@ -136,6 +136,9 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
             return Status::invalid_argument("append: record at position " + to_string(expected) +
                                             " does not chain to the log's tail");
         }
+        if (view->header.kind != RecordKind::op) {
+            KB_TRY(check_signed_record(*view, records, chain_hashes));
+        }
         chain = chain_hash_next(chain, view->header_bytes);
         chain_hashes.push_back(chain);
         expected = expected.next();

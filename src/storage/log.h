@@ -40,6 +40,7 @@
 #include "io/unique_function.h"
 #include "kimberlite/status.h"
 #include "storage/record.h"
+#include "storage/record_builder.h"
 #include "storage/segment_format.h"
 #include "storage/segment_index.h"
 #include "types/limits.h"
@@ -201,6 +202,13 @@ private:
     Result<ComplianceHash> chain_hash_at(Position position);
     // log_read.cc
     Result<u64> find_offset(usize segment, Position position);
+    // log_signed_records.cc: an attestation or co-signature being appended must be true of
+    // this log. `batch` and `batch_chain` are the records of the same append() checked so far.
+    Status check_signed_record(const RecordView& record, const std::vector<Bytes>& batch,
+                               const std::vector<ComplianceHash>& batch_chain);
+    Result<ComplianceHash> chain_hash_for_check(Position position,
+                                                const std::vector<ComplianceHash>& batch_chain);
+    Result<Bytes> record_bytes_for_check(Position position, const std::vector<Bytes>& batch);
 
     io::Storage& storage_;
     io::EventLoop& loop_;

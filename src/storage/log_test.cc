@@ -6,6 +6,7 @@
 
 #include "base/endian.h"
 #include "crypto/crc32c.h"
+#include "storage/attestation.h"
 #include "storage/log_test_support.h"
 
 namespace kb::storage {
@@ -295,6 +296,71 @@ TEST(Log, AnEioOnWriteIsFatal) {
     ASSERT_TRUE(f.append(3).is_ok());
     f.machine.storage->inject(io::SimFault::write_error);
     EXPECT_EQ(f.append(2).code(), StatusCode::fatal);
+}
+
+}  // namespace
+}  // namespace kb::storage
+
+namespace kb::storage {
+namespace {
+
+// Builds a clear record (attestation or co-signature) after the log's tail.
+Bytes signed_record(const Log& log, RecordKind kind, Bytes payload) {
+    RecordInput input;
+    input.kind = kind;
+    input.seal = SealKind::clear;
+    input.position = log.last_position().next();
+    input.view = View(1);
+    input.timestamp = Timestamp(1'800'000'000'000'000'000ull);
+    input.payload = payload;
+    crypto::SeededRandom random(3);
+    return build_record(input, log.last_chain_hash(), nullptr, random)->bytes;
+}
+
+TEST(LogSignedRecords, AcceptsTrueAttestationsAndCosignatures) {
+    Fixture f(20);
+    ASSERT_TRUE(f.append(4).is_ok());
+    crypto::SeededRandom random(4);
+    auto signer = crypto::Ed25519SigningKey::generate(random);
+    auto cosigner = crypto::Ed25519SigningKey::generate(random);
+    const AttestedStatement statement{Position(4), f.log->last_chain_hash(), Timestamp(9)};
+    std::vector<Bytes> records;
+    records.push_back(
+        signed_record(*f.log, RecordKind::attestation, make_attestation(statement, signer)));
+    ASSERT_TRUE(testing::append_and_wait(*f.log, f.machine.loop, std::move(records)).is_ok());
+    records.push_back(signed_record(*f.log, RecordKind::cosignature,
+                                    make_cosignature(Position(5), statement, cosigner)));
+    ASSERT_TRUE(testing::append_and_wait(*f.log, f.machine.loop, std::move(records)).is_ok());
+    EXPECT_EQ(f.log->last_position(), Position(6));
+}
+
+TEST(LogSignedRecords, RefusesAttestationsTheChainContradicts) {
+    Fixture f(21);
+    ASSERT_TRUE(f.append(4).is_ok());
+    crypto::SeededRandom random(5);
+    auto signer = crypto::Ed25519SigningKey::generate(random);
+    auto refuse = [&](Bytes payload, RecordKind kind = RecordKind::attestation) {
+        std::vector<Bytes> records;
+        records.push_back(signed_record(*f.log, kind, std::move(payload)));
+        return f.log->append(std::move(records), [](Status) { FAIL(); });
+    };
+    // The chain hash of position 3 is not the log's hash of position 4.
+    const ComplianceHash at_four = f.log->last_chain_hash();
+    EXPECT_EQ(refuse(make_attestation({Position(3), at_four, Timestamp(1)}, signer)).code(),
+              StatusCode::invalid_argument);
+    // Attesting the future.
+    EXPECT_EQ(refuse(make_attestation({Position(5), at_four, Timestamp(1)}, signer)).code(),
+              StatusCode::invalid_argument);
+    // A forged signature.
+    Bytes forged = make_attestation({Position(4), at_four, Timestamp(1)}, signer);
+    forged.back() ^= 1;
+    EXPECT_FALSE(refuse(forged).is_ok());
+    // A co-signature of a position that holds an op, not an attestation.
+    EXPECT_EQ(refuse(make_cosignature(Position(2), {Position(1), at_four, Timestamp(1)}, signer),
+                     RecordKind::cosignature)
+                  .code(),
+              StatusCode::invalid_argument);
+    EXPECT_EQ(f.log->last_position(), Position(4));
 }
 
 }  // namespace

@@ -1,0 +1,260 @@
+// Log benchmarks on real files (LinuxStorage + AsioEventLoop, as the server runs it). What
+// they answer (bench/suites/log.py sets them beside their peers; docs/PERFORMANCE.md):
+//   * LogConcurrentAppends/<policy>/<N>: N appenders, each keeping one single-record append
+//     (100 B payload, sealed when submitted) in flight: a client's next request arrives through
+//     the event loop once its previous one is acknowledged durable. Records acknowledged per
+//     second under group_commit vs every_record; the peer is SQLite (WAL, synchronous=FULL)
+//     with N writer threads (bench/sqlite_commit_bench.cc).
+//   * LogEncrypted1MiB/<N>: every_batch, each append() one record with a 1 MiB payload sealed
+//     inside the timed loop (build_record: AES-256-GCM, SHA-256 digest, CRC32C), N appends in
+//     flight. Payload bytes acknowledged per second; the peer is `dd oflag=direct,dsync bs=1M`.
+// Both count only acknowledged records: the log's callback ran ok, so each is durable and
+// covered by a durable mark. The counter records_per_flush shows how many records one round
+// of writes and syncs carried. Files go to $KB_LOG_BENCH_DIR (default: the system temp dir).
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "io/asio_event_loop.h"
+#include "io/linux_storage.h"
+#include "storage/log.h"
+#include "storage/log_test_support.h"
+
+namespace kb::storage {
+namespace {
+
+constexpr usize kSmallPayloadBytes = 100;
+constexpr usize kLargePayloadBytes = 1 << 20;
+
+std::string bench_dir() {
+    const char* configured = std::getenv("KB_LOG_BENCH_DIR");
+    std::string base =
+        configured != nullptr ? configured : std::filesystem::temp_directory_path().string();
+    std::string pattern = base + "/kb-log-bench-XXXXXX";
+    KB_ASSERT(::mkdtemp(pattern.data()) != nullptr);
+    return pattern;
+}
+
+// A log in a fresh scratch directory, removed afterwards. Members are destroyed in reverse:
+// the log, then the storage (waiting for its IO threads), then the loop, then the files.
+struct ScratchLog {
+    struct Dir {
+        std::string path = bench_dir();
+        ~Dir() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    };
+
+    explicit ScratchLog(LogOptions options) {
+        auto opened = io::LinuxStorage::open(loop, {.root = dir.path});
+        if (!opened) {
+            error = opened.status().to_string();
+            return;
+        }
+        storage = std::move(*opened);
+        if (Status locked = storage->lock_exclusive(); !locked.is_ok()) {
+            error = locked.to_string();
+            return;
+        }
+        auto log_opened = Log::open(*storage, loop, options);
+        if (!log_opened) {
+            error = log_opened.status().to_string();
+            return;
+        }
+        log = std::move(*log_opened);
+    }
+
+    Dir dir;
+    io::AsioEventLoop loop;
+    std::unique_ptr<io::LinuxStorage> storage;
+    std::unique_ptr<Log> log;
+    std::string error;
+};
+
+// Keeps `in_flight` single-record appends outstanding: each is submitted as a task posted to
+// the loop (as a client request would arrive), builds its record when it runs (the record
+// chains to the log's tail at that moment), and posts the next submission when acknowledged.
+class InFlightAppender {
+public:
+    using MakeRecord = std::function<Bytes(const Log&)>;
+
+    InFlightAppender(Log& log, io::EventLoop& loop, MakeRecord make_record)
+        : log_(log), loop_(loop), make_record_(std::move(make_record)) {}
+
+    void start(usize in_flight) {
+        for (usize i = 0; i < in_flight; ++i) submit();
+    }
+    // Runs the loop until `count` records in all have been acknowledged (or one failed).
+    bool wait_for_acknowledged(u64 count) {
+        return loop_.run_until([&] { return acknowledged_ >= count || !failure_.is_ok(); }) &&
+               failure_.is_ok();
+    }
+    // Stops submitting and waits for the appends still outstanding.
+    void drain() {
+        stopping_ = true;
+        (void)loop_.run_until([&] { return outstanding_ == 0; });
+    }
+    u64 acknowledged() const { return acknowledged_; }
+    const Status& failure() const { return failure_; }
+
+private:
+    void submit() {
+        ++outstanding_;
+        loop_.post([this] {
+            if (!failure_.is_ok()) {
+                --outstanding_;
+                return;
+            }
+            Status accepted = log_.append({make_record_(log_)}, [this](Status status) {
+                --outstanding_;
+                if (!status.is_ok()) {
+                    if (failure_.is_ok()) failure_ = std::move(status);
+                    return;
+                }
+                ++acknowledged_;
+                if (!stopping_) submit();
+            });
+            if (!accepted.is_ok()) {
+                --outstanding_;
+                if (failure_.is_ok()) failure_ = std::move(accepted);
+            }
+        });
+    }
+
+    Log& log_;
+    io::EventLoop& loop_;
+    MakeRecord make_record_;
+    u64 acknowledged_ = 0;
+    usize outstanding_ = 0;
+    bool stopping_ = false;
+    Status failure_;
+};
+
+// Times one acknowledged record per iteration; returns false (having told `state`) on error.
+bool run_appends(benchmark::State& state, ScratchLog& scratch, InFlightAppender& appender,
+                 usize in_flight) {
+    const u64 flushes_before = scratch.log->flush_count();
+    appender.start(in_flight);
+    u64 target = 0;
+    bool ok = true;
+    for (auto _ : state) {
+        if (!appender.wait_for_acknowledged(++target)) {
+            ok = false;
+            break;
+        }
+    }
+    const u64 acknowledged = appender.acknowledged();
+    const u64 flushes = scratch.log->flush_count() - flushes_before;
+    appender.drain();
+    if (!ok || !appender.failure().is_ok()) {
+        state.SkipWithError(("append failed: " + appender.failure().to_string()).c_str());
+        return false;
+    }
+    state.counters["records_per_flush"] =
+        flushes == 0 ? 0.0 : static_cast<double>(acknowledged) / static_cast<double>(flushes);
+    return true;
+}
+
+void BM_LogConcurrentAppends(benchmark::State& state, FsyncPolicy policy) {
+    const usize in_flight = static_cast<usize>(state.range(0));
+    ScratchLog scratch({.fsync = policy});
+    if (!scratch.log) {
+        state.SkipWithError(("cannot open the log: " + scratch.error).c_str());
+        return;
+    }
+    auto keys = testing::make_test_keys();
+    testing::RecordFactory factory(keys.get());
+    InFlightAppender appender(*scratch.log, scratch.loop, [&](const Log& log) {
+        return std::move(factory.next(log, 1, kSmallPayloadBytes).front());
+    });
+    if (!run_appends(state, scratch, appender, in_flight)) return;
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()));
+    state.SetBytesProcessed(static_cast<i64>(state.iterations() * kSmallPayloadBytes));
+}
+BENCHMARK_CAPTURE(BM_LogConcurrentAppends, group_commit, FsyncPolicy::group_commit)
+    ->Arg(16)
+    ->Arg(64)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_LogConcurrentAppends, every_record, FsyncPolicy::every_record)
+    ->Arg(16)
+    ->UseRealTime();
+
+// Seals `plaintext` as the record after the log's tail (a fresh nonce each time).
+class LargeRecordMaker {
+public:
+    explicit LargeRecordMaker(KeySource* keys) : keys_(keys), random_(11), plaintext_(make()) {}
+
+    Bytes operator()(const Log& log) {
+        const Position position = log.last_position().next();
+        RecordInput input;
+        input.position = position;
+        input.view = View(1);
+        input.tenant = testing::kTestTenant;
+        input.principal = PrincipalId(1);
+        input.client_id = ClientId(42);
+        input.request_number = RequestNumber(position.value());
+        input.timestamp = Timestamp(1'700'000'000'000'000'000ULL + position.value());
+        input.payload = plaintext_;
+        auto built = build_record(input, log.last_chain_hash(), keys_, random_);
+        KB_ASSERT_MSG(built.has_value(), built.status().to_string().c_str());
+        return std::move(built->bytes);
+    }
+
+private:
+    // Built once: the test plaintext generator is byte-at-a-time and would dominate here.
+    static Bytes make() {
+        Bytes head = testing::plaintext_for(Position(1), 4096);
+        Bytes plaintext;
+        plaintext.reserve(kLargePayloadBytes);
+        while (plaintext.size() < kLargePayloadBytes) {
+            const usize take = std::min(head.size(), kLargePayloadBytes - plaintext.size());
+            plaintext.insert(plaintext.end(), head.begin(), head.begin() + static_cast<long>(take));
+        }
+        return plaintext;
+    }
+
+    KeySource* keys_;
+    crypto::SeededRandom random_;
+    Bytes plaintext_;
+};
+
+void BM_LogEncrypted1MiB(benchmark::State& state) {
+    const usize in_flight = static_cast<usize>(state.range(0));
+    ScratchLog scratch({.fsync = FsyncPolicy::every_batch});
+    if (!scratch.log) {
+        state.SkipWithError(("cannot open the log: " + scratch.error).c_str());
+        return;
+    }
+    auto keys = testing::make_test_keys();
+    LargeRecordMaker maker(keys.get());
+    InFlightAppender appender(*scratch.log, scratch.loop,
+                              [&](const Log& log) { return maker(log); });
+    if (!run_appends(state, scratch, appender, in_flight)) return;
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()));
+    state.SetBytesProcessed(static_cast<i64>(state.iterations() * kLargePayloadBytes));
+}
+BENCHMARK(BM_LogEncrypted1MiB)->Arg(1)->Arg(4)->UseRealTime();
+
+// The sealing alone (no IO): how much of the 1 MiB append is CPU.
+void BM_LogSeal1MiB(benchmark::State& state) {
+    auto keys = testing::make_test_keys();
+    LargeRecordMaker maker(keys.get());
+    ScratchLog scratch({});
+    if (!scratch.log) {
+        state.SkipWithError(("cannot open the log: " + scratch.error).c_str());
+        return;
+    }
+    for (auto _ : state) {
+        Bytes record = maker(*scratch.log);
+        benchmark::DoNotOptimize(record.data());
+    }
+    state.SetBytesProcessed(static_cast<i64>(state.iterations() * kLargePayloadBytes));
+}
+BENCHMARK(BM_LogSeal1MiB)->UseRealTime();
+
+}  // namespace
+}  // namespace kb::storage
