@@ -39,8 +39,9 @@ run: build
 test: build format-check
 	ctest --preset release
 
+# Longer runs of the randomized tests ride along (seeds and rounds raised by environment).
 soak: build-debug
-	ctest --preset debug
+	KB_LOG_CRASH_SEEDS=10000 KB_LOG_KILL_ROUNDS=100 ctest --preset debug
 
 bench: build
 	/usr/bin/python3 bench/run.py --build-dir $(RELEASE_DIR)
