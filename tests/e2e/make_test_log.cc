@@ -4,12 +4,14 @@
 // record landed, so a test can damage exactly the byte it means to.
 //
 //   kb_make_test_log --dir DIR [--records N] [--attest-every K] [--cosigners C] [--seed S]
-//                    [--segment-bytes B] [--unmarked T] [--signer-seed X]
+//                    [--segment-bytes B] [--unmarked T] [--signer-seed X] [--payload-bytes P]
 //   kb_make_test_log --write-fuzz-corpus DIR   (attestation_fuzz seeds)
 //
 // Every K ops it appends an attestation of the newest op, signed by the signer (seed X), then
 // C co-signatures by further keys. All records but the last T are covered by a durability
-// mark. Test-only: never part of the server.
+// mark. Each op's plaintext is "seed S op I", padded to P bytes when --payload-bytes is given
+// (bench/suites/log.py builds large logs of realistic records for `kmb verify` that way).
+// Test-only: never part of the server.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +41,7 @@ struct Options {
     u64 segment_bytes = 4096 + 2048;
     u64 unmarked = 0;
     u64 signer_seed = 1;
+    u64 payload_bytes = 0;  // 0: the bare text
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -77,6 +80,8 @@ Options parse(int argc, char** argv) {
             options.unmarked = number(value);
         else if (flag == "--signer-seed")
             options.signer_seed = number(value);
+        else if (flag == "--payload-bytes")
+            options.payload_bytes = number(value);
         else
             usage("unknown option " + flag);
     }
@@ -126,8 +131,10 @@ int main(int argc, char** argv) {
     }
     nlohmann::json attestations = nlohmann::json::array();
     for (u64 i = 1; i <= options.records; ++i) {
-        const std::string text =
-            "seed " + std::to_string(options.seed) + " op " + std::to_string(i);
+        std::string text = "seed " + std::to_string(options.seed) + " op " + std::to_string(i);
+        if (text.size() < options.payload_bytes) {
+            text.resize(options.payload_bytes, static_cast<char>('a' + i % 26));
+        }
         const Position op = builder.add_op(as_bytes(text), keys);
         if (options.attest_every != 0 && i % options.attest_every == 0) {
             const Position at = builder.add_attestation(op, signer);
