@@ -32,7 +32,7 @@ import statistics
 BINARY = "kb_storage_bench"
 PAYLOAD_BYTES = 100
 APPENDERS = 16
-RECORD_OVERHEAD = 160 + 16  # header + AEAD tag
+RECORD_OVERHEAD = 152 + 16  # header + AEAD tag
 ATTEST_EVERY = 10000
 VERIFY_PAYLOADS = [100, 4096]
 

@@ -97,6 +97,17 @@ Status Log::create_segment(Position first_position, const ComplianceHash& previo
     return Status::ok();
 }
 
+Status Log::grow_empty_tail_segment(u64 capacity_bytes) {
+    Segment& tail = segments_.back();
+    Status grown = storage_.preallocate(tail.file, 0, capacity_bytes);
+    if (!grown.is_ok()) {
+        return grown.with_context("allocating log segment " + segment_path(tail.number));
+    }
+    tail.capacity_bytes = capacity_bytes;
+    tail.header_written = false;  // the next flush rewrites it with the new capacity
+    return Status::ok();
+}
+
 // The index of a segment that just filled up. It is derived data: written without a sync, and
 // rebuilt by recovery when it is missing, torn, or disagrees with the segments around it.
 void Log::write_segment_index(usize segment) {
@@ -158,7 +169,14 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
         if (!fits) {
             const u64 capacity =
                 std::max(options_.segment_capacity_bytes, kSegmentRecordsOffset + size);
-            KB_TRY(create_segment(position, previous, capacity));
+            if (!segments_.empty() && summaries_.back().empty() &&
+                segment_end == kSegmentRecordsOffset) {
+                // An empty tail segment too small for this record grows instead: two
+                // segments must never claim the same first position.
+                KB_TRY(grow_empty_tail_segment(capacity));
+            } else {
+                KB_TRY(create_segment(position, previous, capacity));
+            }
             segment_end = kSegmentRecordsOffset;
         }
         placement.emplace_back(segments_.size() - 1, segment_end);

@@ -188,6 +188,7 @@ private:
     Status create_segment(Position first_position, const ComplianceHash& previous_chain_hash,
                           u64 capacity_bytes);
     void write_segment_index(usize segment);
+    Status grow_empty_tail_segment(u64 capacity_bytes);
     void maybe_flush(bool may_delay = true);
     void drop_pending_after(Position position);
     void start_flush();

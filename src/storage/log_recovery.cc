@@ -366,6 +366,9 @@ Status Log::recover() {
 
     // 5. Make the cut durable and open the segments that stay.
     const u64 segments_total = readers.size();
+    std::vector<u64> capacities;
+    for (const SegmentReader& reader : readers)
+        capacities.push_back(reader.header().capacity_bytes);
     readers.clear();  // close the read-only handles
     for (u64 number = kept_segments + 1; number <= segments_total; ++number) {
         KB_TRY(storage_.remove(segment_path(number)));
@@ -384,7 +387,12 @@ Status Log::recover() {
     for (usize i = 0; i < kept_segments; ++i) {
         const u64 number = i + 1;
         io::FileHandle file = KB_TRY(storage_.open(segment_path(number), {.write = true}));
-        const u64 capacity = KB_TRY(storage_.size(file));
+        const u64 capacity = capacities[i];
+        if (KB_TRY(storage_.size(file)) < capacity) {
+            // The preallocation was lost with a crash (it had not been synced): redo it. The
+            // next sync of this segment makes it durable before anything in it is acknowledged.
+            KB_TRY(storage_.preallocate(file, 0, capacity));
+        }
         segments_.push_back(Segment{.number = number,
                                     .file = file,
                                     .capacity_bytes = capacity,

@@ -119,7 +119,8 @@ inline std::vector<Bytes> read_plaintexts(Log& log, KeySource* keys) {
     Position from(1);
     while (from <= log.durable_position()) {
         auto records = log.read(from, log.durable_position(), 1 << 20);
-        EXPECT_TRUE(records.has_value()) << records.status().to_string();
+        EXPECT_TRUE(records.has_value())
+            << "reading from " << from.value() << ": " << records.status().to_string();
         if (!records) break;
         for (const Bytes& bytes : *records) {
             auto view = parse_record(bytes);

@@ -67,7 +67,6 @@ void encode_aad_fields(const RecordHeader& header, LeWriter& writer) {
     writer.put(header.timestamp.value());
     writer.put(header.payload_length);
     writer.put_bytes(header.nonce);
-    writer.put_zeros(8);  // reserved
     writer.put_bytes(header.previous_chain_hash.bytes());
 }
 
@@ -129,19 +128,16 @@ HeaderDecode decode_record_header(std::span<const u8, kRecordHeaderSize> bytes) 
     header.payload_length = reader.get<u32>();
     auto nonce = reader.get_bytes(crypto::kAeadNonceSize);
     std::memcpy(header.nonce.data(), nonce.data(), nonce.size());
-    auto reserved = reader.get_bytes(8);
     header.previous_chain_hash = ComplianceHash::from_bytes(reader.get_bytes(32));
     header.payload_digest = ComplianceHash::from_bytes(reader.get_bytes(32));
     (void)reader.get<u32>();  // header checksum, checked above
     header.payload_checksum = reader.get<u32>();
     KB_ASSERT(reader.ok() && reader.remaining() == 0);
 
-    const bool reserved_zero =
-        std::all_of(reserved.begin(), reserved.end(), [](u8 byte) { return byte == 0; });
     const bool clear_matches_kind = (static_cast<RecordKind>(kind) == RecordKind::op) !=
                                     (static_cast<SealKind>(seal) == SealKind::clear);
     if (!valid_kind(kind) || !valid_seal(seal) || header.position == Position::none() ||
-        !reserved_zero || !clear_matches_kind) {
+        !clear_matches_kind) {
         result.problem = HeaderProblem::malformed;
         return result;
     }
@@ -152,7 +148,7 @@ HeaderDecode decode_record_header(std::span<const u8, kRecordHeaderSize> bytes) 
 }
 
 ComplianceHash chain_hash_next(const ComplianceHash& previous, const RecordHeaderBytes& header) {
-    // One contiguous 184-byte message through the one-shot hasher (a per-thread context):
+    // One contiguous 176-byte message through the one-shot hasher (a per-thread context):
     // recovery and verify call this once per record, so no context is created per call.
     std::array<u8, ComplianceHash::kSize + kRecordChainedSize> message;
     std::memcpy(message.data(), previous.bytes().data(), ComplianceHash::kSize);

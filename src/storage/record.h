@@ -1,15 +1,16 @@
-// One log record = one op: a fixed 160-byte header followed by the sealed payload.
+// One log record = one op: a fixed 152-byte header followed by the sealed payload.
 //
 // The header is the unit of tamper evidence. Every byte of it up to the checksums enters the
 // chain hash, and it carries a SHA-256 digest of the sealed payload, so the chain binds every
 // payload byte and verifies without any key (docs/FORMATS.md, "Log record"):
 //
-//     chain_hash(n) = SHA-256(chain_hash(n-1) || header(n)[0, 152))      chain_hash(0) = 0^32
+//     chain_hash(n) = SHA-256(chain_hash(n-1) || header(n)[0, 144))      chain_hash(0) = 0^32
 //
 // Two CRC32C checksums, one over the header and one over the payload, catch torn and flipped
 // bytes cheaply, and are separate so a payload can later be redacted (crypto-shredding) while
 // its header still verifies. The payload is sealed with AES-256-GCM; its associated data is
-// the header without digest and checksums (bytes [0, 120)), nonce included.
+// the header without digest and checksums (bytes [0, 112)), nonce included. The chain's
+// input is 176 bytes: three SHA-256 blocks per record, the fewest a 32-byte link allows here.
 //
 // This file only encodes, decodes and checks bytes; sealing lives in record_sealer.h.
 #pragma once
@@ -30,13 +31,13 @@ namespace kb::storage {
 inline constexpr u32 kRecordMagic = 0x524c424b;  // "KBLR" in file byte order
 inline constexpr u16 kRecordFormatVersion = 1;
 
-inline constexpr usize kRecordHeaderSize = 160;
+inline constexpr usize kRecordHeaderSize = 152;
 // Byte ranges of the header.
-inline constexpr usize kRecordAadSize = 120;      // [0,120): associated data for sealing
+inline constexpr usize kRecordAadSize = 112;      // [0,112): associated data for sealing
 inline constexpr usize kRecordNonceOffset = 68;   // 12 bytes, inside the AAD
-inline constexpr usize kRecordChainedSize = 152;  // [0,152): what the chain hash covers
-inline constexpr usize kRecordHeaderChecksumOffset = 152;
-inline constexpr usize kRecordPayloadChecksumOffset = 156;
+inline constexpr usize kRecordChainedSize = 144;  // [0,144): what the chain hash covers
+inline constexpr usize kRecordHeaderChecksumOffset = 144;
+inline constexpr usize kRecordPayloadChecksumOffset = 148;
 
 // What a record is. Numbers are stable on disk; never renumber.
 enum class RecordKind : u8 {
@@ -78,13 +79,13 @@ using RecordHeaderBytes = std::array<u8, kRecordHeaderSize>;
 // Encodes every field and computes the header checksum.
 RecordHeaderBytes encode_record_header(const RecordHeader& header);
 
-// Writes header bytes [0, 120): the associated data the payload is sealed with.
+// Writes header bytes [0, 112): the associated data the payload is sealed with.
 void encode_record_aad(const RecordHeader& header, std::span<u8, kRecordAadSize> out);
 
 // Why a header failed to decode. `zero` distinguishes never-written (preallocated) space from
 // damage, which recovery needs to tell the end of the log from a torn or flipped record.
 enum class HeaderProblem : u8 {
-    zero,             // all 160 bytes are zero: no record was ever written here
+    zero,             // all 152 bytes are zero: no record was ever written here
     bad_magic,        // not a record header
     bad_checksum,     // header CRC32C mismatch: torn or flipped
     unknown_version,  // a format version this build does not know
@@ -98,7 +99,7 @@ struct HeaderDecode {
     u16 version = 0;                              // as read, for unknown_version messages
 };
 
-// Decodes and checks (magic, version, checksum, field sanity) a header from exactly 160 bytes.
+// Decodes and checks (magic, version, checksum, field sanity) a header from exactly 152 bytes.
 HeaderDecode decode_record_header(std::span<const u8, kRecordHeaderSize> bytes);
 
 // chain_hash(n) from chain_hash(n-1) and the encoded header of record n.

@@ -69,7 +69,6 @@ bool all_zero(ByteSpan bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](u8 byte) { return byte == 0; });
 }
 
-
 // One record as the scanner found it; sealed_payload points into the scanner's buffer and is
 // valid until its next call.
 struct Scanned {

@@ -157,7 +157,7 @@ std::optional<Position> record_at(const TestLogBuilder& builder, usize segment_i
 //   mark slots [512, 1536)               intact, with a warning naming the slot
 //   reserved zeros [1536, 4096)          failure naming the exact offset
 //   record bytes                         failure naming the record's position and offset
-//   [end, end + 160) after the records   the next header's slot: in the last segment this is
+//   [end, end + 152) after the records   the next header's slot: in the last segment this is
 //                                        beyond the durable mark (tail ends: intact); in
 //                                        earlier segments it is a failure at the position
 //                                        the next segment starts with
