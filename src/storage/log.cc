@@ -39,6 +39,7 @@ Log::Log(io::Storage& storage, io::EventLoop& loop, LogOptions options)
     : storage_(storage), loop_(loop), options_(options) {}
 
 Log::~Log() {
+    *alive_ = false;
     // Callbacks still waiting will never run: the process is shutting the log down. Closing
     // handles with operations in flight is allowed by the Storage contract.
     for (Segment& segment : segments_) {
@@ -122,7 +123,7 @@ void Log::write_segment_index(usize segment) {
                    [this, bytes, handle](Status) { (void)storage_.close(handle); });
 }
 
-Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
+Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, RecordSource source) {
     KB_ASSERT(on_durable);
     if (!failure_.is_ok()) return failure_;
     if (records.empty()) {
@@ -134,7 +135,7 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
     std::vector<ComplianceHash> chain_hashes;
     chain_hashes.reserve(records.size());
     for (const Bytes& bytes : records) {
-        auto view = parse_record(bytes);
+        auto view = source == RecordSource::peer ? parse_record(bytes) : parse_record_header(bytes);
         if (!view) {
             return view.error().with_context("append at position " + to_string(expected));
         }
@@ -210,8 +211,18 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable) {
         write_segment_index(segment);
     }
     waiters_.push_back(Waiter{last_position_, std::move(on_durable)});
-    maybe_flush();
+    request_flush();
     return Status::ok();
+}
+
+void Log::request_flush() {
+    if (flush_posted_ || flush_in_flight_) return;
+    flush_posted_ = true;
+    loop_.post([this, alive = alive_] {
+        if (!*alive) return;
+        flush_posted_ = false;
+        maybe_flush();
+    });
 }
 
 void Log::maybe_flush(bool may_delay) {

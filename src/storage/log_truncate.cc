@@ -25,13 +25,26 @@ Status Log::truncate_after(Position position, DurableCallback done) {
     if (truncation_) {
         return Status::invalid_argument("a truncation is already in progress");
     }
-    truncation_ = PendingTruncation{position, std::move(done)};
+    truncation_.emplace();
+    truncation_->position = position;
+    truncation_->done = std::move(done);
     maybe_flush(/*may_delay=*/false);
     return Status::ok();
 }
 
 void Log::drop_pending_after(Position position) {
-    while (!pending_.empty() && pending_.back().position > position) pending_.pop_back();
+    while (!pending_.empty() && pending_.back().position > position) {
+        const PendingRecord& dropped = pending_.back();
+        if (truncation_ && dropped.position == position.next()) {
+            auto view = parse_record_header(dropped.bytes);
+            KB_ASSERT(view.has_value());
+            truncation_->next_known = true;
+            truncation_->next_segment = dropped.segment;
+            truncation_->next_offset = dropped.offset;
+            truncation_->next_previous_chain_hash = view->header.previous_chain_hash;
+        }
+        pending_.pop_back();
+    }
     // Callbacks of appends that reach past the truncation point fail: those records are gone.
     std::deque<Waiter> kept;
     std::vector<DurableCallback> failed;
@@ -91,14 +104,19 @@ void Log::start_truncation() {
             summaries_.begin(), summaries_.end(), position,
             [](Position p, const SegmentSummary& summary) { return p < summary.first_position; });
         segment = static_cast<usize>(after - summaries_.begin()) - 1;
-        if (position == summaries_[segment].last_position) {
+        if (truncation_->next_known && truncation_->next_segment == segment) {
+            end_offset = truncation_->next_offset;
+        } else if (position == summaries_[segment].last_position || truncation_->next_known) {
             end_offset = summaries_[segment].end_offset;
         } else {
             end_offset = KB_TRY(find_offset(segment, position.next()));
         }
         return Status::ok();
     }();
-    auto chain = located.is_ok() ? chain_hash_at(position) : Result<ComplianceHash>(located);
+    auto chain = !located.is_ok() ? Result<ComplianceHash>(located)
+                 : truncation_->next_known
+                     ? Result<ComplianceHash>(truncation_->next_previous_chain_hash)
+                     : chain_hash_at(position);
     if (!chain) {
         flush_in_flight_ = false;
         fail(Status::fatal("truncating the log: " + chain.error().message()));

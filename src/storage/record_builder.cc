@@ -61,6 +61,12 @@ Result<BuiltRecord> build_record(const RecordInput& input,
 }
 
 Result<RecordView> parse_record(ByteSpan bytes) {
+    RecordView view = KB_TRY(parse_record_header(bytes));
+    KB_TRY(check_payload(view.header, view.sealed_payload));
+    return view;
+}
+
+Result<RecordView> parse_record_header(ByteSpan bytes) {
     if (bytes.size() < kRecordHeaderSize) {
         return Status::corruption("record of " + std::to_string(bytes.size()) +
                                   " bytes is shorter than a header");
@@ -83,7 +89,6 @@ Result<RecordView> parse_record(ByteSpan bytes) {
                                   std::to_string(kRecordHeaderSize + view.header.payload_length));
     }
     view.sealed_payload = bytes.subspan(kRecordHeaderSize);
-    KB_TRY(check_payload(view.header, view.sealed_payload));
     return view;
 }
 
