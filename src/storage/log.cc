@@ -395,7 +395,9 @@ void Log::finish_flush(Status status) {
         durable_chain_hash_ = flush_.mark.chain_hash;
         fire_waiters();
     }
-    maybe_flush();
+    // Posted, not inline: what the callbacks just queued (the next appends, often posted as
+    // tasks of their own) joins this flush instead of waiting for the one after.
+    request_flush();
 }
 
 void Log::fire_waiters() {

@@ -112,15 +112,18 @@ private:
                 --outstanding_;
                 return;
             }
-            Status accepted = log_.append({make_record_(log_)}, [this](Status status) {
-                --outstanding_;
-                if (!status.is_ok()) {
-                    if (failure_.is_ok()) failure_ = std::move(status);
-                    return;
-                }
-                ++acknowledged_;
-                if (!stopping_) submit();
-            });
+            Status accepted = log_.append(
+                {make_record_(log_)},
+                [this](Status status) {
+                    --outstanding_;
+                    if (!status.is_ok()) {
+                        if (failure_.is_ok()) failure_ = std::move(status);
+                        return;
+                    }
+                    ++acknowledged_;
+                    if (!stopping_) submit();
+                },
+                RecordSource::built_here);
             if (!accepted.is_ok()) {
                 --outstanding_;
                 if (failure_.is_ok()) failure_ = std::move(accepted);
