@@ -1,0 +1,211 @@
+// Ops: the payload of every log record of kind "op" (DESIGN.md §3). One op is one client
+// request of one tenant and one principal; every logged op is a committed fact that apply
+// installs without re-validating, so an op says exactly what changes.
+//
+// Kinds (numbers are stable, stored in the log):
+//   1 create tenant      the tenant's name and its wrapped KEK and root key
+//   2 create stream      name and data class; apply gives it the tenant's next stream id
+//   3 delete stream      the stream stops taking appends; its history stays readable
+//   4 append batch       events for one stream, with an optional expected offset and
+//                        idempotency id
+//   5 reserve sequence   a block of values of a sequence (not transactional; gaps allowed)
+//   6 transaction        a serializable SQL transaction's effects: the snapshot it ran on,
+//                        what it read (checked for conflicts before logging, kept for audit),
+//                        its DDL, its row effects and the values the session fixed
+//
+// The tenant and principal travel in every op (also in the record header; apply checks they
+// agree). The binary form is op_codec.h; docs/FORMATS.md ("Ops") has the layout.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.h"
+#include "crypto/key_wrap.h"
+#include "kernel/schema.h"
+#include "types/data_class.h"
+#include "types/hash.h"
+#include "types/ids.h"
+
+namespace kb::kernel {
+
+enum class OpKind : u8 {
+    create_tenant = 1,
+    create_stream = 2,
+    delete_stream = 3,
+    append_batch = 4,
+    reserve_sequence = 5,
+    transaction = 6,
+};
+inline constexpr OpKind kOpKindMax = OpKind::transaction;
+
+std::string_view op_kind_name(OpKind kind);  // "create tenant", "append batch", ...
+
+struct CreateTenantOp {
+    std::string name;
+    crypto::WrappedKey kek{};       // wrapped by the master key
+    crypto::WrappedKey root_key{};  // wrapped by the KEK
+
+    friend bool operator==(const CreateTenantOp&, const CreateTenantOp&) = default;
+};
+
+struct CreateStreamOp {
+    std::string name;
+    DataClass data_class = DataClass::internal;
+
+    friend bool operator==(const CreateStreamOp&, const CreateStreamOp&) = default;
+};
+
+struct DeleteStreamOp {
+    StreamId stream{};
+
+    friend bool operator==(const DeleteStreamOp&, const DeleteStreamOp&) = default;
+};
+
+struct AppendBatchOp {
+    StreamId stream{};
+    std::optional<Offset> expected_offset{};  // refused (offset mismatch) unless it is next
+    IdempotencyId idempotency{};              // all zeros: none
+    std::vector<Bytes> events{};
+
+    friend bool operator==(const AppendBatchOp&, const AppendBatchOp&) = default;
+};
+
+struct ReserveSequenceOp {
+    SequenceId sequence{};
+    u64 count = 0;  // >= 1
+
+    friend bool operator==(const ReserveSequenceOp&, const ReserveSequenceOp&) = default;
+};
+
+// --- transactions ------------------------------------------------------------------------
+
+// A key in a key space (a table's primary keys or an index's keys), encoded by
+// key_encoding.h.
+struct KeyRef {
+    ObjectId object{};
+    Bytes key{};
+
+    friend bool operator==(const KeyRef&, const KeyRef&) = default;
+    friend auto operator<=>(const KeyRef&, const KeyRef&) = default;
+};
+
+// Keys k of a key space with start <= k < end. An empty end means no upper bound (an empty
+// exclusive end would be an empty range, so the encoding is unambiguous).
+struct KeyRange {
+    ObjectId object{};
+    Bytes start{};
+    Bytes end{};
+
+    bool contains(ByteSpan key) const;
+    friend bool operator==(const KeyRange&, const KeyRange&) = default;
+};
+
+// What a transaction relied on. All of it is checked against writes after the snapshot
+// (conflict_window.h); the kinds of point read are kept apart for audit and error messages.
+struct ReadSet {
+    std::optional<u64> catalog_version{};  // set when it relied on the schema (DDL conflicts)
+    std::vector<KeyRef> keys{};            // rows read by key, found or not
+    std::vector<KeyRange> ranges{};        // scans
+    std::vector<KeyRef> absent_keys{};     // primary/unique keys an insert found free
+    std::vector<KeyRef> parent_keys{};     // foreign-key parents a write relied on
+
+    friend bool operator==(const ReadSet&, const ReadSet&) = default;
+};
+
+// DDL changes, applied in order before the row effects (catalog.h has their rules).
+struct CreateTableChange {
+    TableSchema schema{};
+    std::vector<SequenceSchema> sequences{};  // owned by SERIAL and identity columns
+    friend bool operator==(const CreateTableChange&, const CreateTableChange&) = default;
+};
+struct DropTableChange {
+    TableId table{};
+    friend bool operator==(const DropTableChange&, const DropTableChange&) = default;
+};
+struct CreateIndexChange {
+    IndexSchema schema{};  // apply builds it from the table's rows
+    friend bool operator==(const CreateIndexChange&, const CreateIndexChange&) = default;
+};
+struct DropIndexChange {
+    IndexId index{};
+    friend bool operator==(const DropIndexChange&, const DropIndexChange&) = default;
+};
+struct AddColumnChange {
+    TableId table{};
+    ColumnDef column{};
+    std::optional<SequenceSchema> sequence{};  // owned by a SERIAL or identity column
+    friend bool operator==(const AddColumnChange&, const AddColumnChange&) = default;
+};
+struct DropColumnChange {
+    TableId table{};
+    ColumnId column{};
+    friend bool operator==(const DropColumnChange&, const DropColumnChange&) = default;
+};
+struct CreateSequenceChange {
+    SequenceSchema schema{};
+    friend bool operator==(const CreateSequenceChange&, const CreateSequenceChange&) = default;
+};
+// Ends every live row of the table (and its index entries) at the op's position.
+struct TruncateTableChange {
+    TableId table{};
+    friend bool operator==(const TruncateTableChange&, const TruncateTableChange&) = default;
+};
+
+using DdlChange =
+    std::variant<CreateTableChange, DropTableChange, CreateIndexChange, DropIndexChange,
+                 AddColumnChange, DropColumnChange, CreateSequenceChange, TruncateTableChange>;
+
+// Stored as a byte: never renumber.
+enum class RowEffectKind : u8 {
+    insert = 1,  // a new row: key and full image
+    update = 2,  // a full new image of an existing row (same key; a key change is
+                 // remove + insert)
+    remove = 3,  // SQL DELETE: key only
+};
+
+struct RowEffect {
+    RowEffectKind kind = RowEffectKind::insert;
+    TableId table{};
+    Bytes key{};  // the primary key, encoded by key_encoding.h
+    Bytes row{};  // the full row image; empty for remove
+
+    friend bool operator==(const RowEffect&, const RowEffect&) = default;
+};
+
+// Values the session fixed while executing, logged so the audit trail says what they were
+// (and so nothing in apply has to make them up).
+struct FixedValues {
+    std::optional<i64> transaction_timestamp_us{};   // now(): microseconds, as PostgreSQL
+    std::vector<std::array<u8, 16>> random_uuids{};  // gen_random_uuid(), in order of use
+
+    friend bool operator==(const FixedValues&, const FixedValues&) = default;
+};
+
+struct TransactionOp {
+    Position snapshot{};  // the position the transaction read at
+    IdempotencyId idempotency{};
+    ReadSet reads{};
+    std::vector<DdlChange> ddl{};
+    std::vector<RowEffect> effects{};
+    FixedValues fixed{};
+
+    friend bool operator==(const TransactionOp&, const TransactionOp&) = default;
+};
+
+using OpBody = std::variant<CreateTenantOp, CreateStreamOp, DeleteStreamOp, AppendBatchOp,
+                            ReserveSequenceOp, TransactionOp>;
+
+struct Op {
+    TenantId tenant{};
+    PrincipalId principal{};
+    OpBody body{};
+
+    OpKind kind() const;
+    friend bool operator==(const Op&, const Op&) = default;
+};
+
+}  // namespace kb::kernel
