@@ -29,6 +29,20 @@ namespace {
 // full SIMD width; bigger subtrees are assembled by the chaining-value stack.
 constexpr usize kMaxSubtreeChunks = 256;
 
+XofManyFn xof_many_for(Blake3Backend backend) {
+    switch (backend) {
+        case Blake3Backend::portable:
+            return portable_xof_many;
+        case Blake3Backend::sse41:
+            return sse41_xof_many;
+        case Blake3Backend::avx2:
+            return avx2_xof_many;
+        case Blake3Backend::avx512:
+            return avx512_xof_many;
+    }
+    KB_UNREACHABLE();
+}
+
 HashManyFn hash_many_for(Blake3Backend backend) {
     switch (backend) {
         case Blake3Backend::portable:
@@ -53,18 +67,22 @@ Blake3Backend detect_backend() {
 constexpr u8 kBackendUnset = 0xff;
 std::atomic<u8> g_backend{kBackendUnset};
 
-// The hash_many of the selected back end. It is the only part that differs between back
-// ends: sequential single-block work always runs the portable code, which beat SIMD
-// single-block compression on the CPU we measure on (see blake3_x86.h).
-HashManyFn selected_hash_many() {
+Blake3Backend selected_backend() {
     u8 backend = g_backend.load(std::memory_order_relaxed);
     if (backend == kBackendUnset) [[unlikely]] {
         // Racing first calls all detect the same answer, so a plain store is enough.
         backend = static_cast<u8>(detect_backend());
         g_backend.store(backend, std::memory_order_relaxed);
     }
-    return hash_many_for(static_cast<Blake3Backend>(backend));
+    return static_cast<Blake3Backend>(backend);
 }
+
+// hash_many and xof_many of the selected back end are the only parts that differ between
+// back ends: sequential single-block work (a chunk being filled, parent merges, the root
+// and a single output block) always runs the portable code, which beat SIMD single-block
+// compression on the CPU we measure on (see blake3_x86.h).
+HashManyFn selected_hash_many() { return hash_many_for(selected_backend()); }
+XofManyFn selected_xof_many() { return xof_many_for(selected_backend()); }
 
 void load_key_words(const u8* bytes, u32 words[8]) {
     for (usize i = 0; i < 8; ++i) words[i] = load_le_u32(bytes + 4 * i);
@@ -304,22 +322,71 @@ Blake3::Output Blake3::root_output() const {
 }
 
 void Blake3::finalize_seek(u64 offset, MutableByteSpan out) const {
-    const Output root = root_output();
+    if (out.empty()) return;
+    write_output(root_output(), offset, out);
+}
+
+void Blake3::finalize_with(ByteSpan input, MutableByteSpan out) const {
+    if (chunk_counter_ != 0 || chunk_bytes() != 0 || input.size() > kChunkSize) {
+        Blake3 copy = *this;
+        copy.update(input);
+        copy.finalize(out);
+        return;
+    }
+    KB_ASSERT(cv_stack_len_ == 0);
+    if (out.empty()) return;
+    // The whole input is chunk 0, which is then the root: compress every block but the
+    // last (possibly partial or empty) one, which is the root's block, as chunk_update and
+    // chunk_output would.
+    Output root;
+    std::memcpy(root.cv, key_, sizeof(root.cv));
+    const u8* data = input.data();
+    usize size = input.size();
+    u8 start = kChunkStart;
+    for (; size > kBlockSize; data += kBlockSize, size -= kBlockSize) {
+        portable_compress_in_place(root.cv, data, static_cast<u8>(kBlockSize), 0,
+                                   static_cast<u8>(flags_ | start));
+        start = 0;
+    }
+    if (size > 0) std::memcpy(root.block, data, size);
+    std::memset(root.block + size, 0, kBlockSize - size);
+    root.block_len = static_cast<u8>(size);
+    root.counter = 0;
+    root.flags = static_cast<u8>(flags_ | start | kChunkEnd);
+    write_output(root, 0, out);
+    if ((flags_ & (kKeyedHash | kDeriveKeyMaterial)) != 0) secure_zero(&root, sizeof(root));
+}
+
+void Blake3::write_output(const Output& root, u64 offset, MutableByteSpan out) {
+    // Output block i is the root node compressed with ROOT at counter i (specification
+    // section 2.6); the blocks are independent, so runs of them go through the SIMD lanes.
+    const u8 flags = static_cast<u8>(root.flags | kRoot);
     u64 counter = offset / kBlockSize;
-    usize skip = static_cast<usize>(offset % kBlockSize);
+    const usize skip = static_cast<usize>(offset % kBlockSize);
     u8* dest = out.data();
     usize size = out.size();
-    while (size > 0) {
+    if (skip + size <= kBlockSize) {
+        // Within one output block (a digest, typically): a single portable compression.
         u8 block[kBlockSize];
-        portable_compress_xof(root.cv, root.block, root.block_len, counter,
-                              static_cast<u8>(root.flags | kRoot), block);
-        const usize take = std::min(kBlockSize - skip, size);
-        std::memcpy(dest, block + skip, take);
+        portable_compress_xof(root.cv, root.block, root.block_len, counter, flags, block);
+        std::memcpy(dest, block + skip, size);
+        return;
+    }
+    const XofManyFn xof_many = selected_xof_many();
+    if (skip > 0) {
+        // An unaligned start: the first few blocks go through a buffer (still side by side
+        // in SIMD lanes), and from there on whole blocks land in `out` directly.
+        constexpr usize kHeadBlocks = 4;
+        alignas(64) u8 head[kHeadBlocks * kBlockSize];
+        const usize head_bytes = std::min(kHeadBlocks * kBlockSize, skip + size);
+        xof_many(root.cv, root.block, root.block_len, counter, flags, head, head_bytes);
+        const usize take = head_bytes - skip;
+        std::memcpy(dest, head + skip, take);
         dest += take;
         size -= take;
-        skip = 0;
-        ++counter;
+        counter += kHeadBlocks;
     }
+    if (size > 0) xof_many(root.cv, root.block, root.block_len, counter, flags, dest, size);
 }
 
 InternalHash blake3(ByteSpan data) {
@@ -330,10 +397,7 @@ InternalHash blake3(ByteSpan data) {
     return hash;
 }
 
-Blake3Backend blake3_backend() {
-    selected_hash_many();
-    return static_cast<Blake3Backend>(g_backend.load(std::memory_order_relaxed));
-}
+Blake3Backend blake3_backend() { return selected_backend(); }
 
 bool blake3_backend_supported(Blake3Backend backend) {
     switch (backend) {

@@ -12,7 +12,9 @@
 // with AVX-512, two vectors' worth at a time), and their parent nodes are reduced level by
 // level the same way. The back end is chosen from the CPU on first use; all back ends give
 // the same bytes. Inputs up to one chunk are inherently sequential and run the portable
-// code (about 1 GB/s).
+// code (about 1 GB/s). Extendable output longer than one 64-byte block runs its blocks
+// side by side in the same SIMD lanes (each block is an independent compression of the
+// root node), several times faster than block by block.
 #pragma once
 
 #include <span>
@@ -58,6 +60,13 @@ public:
     // finalize() would write at that position of a longer output.
     void finalize_seek(u64 offset, MutableByteSpan out) const;
 
+    // One-shot use of a prepared hasher (say a derive_key hasher kept for its context):
+    // writes the output of everything absorbed so far followed by `input`, exactly as
+    // `Blake3 copy = *this; copy.update(input); copy.finalize(out);` would, and leaves this
+    // hasher unchanged. When nothing has been absorbed yet and `input` fits in one chunk
+    // (1 KiB) it works on the stack, without copying the hasher's ~2 KiB of state.
+    void finalize_with(ByteSpan input, MutableByteSpan out) const;
+
 private:
     static constexpr usize kMaxDepth = 54;  // 2^64 bytes of input is 2^54 chunks
 
@@ -79,6 +88,8 @@ private:
     Output chunk_output() const;
     Output parent_output(const u8 children[2 * 32]) const;
     Output root_output() const;
+    // Writes out.size() bytes of the root's output stream from byte `offset`.
+    static void write_output(const Output& root, u64 offset, MutableByteSpan out);
 
     // Hashes `chunk_count` whole chunks (a power of two, >= 2, aligned to chunk_counter_) and
     // writes the chaining values of the subtree root's two children to `children`.

@@ -1,6 +1,9 @@
 // BLAKE3 throughput: one-shot hashing of small to medium buffers on every back end the CPU
 // supports (Blake3/<backend>/<bytes>), and one large buffer on the automatically chosen
-// back end (Blake3Large), which bench/suites/blake3.py compares with `b3sum`.
+// back end (Blake3Large), which bench/suites/blake3.py compares with `b3sum`; and the
+// extendable output: BM_Blake3Xof/<output bytes> on the automatically chosen back end (the
+// 2048-byte case is the state hash's per-entry expansion) and BM_Blake3Xof/<backend>/<bytes>
+// on each one.
 //
 // Blake3Large hashes KB_BLAKE3_BENCH_BYTES bytes (default 1 GiB), so the peer suite can ask
 // for a small size in quick mode.
@@ -65,6 +68,27 @@ void BM_Blake3Large(benchmark::State& state) {
 // Wall-clock rate, like the b3sum process it is compared with.
 BENCHMARK(BM_Blake3Large)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Only the output is timed: a short input is absorbed once, then every iteration squeezes
+// `size` bytes from it (finalize leaves the hasher unchanged).
+void squeeze(benchmark::State& state, usize size) {
+    const Bytes input = patterned(100);
+    Blake3 hasher = Blake3::derive_key("kimberlite 2025 blake3 xof benchmark");
+    hasher.update(input);
+    Bytes out(size);
+    for (auto _ : state) {
+        hasher.finalize(out);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<i64>(state.iterations()) * static_cast<i64>(size));
+}
+
+void BM_Blake3Xof(benchmark::State& state) {
+    squeeze(state, static_cast<usize>(state.range(0)));
+    state.SetLabel(std::string(blake3_backend_name(blake3_backend())));
+}
+BENCHMARK(BM_Blake3Xof)->Arg(32)->Arg(256)->Arg(2048)->Arg(65536);
+
 const bool kRegistered = [] {
     for (Blake3Backend backend : {Blake3Backend::portable, Blake3Backend::sse41,
                                   Blake3Backend::avx2, Blake3Backend::avx512}) {
@@ -75,6 +99,16 @@ const bool kRegistered = [] {
                                      "/" + std::to_string(size);
             benchmark::RegisterBenchmark(name.c_str(), [backend, size](benchmark::State& state) {
                 hash_buffer(state, backend, size);
+            });
+        }
+        for (usize size : {usize{2048}, usize{65536}}) {
+            const std::string name = "BM_Blake3Xof/" + std::string(blake3_backend_name(backend)) +
+                                     "/" + std::to_string(size);
+            benchmark::RegisterBenchmark(name.c_str(), [backend, size](benchmark::State& state) {
+                const Blake3Backend saved = blake3_backend();
+                blake3_set_backend_for_testing(backend);
+                squeeze(state, size);
+                blake3_set_backend_for_testing(saved);
             });
         }
     }

@@ -65,9 +65,19 @@ using HashManyFn = void (*)(const u8* const* inputs, usize count, usize blocks, 
                             u64 counter, bool increment_counter, u8 flags, u8 flags_start,
                             u8 flags_end, u8* out);
 
+// Writes the first `size` bytes of the extendable output that starts at output block
+// `counter`: output block i is the full 64-byte output (both halves, as
+// portable_compress_xof writes it) of compressing `block` into chaining value `cv` with
+// counter `counter + i` and `flags` (which carry ROOT: these are the root node's output
+// blocks, specification section 2.6). Every output block is an independent compression of
+// the same node, so the SIMD back ends put one counter in each lane. `size` need not be a
+// multiple of the block size; nothing past out + size is written.
+using XofManyFn = void (*)(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
+                           u8 flags, u8* out, usize size);
+
 // Portable C++ (blake3_portable.cc): runs everywhere and is the reference for the others.
 // Every back end uses these single-block functions for sequential work (a chunk being
-// filled, parent merges on the stack, the root and its extended output).
+// filled, parent merges on the stack, the root, and output of a single block).
 void portable_compress_in_place(u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
                                 u8 flags);
 void portable_compress_xof(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
@@ -75,6 +85,8 @@ void portable_compress_xof(const u32 cv[8], const u8 block[kBlockSize], u8 block
 void portable_hash_many(const u8* const* inputs, usize count, usize blocks, const u32 key[8],
                         u64 counter, bool increment_counter, u8 flags, u8 flags_start, u8 flags_end,
                         u8* out);
+void portable_xof_many(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
+                       u8 flags, u8* out, usize size);
 
 // SIMD hash_many back ends, each for any count: whole groups of inputs go through the
 // vector kernel (blake3_x86.h), the rest through a narrower one. Only call one when the CPU
@@ -92,5 +104,17 @@ void avx2_hash_many(const u8* const* inputs, usize count, usize blocks, const u3
 void avx512_hash_many(const u8* const* inputs, usize count, usize blocks, const u32 key[8],
                       u64 counter, bool increment_counter, u8 flags, u8 flags_start, u8 flags_end,
                       u8* out);
+
+// SIMD xof_many back ends, each for any size, with the same lane widths as the hash_many
+// ones: whole groups of output blocks are written straight to `out`, widest kernel first;
+// a remainder of more than one block runs through a 4-lane kernel into a scratch buffer
+// (so a partial last block costs nothing extra), and a single remaining block runs the
+// portable code.
+void sse41_xof_many(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
+                    u8 flags, u8* out, usize size);
+void avx2_xof_many(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter, u8 flags,
+                   u8* out, usize size);
+void avx512_xof_many(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
+                     u8 flags, u8* out, usize size);
 
 }  // namespace kb::crypto::blake3_detail

@@ -91,4 +91,16 @@ void portable_hash_many(const u8* const* inputs, usize count, usize blocks, cons
     }
 }
 
+void portable_xof_many(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter,
+                       u8 flags, u8* out, usize size) {
+    for (; size >= kBlockSize; size -= kBlockSize, out += kBlockSize, ++counter) {
+        portable_compress_xof(cv, block, block_len, counter, flags, out);
+    }
+    if (size > 0) {
+        u8 last[kBlockSize];
+        portable_compress_xof(cv, block, block_len, counter, flags, last);
+        std::memcpy(out, last, size);
+    }
+}
+
 }  // namespace kb::crypto::blake3_detail

@@ -1,7 +1,8 @@
 // Tests for BLAKE3: the official test-vector digests, agreement with the reference `b3sum`
-// for every mode, many lengths, extended output and seeks on every back end the CPU
-// supports, back ends agreeing with the portable code kernel by kernel, and incremental
-// hashing being independent of how the input is split.
+// for every mode, many lengths, extended output (short and long) and seeks on every back
+// end the CPU supports, back ends agreeing with the portable code kernel by kernel (hash_many
+// and xof_many), the one-shot finalize_with, and incremental hashing being independent of
+// how the input is split.
 #include "crypto/blake3.h"
 
 #include <gtest/gtest.h>
@@ -272,24 +273,61 @@ TEST_F(Blake3VsB3sum, EveryModeLengthAndBackendMatchesTheReference) {
     }
 }
 
+TEST_F(Blake3VsB3sum, LongOutputsAndSeeksOnEveryBackendMatchTheReference) {
+    // Outputs of many blocks run through the SIMD xof kernels: whole 32/16/8/4-block groups,
+    // remainders, partial last blocks and unaligned starts.
+    constexpr usize kExpectedBytes = 100000 + 3000;
+    const usize input_lengths[] = {0, 100, 1024, 1025, 70000};
+    const usize out_lengths[] = {65, 128, 200, 1000, 2048, 2049, 4095, 65536, 100000};
+    const u64 seek_offsets[] = {1, 63, 64, 65, 128, 1000, 2048, 2049, 4096, 12345, 65536, 99999};
+    const std::vector<Blake3Backend> backends = supported_backends();
+    BackendGuard guard;
+    for (usize length : input_lengths) {
+        const Bytes input = vector_input(length);
+        for (Mode mode : {Mode::hash, Mode::keyed, Mode::derive_key}) {
+            const std::string expected = b3sum_hex(mode, input, kExpectedBytes);
+            ASSERT_EQ(expected.size(), 2 * kExpectedBytes);
+            for (Blake3Backend backend : backends) {
+                blake3_set_backend_for_testing(backend);
+                SCOPED_TRACE(::testing::Message()
+                             << "length " << length << " mode " << mode_name(mode) << " backend "
+                             << blake3_backend_name(backend));
+                for (usize out_length : out_lengths) {
+                    EXPECT_EQ(hex_of(mode, input, 0, out_length),
+                              expected.substr(0, 2 * out_length))
+                        << "output " << out_length;
+                }
+                for (u64 offset : seek_offsets) {
+                    for (usize out_length : {usize{2}, usize{100}, usize{2048}, usize{3000}}) {
+                        EXPECT_EQ(hex_of(mode, input, offset, out_length),
+                                  expected.substr(2 * offset, 2 * out_length))
+                            << "seek " << offset << " output " << out_length;
+                    }
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Back-end kernels against the portable ones.
 
 struct BackendKernel {
     Blake3Backend backend;
     HashManyFn hash_many;
+    XofManyFn xof_many;
 };
 
 std::vector<BackendKernel> simd_kernels() {
     std::vector<BackendKernel> kernels;
     if (blake3_backend_supported(Blake3Backend::sse41)) {
-        kernels.push_back({Blake3Backend::sse41, sse41_hash_many});
+        kernels.push_back({Blake3Backend::sse41, sse41_hash_many, sse41_xof_many});
     }
     if (blake3_backend_supported(Blake3Backend::avx2)) {
-        kernels.push_back({Blake3Backend::avx2, avx2_hash_many});
+        kernels.push_back({Blake3Backend::avx2, avx2_hash_many, avx2_xof_many});
     }
     if (blake3_backend_supported(Blake3Backend::avx512)) {
-        kernels.push_back({Blake3Backend::avx512, avx512_hash_many});
+        kernels.push_back({Blake3Backend::avx512, avx512_hash_many, avx512_xof_many});
     }
     return kernels;
 }
@@ -326,8 +364,133 @@ TEST(Blake3Kernels, HashManyMatchesPortableForEveryCount) {
     }
 }
 
+// Output sizes around every lane-group boundary of every back end: each byte count up to
+// five blocks, each whole-block count up to 70 blocks (past 32 + 16 + 8 + 4 and every
+// remainder) give or take a byte, and a few long ones.
+std::vector<usize> xof_sizes() {
+    std::vector<usize> sizes;
+    for (usize size = 0; size <= 5 * kBlockSize; ++size) sizes.push_back(size);
+    for (usize blocks = 6; blocks <= 70; ++blocks) {
+        for (usize size : {blocks * kBlockSize - 1, blocks * kBlockSize, blocks * kBlockSize + 1}) {
+            sizes.push_back(size);
+        }
+    }
+    for (usize size : {usize{2048}, usize{4096} + 17, usize{65536}, usize{100000}}) {
+        sizes.push_back(size);
+    }
+    return sizes;
+}
+
+TEST(Blake3Kernels, XofManyMatchesPortableForEverySize) {
+    constexpr usize kGuard = 64;  // bytes after the output that must stay untouched
+    Prng prng(12);
+    for (const BackendKernel& kernel : simd_kernels()) {
+        for (usize size : xof_sizes()) {
+            u32 cv[8];
+            for (u32& word : cv) word = prng.next_u32();
+            u8 block[kBlockSize];
+            prng.fill(block);
+            const u8 block_len = static_cast<u8>(prng.uniform(kBlockSize + 1));
+            const u8 flags = static_cast<u8>(prng.uniform(128) | kRoot);
+            // Counters just below 2^32 check the carry into the high word inside a group.
+            const u64 counter = prng.coin() ? (u64{1} << 32) - prng.uniform(40) : prng.uniform(5);
+            Bytes expected(size + kGuard, 0xA5);
+            Bytes actual(size + kGuard, 0xA5);
+            portable_xof_many(cv, block, block_len, counter, flags, expected.data(), size);
+            kernel.xof_many(cv, block, block_len, counter, flags, actual.data(), size);
+            EXPECT_EQ(to_hex(expected), to_hex(actual))
+                << blake3_backend_name(kernel.backend) << " size " << size << " counter "
+                << counter;
+        }
+    }
+}
+
+TEST(Blake3Kernels, PortableXofManyIsTheCompressionPerBlock) {
+    // The reference the SIMD kernels are held to, against the single-block compression:
+    // block i at counter + i, a partial last block cut short.
+    Prng prng(13);
+    u32 cv[8];
+    for (u32& word : cv) word = prng.next_u32();
+    u8 block[kBlockSize];
+    prng.fill(block);
+    const u64 counter = (u64{1} << 32) - 2;
+    Bytes out(3 * kBlockSize + 10 + 1, 0xA5);
+    portable_xof_many(cv, block, 40, counter, kRoot, out.data(), out.size() - 1);
+    for (usize i = 0; i < 4; ++i) {
+        u8 expected[kBlockSize];
+        portable_compress_xof(cv, block, 40, counter + i, kRoot, expected);
+        const usize take = std::min(kBlockSize, out.size() - 1 - i * kBlockSize);
+        EXPECT_EQ(to_hex(ByteSpan(expected, take)),
+                  to_hex(ByteSpan(out).subspan(i * kBlockSize, take)))
+            << i;
+    }
+    EXPECT_EQ(out.back(), 0xA5);
+}
+
 // ---------------------------------------------------------------------------------------
 // Hasher behaviour.
+
+TEST(Blake3Hasher, LongOutputAndSeeksMatchPortableOnEveryBackend) {
+    // Seeks anywhere (aligned or not, past 2^32 blocks) and lengths around the head buffer
+    // and lane groups, each against the block-by-block portable path.
+    const Bytes input = vector_input(3000);
+    const u64 offsets[] = {0,   1,   63,  64,   65,   191,  192,  193,
+                           255, 256, 257, 1000, 2048, 4095, 9999, (u64{1} << 38) - 64 * 5 + 7};
+    const usize lengths[] = {0, 1, 64, 65, 127, 128, 129, 192, 250, 256, 257, 2048, 2111, 7000};
+    const std::vector<Blake3Backend> backends = supported_backends();
+    BackendGuard guard;
+    for (Mode mode : {Mode::hash, Mode::keyed, Mode::derive_key}) {
+        for (u64 offset : offsets) {
+            for (usize length : lengths) {
+                blake3_set_backend_for_testing(Blake3Backend::portable);
+                const std::string expected = hex_of(mode, input, offset, length);
+                for (Blake3Backend backend : backends) {
+                    blake3_set_backend_for_testing(backend);
+                    EXPECT_EQ(hex_of(mode, input, offset, length), expected)
+                        << mode_name(mode) << " backend " << blake3_backend_name(backend)
+                        << " offset " << offset << " length " << length;
+                }
+            }
+        }
+    }
+}
+
+TEST(Blake3Hasher, FinalizeWithMatchesCopyUpdateFinalize) {
+    const Bytes input = vector_input(3000);
+    const usize input_lengths[] = {0, 1, 63, 64, 65, 128, 1023, 1024, 1025, 3000};
+    const usize out_lengths[] = {0, 32, 64, 100, 2048};
+    const std::vector<Blake3Backend> backends = supported_backends();
+    BackendGuard guard;
+    for (Blake3Backend backend : backends) {
+        blake3_set_backend_for_testing(backend);
+        for (Mode mode : {Mode::hash, Mode::keyed, Mode::derive_key}) {
+            // A fresh hasher (the stack-only path for inputs up to a chunk), and ones that
+            // already absorbed a partial chunk or whole chunks (the copying path).
+            for (usize prefix : {usize{0}, usize{10}, usize{1024}, usize{2500}}) {
+                Blake3 prepared = make_hasher(mode);
+                prepared.update(ByteSpan(input).first(prefix));
+                for (usize length : input_lengths) {
+                    const ByteSpan more = ByteSpan(input).first(length);
+                    for (usize out_length : out_lengths) {
+                        Blake3 copy = prepared;
+                        copy.update(more);
+                        Bytes expected(out_length);
+                        copy.finalize(expected);
+                        Bytes actual(out_length);
+                        prepared.finalize_with(more, actual);
+                        EXPECT_EQ(to_hex(actual), to_hex(expected))
+                            << blake3_backend_name(backend) << " " << mode_name(mode) << " prefix "
+                            << prefix << " input " << length << " output " << out_length;
+                    }
+                }
+                // The prepared hasher is unchanged.
+                Bytes after(40);
+                prepared.finalize(after);
+                EXPECT_EQ(to_hex(after), hex_of(mode, ByteSpan(input).first(prefix), 0, 40));
+            }
+        }
+    }
+}
 
 TEST(Blake3Hasher, CopyContinuesIndependently) {
     const Bytes input = vector_input(5000);
@@ -419,6 +582,21 @@ RC_GTEST_PROP(Blake3Property, AnySplitOfUpdatesMatchesOneShot, ()) {
     Bytes out(40);
     hasher.finalize(out);
     RC_ASSERT(to_hex(out) == expected);
+}
+
+RC_GTEST_PROP(Blake3Property, LongSeekedOutputMatchesPortableOnEveryBackend, ()) {
+    const usize length = *rc::gen::inRange<usize>(0, 2100);
+    const u64 offset =
+        *rc::gen::oneOf(rc::gen::inRange<u64>(0, 5000), rc::gen::inRange<u64>(0, u64{1} << 50));
+    const usize out_length = *rc::gen::inRange<usize>(0, 6000);
+    const auto mode = *rc::gen::element(Mode::hash, Mode::keyed, Mode::derive_key);
+    const Blake3Backend backend = *rc::gen::elementOf(supported_backends());
+    const Bytes input = vector_input(length);
+    BackendGuard guard;
+    blake3_set_backend_for_testing(Blake3Backend::portable);
+    const std::string expected = hex_of(mode, input, offset, out_length);
+    blake3_set_backend_for_testing(backend);
+    RC_ASSERT(hex_of(mode, input, offset, out_length) == expected);
 }
 
 RC_GTEST_PROP(Blake3Property, SeekedOutputIsASliceOfTheStream, ()) {

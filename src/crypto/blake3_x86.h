@@ -10,6 +10,9 @@
 // hash_lanes<Ops, kGroups> hashes N independent inputs side by side, vector register i
 // holding state word i of all N inputs (N = 4, 8 or 16 per group). Message words are
 // transposed on load. This is how many chunks (or many parent nodes) are hashed at once.
+// xof_lanes<Ops, kGroups> computes N output blocks of the root node the same way: every
+// lane has the same chaining value and message (broadcast, nothing to transpose) and its
+// own counter, and the 16 output words are transposed back into one 64-byte block per lane.
 //
 // There is deliberately no single-block SIMD compression (the state as four row vectors):
 // its dependency chain is one vector op after another, and on cores where a vector add
@@ -54,15 +57,18 @@ constexpr usize kPrefetchAhead = 128;
 // functions of a half-round statement by statement as well did not help with 32 AVX-512
 // registers and made the 16-register AVX2 and SSE4.1 kernels spill and slow down.)
 //
-// g<Ops, kGroups, a, b, c, d, x, y> mixes message words x and y into state words a, b, c,
-// d of every group, one step at a time across the groups.
-template <class Ops, usize kGroups, usize a, usize b, usize c, usize d, usize x, usize y>
+// g<Ops, kGroups, kMessageStride, a, b, c, d, x, y> mixes message words x and y into state
+// words a, b, c, d of every group, one step at a time across the groups. Group k's message
+// is m + kMessageStride * k: 16 when each group hashes its own inputs, 0 when all groups
+// share one message (extendable output).
+template <class Ops, usize kGroups, usize kMessageStride, usize a, usize b, usize c, usize d,
+          usize x, usize y>
 KB_B3_INLINE void g(typename Ops::Vec* v, const typename Ops::Vec* m) {
-#define KB_B3_EACH_GROUP(statement)                                \
-    _Pragma("GCC unroll 4") for (usize k = 0; k < kGroups; ++k) {  \
-        typename Ops::Vec* s = v + 16 * k;                         \
-        [[maybe_unused]] const typename Ops::Vec* mk = m + 16 * k; \
-        statement;                                                 \
+#define KB_B3_EACH_GROUP(statement)                                            \
+    _Pragma("GCC unroll 4") for (usize k = 0; k < kGroups; ++k) {              \
+        typename Ops::Vec* s = v + 16 * k;                                     \
+        [[maybe_unused]] const typename Ops::Vec* mk = m + kMessageStride * k; \
+        statement;                                                             \
     }
     // a + mx first: it does not wait for b, which keeps one add off the critical path.
     KB_B3_EACH_GROUP(s[a] = Ops::add(Ops::add(s[a], mk[x]), s[b]))
@@ -76,17 +82,30 @@ KB_B3_INLINE void g(typename Ops::Vec* v, const typename Ops::Vec* m) {
 #undef KB_B3_EACH_GROUP
 }
 
-template <class Ops, usize kGroups, usize R>
+template <class Ops, usize kGroups, usize kMessageStride, usize R>
 KB_B3_INLINE void lanes_round(typename Ops::Vec* v, const typename Ops::Vec* m) {
     constexpr auto& s = kSchedule[R];
-    g<Ops, kGroups, 0, 4, 8, 12, s[0], s[1]>(v, m);
-    g<Ops, kGroups, 1, 5, 9, 13, s[2], s[3]>(v, m);
-    g<Ops, kGroups, 2, 6, 10, 14, s[4], s[5]>(v, m);
-    g<Ops, kGroups, 3, 7, 11, 15, s[6], s[7]>(v, m);
-    g<Ops, kGroups, 0, 5, 10, 15, s[8], s[9]>(v, m);
-    g<Ops, kGroups, 1, 6, 11, 12, s[10], s[11]>(v, m);
-    g<Ops, kGroups, 2, 7, 8, 13, s[12], s[13]>(v, m);
-    g<Ops, kGroups, 3, 4, 9, 14, s[14], s[15]>(v, m);
+    constexpr usize kStride = kMessageStride;
+    g<Ops, kGroups, kStride, 0, 4, 8, 12, s[0], s[1]>(v, m);
+    g<Ops, kGroups, kStride, 1, 5, 9, 13, s[2], s[3]>(v, m);
+    g<Ops, kGroups, kStride, 2, 6, 10, 14, s[4], s[5]>(v, m);
+    g<Ops, kGroups, kStride, 3, 7, 11, 15, s[6], s[7]>(v, m);
+    g<Ops, kGroups, kStride, 0, 5, 10, 15, s[8], s[9]>(v, m);
+    g<Ops, kGroups, kStride, 1, 6, 11, 12, s[10], s[11]>(v, m);
+    g<Ops, kGroups, kStride, 2, 7, 8, 13, s[12], s[13]>(v, m);
+    g<Ops, kGroups, kStride, 3, 4, 9, 14, s[14], s[15]>(v, m);
+}
+
+// The seven rounds over kGroups groups of state.
+template <class Ops, usize kGroups, usize kMessageStride>
+KB_B3_INLINE void lanes_rounds(typename Ops::Vec* v, const typename Ops::Vec* m) {
+    lanes_round<Ops, kGroups, kMessageStride, 0>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 1>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 2>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 3>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 4>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 5>(v, m);
+    lanes_round<Ops, kGroups, kMessageStride, 6>(v, m);
 }
 
 // Hashes exactly kGroups * Ops::kLanes inputs (see HashManyFn in blake3_impl.h for the
@@ -125,13 +144,7 @@ void hash_lanes(const u8* const* inputs, usize blocks, const u32 key[8], u64 cou
             v[16 * k + 14] = Ops::set1(static_cast<u32>(kBlockSize));
             v[16 * k + 15] = Ops::set1(block_flags);
         }
-        lanes_round<Ops, kGroups, 0>(v, m);
-        lanes_round<Ops, kGroups, 1>(v, m);
-        lanes_round<Ops, kGroups, 2>(v, m);
-        lanes_round<Ops, kGroups, 3>(v, m);
-        lanes_round<Ops, kGroups, 4>(v, m);
-        lanes_round<Ops, kGroups, 5>(v, m);
-        lanes_round<Ops, kGroups, 6>(v, m);
+        lanes_rounds<Ops, kGroups, 16>(v, m);
         for (usize k = 0; k < kGroups; ++k) {
             for (usize i = 0; i < 8; ++i) {
                 h[8 * k + i] = Ops::xor_(v[16 * k + i], v[16 * k + i + 8]);
@@ -157,6 +170,80 @@ void hash_groups(const u8* const*& inputs, usize& count, usize blocks, const u32
         count -= kInputs;
         if (increment_counter) counter += kInputs;
         out += kInputs * kCvSize;
+    }
+}
+
+// Writes kGroups * Ops::kLanes whole output blocks, for counters counter, counter + 1, ...,
+// to out (see XofManyFn in blake3_impl.h for the contract).
+template <class Ops, usize kGroups>
+void xof_lanes(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter, u8 flags,
+               u8* out) {
+    using Vec = typename Ops::Vec;
+    constexpr usize kLanes = Ops::kLanes;
+    constexpr usize kBlocks = kGroups * kLanes;
+
+    alignas(64) u32 counter_low[kBlocks];
+    alignas(64) u32 counter_high[kBlocks];
+    for (usize lane = 0; lane < kBlocks; ++lane) {
+        counter_low[lane] = static_cast<u32>(counter + lane);
+        counter_high[lane] = static_cast<u32>((counter + lane) >> 32);
+    }
+
+    // One message for all lanes and groups.
+    Vec m[16];
+    for (usize i = 0; i < 16; ++i) {
+        u32 word;
+        std::memcpy(&word, block + 4 * i, sizeof(word));
+        m[i] = Ops::set1(word);
+    }
+    Vec v[kGroups * 16];
+    for (usize k = 0; k < kGroups; ++k) {
+        for (usize i = 0; i < 8; ++i) v[16 * k + i] = Ops::set1(cv[i]);
+        for (usize i = 0; i < 4; ++i) v[16 * k + 8 + i] = Ops::set1(kIv[i]);
+        v[16 * k + 12] = Ops::load(counter_low + k * kLanes);
+        v[16 * k + 13] = Ops::load(counter_high + k * kLanes);
+        v[16 * k + 14] = Ops::set1(block_len);
+        v[16 * k + 15] = Ops::set1(flags);
+    }
+    lanes_rounds<Ops, kGroups, 0>(v, m);
+    for (usize k = 0; k < kGroups; ++k) {
+        // The full output (specification section 2.2): the first half is the chaining value,
+        // the second half feeds the input chaining value forward.
+        Vec* s = v + 16 * k;
+        for (usize i = 0; i < 8; ++i) {
+            const Vec high = s[i + 8];
+            s[i] = Ops::xor_(s[i], high);
+            s[i + 8] = Ops::xor_(high, Ops::set1(cv[i]));
+        }
+        Ops::store_blocks(s, out + k * kLanes * kBlockSize);
+    }
+}
+
+// Writes as many whole runs of kGroups * Ops::kLanes output blocks as `size` holds, advancing
+// the cursor arguments past them; the rest is left for a narrower kernel.
+template <class Ops, usize kGroups = 1>
+void xof_groups(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64& counter, u8 flags,
+                u8*& out, usize& size) {
+    constexpr usize kBlocks = kGroups * Ops::kLanes;
+    while (size >= kBlocks * kBlockSize) {
+        xof_lanes<Ops, kGroups>(cv, block, block_len, counter, flags, out);
+        counter += kBlocks;
+        out += kBlocks * kBlockSize;
+        size -= kBlocks * kBlockSize;
+    }
+}
+
+// Writes the rest of the output: more than one block's worth (at most Ops::kLanes blocks)
+// through one Ops kernel into a scratch buffer, one block or less with the portable code.
+template <class Ops>
+void xof_rest(const u32 cv[8], const u8 block[kBlockSize], u8 block_len, u64 counter, u8 flags,
+              u8* out, usize size) {
+    if (size > kBlockSize) {
+        alignas(64) u8 scratch[Ops::kLanes * kBlockSize];
+        xof_lanes<Ops, 1>(cv, block, block_len, counter, flags, scratch);
+        std::memcpy(out, scratch, size);
+    } else if (size > 0) {
+        portable_xof_many(cv, block, block_len, counter, flags, out, size);
     }
 }
 
@@ -196,6 +283,30 @@ struct Lanes4 {
 #endif
     static Vec load(const u32* p) { return load_128(p); }
 
+    // 4x4 transpose of 32-bit words: out[j] holds word j of rows r[0..3].
+    KB_B3_INLINE static void transpose(const Vec r[4], Vec out[4]) {
+        const Vec a = _mm_unpacklo_epi32(r[0], r[1]);
+        const Vec b = _mm_unpacklo_epi32(r[2], r[3]);
+        const Vec c = _mm_unpackhi_epi32(r[0], r[1]);
+        const Vec d = _mm_unpackhi_epi32(r[2], r[3]);
+        out[0] = _mm_unpacklo_epi64(a, b);
+        out[1] = _mm_unpackhi_epi64(a, b);
+        out[2] = _mm_unpacklo_epi64(c, d);
+        out[3] = _mm_unpackhi_epi64(c, d);
+    }
+
+    // The 16 output words w[0..15] of each lane as its 64-byte block at out + 64 * lane:
+    // the inverse of load_message.
+    KB_B3_INLINE static void store_blocks(const Vec* w, u8* out) {
+        for (usize quarter = 0; quarter < 4; ++quarter) {
+            Vec t[4];
+            transpose(w + 4 * quarter, t);
+            for (usize lane = 0; lane < 4; ++lane) {
+                store_128(out + lane * kBlockSize + 16 * quarter, t[lane]);
+            }
+        }
+    }
+
     // The inverse of load_message for the 8 chaining-value words: lane i's 32 bytes go to
     // out + 32 * i.
     KB_B3_INLINE static void store_cvs(const Vec* h, u8* out) {
@@ -218,18 +329,9 @@ struct Lanes4 {
     KB_B3_INLINE static void load_message(const u8* const* inputs, usize offset, Vec* m) {
         for (usize quarter = 0; quarter < 4; ++quarter) {
             const usize at = offset + 16 * quarter;
-            const Vec r0 = load_128(inputs[0] + at);
-            const Vec r1 = load_128(inputs[1] + at);
-            const Vec r2 = load_128(inputs[2] + at);
-            const Vec r3 = load_128(inputs[3] + at);
-            const Vec a = _mm_unpacklo_epi32(r0, r1);
-            const Vec b = _mm_unpacklo_epi32(r2, r3);
-            const Vec c = _mm_unpackhi_epi32(r0, r1);
-            const Vec d = _mm_unpackhi_epi32(r2, r3);
-            m[4 * quarter + 0] = _mm_unpacklo_epi64(a, b);
-            m[4 * quarter + 1] = _mm_unpackhi_epi64(a, b);
-            m[4 * quarter + 2] = _mm_unpacklo_epi64(c, d);
-            m[4 * quarter + 3] = _mm_unpackhi_epi64(c, d);
+            Vec r[4];
+            for (usize lane = 0; lane < 4; ++lane) r[lane] = load_128(inputs[lane] + at);
+            transpose(r, m + 4 * quarter);
         }
     }
 };
@@ -279,6 +381,39 @@ struct Lanes8 {
 #endif
     static Vec load(const u32* p) { return load_256(p); }
 
+    // 8x8 transpose of 32-bit words: out[j] holds word j of rows r[0..7]. 4x4 transposes
+    // inside each 128-bit half of rows 0-3 and of rows 4-7, then the halves are paired up.
+    KB_B3_INLINE static void transpose(const Vec r[8], Vec out[8]) {
+        Vec u[2][4];
+        for (usize group = 0; group < 2; ++group) {
+            const Vec* g4 = r + 4 * group;
+            const Vec a = _mm256_unpacklo_epi32(g4[0], g4[1]);
+            const Vec b = _mm256_unpacklo_epi32(g4[2], g4[3]);
+            const Vec c = _mm256_unpackhi_epi32(g4[0], g4[1]);
+            const Vec d = _mm256_unpackhi_epi32(g4[2], g4[3]);
+            u[group][0] = _mm256_unpacklo_epi64(a, b);
+            u[group][1] = _mm256_unpackhi_epi64(a, b);
+            u[group][2] = _mm256_unpacklo_epi64(c, d);
+            u[group][3] = _mm256_unpackhi_epi64(c, d);
+        }
+        for (usize j = 0; j < 4; ++j) {
+            out[j] = _mm256_permute2x128_si256(u[0][j], u[1][j], 0x20);
+            out[4 + j] = _mm256_permute2x128_si256(u[0][j], u[1][j], 0x31);
+        }
+    }
+
+    // The 16 output words w[0..15] of each lane as its 64-byte block at out + 64 * lane:
+    // the inverse of load_message.
+    KB_B3_INLINE static void store_blocks(const Vec* w, u8* out) {
+        for (usize half = 0; half < 2; ++half) {
+            Vec t[8];
+            transpose(w + 8 * half, t);
+            for (usize lane = 0; lane < 8; ++lane) {
+                store_256(out + lane * kBlockSize + 32 * half, t[lane]);
+            }
+        }
+    }
+
     // The inverse of load_message for the 8 chaining-value words: lane i's 32 bytes go to
     // out + 32 * i. 4x4 transposes inside each 128-bit half give words 0-3 (t) and 4-7 (u)
     // of lane 4 * half + j; pairing the halves gives whole chaining values.
@@ -301,8 +436,7 @@ struct Lanes8 {
         }
     }
 
-    // Two 8x8 transposes (words 0-7, then 8-15): 4x4 transposes inside each 128-bit half,
-    // then the halves of rows 0-3 and rows 4-7 are paired up.
+    // Two 8x8 transposes: words 0-7, then 8-15.
     KB_B3_INLINE static void load_message(const u8* const* inputs, usize offset, Vec* m) {
         for (usize lane = 0; lane < 8; ++lane) {
             _mm_prefetch(reinterpret_cast<const char*>(inputs[lane] + offset + kPrefetchAhead),
@@ -310,25 +444,9 @@ struct Lanes8 {
         }
         for (usize half = 0; half < 2; ++half) {
             const usize at = offset + 32 * half;
-            Vec u[2][4];
-            for (usize group = 0; group < 2; ++group) {
-                const Vec r0 = load_256(inputs[4 * group + 0] + at);
-                const Vec r1 = load_256(inputs[4 * group + 1] + at);
-                const Vec r2 = load_256(inputs[4 * group + 2] + at);
-                const Vec r3 = load_256(inputs[4 * group + 3] + at);
-                const Vec a = _mm256_unpacklo_epi32(r0, r1);
-                const Vec b = _mm256_unpacklo_epi32(r2, r3);
-                const Vec c = _mm256_unpackhi_epi32(r0, r1);
-                const Vec d = _mm256_unpackhi_epi32(r2, r3);
-                u[group][0] = _mm256_unpacklo_epi64(a, b);
-                u[group][1] = _mm256_unpackhi_epi64(a, b);
-                u[group][2] = _mm256_unpacklo_epi64(c, d);
-                u[group][3] = _mm256_unpackhi_epi64(c, d);
-            }
-            for (usize j = 0; j < 4; ++j) {
-                m[8 * half + j] = _mm256_permute2x128_si256(u[0][j], u[1][j], 0x20);
-                m[8 * half + 4 + j] = _mm256_permute2x128_si256(u[0][j], u[1][j], 0x31);
-            }
+            Vec r[8];
+            for (usize lane = 0; lane < 8; ++lane) r[lane] = load_256(inputs[lane] + at);
+            transpose(r, m + 8 * half);
         }
     }
 };
@@ -351,6 +469,45 @@ struct Lanes16 {
     static Vec rot12(Vec x) { return _mm512_ror_epi32(x, 12); }
     static Vec rot7(Vec x) { return _mm512_ror_epi32(x, 7); }
     static Vec load(const u32* p) { return _mm512_loadu_si512(p); }
+
+    // 16x16 transpose of 32-bit words: out[j] holds word j of rows r[0..15]. 4x4 transposes
+    // inside each 128-bit quarter of four groups of four rows, then a 4x4 transpose of the
+    // 128-bit quarters.
+    KB_B3_INLINE static void transpose(const Vec r[16], Vec out[16]) {
+        Vec u[4][4];
+        for (usize group = 0; group < 4; ++group) {
+            const Vec* g4 = r + 4 * group;
+            const Vec a = _mm512_unpacklo_epi32(g4[0], g4[1]);
+            const Vec b = _mm512_unpacklo_epi32(g4[2], g4[3]);
+            const Vec c = _mm512_unpackhi_epi32(g4[0], g4[1]);
+            const Vec d = _mm512_unpackhi_epi32(g4[2], g4[3]);
+            // Quarter k of u[group][j] holds word 4k+j of rows 4*group .. 4*group+3.
+            u[group][0] = _mm512_unpacklo_epi64(a, b);
+            u[group][1] = _mm512_unpackhi_epi64(a, b);
+            u[group][2] = _mm512_unpacklo_epi64(c, d);
+            u[group][3] = _mm512_unpackhi_epi64(c, d);
+        }
+        for (usize j = 0; j < 4; ++j) {
+            const Vec low01 = _mm512_shuffle_i32x4(u[0][j], u[1][j], _MM_SHUFFLE(1, 0, 1, 0));
+            const Vec low23 = _mm512_shuffle_i32x4(u[2][j], u[3][j], _MM_SHUFFLE(1, 0, 1, 0));
+            const Vec high01 = _mm512_shuffle_i32x4(u[0][j], u[1][j], _MM_SHUFFLE(3, 2, 3, 2));
+            const Vec high23 = _mm512_shuffle_i32x4(u[2][j], u[3][j], _MM_SHUFFLE(3, 2, 3, 2));
+            out[j] = _mm512_shuffle_i32x4(low01, low23, _MM_SHUFFLE(2, 0, 2, 0));
+            out[4 + j] = _mm512_shuffle_i32x4(low01, low23, _MM_SHUFFLE(3, 1, 3, 1));
+            out[8 + j] = _mm512_shuffle_i32x4(high01, high23, _MM_SHUFFLE(2, 0, 2, 0));
+            out[12 + j] = _mm512_shuffle_i32x4(high01, high23, _MM_SHUFFLE(3, 1, 3, 1));
+        }
+    }
+
+    // The 16 output words w[0..15] of each lane as its 64-byte block at out + 64 * lane:
+    // the inverse of load_message (a transpose is its own inverse).
+    KB_B3_INLINE static void store_blocks(const Vec* w, u8* out) {
+        Vec t[16];
+        transpose(w, t);
+        for (usize lane = 0; lane < 16; ++lane) {
+            _mm512_storeu_si512(out + lane * kBlockSize, t[lane]);
+        }
+    }
 
     // The inverse of load_message for the 8 chaining-value words: lane i's 32 bytes go to
     // out + 32 * i. 4x4 transposes inside each 128-bit quarter give words 0-3 (t) and 4-7
@@ -383,8 +540,7 @@ struct Lanes16 {
         }
     }
 
-    // A 16x16 transpose of 32-bit words: 4x4 transposes inside each 128-bit quarter of
-    // four groups of four rows, then a 4x4 transpose of the 128-bit quarters.
+    // A 16x16 transpose of the lanes' blocks.
     KB_B3_INLINE static void load_message(const u8* const* inputs, usize offset, Vec* m) {
         // Sixteen interleaved streams 1 KiB apart defeat the hardware prefetcher when the
         // input comes from memory; ask for the blocks a few steps ahead explicitly.
@@ -392,32 +548,9 @@ struct Lanes16 {
             _mm_prefetch(reinterpret_cast<const char*>(inputs[lane] + offset + kPrefetchAhead),
                          _MM_HINT_T0);
         }
-        Vec u[4][4];
-        for (usize group = 0; group < 4; ++group) {
-            const Vec r0 = _mm512_loadu_si512(inputs[4 * group + 0] + offset);
-            const Vec r1 = _mm512_loadu_si512(inputs[4 * group + 1] + offset);
-            const Vec r2 = _mm512_loadu_si512(inputs[4 * group + 2] + offset);
-            const Vec r3 = _mm512_loadu_si512(inputs[4 * group + 3] + offset);
-            const Vec a = _mm512_unpacklo_epi32(r0, r1);
-            const Vec b = _mm512_unpacklo_epi32(r2, r3);
-            const Vec c = _mm512_unpackhi_epi32(r0, r1);
-            const Vec d = _mm512_unpackhi_epi32(r2, r3);
-            // Quarter k of u[group][j] holds word 4k+j of rows 4*group .. 4*group+3.
-            u[group][0] = _mm512_unpacklo_epi64(a, b);
-            u[group][1] = _mm512_unpackhi_epi64(a, b);
-            u[group][2] = _mm512_unpacklo_epi64(c, d);
-            u[group][3] = _mm512_unpackhi_epi64(c, d);
-        }
-        for (usize j = 0; j < 4; ++j) {
-            const Vec low01 = _mm512_shuffle_i32x4(u[0][j], u[1][j], _MM_SHUFFLE(1, 0, 1, 0));
-            const Vec low23 = _mm512_shuffle_i32x4(u[2][j], u[3][j], _MM_SHUFFLE(1, 0, 1, 0));
-            const Vec high01 = _mm512_shuffle_i32x4(u[0][j], u[1][j], _MM_SHUFFLE(3, 2, 3, 2));
-            const Vec high23 = _mm512_shuffle_i32x4(u[2][j], u[3][j], _MM_SHUFFLE(3, 2, 3, 2));
-            m[j] = _mm512_shuffle_i32x4(low01, low23, _MM_SHUFFLE(2, 0, 2, 0));
-            m[4 + j] = _mm512_shuffle_i32x4(low01, low23, _MM_SHUFFLE(3, 1, 3, 1));
-            m[8 + j] = _mm512_shuffle_i32x4(high01, high23, _MM_SHUFFLE(2, 0, 2, 0));
-            m[12 + j] = _mm512_shuffle_i32x4(high01, high23, _MM_SHUFFLE(3, 1, 3, 1));
-        }
+        Vec r[16];
+        for (usize lane = 0; lane < 16; ++lane) r[lane] = _mm512_loadu_si512(inputs[lane] + offset);
+        transpose(r, m);
     }
 };
 
