@@ -1,0 +1,191 @@
+// Cursor: ordered range walks over a tree (see cursor.h).
+#include "store/cursor.h"
+
+#include "store/btree.h"
+#include "store/page_file.h"
+
+namespace kb::store {
+
+Result<Cursor> Cursor::open(const PageFile& file, TenantId tenant, RootRef root, ByteSpan lower,
+                            ByteSpan upper, Direction direction,
+                            std::shared_ptr<const void> keep_alive, const u64* writer_changes) {
+    Cursor cursor;
+    cursor.file_ = &file;
+    cursor.tenant_ = tenant;
+    cursor.keep_alive_ = std::move(keep_alive);
+    cursor.writer_changes_ = writer_changes;
+    cursor.writer_changes_seen_ = writer_changes ? *writer_changes : 0;
+    cursor.lower_.assign(lower.begin(), lower.end());
+    cursor.upper_.assign(upper.begin(), upper.end());
+    cursor.direction_ = direction;
+    if (root.empty() || (!upper.empty() && compare_keys(lower, upper) >= 0)) return cursor;
+    if (direction == Direction::forward) {
+        KB_TRY(cursor.seek_forward(root));
+    } else {
+        KB_TRY(cursor.seek_backward(root));
+    }
+    return cursor;
+}
+
+Status Cursor::descend_edge(bool leftmost) {
+    while (!path_.back().node->is_leaf()) {
+        const Frame& top = path_.back();
+        auto child = KB_TRY(load_child(*file_, tenant_, *top.node, top.index));
+        const u16 count = child->count();
+        const u16 index = leftmost || count == 0 ? 0 : static_cast<u16>(count - 1);
+        path_.push_back({std::move(child), index});
+    }
+    return Status::ok();
+}
+
+Result<bool> Cursor::step_forward() {
+    if (path_.empty()) return false;
+    Frame& leaf = path_.back();
+    if (leaf.index + 1 < leaf.node->count()) {
+        ++leaf.index;
+        return true;
+    }
+    // Up to the nearest ancestor with a next child, then down its left edge. A leaf is never
+    // empty except as the root of a tree that has one, so this loop ends at a key or the end.
+    path_.pop_back();
+    while (!path_.empty()) {
+        Frame& top = path_.back();
+        if (top.index + 1 < top.node->count()) {
+            ++top.index;
+            KB_TRY(descend_edge(true));
+            if (path_.back().node->count() > 0) return true;
+            path_.pop_back();
+            continue;
+        }
+        path_.pop_back();
+    }
+    return false;
+}
+
+Result<bool> Cursor::step_backward() {
+    if (path_.empty()) return false;
+    Frame& leaf = path_.back();
+    if (leaf.index > 0 && leaf.index <= leaf.node->count()) {
+        --leaf.index;
+        return true;
+    }
+    path_.pop_back();
+    while (!path_.empty()) {
+        Frame& top = path_.back();
+        if (top.index > 0) {
+            --top.index;
+            KB_TRY(descend_edge(false));
+            if (path_.back().node->count() > 0) return true;
+            path_.pop_back();
+            continue;
+        }
+        path_.pop_back();
+    }
+    return false;
+}
+
+Status Cursor::seek_forward(RootRef root) {
+    auto node = KB_TRY(load_root(*file_, tenant_, root));
+    while (!node->is_leaf()) {
+        const u16 index = node->child_index(lower_);
+        auto child = KB_TRY(load_child(*file_, tenant_, *node, index));
+        path_.push_back({std::move(node), index});
+        node = std::move(child);
+    }
+    bool found = false;
+    const u16 index = node->lower_bound(lower_, &found);
+    const u16 count = node->count();
+    path_.push_back({std::move(node), index});
+    bool positioned = true;
+    if (index >= count) {
+        // Every key of this leaf is below `lower`: the first key of the next leaf.
+        path_.back().index = count == 0 ? 0 : static_cast<u16>(count - 1);
+        positioned = KB_TRY(step_forward());
+    }
+    valid_ = positioned;
+    check_bounds();
+    return Status::ok();
+}
+
+Status Cursor::seek_backward(RootRef root) {
+    auto node = KB_TRY(load_root(*file_, tenant_, root));
+    const bool unbounded = upper_.empty();
+    while (!node->is_leaf()) {
+        const u16 index =
+            unbounded ? static_cast<u16>(node->count() - 1) : node->child_index(upper_);
+        auto child = KB_TRY(load_child(*file_, tenant_, *node, index));
+        path_.push_back({std::move(node), index});
+        node = std::move(child);
+    }
+    const u16 count = node->count();
+    u16 index = count;
+    if (!unbounded) {
+        bool found = false;
+        index = node->lower_bound(upper_, &found);
+    }
+    path_.push_back({std::move(node), index});
+    // `index` is the first key >= upper: the cursor starts at the one before it.
+    const bool positioned = KB_TRY(step_backward());
+    valid_ = positioned;
+    check_bounds();
+    return Status::ok();
+}
+
+void Cursor::check_bounds() {
+    if (!valid_) return;
+    const ByteSpan current = key();
+    if (direction_ == Direction::forward) {
+        valid_ = upper_.empty() || compare_keys(current, upper_) < 0;
+    } else {
+        valid_ = compare_keys(current, lower_) >= 0;
+    }
+}
+
+void Cursor::check_writer() const {
+    KB_ASSERT_MSG(writer_changes_ == nullptr || *writer_changes_ == writer_changes_seen_,
+                  "a cursor over the writer's view was used after the writer changed the store");
+}
+
+ByteSpan Cursor::key() const {
+    KB_ASSERT(valid_);
+    check_writer();
+    const Frame& leaf = path_.back();
+    return leaf.node->key(leaf.index);
+}
+
+u64 Cursor::value_size() const {
+    KB_ASSERT(valid_);
+    check_writer();
+    const Frame& leaf = path_.back();
+    return leaf.node->value(leaf.index).length;
+}
+
+Result<ByteSpan> Cursor::value() {
+    KB_ASSERT(valid_);
+    check_writer();
+    const Frame& leaf = path_.back();
+    const LeafValue value = leaf.node->value(leaf.index);
+    if (!value.overflow) return value.bytes;
+    if (!value_loaded_) {
+        value_buffer_.clear();
+        KB_TRY(file_->read_value(value.run, value.length, tenant_, value_buffer_));
+        value_loaded_ = true;
+    }
+    return ByteSpan(value_buffer_);
+}
+
+Status Cursor::next() {
+    KB_ASSERT(valid_);
+    check_writer();
+    value_loaded_ = false;
+    auto moved = direction_ == Direction::forward ? step_forward() : step_backward();
+    if (!moved) {
+        valid_ = false;  // the path is half-walked: the cursor is done
+        return moved.error();
+    }
+    valid_ = *moved;
+    check_bounds();
+    return Status::ok();
+}
+
+}  // namespace kb::store

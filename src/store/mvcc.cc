@@ -1,0 +1,347 @@
+// MVCC versions over the store: current versions and older versions in two key ranges of one
+// tree (see mvcc.h).
+#include "store/mvcc.h"
+
+#include <algorithm>
+
+#include "base/endian.h"
+#include "types/limits.h"
+
+namespace kb::store {
+namespace {
+
+constexpr u8 kCurrentPrefix = 0x01;
+constexpr u8 kOlderPrefix = 0x02;
+constexpr usize kSuffixSize = 8;
+constexpr usize kPositionSize = 8;
+
+void store_inverted(u8* out, Position created) {
+    u64 value = ~created.value();
+    for (int i = 7; i >= 0; --i) {
+        out[i] = static_cast<u8>(value);
+        value >>= 8;
+    }
+}
+
+Position load_inverted(const u8* in) {
+    u64 value = 0;
+    for (int i = 0; i < 8; ++i) value = (value << 8) | in[i];
+    return Position(~value);
+}
+
+bool same(ByteSpan a, ByteSpan b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// A stored version: a current one (ended none) or an older one.
+struct Stored {
+    ByteSpan user;
+    Position created;
+    Position ended;
+    ByteSpan row;
+};
+
+Result<Stored> parse_current(TreeId tree, ByteSpan key, ByteSpan value) {
+    if (key.empty() || key[0] != kCurrentPrefix || value.size() < kPositionSize) {
+        return Status::corruption(to_string(tree) + ": a malformed current version");
+    }
+    return Stored{key.subspan(1), Position(load_le_u64(value.data())), Position::none(),
+                  value.subspan(kPositionSize)};
+}
+
+Result<Stored> parse_older(TreeId tree, ByteSpan key, ByteSpan value) {
+    if (key.size() < 1 + kSuffixSize || key[0] != kOlderPrefix || value.size() < kPositionSize) {
+        return Status::corruption(to_string(tree) + ": a malformed older version");
+    }
+    Stored stored{key.subspan(1, key.size() - 1 - kSuffixSize),
+                  load_inverted(key.data() + key.size() - kSuffixSize),
+                  Position(load_le_u64(value.data())), value.subspan(kPositionSize)};
+    if (stored.ended <= stored.created) {
+        return Status::corruption(to_string(tree) + ": an older version that ended at " +
+                                  std::to_string(stored.ended.value()) + ", before it began at " +
+                                  std::to_string(stored.created.value()));
+    }
+    return stored;
+}
+
+// The user key of the entry under a cursor of the current or the older range.
+ByteSpan user_of(const Cursor& cursor, bool older) {
+    ByteSpan key = cursor.key();
+    if (key.empty()) return key;
+    if (!older) return key.subspan(1);
+    return key.size() < 1 + kSuffixSize ? key.subspan(1)
+                                        : key.subspan(1, key.size() - 1 - kSuffixSize);
+}
+
+Bytes range_key(u8 prefix, ByteSpan user) {
+    Bytes out(user.size() + 1);
+    out[0] = prefix;
+    std::copy(user.begin(), user.end(), out.begin() + 1);
+    return out;
+}
+
+// [prefix || lower, prefix || upper), or up to the next prefix when upper is empty.
+struct Range {
+    Bytes lower;
+    Bytes upper;
+};
+Range range_of(u8 prefix, ByteSpan lower, ByteSpan upper) {
+    Range range{range_key(prefix, lower), {}};
+    range.upper = upper.empty() ? Bytes{static_cast<u8>(prefix + 1)} : range_key(prefix, upper);
+    return range;
+}
+
+Bytes value_with_position(Position position, ByteSpan row) {
+    Bytes value(kPositionSize + row.size());
+    store_le_u64(value.data(), position.value());
+    std::copy(row.begin(), row.end(), value.begin() + kPositionSize);
+    return value;
+}
+
+Status check_key(ByteSpan key) {
+    if (key.size() > limits::kKeySizeBytesMax) {
+        return Status::invalid_argument("a key of " + std::to_string(key.size()) +
+                                        " bytes is over the limit of " +
+                                        std::to_string(limits::kKeySizeBytesMax));
+    }
+    return Status::ok();
+}
+
+// True if no version newer than as_of can exist in `view`: a published state holds only
+// versions created at or before the position it was published with.
+template <class View>
+bool only_current_visible(const View& view, Position as_of) {
+    return as_of == kLatestPosition || (!view.is_working_view() && as_of >= view.applied());
+}
+
+// Moves the current version of `key` (created `created`, `row`) to the older range, ended at
+// `at`.
+Status retire_current(Store& store, TreeId tree, ByteSpan key, Position created, ByteSpan row,
+                      Position at) {
+    return store.put(tree, mvcc_older_key(key, created), value_with_position(at, row));
+}
+
+}  // namespace
+
+Bytes mvcc_current_key(ByteSpan key) { return range_key(kCurrentPrefix, key); }
+
+Bytes mvcc_older_key(ByteSpan key, Position created) {
+    Bytes out(1 + key.size() + kSuffixSize);
+    out[0] = kOlderPrefix;
+    std::copy(key.begin(), key.end(), out.begin() + 1);
+    store_inverted(out.data() + 1 + key.size(), created);
+    return out;
+}
+
+Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at) {
+    KB_TRY(check_key(key));
+    if (row.size() > limits::kRowSizeBytesMax) {
+        return Status::invalid_argument("a row of " + std::to_string(row.size()) +
+                                        " bytes is over the limit of " +
+                                        std::to_string(limits::kRowSizeBytesMax));
+    }
+    if (at == Position::none()) return Status::invalid_argument("a version at position 0");
+    const Bytes current_key = mvcc_current_key(key);
+    auto current = KB_TRY(store.get(tree, current_key));
+    if (current) {
+        const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
+        if (stored.created > at) {
+            return Status::invalid_argument("a version at position " + std::to_string(at.value()) +
+                                            " is older than the current one, at " +
+                                            std::to_string(stored.created.value()));
+        }
+        // A second write at one position replaces the first; otherwise the current version ends.
+        if (stored.created < at) {
+            KB_TRY(retire_current(store, tree, key, stored.created, stored.row, at));
+        }
+    }
+    return store.put(tree, current_key, value_with_position(at, row));
+}
+
+Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at) {
+    KB_TRY(check_key(key));
+    if (at == Position::none()) return Status::invalid_argument("a deletion at position 0");
+    const Bytes current_key = mvcc_current_key(key);
+    auto current = KB_TRY(store.get(tree, current_key));
+    if (!current) return Status::not_found(to_string(tree) + ": no live version to delete");
+    const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
+    if (stored.created > at) {
+        return Status::invalid_argument("a deletion at position " + std::to_string(at.value()) +
+                                        " is older than the current version, at " +
+                                        std::to_string(stored.created.value()));
+    }
+    // Created and deleted at one position: it was never visible, so it leaves no history.
+    if (stored.created < at) {
+        KB_TRY(retire_current(store, tree, key, stored.created, stored.row, at));
+    }
+    KB_TRY(store.erase(tree, current_key));
+    return Status::ok();
+}
+
+Result<std::optional<Bytes>> mvcc_get(const Snapshot& view, TreeId tree, ByteSpan key,
+                                      Position as_of) {
+    return mvcc_get(KB_TRY(view.tree(tree)), key, as_of);
+}
+
+Result<std::optional<Bytes>> mvcc_get(const TreeView& view, ByteSpan key, Position as_of) {
+    const TreeId tree = view.tree();
+    const Bytes current_key = mvcc_current_key(key);
+    Bytes value;
+    if (KB_TRY(view.read(current_key, value))) {
+        const Stored stored = KB_TRY(parse_current(tree, current_key, value));
+        if (stored.created <= as_of) {
+            value.erase(value.begin(), value.begin() + kPositionSize);
+            return std::optional<Bytes>(std::move(value));
+        }
+    }
+    if (only_current_visible(view, as_of)) return std::optional<Bytes>();
+    Bytes found;
+    if (!KB_TRY(view.seek(mvcc_older_key(key, as_of), found, value))) {
+        return std::optional<Bytes>();
+    }
+    if (found.empty() || found[0] != kOlderPrefix) return std::optional<Bytes>();
+    const Stored stored = KB_TRY(parse_older(tree, found, value));
+    if (!same(stored.user, key) || stored.ended <= as_of) return std::optional<Bytes>();
+    return std::optional<Bytes>(Bytes(stored.row.begin(), stored.row.end()));
+}
+
+Result<std::vector<Version>> mvcc_history(const Snapshot& view, TreeId tree, ByteSpan key) {
+    auto cursor = KB_TRY(MvccVersionCursor::open(view, tree, key, {}));
+    std::vector<Version> versions;
+    for (; cursor.valid(); KB_TRY(cursor.next())) {
+        if (!same(cursor.key(), key)) break;
+        versions.push_back(cursor.version());
+    }
+    return versions;
+}
+
+// --- MvccCursor ---
+
+Result<MvccCursor> MvccCursor::open(const Snapshot& view, TreeId tree, ByteSpan lower,
+                                    ByteSpan upper, Position as_of, Direction direction) {
+    MvccCursor cursor;
+    cursor.tree_ = tree;
+    cursor.as_of_ = as_of;
+    cursor.direction_ = direction;
+    const Range current = range_of(kCurrentPrefix, lower, upper);
+    cursor.current_ = KB_TRY(view.scan(tree, current.lower, current.upper, direction));
+    if (!only_current_visible(view, as_of)) {
+        const Range older = range_of(kOlderPrefix, lower, upper);
+        cursor.older_ = KB_TRY(view.scan(tree, older.lower, older.upper, direction));
+    }
+    KB_TRY(cursor.settle());
+    return cursor;
+}
+
+Status MvccCursor::next() {
+    KB_ASSERT(valid_);
+    return settle();
+}
+
+Status MvccCursor::settle() {
+    valid_ = false;
+    const bool forward = direction_ == Direction::forward;
+    while (current_.valid() || older_.valid()) {
+        // The next user key in the cursor's direction, from either range.
+        ByteSpan from_current = current_.valid() ? user_of(current_, false) : ByteSpan();
+        ByteSpan from_older = older_.valid() ? user_of(older_, true) : ByteSpan();
+        bool take_current = current_.valid();
+        if (current_.valid() && older_.valid()) {
+            const int order = compare_keys(from_current, from_older);
+            take_current = forward ? order <= 0 : order >= 0;
+        }
+        ByteSpan next_key = take_current ? from_current : from_older;
+        key_.assign(next_key.begin(), next_key.end());
+
+        // The current version decides if it existed at as_of: it is newer than every older one.
+        bool decided = false;
+        bool found = false;
+        if (current_.valid() && same(user_of(current_, false), key_)) {
+            ByteSpan value = KB_TRY(current_.value());
+            const Stored stored = KB_TRY(parse_current(tree_, current_.key(), value));
+            if (stored.created <= as_of_) {
+                row_.assign(stored.row.begin(), stored.row.end());
+                created_ = stored.created;
+                decided = found = true;
+            }
+            KB_TRY(current_.next());
+        }
+        // Otherwise the newest older version created at or before as_of decides: visible if it
+        // ended after as_of. Forwards they come newest first (the first such one decides);
+        // backwards oldest first (the last such one does).
+        while (older_.valid() && same(user_of(older_, true), key_)) {
+            if (!decided) {
+                ByteSpan value = KB_TRY(older_.value());
+                const Stored stored = KB_TRY(parse_older(tree_, older_.key(), value));
+                if (stored.created <= as_of_) {
+                    found = stored.ended > as_of_;
+                    if (found) {
+                        row_.assign(stored.row.begin(), stored.row.end());
+                        created_ = stored.created;
+                    }
+                    decided = forward;
+                }
+            }
+            KB_TRY(older_.next());
+        }
+        if (found) {
+            valid_ = true;
+            return Status::ok();
+        }
+    }
+    return Status::ok();
+}
+
+// --- MvccVersionCursor ---
+
+Result<MvccVersionCursor> MvccVersionCursor::open(const Snapshot& view, TreeId tree, ByteSpan lower,
+                                                  ByteSpan upper) {
+    MvccVersionCursor cursor;
+    cursor.tree_ = tree;
+    const Range current = range_of(kCurrentPrefix, lower, upper);
+    const Range older = range_of(kOlderPrefix, lower, upper);
+    cursor.current_ = KB_TRY(view.scan(tree, current.lower, current.upper));
+    cursor.older_ = KB_TRY(view.scan(tree, older.lower, older.upper));
+    KB_TRY(cursor.load_next_key());
+    return cursor;
+}
+
+Status MvccVersionCursor::next() {
+    KB_ASSERT(valid_);
+    if (++next_ < pending_.size()) return Status::ok();
+    return load_next_key();
+}
+
+Status MvccVersionCursor::load_next_key() {
+    valid_ = false;
+    pending_.clear();
+    next_ = 0;
+    if (!current_.valid() && !older_.valid()) return Status::ok();
+    ByteSpan from_current = current_.valid() ? user_of(current_, false) : ByteSpan();
+    ByteSpan from_older = older_.valid() ? user_of(older_, true) : ByteSpan();
+    const bool take_current =
+        current_.valid() && (!older_.valid() || compare_keys(from_current, from_older) <= 0);
+    key_.assign(take_current ? from_current.begin() : from_older.begin(),
+                take_current ? from_current.end() : from_older.end());
+    if (current_.valid() && same(user_of(current_, false), key_)) {
+        ByteSpan value = KB_TRY(current_.value());
+        const Stored stored = KB_TRY(parse_current(tree_, current_.key(), value));
+        pending_.push_back(
+            {stored.created, Position::none(), Bytes(stored.row.begin(), stored.row.end())});
+        KB_TRY(current_.next());
+    }
+    while (older_.valid() && same(user_of(older_, true), key_)) {
+        ByteSpan value = KB_TRY(older_.value());
+        const Stored stored = KB_TRY(parse_older(tree_, older_.key(), value));
+        if (!pending_.empty() && stored.ended > pending_.back().created) {
+            return Status::corruption(to_string(tree_) + ": versions of a key overlap");
+        }
+        pending_.push_back(
+            {stored.created, stored.ended, Bytes(stored.row.begin(), stored.row.end())});
+        KB_TRY(older_.next());
+    }
+    valid_ = true;
+    return Status::ok();
+}
+
+}  // namespace kb::store
