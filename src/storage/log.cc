@@ -56,6 +56,7 @@ Result<std::unique_ptr<Log>> Log::open(io::Storage& storage, io::EventLoop& loop
     }
     std::unique_ptr<Log> log(new Log(storage, loop, options));
     KB_TRY(log->recover());
+    log->prepare_next_segment();
     return log;
 }
 
@@ -77,16 +78,19 @@ Status Log::run_until_done(const std::function<void(io::UniqueFunction<void(Stat
 Status Log::create_segment(Position first_position, const ComplianceHash& previous_chain_hash,
                            u64 capacity_bytes) {
     const u64 number = segments_.empty() ? 1 : segments_.back().number + 1;
-    const std::string path = segment_path(number);
-    io::FileHandle file =
-        KB_TRY(storage_.open(path, {.write = true, .create = true, .exclusive = true}));
-    Status allocated = storage_.preallocate(file, 0, capacity_bytes);
-    if (!allocated.is_ok()) {
-        (void)storage_.close(file);
-        (void)storage_.remove(path);
-        return allocated.with_context("allocating log segment " + path);
+    if (!KB_TRY(adopt_prepared_segment(number, capacity_bytes))) {
+        const std::string path = segment_path(number);
+        io::FileHandle file =
+            KB_TRY(storage_.open(path, {.write = true, .create = true, .exclusive = true}));
+        Status allocated = storage_.preallocate(file, 0, capacity_bytes);
+        if (!allocated.is_ok()) {
+            (void)storage_.close(file);
+            (void)storage_.remove(path);
+            return allocated.with_context("allocating log segment " + path);
+        }
+        segments_.push_back(
+            Segment{.number = number, .file = file, .capacity_bytes = capacity_bytes});
     }
-    segments_.push_back(Segment{.number = number, .file = file, .capacity_bytes = capacity_bytes});
     SegmentSummary summary;
     summary.segment_number = number;
     summary.first_position = first_position;
@@ -95,6 +99,7 @@ Status Log::create_segment(Position first_position, const ComplianceHash& previo
     summary.previous_chain_hash = previous_chain_hash;
     summary.last_chain_hash = previous_chain_hash;
     summaries_.push_back(std::move(summary));
+    prepare_next_segment();
     return Status::ok();
 }
 
@@ -148,7 +153,8 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
             return Status::invalid_argument("append: record at position " + to_string(expected) +
                                             " does not chain to the log's tail");
         }
-        if (view->header.kind != RecordKind::op) {
+        if (view->header.kind == RecordKind::attestation ||
+            view->header.kind == RecordKind::cosignature) {
             KB_TRY(check_signed_record(*view, records, chain_hashes));
         }
         chain = chain_hash_next(chain, view->header_bytes);
@@ -265,8 +271,9 @@ void Log::start_flush() {
     flush_ = Flush{};
 
     // The records: one, one append() call's worth, or everything up to the byte budget, all
-    // in one segment so they form one contiguous write.
-    if (!pending_.empty()) {
+    // in one segment so they form one contiguous write. Not while that segment is still being
+    // zero-filled (its zero writes could land over them); the fill's end requests a flush.
+    if (!pending_.empty() && !segments_[pending_.front().segment].zero_filling) {
         const usize segment = pending_.front().segment;
         const u64 batch = pending_.front().batch;
         u64 bytes = 0;

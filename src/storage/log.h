@@ -63,6 +63,12 @@ struct LogOptions {
     u64 segment_capacity_bytes = 64 * limits::kMiB;
     u64 group_commit_bytes_max = 8 * limits::kMiB;
     u64 group_commit_delay_ns_max = 0;
+    // Prepare the next segment in the background by writing zeros over its whole capacity:
+    // overwriting written blocks syncs without a file-system journal commit, so each
+    // fdatasync costs less (here 0.33 ms instead of 0.73 ms for 1 MiB, 92 µs instead of
+    // 134 µs for 4 KiB, against posix_fallocate's unwritten extents). Off: segments are
+    // preallocated with fallocate when needed.
+    bool zero_fill_segments = true;
     OpenVerification verification = OpenVerification::tail;
     // Open even when acknowledged records are damaged, listing them in faulty() (a replica
     // repairs them from peers). Without it, open refuses with corruption.
@@ -170,6 +176,16 @@ private:
         u64 capacity_bytes = 0;
         bool header_written = false;  // its header block is in a completed flush
         bool entry_synced = false;    // its directory entry is durable
+        bool zero_filling = false;    // zeros still being written: records wait to be written
+    };
+    // The next segment, being zero-filled ahead of need (log_prepare.cc).
+    struct PreparedSegment {
+        u64 number = 0;
+        io::FileHandle file;
+        u64 capacity_bytes = 0;
+        bool ready = false;    // zeros written and synced, directory entry synced
+        bool adopted = false;  // already in segments_
+        bool failed = false;
     };
     // What the flush in flight carries.
     struct Flush {
@@ -209,6 +225,12 @@ private:
                           u64 capacity_bytes);
     void write_segment_index(usize segment);
     Status grow_empty_tail_segment(u64 capacity_bytes);
+    // log_prepare.cc
+    void prepare_next_segment();
+    void continue_zero_fill(u64 offset);
+    void finish_zero_fill(Status status);
+    // Takes the prepared segment as segment `number` if it is that one; false otherwise.
+    Result<bool> adopt_prepared_segment(u64 number, u64 capacity_bytes);
     void maybe_flush(bool may_delay = true);
     // Posts one maybe_flush() to the loop (at most one outstanding), so appends made in the
     // same turn of the loop share a flush.
@@ -265,6 +287,8 @@ private:
     bool flush_timer_armed_ = false;
     Flush flush_;
     std::optional<PendingTruncation> truncation_;
+    std::optional<PreparedSegment> prepared_;
+    std::shared_ptr<Bytes> zeros_;  // one MiB of zeros for zero-filling
     Status failure_;
 
     std::vector<FaultyRecord> faulty_;

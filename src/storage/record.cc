@@ -19,6 +19,8 @@ std::string_view record_kind_name(RecordKind kind) {
             return "attestation";
         case RecordKind::cosignature:
             return "cosignature";
+        case RecordKind::genesis:
+            return "genesis";
     }
     return "unknown";
 }
@@ -70,7 +72,7 @@ void encode_aad_fields(const RecordHeader& header, LeWriter& writer) {
     writer.put_bytes(header.previous_chain_hash.bytes());
 }
 
-bool valid_kind(u8 kind) { return kind >= 1 && kind <= 3; }
+bool valid_kind(u8 kind) { return kind >= 1 && kind <= 4; }
 bool valid_seal(u8 seal) { return seal <= 2; }
 
 }  // namespace

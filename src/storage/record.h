@@ -44,6 +44,9 @@ enum class RecordKind : u8 {
     op = 1,           // a client or system request; the kernel interprets the payload
     attestation = 2,  // a signed (position, chain hash, timestamp) statement, stored in clear
     cosignature = 3,  // another key's signature over an earlier attestation, in clear
+    genesis = 4,      // in clear: what a replica needs before it can open anything sealed (the
+                      // cluster's identity, the wrapped system root key); the database puts
+                      // it at position 1
 };
 // How the payload is sealed.
 enum class SealKind : u8 {

@@ -4,10 +4,18 @@
 // durability-mark slots, so the durable position (the newest valid mark, by sequence) is known
 // before any record is judged. The second walks every record in order.
 //
-// The walk reads through a large buffer (RecordScanner below): one read_sync per MiB instead of
-// two per record, which at ~1 µs a system call would cost more than all the hashing for small
-// records. It classifies each record exactly as SegmentReader::read_at does for recovery (same
-// decoders, same outcomes), so verify and recovery agree on what a damaged record is.
+// The walk reads through large buffers (RecordScanner, verifier_scanner.h): one read_sync per
+// 256 KiB instead of two per record, which at ~1 µs a system call would cost more than all the
+// hashing for small records. It classifies each record exactly as SegmentReader::read_at does
+// for recovery (same decoders, same outcomes), so verify and recovery agree on what a damaged
+// record is.
+//
+// Classifying (checksums, payload digest, chain hash: the CPU cost of verifying) is shared out
+// to helper threads (WorkSharing), a batch of one read at a time, while this thread reads
+// the next batch and takes the previous one through the in-order pass: every decision (what
+// is damaged, whether the chain links, attestations, marks, the tail rule) is made there, one
+// record after another, so the report names the same first bad place whatever the threads
+// did. With one thread the same steps run one after another.
 //
 // Attestations name earlier positions whose chain hashes must be looked up: the last
 // `recent_chain_hashes` are kept in a ring (2 MiB by default), and older ones are recomputed
@@ -15,15 +23,20 @@
 // at most 4096 headers.
 #include "storage/verifier.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "base/assert.h"
 #include "crypto/sha256.h"
 #include "storage/record_builder.h"
 #include "storage/segment_format.h"
 #include "storage/segment_reader.h"  // ScanOutcome
+#include "storage/verifier_scanner.h"
+#include "storage/work_sharing.h"
 
 namespace kb::storage {
 
@@ -41,6 +54,10 @@ std::string VerifyFailure::to_string() const {
 namespace {
 
 constexpr u64 kCheckpointStride = 4096;
+// A batch (256 KiB) is cut into pieces of VerifyOptions::work_unit_bytes (32 KiB by default)
+// and the in-order pass stays on one thread, so more threads than this gain little, and
+// `kmb verify` should not take every core of a server it runs beside.
+constexpr usize kMaxDefaultThreads = 8;
 constexpr u64 kProgressStepBytes = u64{1} << 20;
 constexpr std::string_view kSlotNames[2] = {"A", "B"};
 
@@ -65,127 +82,30 @@ struct Checkpoint {
     ComplianceHash previous;
 };
 
+// VerifyOptions::threads, with 0 resolved: the CPUs this process may run on (fewer than
+// hardware_concurrency() under taskset or a cpuset; 2 if unknown), at most
+// kMaxDefaultThreads.
+usize thread_count(const VerifyOptions& options) {
+    if (options.threads != 0) return options.threads;
+    usize cpus = std::thread::hardware_concurrency();
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0) {
+        cpus = static_cast<usize>(CPU_COUNT(&allowed));
+    }
+    if (cpus == 0) cpus = 2;
+    return std::min(cpus, kMaxDefaultThreads);
+}
+
 bool all_zero(ByteSpan bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](u8 byte) { return byte == 0; });
 }
 
-// One record as the scanner found it; sealed_payload points into the scanner's buffer and is
-// valid until its next call.
-struct Scanned {
-    ScanOutcome outcome = ScanOutcome::end;
-    u64 offset = 0;
-    u64 next_offset = 0;  // record, damaged_payload
-    RecordHeader header;  // record, damaged_payload
-    RecordHeaderBytes header_bytes{};
-    ByteSpan sealed_payload;  // record only
-    std::string problem;      // damaged outcomes
-};
-
-// Reads one segment's records in order through a buffer of at least kChunkBytes.
-class RecordScanner {
-public:
-    static constexpr u64 kChunkBytes = u64{1} << 20;
-
-    static Result<std::unique_ptr<RecordScanner>> open(io::Storage& storage,
-                                                       const std::string& path) {
-        io::FileHandle file = KB_TRY(storage.open(path, io::OpenOptions{}));
-        std::unique_ptr<RecordScanner> scanner(new RecordScanner(storage, file, path));
-        scanner->file_size_ = KB_TRY(storage.size(file));
-        return scanner;
-    }
-    ~RecordScanner() { (void)storage_.close(file_); }
-    RecordScanner(const RecordScanner&) = delete;
-    RecordScanner& operator=(const RecordScanner&) = delete;
-
-    // The record at `offset`, classified as SegmentReader::read_at classifies it.
-    Result<Scanned> read_at(u64 offset) {
-        Scanned step;
-        step.offset = offset;
-        if (offset + kRecordHeaderSize > file_size_) return step;  // end
-        const u8* header = KB_TRY(bytes_at(offset, kRecordHeaderSize));
-        std::copy(header, header + kRecordHeaderSize, step.header_bytes.begin());
-        HeaderDecode decoded =
-            decode_record_header(std::span<const u8, kRecordHeaderSize>(step.header_bytes));
-        if (!decoded.header) {
-            switch (decoded.problem) {
-                case HeaderProblem::zero:
-                    break;  // end
-                case HeaderProblem::unknown_version:
-                    step.outcome = ScanOutcome::unsupported;
-                    step.problem = "record format version " + std::to_string(decoded.version) +
-                                   " is not supported";
-                    break;
-                default:
-                    step.outcome = ScanOutcome::damaged_header;
-                    step.problem = std::string(header_problem_name(decoded.problem));
-                    break;
-            }
-            return step;
-        }
-        step.header = *decoded.header;
-        const u64 end = offset + kRecordHeaderSize + step.header.payload_length;
-        if (end > file_size_) {
-            step.outcome = ScanOutcome::damaged_header;
-            step.problem = "record length runs past the end of the segment";
-            return step;
-        }
-        step.next_offset = end;
-        const u8* payload =
-            KB_TRY(bytes_at(offset + kRecordHeaderSize, step.header.payload_length));
-        const ByteSpan sealed(payload, step.header.payload_length);
-        Status checked = check_payload(step.header, sealed);
-        if (!checked.is_ok()) {
-            step.outcome = ScanOutcome::damaged_payload;
-            step.problem = checked.message();
-            return step;
-        }
-        step.outcome = ScanOutcome::record;
-        step.sealed_payload = sealed;
-        return step;
-    }
-
-private:
-    RecordScanner(io::Storage& storage, io::FileHandle file, std::string path)
-        : storage_(storage), file_(file), path_(std::move(path)) {}
-
-    // [offset, offset + length) of the file (which must hold it), from the buffer, refilled
-    // from `offset` on when it does not cover the range.
-    Result<const u8*> bytes_at(u64 offset, u64 length) {
-        if (offset >= buffer_offset_ && offset + length <= buffer_offset_ + buffer_.size()) {
-            return buffer_.data() + (offset - buffer_offset_);
-        }
-        const u64 want = std::min(std::max(length, kChunkBytes), file_size_ - offset);
-        buffer_.resize(static_cast<usize>(want));
-        buffer_offset_ = offset;
-        usize done = 0;
-        while (done < buffer_.size()) {
-            const usize got = KB_TRY(
-                storage_.read_sync(file_, offset + done,
-                                   MutableByteSpan(buffer_.data() + done, buffer_.size() - done)));
-            if (got == 0) {
-                // The file shrank under us: what was not read is not there.
-                buffer_.resize(done);
-                return Status::corruption(path_ + ": unexpected end of file at offset " +
-                                          std::to_string(offset + done));
-            }
-            done += got;
-        }
-        return buffer_.data();
-    }
-
-    io::Storage& storage_;
-    io::FileHandle file_;
-    std::string path_;
-    u64 file_size_ = 0;
-    Bytes buffer_;
-    u64 buffer_offset_ = 0;
-};
-
 class Verifier {
 public:
     Verifier(io::Storage& storage, const VerifyOptions& options)
-        : storage_(storage), options_(options) {
+        : storage_(storage), options_(options), work_(thread_count(options)) {
         KB_ASSERT(options.recent_chain_hashes >= 1);
+        KB_ASSERT(options.work_unit_bytes >= 1);
         recent_.resize(static_cast<usize>(options.recent_chain_hashes));
     }
 
@@ -339,7 +259,7 @@ private:
         ComplianceHash chain = from.previous;
         u64 offset = from.offset;
         for (Position at = from.position; at <= position; at = at.next()) {
-            const Scanned step = KB_TRY(scanner->read_at(offset));
+            const ScannedRecord step = KB_TRY(scanner->read_at(offset));
             if (step.outcome != ScanOutcome::record || step.header.position != at ||
                 step.header.previous_chain_hash != chain) {
                 return Status::corruption(path + " position " + to_string(at) +
@@ -377,6 +297,14 @@ private:
         std::vector<SegmentInfo> infos(numbers.size());
         for (usize i = 0; i < numbers.size(); ++i) {
             KB_TRY(read_segment_info(numbers[i], &infos[i]));
+        }
+        // The writer zero-fills the next segment ahead of need: a last segment whose header
+        // and mark slots were never written holds nothing yet.
+        if (!infos.empty() && infos.back().never_written &&
+            infos.back().marks[0].state == MarkSlotState::empty &&
+            infos.back().marks[1].state == MarkSlotState::empty) {
+            infos.pop_back();
+            report_.segments = infos.size();
         }
         find_durable_mark(infos);
 
@@ -505,70 +433,134 @@ private:
         }
 
         auto scanner = KB_TRY(RecordScanner::open(storage_, info.path));
+        // Pipelined by batches (one read each): while the in-order pass goes through batch k,
+        // the helpers check batch k + 1, which was read while they checked batch k. Whatever
+        // way this function returns, the helpers are done with both batches first.
+        struct FinishOnReturn {
+            WorkSharing& work;
+            ~FinishOnReturn() { work.finish(); }
+        } finish_on_return{work_};
+        ScannedBatch* current = &batches_[0];
+        ScannedBatch* next = &batches_[1];
+        KB_TRY(scanner->scan_batch(kSegmentRecordsOffset, &current->records));
+        start_checks(current);
         u64 offset = kSegmentRecordsOffset;
         bool first_in_segment = true;
         while (true) {
-            const Scanned step = KB_TRY(scanner->read_at(offset));
-            switch (step.outcome) {
-                case ScanOutcome::end:
-                    if (last && expected_ <= report_.durable_position) {
-                        return fail(info.path, expected_, offset,
-                                    "record missing (zero bytes or end of file) but the "
-                                    "durability mark covers up to position " +
-                                        to_string(report_.durable_position));
-                    }
-                    end_path_ = info.path;
-                    end_offset_ = offset;
-                    return true;
-                case ScanOutcome::unsupported:
-                    return Status::unsupported(info.path + " offset " + std::to_string(offset) +
-                                               ": " + step.problem);
-                case ScanOutcome::damaged_header:
-                    return damage(info.path, expected_, offset, step.problem);
-                case ScanOutcome::damaged_payload:
-                case ScanOutcome::record:
-                    break;
+            // Reading ahead may fail (the file shrank, say); that matters only if the in-order
+            // pass goes through all of `current` without stopping, as it would have without
+            // reading ahead.
+            std::optional<Status> read_ahead;
+            if (const std::optional<u64> resume = batch_continues_at(*current)) {
+                read_ahead = scanner->scan_batch(*resume, &next->records);
             }
-            if (step.header.position != expected_) {
-                return damage(info.path, expected_, offset,
-                              "record holds position " + to_string(step.header.position) +
-                                  ", expected " + to_string(expected_));
-            }
-            if (step.header.previous_chain_hash != chain_) {
-                return damage(info.path, expected_, offset,
-                              "previous chain hash does not match the chain hash of position " +
-                                  to_string(expected_.prev()) +
-                                  " (a record from another log or history)");
-            }
-            if (step.outcome == ScanOutcome::damaged_payload) {
-                return damage(info.path, expected_, offset, step.problem);
-            }
+            work_.finish();
+            const bool current_ends_in_record =
+                current->records.back().outcome == ScanOutcome::record;
+            if (read_ahead && read_ahead->is_ok() && current_ends_in_record) start_checks(next);
 
-            const ComplianceHash previous = chain_;
-            chain_ = chain_hash_next(chain_, step.header_bytes);
-            maybe_checkpoint(expected_, info.number, offset, previous, first_in_segment);
-            remember_chain_hash(expected_, chain_);
-            first_in_segment = false;
-
-            if (!KB_TRY(check_record_contents(info, step))) return false;
-            if (newest_mark_ && newest_mark_->position == expected_ &&
-                newest_mark_segment_ == segment_index &&
-                !check_mark(segment_index, step.next_offset, chain_)) {
-                return false;
+            for (const ScannedRecord& step : current->records) {
+                const std::optional<bool> stop =
+                    KB_TRY(verify_record(info, last, step, offset, first_in_segment));
+                if (stop) return *stop;
+                first_in_segment = false;
+                offset = step.next_offset;
             }
-            if (options_.digest && options_.digest->statement.position == expected_ &&
-                !check_digest_position(info, offset)) {
-                return false;
-            }
-
-            ++report_.records;
-            report_.bytes += step.next_offset - offset;
-            report_.last_position = expected_;
-            report_.last_chain_hash = chain_;
-            expected_ = expected_.next();
-            offset = step.next_offset;
-            report_progress(offset, false);
+            // Every record of `current` passed, so the last was a record and was read ahead of.
+            KB_ASSERT(current_ends_in_record && read_ahead.has_value());
+            if (!read_ahead->is_ok()) return std::move(*read_ahead);
+            std::swap(current, next);
         }
+    }
+
+    // Shares out classify_record() of every record of `batch`, in pieces of about
+    // options_.work_unit_bytes; work_.finish() waits for it. Only the in-order pass afterwards
+    // decides anything, so the report does not depend on which thread classified what, or
+    // when.
+    void start_checks(ScannedBatch* batch) {
+        batch->piece_starts.clear();
+        u64 piece_bytes = options_.work_unit_bytes;  // start a piece with the first record
+        for (usize i = 0; i < batch->records.size(); ++i) {
+            if (piece_bytes >= options_.work_unit_bytes) {
+                batch->piece_starts.push_back(i);
+                piece_bytes = 0;
+            }
+            piece_bytes += kRecordHeaderSize + batch->records[i].payload_length;
+        }
+        batch->piece_starts.push_back(batch->records.size());
+        work_.start(batch->piece_starts.size() - 1, [batch](usize piece) {
+            for (usize i = batch->piece_starts[piece]; i < batch->piece_starts[piece + 1]; ++i) {
+                classify_record(&batch->records[i], true);
+            }
+        });
+    }
+
+    // The in-order pass over one classified record at `offset`, the next the log should hold.
+    // nullopt when it passed and the scan goes on; otherwise what verify_segment returns.
+    Result<std::optional<bool>> verify_record(const SegmentInfo& info, bool last,
+                                              const ScannedRecord& step, u64 offset,
+                                              bool first_in_segment) {
+        switch (step.outcome) {
+            case ScanOutcome::end:
+                if (last && expected_ <= report_.durable_position) {
+                    return fail(info.path, expected_, offset,
+                                "record missing (zero bytes or end of file) but the "
+                                "durability mark covers up to position " +
+                                    to_string(report_.durable_position));
+                }
+                end_path_ = info.path;
+                end_offset_ = offset;
+                return true;
+            case ScanOutcome::unsupported:
+                return Status::unsupported(info.path + " offset " + std::to_string(offset) + ": " +
+                                           step.problem);
+            case ScanOutcome::damaged_header:
+                return damage(info.path, expected_, offset, step.problem);
+            case ScanOutcome::damaged_payload:
+            case ScanOutcome::record:
+                break;
+        }
+        if (step.header.position != expected_) {
+            return damage(info.path, expected_, offset,
+                          "record holds position " + to_string(step.header.position) +
+                              ", expected " + to_string(expected_));
+        }
+        if (step.header.previous_chain_hash != chain_) {
+            return damage(info.path, expected_, offset,
+                          "previous chain hash does not match the chain hash of position " +
+                              to_string(expected_.prev()) +
+                              " (a record from another log or history)");
+        }
+        if (step.outcome == ScanOutcome::damaged_payload) {
+            return damage(info.path, expected_, offset, step.problem);
+        }
+
+        // The link was just checked, so the hash classify_record() computed from the record's
+        // own stored link is the chain's: SHA-256(chain_ || header).
+        const ComplianceHash previous = chain_;
+        chain_ = step.chain_hash;
+        maybe_checkpoint(expected_, info.number, offset, previous, first_in_segment);
+        remember_chain_hash(expected_, chain_);
+
+        if (!KB_TRY(check_record_contents(info, step))) return false;
+        const usize segment_index = static_cast<usize>(info.number - 1);
+        if (newest_mark_ && newest_mark_->position == expected_ &&
+            newest_mark_segment_ == segment_index &&
+            !check_mark(segment_index, step.next_offset, chain_)) {
+            return false;
+        }
+        if (options_.digest && options_.digest->statement.position == expected_ &&
+            !check_digest_position(info, offset)) {
+            return false;
+        }
+
+        ++report_.records;
+        report_.bytes += step.next_offset - offset;
+        report_.last_position = expected_;
+        report_.last_chain_hash = chain_;
+        expected_ = expected_.next();
+        report_progress(step.next_offset, false);
+        return std::nullopt;
     }
 
     bool check_digest_position(const SegmentInfo& info, u64 offset) {
@@ -584,7 +576,7 @@ private:
     }
 
     // What an intact, linked record says: AEAD tag, attestation, co-signature.
-    Result<bool> check_record_contents(const SegmentInfo& info, const Scanned& step) {
+    Result<bool> check_record_contents(const SegmentInfo& info, const ScannedRecord& step) {
         const RecordHeader& header = step.header;
         if (header.seal != SealKind::clear) {
             if (options_.keys != nullptr) {
@@ -610,7 +602,7 @@ private:
         return true;
     }
 
-    Result<bool> check_attestation(const SegmentInfo& info, const Scanned& step) {
+    Result<bool> check_attestation(const SegmentInfo& info, const ScannedRecord& step) {
         auto decoded = decode_attestation(step.sealed_payload);
         if (!decoded) {
             return fail(info.path, expected_, step.offset,
@@ -654,7 +646,7 @@ private:
         return true;
     }
 
-    Result<bool> check_cosignature(const SegmentInfo& info, const Scanned& step) {
+    Result<bool> check_cosignature(const SegmentInfo& info, const ScannedRecord& step) {
         auto decoded = decode_cosignature(step.sealed_payload);
         if (!decoded) {
             return fail(info.path, expected_, step.offset,
@@ -758,6 +750,9 @@ private:
     u64 bytes_total_ = 0;
     u64 bytes_done_before_ = 0;  // sizes of the segments already scanned
     u64 last_progress_ = 0;
+
+    WorkSharing work_;
+    ScannedBatch batches_[2];  // the one the in-order pass is in, and the next
 };
 
 }  // namespace

@@ -18,6 +18,10 @@
 // is checked wherever the record is intact, tail or not: a well-formed record that lies is
 // never a crash artefact.
 //
+// Storage and the KeySource are used from the calling thread only; helper threads
+// (VerifyOptions::threads) only checksum and hash bytes already read. The report does not
+// depend on how many there are.
+//
 // The report names the FIRST bad place (file, position or, when no position is known, byte
 // offset, and what failed) and stops there. Damaged durability-mark slots are warnings, not
 // failures: a torn mark write is a normal crash outcome and a reader beside a running server
@@ -62,6 +66,13 @@ struct VerifyOptions {
     // How many recent chain hashes to keep in memory (32 bytes each) for attestations; older
     // attested positions are re-read from disk via sparse checkpoints. Tests shrink it.
     u64 recent_chain_hashes = u64{1} << 16;
+    // Threads that check payloads and compute chain hashes (the order-independent work; the
+    // in-order pass that decides stays on the calling thread), the calling thread included:
+    // 0 = one per CPU the process may run on, up to 8; 1 = only the calling thread. The report
+    // does not depend on it.
+    usize threads = 0;
+    // Bytes of records per piece of that work. Tests shrink it to share tiny logs out.
+    u64 work_unit_bytes = u64{32} << 10;
 };
 
 // The first bad place.

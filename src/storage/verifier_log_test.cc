@@ -112,6 +112,17 @@ TEST(VerifierWithLog, QuietBesideAnActiveWriter) {
             ASSERT_TRUE(report.intact())
                 << "seed " << seed << " step " << steps << ": " << describe(report);
             EXPECT_LE(report.durable_position, report.last_position);
+            // The same with the checks shared out to threads in the smallest pieces.
+            VerifyOptions shared_out;
+            shared_out.threads = 3;
+            shared_out.work_unit_bytes = 1;
+            const VerifyReport shared = verify_read_only(machine, shared_out);
+            ASSERT_TRUE(shared.intact()) << "seed " << seed << " step " << steps;
+            EXPECT_EQ(shared.last_position, report.last_position);
+            EXPECT_EQ(shared.last_chain_hash, report.last_chain_hash);
+            EXPECT_EQ(shared.durable_position, report.durable_position);
+            EXPECT_EQ(shared.tail_cut, report.tail_cut);
+            EXPECT_EQ(shared.tail_reason, report.tail_reason);
             ++steps;
         }
         EXPECT_EQ(acknowledged, 6u);
