@@ -81,8 +81,8 @@ bool TenantCatalog::relation_name_taken(std::string_view name, Position at) cons
 }
 
 Outcome TenantCatalog::check_new_object_id(u64 id) const {
-    return id >= next_object_id_.value() && id != ~u64{0} ? Outcome::ok
-                                                          : Outcome::invalid_definition;
+    return id >= next_object_id_.value() && id < kObjectIdLimit ? Outcome::ok
+                                                                : Outcome::invalid_definition;
 }
 
 Versioned<TableSchema>* TenantCatalog::live_table(TableId id) {

@@ -19,4 +19,24 @@ inline constexpr u8 kCatalogFormatVersion = 1;
 Bytes encode_catalog(const Catalog& catalog);
 Result<Catalog> decode_catalog(ByteSpan bytes);
 
+// --- one tenant's catalog in parts -----------------------------------------------------------
+// The kernel stores a tenant's catalog in three parts (docs/FORMATS.md, "Kernel state") so a
+// stream append rewrites one small stream record, not the schema. Each part starts with the
+// format version byte and holds the same fields as the whole-catalog encoding above.
+
+// id | name | created | KEK | root key.
+Bytes encode_tenant_info(const TenantInfo& info);
+Result<TenantInfo> decode_tenant_info(ByteSpan bytes);
+// id | name | data class | created | deleted | next offset.
+Bytes encode_stream_info(const StreamInfo& stream);
+Result<StreamInfo> decode_stream_info(ByteSpan bytes);
+// catalog version | next object id | next stream id | last change | tables | indexes |
+// sequences (with their reservation state).
+Bytes encode_tenant_schema(const TenantCatalog& tenant);
+// The tenant's catalog from its parts; `streams` in increasing id order (corruption otherwise).
+Result<TenantCatalog> decode_tenant_catalog(TenantInfo info, ByteSpan schema,
+                                            std::vector<StreamInfo> streams);
+// A catalog of these tenants (distinct ids: asserted).
+Catalog assemble_catalog(std::vector<TenantCatalog> tenants);
+
 }  // namespace kb::kernel

@@ -43,6 +43,14 @@ Bytes stream_entry(TenantId tenant, const StreamInfo& stream) {
 }
 
 std::vector<Bytes> tenant_catalog_entries(const TenantCatalog& tenant) {
+    std::vector<Bytes> entries = tenant_schema_entries(tenant);
+    for (const auto& [id, stream] : tenant.streams()) {
+        entries.push_back(stream_entry(tenant.info().id, stream));
+    }
+    return entries;
+}
+
+std::vector<Bytes> tenant_schema_entries(const TenantCatalog& tenant) {
     const TenantInfo& info = tenant.info();
     const auto tenant_id = le64(info.id.value());
     std::vector<Bytes> entries;
@@ -51,9 +59,6 @@ std::vector<Bytes> tenant_catalog_entries(const TenantCatalog& tenant) {
         {tenant_id, as_bytes(info.name), le64(info.created.value()), info.kek.encode(),
          info.root_key.encode(), le64(tenant.version()), le64(tenant.next_object_id().value()),
          le64(tenant.next_stream_id().value())}));
-    for (const auto& [id, stream] : tenant.streams()) {
-        entries.push_back(stream_entry(info.id, stream));
-    }
     for (const auto& [id, versions] : tenant.table_versions()) {
         for (const auto& version : versions) {
             Bytes schema = encoded(version.value);

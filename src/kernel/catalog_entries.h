@@ -17,6 +17,11 @@ namespace kb::kernel {
 // The entries of one tenant, in id order (the order does not affect the hash).
 std::vector<Bytes> tenant_catalog_entries(const TenantCatalog& tenant);
 
+// The same without its streams' entries: the tenant, its tables, indexes and sequences (what a
+// schema change or a sequence reservation changes). tenant_catalog_entries = these plus one
+// stream_entry per stream.
+std::vector<Bytes> tenant_schema_entries(const TenantCatalog& tenant);
+
 // The entry of one stream (changes on every append: next offset).
 Bytes stream_entry(TenantId tenant, const StreamInfo& stream);
 

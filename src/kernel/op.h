@@ -12,6 +12,8 @@
 //   6 transaction        a serializable SQL transaction's effects: the snapshot it ran on,
 //                        what it read (checked for conflicts before logging, kept for audit),
 //                        its DDL, its row effects and the values the session fixed
+//   7 configure          sets one replicated system setting (e.g. how long idempotency
+//                        records are kept); system-wide, so its tenant is 0
 //
 // The tenant and principal travel in every op (also in the record header; apply checks they
 // agree). The binary form is op_codec.h; docs/FORMATS.md ("Ops") has the layout.
@@ -39,8 +41,9 @@ enum class OpKind : u8 {
     append_batch = 4,
     reserve_sequence = 5,
     transaction = 6,
+    configure = 7,
 };
-inline constexpr OpKind kOpKindMax = OpKind::transaction;
+inline constexpr OpKind kOpKindMax = OpKind::configure;
 
 std::string_view op_kind_name(OpKind kind);  // "create tenant", "append batch", ...
 
@@ -79,6 +82,24 @@ struct ReserveSequenceOp {
     u64 count = 0;  // >= 1
 
     friend bool operator==(const ReserveSequenceOp&, const ReserveSequenceOp&) = default;
+};
+
+// Replicated system settings: configuration every replica must agree on because apply depends
+// on it, so it is set by an op in the log, never by a flag. Stored as u16: never renumber.
+enum class Setting : u16 {
+    // Positions an idempotency record is kept: a repeat of its id at position Q is recognised
+    // while Q <= record position + retention. >= 1.
+    idempotency_retention_positions = 1,
+};
+inline constexpr Setting kSettingMax = Setting::idempotency_retention_positions;
+
+std::string_view setting_name(Setting setting);  // "idempotency retention positions"
+
+struct ConfigureOp {
+    Setting setting = Setting::idempotency_retention_positions;
+    u64 value = 0;
+
+    friend bool operator==(const ConfigureOp&, const ConfigureOp&) = default;
 };
 
 // --- transactions ------------------------------------------------------------------------
@@ -197,7 +218,7 @@ struct TransactionOp {
 };
 
 using OpBody = std::variant<CreateTenantOp, CreateStreamOp, DeleteStreamOp, AppendBatchOp,
-                            ReserveSequenceOp, TransactionOp>;
+                            ReserveSequenceOp, TransactionOp, ConfigureOp>;
 
 struct Op {
     TenantId tenant{};

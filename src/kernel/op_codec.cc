@@ -146,6 +146,9 @@ void encode_into(WireWriter& out, const Op& op) {
             } else if constexpr (std::is_same_v<T, ReserveSequenceOp>) {
                 out.u64(body.sequence.value());
                 out.u64(body.count);
+            } else if constexpr (std::is_same_v<T, ConfigureOp>) {
+                out.u16(static_cast<u16>(body.setting));
+                out.u64(body.value);
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 encode_transaction(out, body);
@@ -287,6 +290,16 @@ std::string_view op_kind_name(OpKind kind) {
             return "reserve sequence";
         case OpKind::transaction:
             return "transaction";
+        case OpKind::configure:
+            return "configure";
+    }
+    KB_UNREACHABLE();
+}
+
+std::string_view setting_name(Setting setting) {
+    switch (setting) {
+        case Setting::idempotency_retention_positions:
+            return "idempotency retention positions";
     }
     KB_UNREACHABLE();
 }
@@ -392,6 +405,19 @@ Result<Op> decode_op(ByteSpan bytes) {
         case OpKind::transaction:
             op.body = decode_transaction(in);
             break;
+        case OpKind::configure: {
+            ConfigureOp body;
+            const usize at = in.offset();
+            const u16 setting = in.u16("setting");
+            if (in.ok() && (setting == 0 || setting > static_cast<u16>(kSettingMax))) {
+                in.fail("unknown setting " + std::to_string(setting) + " at byte " +
+                        std::to_string(at));
+            }
+            body.setting = static_cast<Setting>(setting);
+            body.value = in.u64("setting value");
+            op.body = body;
+            break;
+        }
     }
     KB_TRY(in.finish());
     return op;

@@ -99,7 +99,7 @@ TEST(OpCodec, RefusesMalformedInput) {
     version_two[0] = 2;
     EXPECT_EQ(decode_op(version_two).error().code(), StatusCode::unsupported);
     Bytes unknown_kind = bytes;
-    unknown_kind[1] = 7;
+    unknown_kind[1] = static_cast<u8>(kOpKindMax) + 1;
     EXPECT_NE(decode_op(unknown_kind).error().message().find("op kind"), std::string::npos);
     for (usize size = 1; size < bytes.size(); ++size) {
         auto truncated = decode_op(ByteSpan(bytes).first(size));

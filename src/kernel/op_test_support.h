@@ -169,7 +169,7 @@ inline TransactionOp random_transaction(Prng& prng) {
 
 inline Op random_op(Prng& prng) {
     Op op{.tenant = TenantId(prng.uniform(4)), .principal = PrincipalId(prng.uniform(4))};
-    switch (prng.uniform(6)) {
+    switch (prng.uniform(7)) {
         case 0:
             op.body = CreateTenantOp{.name = random_name(prng),
                                      .kek = test_wrapped_key(1 + prng.uniform(9), 0x33),
@@ -194,6 +194,10 @@ inline Op random_op(Prng& prng) {
         case 4:
             op.body = ReserveSequenceOp{.sequence = SequenceId(prng.uniform(9)),
                                         .count = 1 + prng.uniform(1000)};
+            break;
+        case 5:
+            op.body = ConfigureOp{.setting = Setting::idempotency_retention_positions,
+                                  .value = prng.next_u64()};
             break;
         default:
             op.body = random_transaction(prng);

@@ -63,6 +63,8 @@ std::string_view outcome_name(Outcome outcome) {
             return "snapshot too old";
         case Outcome::op_too_large:
             return "op too large";
+        case Outcome::invalid_effect:
+            return "invalid effect";
     }
     KB_UNREACHABLE();
 }
@@ -125,6 +127,8 @@ std::string_view outcome_sqlstate(Outcome outcome) {
             return "40001";  // retryable on a fresh snapshot
         case Outcome::op_too_large:
             return "54000";  // program_limit_exceeded
+        case Outcome::invalid_effect:
+            return "XX000";  // internal_error: the op's author was wrong, not the user
     }
     KB_UNREACHABLE();
 }

@@ -52,9 +52,14 @@ enum class Outcome : u16 {
     serialization_conflict = 25,  // a read of the transaction was written after its snapshot
     snapshot_too_old = 26,        // the snapshot is older than the conflict window
     op_too_large = 27,            // the encoded op exceeds the configured size cap
+    // apply: a row effect that contradicts the table it writes (a row image that does not
+    // decode or fit the schema, a key that is not the row's, an update or delete of a row that
+    // is not there, two effects on one key). The edge and the conflict window rule these out,
+    // so it means a bug upstream; apply records it and changes nothing rather than stopping.
+    invalid_effect = 28,
 };
 
-inline constexpr Outcome kOutcomeMax = Outcome::op_too_large;
+inline constexpr Outcome kOutcomeMax = Outcome::invalid_effect;
 
 // "ok", "stream exists", ... (lowercase, spaces; stable, used in messages and tests).
 std::string_view outcome_name(Outcome outcome);

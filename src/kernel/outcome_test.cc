@@ -40,6 +40,7 @@ TEST(Outcome, NumbersAreStable) {
         {25, "serialization conflict"},
         {26, "snapshot too old"},
         {27, "op too large"},
+        {28, "invalid effect"},
     };
     ASSERT_EQ(std::size(pinned), static_cast<usize>(kOutcomeMax) + 1)
         << "a new outcome needs a row here";

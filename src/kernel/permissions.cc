@@ -137,6 +137,9 @@ PermissionRequest permission_request_for(const Op& op, const TenantCatalog* cata
                 builder.add(ObjectKind::stream, body.stream.value(), Access::append);
             } else if constexpr (std::is_same_v<T, ReserveSequenceOp>) {
                 builder.add(ObjectKind::sequence, body.sequence.value(), Access::usage);
+            } else if constexpr (std::is_same_v<T, ConfigureOp>) {
+                // System settings: altering the system tenant (0).
+                builder.add(ObjectKind::tenant, 0, Access::alter);
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 describe_transaction(body, op.tenant, builder);

@@ -32,6 +32,10 @@ using IndexId = StrongInt<struct IndexIdTag, u64>;
 using SequenceId = StrongInt<struct SequenceIdTag, u64>;
 using ColumnId = StrongInt<struct ColumnIdTag, u32>;
 
+// Object ids are below this bound (the catalog refuses others): the kernel names each table's
+// and index's store tree by its id and keeps its own trees above it (kernel_trees.h).
+inline constexpr u64 kObjectIdLimit = u64{1} << 62;
+
 inline ObjectId object_of(TableId id) { return ObjectId(id.value()); }
 inline ObjectId object_of(IndexId id) { return ObjectId(id.value()); }
 

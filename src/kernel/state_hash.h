@@ -83,6 +83,9 @@ enum class StateEntryKind : u8 {
     sequence = 5,
     row_version = 6,
     row_end = 7,
+    event = 8,        // (tenant, stream, offset, position, event bytes)
+    idempotency = 9,  // (tenant, id, record bytes)
+    setting = 10,     // (setting number, value)
 };
 
 // A row version written at `created`: (tenant, table, primary key, row image, created).

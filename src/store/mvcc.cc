@@ -178,6 +178,16 @@ Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at) {
     return Status::ok();
 }
 
+Result<std::optional<Version>> mvcc_current(const Store& store, TreeId tree, ByteSpan key) {
+    KB_TRY(check_key(key));
+    const Bytes current_key = mvcc_current_key(key);
+    auto current = KB_TRY(store.get(tree, current_key));
+    if (!current) return std::optional<Version>();
+    const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
+    return std::optional<Version>(
+        Version{stored.created, Position::none(), Bytes(stored.row.begin(), stored.row.end())});
+}
+
 Result<std::optional<Bytes>> mvcc_get(const Snapshot& view, TreeId tree, ByteSpan key,
                                       Position as_of) {
     return mvcc_get(KB_TRY(view.tree(tree)), key, as_of);

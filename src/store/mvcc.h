@@ -55,6 +55,10 @@ Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position 
 // Ends the live version of `key` at `at`. not_found if there is none.
 Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at);
 
+// The live version of `key` in the writer's view (its created position and row; ended is
+// Position::none()), or nullopt if it has none: the version a write at a later position ends.
+Result<std::optional<Version>> mvcc_current(const Store& store, TreeId tree, ByteSpan key);
+
 // The row of `key` live at `as_of` (created <= as_of < ended), or nullopt. Pass
 // store.working_view() to read the writer's state; a TreeView saves finding the tree's root on
 // each call.

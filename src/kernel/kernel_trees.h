@@ -1,0 +1,72 @@
+// Where the kernel keeps its state in the store: which tree holds what, and the layout of keys
+// and values in each (docs/FORMATS.md, "Kernel state").
+//
+// System trees (tenant 0, sealed with the system page key):
+//     tenants      tenant id u64 BE                 -> tenant record (catalog_codec.h)
+//     timestamps   op timestamp ns u64 BE           -> position u64 LE: the newest position
+//                                                      with that timestamp (AS OF TIMESTAMP)
+// Per tenant T (sealed with T's page keys; tree numbers at and above 2^63, clear of object
+// ids, which the catalog keeps below 2^62):
+//     catalog      0x01                             -> tenant schema (catalog_codec.h)
+//     streams      stream id u64 BE                 -> stream record (catalog_codec.h)
+//     events       stream id u64 BE, offset u64 BE  -> position u64 LE, event bytes
+//     idempotency  see idempotency.h
+//     table t      MVCC rows (store/mvcc.h): primary key -> row image (row_codec.h)
+//     index i      MVCC entries: index key -> primary key (row_codec.h has the key forms)
+// A table's or index's tree number is its object id, so ids (never reused) name trees for
+// ever: a dropped table's rows stay readable as of positions before the drop.
+#pragma once
+
+#include <optional>
+
+#include "base/bytes.h"
+#include "kernel/schema.h"
+#include "kimberlite/status.h"
+#include "store/types.h"
+#include "types/ids.h"
+
+namespace kb::kernel::trees {
+
+inline constexpr store::TreeId kTenants{store::kSystemTenant, 1};
+inline constexpr store::TreeId kTimestamps{store::kSystemTenant, 2};
+
+inline constexpr u64 kFirstInternalNumber = u64{1} << 63;
+static_assert(kObjectIdLimit <= kFirstInternalNumber);
+
+inline store::TreeId catalog(TenantId tenant) { return {tenant, kFirstInternalNumber + 1}; }
+inline store::TreeId streams(TenantId tenant) { return {tenant, kFirstInternalNumber + 2}; }
+inline store::TreeId events(TenantId tenant) { return {tenant, kFirstInternalNumber + 3}; }
+inline store::TreeId idempotency(TenantId tenant) { return {tenant, kFirstInternalNumber + 4}; }
+inline store::TreeId object(TenantId tenant, ObjectId object) { return {tenant, object.value()}; }
+inline store::TreeId table(TenantId tenant, TableId table) { return {tenant, table.value()}; }
+inline store::TreeId index(TenantId tenant, IndexId index) { return {tenant, index.value()}; }
+
+// The internal trees every tenant has from its creation.
+inline constexpr u64 kTenantTreeNumbers[] = {kFirstInternalNumber + 1, kFirstInternalNumber + 2,
+                                             kFirstInternalNumber + 3, kFirstInternalNumber + 4};
+
+// The one key of a tenant's catalog tree.
+inline constexpr u8 kCatalogKey[] = {0x01};
+
+// Big-endian u64, so byte order is numeric order.
+std::array<u8, 8> be64(u64 value);
+u64 load_be64(const u8* bytes);
+
+inline std::array<u8, 8> tenant_key(TenantId tenant) { return be64(tenant.value()); }
+inline std::array<u8, 8> stream_key(StreamId stream) { return be64(stream.value()); }
+inline std::array<u8, 8> timestamp_key(Timestamp timestamp) { return be64(timestamp.value()); }
+std::array<u8, 16> event_key(StreamId stream, Offset offset);
+
+// An event's value: the position of the op that appended it, then its bytes.
+Bytes event_value(Position position, ByteSpan event);
+struct StoredEvent {
+    Position position;
+    ByteSpan data;  // a view into the value it was parsed from
+};
+// corruption (naming the stream and offset) for a value shorter than its header.
+Result<StoredEvent> parse_event_value(ByteSpan value, StreamId stream, Offset offset);
+
+// A timestamps-tree value.
+Result<Position> parse_timestamp_value(ByteSpan value);
+
+}  // namespace kb::kernel::trees
