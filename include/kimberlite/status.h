@@ -43,6 +43,7 @@ enum class StatusCode : unsigned char {
     crypto = 11,            // authentication failed, wrong key, key-use bound reached
     fatal = 12,             // durability can no longer be promised (failed fsync)
     internal = 13,          // a library beneath us failed unexpectedly
+    conflict = 14,          // an optimistic check failed: an expected offset, a concurrent write
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -78,6 +79,7 @@ public:
     static Status crypto(std::string m) { return error(StatusCode::crypto, std::move(m)); }
     static Status fatal(std::string m) { return error(StatusCode::fatal, std::move(m)); }
     static Status internal(std::string m) { return error(StatusCode::internal, std::move(m)); }
+    static Status conflict(std::string m) { return error(StatusCode::conflict, std::move(m)); }
 
     bool is_ok() const { return code_ == StatusCode::ok; }
     StatusCode code() const { return code_; }

@@ -35,6 +35,8 @@ std::string_view status_code_name(StatusCode code) {
             return "fatal";
         case StatusCode::internal:
             return "internal";
+        case StatusCode::conflict:
+            return "conflict";
     }
     return "unknown";
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/digest_command.h"
+#include "cli/rebuild_command.h"
 #include "cli/verify_command.h"
 
 int main(int argc, char** argv) {
@@ -16,8 +17,8 @@ int main(int argc, char** argv) {
         "kmb - Kimberlite, a compliance-first database.\n"
         "\n"
         "All data is an immutable, hash-chained log; all state is a derived view.\n"
-        "This build has the foundation (types, cryptography, IO seams) and the log tools\n"
-        "(verify, digest); the server and SQL shell arrive in later releases.",
+        "This build has the log tools (verify, digest) and rebuilding the derived state\n"
+        "from the log (rebuild); the server and SQL shell arrive in later releases.",
         "kmb"};
     app.require_subcommand(0, 1);
     bool show_version = false;
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
     auto* verify = kb::cli::add_verify_command(app, &verify_options);
     kb::cli::DigestCommandOptions digest_options;
     auto* digest = kb::cli::add_digest_command(app, &digest_options);
+    kb::cli::RebuildCommandOptions rebuild_options;
+    auto* rebuild = kb::cli::add_rebuild_command(app, &rebuild_options);
 
     try {
         app.parse(argc, argv);
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     }
     if (verify->parsed()) return kb::cli::run_verify_command(verify_options);
     if (digest->parsed()) return kb::cli::run_digest_command(digest_options);
+    if (rebuild->parsed()) return kb::cli::run_rebuild_command(rebuild_options);
     std::fputs(app.help().c_str(), stdout);
     return 0;
 }

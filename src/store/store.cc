@@ -312,6 +312,14 @@ void Store::reclaim() { writer_->reclaim(oldest_live_version(), durable_version_
 
 // --- Inspection ---
 
+usize Store::live_snapshots() const {
+    std::lock_guard lock(published_mutex_);
+    // The registry counts versions held; the store holds only the current one itself.
+    const usize current_holders = published_ ? static_cast<usize>(published_.use_count()) - 1 : 0;
+    const usize older_versions = registry_->live() - (published_ ? 1 : 0);
+    return current_holders + older_versions;
+}
+
 StoreStats Store::stats() const {
     StoreStats stats;
     {

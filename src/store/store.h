@@ -158,6 +158,10 @@ public:
     // --- Inspection ---
 
     StoreStats stats() const;
+    // Whether snapshots (and their tree views and cursors) are alive: nonzero when some are
+    // (the count of holders of the current version plus older versions held). All must end
+    // before the store.
+    usize live_snapshots() const;
     // Walks every tree of the latest published state: key order across pages, levels, no page
     // reached twice, none reached that is free. For tests and `kmb verify`.
     Result<IntegrityReport> check_integrity() const;

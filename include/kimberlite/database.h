@@ -1,0 +1,137 @@
+// Database: Kimberlite embedded in a process (DESIGN.md §4, the `db` layer).
+//
+//     auto db = kb::Database::open("/var/lib/app/data", {.key_dir = "/etc/app/keys"});
+//     if (!db) { report(db.error()); return; }
+//     kb::TenantId tenant = *(*db)->tenant("default");
+//     kb::StreamId orders = *(*db)->create_stream(tenant, "orders");
+//     kb::Offset first = *(*db)->append(tenant, orders, {kb::to_bytes("order 1")});
+//     auto events = (*db)->read_events(tenant, orders, kb::Offset(0));
+//
+// Every write goes one way: admission (checked against the applied state plus writes in
+// flight: names, expected offsets, idempotency ids, grants, conflicts) → the log (sealed,
+// hash-chained, durable per the fsync policy) → deterministic apply into the store. A write
+// returns once it is durable and applied, and its effects are visible to the caller's next
+// read. Nothing refused is logged.
+//
+// Errors are Status codes with messages naming the object: not_found (no such tenant or
+// stream), already_exists (a taken name), conflict (an expected offset that is not the
+// stream's next, a transaction that read what another changed), invalid_argument (a bad
+// name, an empty append), permission_denied, and operating errors (io_error, no_space,
+// corruption, fatal) after which the database has stopped: every later call fails the same way
+// and the process should reopen it (recovery replays the log).
+//
+// Threads: every method may be called from any thread. Writes run on the database's own loop
+// thread (one at a time, in order of arrival, many per fsync); reads run on the calling thread
+// against the latest published snapshot, without blocking writes.
+//
+// Files: `dir` holds the log (log/), the store (store/) and a lock; keys live outside it, in
+// `key_dir` (master.key, created 0600 on first open). Losing the key directory loses the data.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kimberlite/status.h"
+#include "types/data_class.h"
+#include "types/hash.h"
+#include "types/ids.h"
+
+namespace kb {
+
+namespace db {
+class DatabaseCore;
+}
+
+enum class FsyncPolicy : unsigned char {
+    every_record,  // one sync per write
+    every_batch,   // one sync per batch of writes that arrived together
+    group_commit,  // one sync covers every write that arrived while the previous one ran
+};
+
+struct DatabaseOptions {
+    // Where master.key lives (created with a fresh random key when missing). Empty: the
+    // KIMBERLITE_KEY_DIR environment variable, else ~/.config/kimberlite/keys.
+    std::string key_dir{};
+    FsyncPolicy fsync = FsyncPolicy::group_commit;
+    // A store checkpoint after this many applied writes (and at close): bounds the log replay
+    // at the next open.
+    unsigned long long checkpoint_every_ops = 10'000;
+    // The page cache budget of the store.
+    unsigned long long cache_bytes = 256ull << 20;
+};
+
+// One event of a stream as read back: verified against the chain when it was read from the log
+// and stored sealed in the store.
+struct StreamEvent {
+    Offset offset{};
+    Position position{};  // the log position of the write that appended it
+    std::vector<unsigned char> data{};
+};
+
+struct StreamDescription {
+    StreamId id{};
+    std::string name{};
+    DataClass data_class = DataClass::internal;
+    Position created{};
+    std::optional<Position> deleted{};  // events of a deleted stream stay readable
+    Offset next_offset{};               // the offset the next appended event gets
+};
+
+class Database {
+public:
+    // Opens (or initialises, when empty or missing) the database in `dir`. An initialised
+    // directory gets tenant "default". Replays the log after the store's last checkpoint.
+    static Result<std::unique_ptr<Database>> open(const std::string& dir,
+                                                  DatabaseOptions options = {});
+    // Waits for writes in flight, checkpoints and closes. Errors are lost: call close() first
+    // to see them.
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // Checkpoints the store and stops the loop thread; later calls fail. Idempotent. busy
+    // (and still open) while transactions or readers hold snapshots: end them first.
+    Status close();
+
+    // --- tenants --------------------------------------------------------------------------
+    Result<TenantId> create_tenant(std::string_view name);
+    std::optional<TenantId> tenant(std::string_view name) const;
+
+    // --- streams --------------------------------------------------------------------------
+    Result<StreamId> create_stream(TenantId tenant, std::string_view name,
+                                   DataClass data_class = DataClass::internal);
+    Status delete_stream(TenantId tenant, StreamId stream);
+    // Appends `events` (at least one) and returns the offset of the first. With
+    // `expected_offset`, refused (conflict) unless it is the stream's next offset. With a
+    // non-zero `idempotency`, a retry of an append that was applied returns the original
+    // first offset and appends nothing (for as long as the retention setting keeps the id).
+    Result<Offset> append(TenantId tenant, StreamId stream,
+                          std::vector<std::vector<unsigned char>> events,
+                          std::optional<Offset> expected_offset = std::nullopt,
+                          IdempotencyId idempotency = {});
+    // Events from `from` on, in offset order, up to about `max_bytes` of event data (always at
+    // least one event when there is one).
+    Result<std::vector<StreamEvent>> read_events(TenantId tenant, StreamId stream, Offset from,
+                                                 unsigned long long max_bytes = 1 << 20) const;
+    Result<StreamDescription> stream_info(TenantId tenant, StreamId stream) const;
+    Result<StreamDescription> find_stream(TenantId tenant, std::string_view name) const;
+
+    // --- positions ------------------------------------------------------------------------
+    // The newest durable log position, and the newest applied (and readable) one.
+    Position log_position() const;
+    Position applied_position() const;
+
+    // For the layers built on the database in this repository (SQL, server): the engine, the
+    // snapshots and the transaction API (src/db/database_core.h).
+    db::DatabaseCore& core() { return *core_; }
+    const db::DatabaseCore& core() const { return *core_; }
+
+private:
+    explicit Database(std::unique_ptr<db::DatabaseCore> core);
+    std::unique_ptr<db::DatabaseCore> core_;
+};
+
+}  // namespace kb

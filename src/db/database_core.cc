@@ -1,0 +1,109 @@
+// DatabaseCore: the embedded database's parts and its loop thread (see database_core.h).
+#include "db/database_core.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace kb::db {
+
+namespace {
+
+storage::FsyncPolicy log_policy(FsyncPolicy policy) {
+    switch (policy) {
+        case FsyncPolicy::every_record:
+            return storage::FsyncPolicy::every_record;
+        case FsyncPolicy::every_batch:
+            return storage::FsyncPolicy::every_batch;
+        case FsyncPolicy::group_commit:
+            return storage::FsyncPolicy::group_commit;
+    }
+    return storage::FsyncPolicy::group_commit;
+}
+
+}  // namespace
+
+std::string default_key_dir() {
+    if (const char* dir = std::getenv("KIMBERLITE_KEY_DIR"); dir != nullptr && *dir != '\0') {
+        return dir;
+    }
+    const char* home = std::getenv("HOME");
+    return std::string(home != nullptr ? home : ".") + "/.config/kimberlite/keys";
+}
+
+Result<std::unique_ptr<DatabaseCore>> DatabaseCore::open(const std::string& dir,
+                                                         const DatabaseOptions& options) {
+    std::unique_ptr<DatabaseCore> core(new DatabaseCore());
+    const std::string key_dir = options.key_dir.empty() ? default_key_dir() : options.key_dir;
+    core->master_ = KB_TRY(crypto::FileMasterKeyProvider::open(key_dir, core->random_));
+    core->storage_ = KB_TRY(io::LinuxStorage::open(
+        core->loop_, io::LinuxStorageOptions{.root = dir, .create_root = true}));
+    KB_TRY(core->storage_->lock_exclusive().with_context("opening the database in " + dir));
+    core->permissions_ = std::make_unique<kernel::AdminPermissions>(
+        std::vector<PrincipalId>{kSystemPrincipal, kAdminPrincipal});
+    EngineOptions engine_options;
+    engine_options.log.fsync = log_policy(options.fsync);
+    engine_options.store.cache_bytes = options.cache_bytes;
+    engine_options.checkpoint_every_ops = options.checkpoint_every_ops;
+    // Opening runs the loop on this thread; the loop thread starts after.
+    core->engine_ =
+        KB_TRY(Engine::open(*core->storage_, core->loop_, *core->master_, core->random_,
+                            core->clock_, *core->permissions_, std::move(engine_options)));
+    core->start_thread();
+    return core;
+}
+
+void DatabaseCore::start_thread() {
+    thread_ = std::thread([this] {
+        while (loop_.run_once()) {
+        }
+    });
+}
+
+DatabaseCore::~DatabaseCore() { (void)close(); }
+
+Position DatabaseCore::log_position() const {
+    return call<Position>([this] { return engine_->log_position(); });
+}
+
+Result<SubmitResult> DatabaseCore::submit(TenantId tenant, PrincipalId principal,
+                                          kernel::OpBody body) {
+    if (closed_) return Status::invalid_argument("the database is closed");
+    std::promise<Result<SubmitResult>> promise;
+    auto answer = promise.get_future();
+    loop_.post([&] {
+        engine_->submit(tenant, principal, std::move(body),
+                        [&](Result<SubmitResult> result) { promise.set_value(std::move(result)); });
+    });
+    return answer.get();
+}
+
+TransactionHost::Start DatabaseCore::start(TenantId tenant) {
+    return call<Start>([&] {
+        Start out;
+        out.snapshot = engine_->snapshot();
+        if (const auto* found = engine_->catalog().tenant(tenant)) out.catalog = *found;
+        return out;
+    });
+}
+
+Status DatabaseCore::close() {
+    std::lock_guard lock(close_mutex_);
+    if (closed_) return close_status_;
+    if (engine_ == nullptr) return close_status_;
+    if (const usize live = call<usize>([&] { return engine_->live_snapshots(); }); live > 0) {
+        return Status::busy("cannot close the database: " + std::to_string(live) +
+                            " snapshots (transactions, readers) are still open");
+    }
+    closed_ = true;
+    // Stop the loop thread, then finish on this one: the engine's close runs the loop itself.
+    if (thread_.joinable()) {
+        loop_.stop();
+        thread_.join();
+    }
+    close_status_ = engine_->close();
+    engine_.reset();
+    storage_.reset();
+    return close_status_;
+}
+
+}  // namespace kb::db

@@ -1,0 +1,90 @@
+// DatabaseCore: what a kb::Database is made of (include/kimberlite/database.h) — the OS seams
+// (Linux storage, clock, randomness, the master key file), the event loop and its thread, and
+// the engine — plus the calls the layers above use: submit an op and wait for its result, take
+// a snapshot, run a task on the loop.
+//
+// The loop thread runs every engine task. Callers on other threads hand work over with call(),
+// which posts a task and waits for its answer; reads take a snapshot and run where they are.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/assert.h"
+#include "crypto/master_key.h"
+#include "crypto/random.h"
+#include "db/engine.h"
+#include "db/transaction.h"
+#include "io/asio_event_loop.h"
+#include "io/clock.h"
+#include "io/linux_storage.h"
+#include "kernel/permissions.h"
+#include "kimberlite/database.h"
+
+namespace kb::db {
+
+// Where master.key lives when no key directory is given: $KIMBERLITE_KEY_DIR, else
+// ~/.config/kimberlite/keys.
+std::string default_key_dir();
+
+class DatabaseCore final : public TransactionHost {
+public:
+    static Result<std::unique_ptr<DatabaseCore>> open(const std::string& dir,
+                                                      const DatabaseOptions& options);
+    ~DatabaseCore();
+    DatabaseCore(const DatabaseCore&) = delete;
+    DatabaseCore& operator=(const DatabaseCore&) = delete;
+
+    // Runs `task` on the loop thread and returns what it returns. `task` must not block.
+    template <class T>
+    T call(std::function<T()> task) const {
+        KB_ASSERT_MSG(!closed_, "database used after close");
+        std::promise<T> promise;
+        auto answer = promise.get_future();
+        loop_.post([&] { promise.set_value(task()); });
+        return answer.get();
+    }
+
+    // Admits, logs and applies `body` and waits for the result (any thread but the loop's).
+    Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
+                                kernel::OpBody body) override;
+    // The snapshot and the tenant's catalog, taken in one loop task. The catalog may be newer
+    // than the snapshot (applied, not yet published), but schema reads are made as of the
+    // snapshot's position, and versions never change once created.
+    Start start(TenantId tenant) override;
+
+    // The latest published state (any thread).
+    store::Snapshot snapshot() const { return engine_->snapshot(); }
+    // Loop thread only (inside call()).
+    Engine& engine() { return *engine_; }
+    const Engine& engine() const { return *engine_; }
+
+    Position log_position() const;
+    Position applied_position() const { return snapshot().applied(); }
+
+    // Stops the loop thread, checkpoints, closes. Idempotent.
+    Status close();
+
+private:
+    DatabaseCore() = default;
+    void start_thread();
+
+    mutable io::AsioEventLoop loop_;
+    crypto::SystemRandom random_;
+    io::LinuxClock clock_;
+    std::unique_ptr<crypto::FileMasterKeyProvider> master_;
+    std::unique_ptr<io::LinuxStorage> storage_;
+    std::unique_ptr<kernel::AdminPermissions> permissions_;
+    std::unique_ptr<Engine> engine_;
+    std::thread thread_;
+    std::mutex close_mutex_;
+    std::atomic<bool> closed_{false};
+    Status close_status_;
+};
+
+}  // namespace kb::db

@@ -1,0 +1,276 @@
+// Engine: the write path (admission, sealing, logging, apply) and publishing (see engine.h).
+#include "db/engine.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+#include "kernel/op_codec.h"
+#include "storage/record_builder.h"
+
+namespace kb::db {
+
+namespace {
+
+// Ops that carry key material or change who may do what are system records, sealed under the
+// system key; everything else under the tenant's own keys.
+storage::SealKind seal_for(const kernel::OpBody& body) {
+    return std::holds_alternative<kernel::CreateTenantOp>(body) ? storage::SealKind::system
+                                                                : storage::SealKind::tenant;
+}
+
+}  // namespace
+
+Engine::Engine(io::Storage& storage, io::EventLoop& loop, const crypto::MasterKeyProvider& master,
+               crypto::RandomSource& random, const io::Clock& clock,
+               const kernel::PermissionChecker& permissions, EngineOptions options)
+    : storage_(storage),
+      loop_(loop),
+      master_(master),
+      random_(random),
+      clock_(clock),
+      permissions_(permissions),
+      options_(std::move(options)),
+      keys_(master) {}
+
+Engine::~Engine() {
+    *alive_ = false;
+    // The kernel and admission read the store; the store must go last of the three.
+    admission_.reset();
+    kernel_.reset();
+    store_.reset();
+    log_.reset();
+}
+
+Status Engine::run_until(const std::function<bool()>& done) {
+    if (!loop_.run_until(done)) {
+        return Status::internal("event loop stopped before the database finished opening");
+    }
+    return Status::ok();
+}
+
+std::optional<TenantId> Engine::tenant_id(std::string_view name) const {
+    const kernel::TenantCatalog* tenant = kernel_->catalog().find_tenant(name);
+    if (tenant == nullptr) return std::nullopt;
+    return tenant->info().id;
+}
+
+Timestamp Engine::next_timestamp() {
+    // Monotonic across ops and restarts even if the wall clock steps back.
+    const u64 now = clock_.realtime().value();
+    last_timestamp_ = Timestamp(std::max(now, last_timestamp_.value() + 1));
+    return last_timestamp_;
+}
+
+void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                    SubmitCallback done) {
+    auto answer = [this](SubmitCallback callback, Result<SubmitResult> result) {
+        loop_.post([callback = std::move(callback), result = std::move(result)]() mutable {
+            callback(std::move(result));
+        });
+    };
+    if (!failure_.is_ok()) {
+        answer(std::move(done), failure_);
+        return;
+    }
+    kernel::Op op{tenant, principal, std::move(body)};
+    const Position position = log_->last_position().next();
+
+    // A new tenant's keys are made here, by the primary, for the id it is about to get.
+    std::optional<crypto::TenantWrappedKeys> new_keys;
+    if (auto* create = std::get_if<kernel::CreateTenantOp>(&op.body)) {
+        new_keys = crypto::create_tenant_keys(master_, admission_->next_tenant_id(), random_);
+        create->kek = new_keys->kek;
+        create->root_key = new_keys->root;
+    }
+    auto payload = kernel::encode_op(op);
+    if (!payload) {
+        answer(std::move(done), payload.error());
+        return;
+    }
+    auto admitted = admission_->admit(op, position);
+    if (!admitted) {
+        stop(admitted.error());
+        answer(std::move(done), admitted.error());
+        return;
+    }
+    if (admitted->repeat) {
+        // An idempotent retry of an applied op: its original result, nothing logged.
+        SubmitResult repeated;
+        repeated.position = admitted->repeat->original;
+        repeated.applied = std::move(*admitted->repeat);
+        answer(std::move(done), std::move(repeated));
+        return;
+    }
+    if (admitted->outcome != kernel::Outcome::ok) {
+        SubmitResult refused;
+        refused.outcome = admitted->outcome;
+        refused.detail = std::move(admitted->detail);
+        answer(std::move(done), std::move(refused));
+        return;
+    }
+    if (new_keys) {
+        // Sealing this tenant's next ops needs its keys before this op is applied.
+        Status added = keys_.add_tenant(*new_keys);
+        if (!added.is_ok()) {
+            admission_->abandon(position);
+            answer(std::move(done), added);
+            return;
+        }
+    }
+
+    storage::RecordInput input;
+    input.kind = storage::RecordKind::op;
+    input.seal = seal_for(op.body);
+    input.position = position;
+    input.tenant = op.tenant;
+    input.principal = op.principal;
+    input.timestamp = next_timestamp();
+    input.payload = *payload;
+    auto built = storage::build_record(input, log_->last_chain_hash(), &keys_, random_);
+    if (!built) {
+        // A key refusing to seal (its bound) or a missing key: nothing was logged.
+        admission_->abandon(position);
+        answer(std::move(done), built.error());
+        return;
+    }
+    const Timestamp timestamp = input.timestamp;
+    std::vector<Bytes> records;
+    records.push_back(std::move(built->bytes));
+    Status accepted = log_->append(
+        std::move(records),
+        [this, alive = alive_, op = std::move(op), position, timestamp,
+         done = std::move(done)](Status durable) mutable {
+            if (!*alive) return;
+            if (!durable.is_ok()) {
+                stop(durable);
+                done(durable);
+                return;
+            }
+            auto applied = kernel_->apply(
+                op, kernel::ApplyContext{position, timestamp, op.tenant, op.principal});
+            if (!applied) {
+                stop(applied.error());
+                done(applied.error());
+                return;
+            }
+            admission_->applied(position);
+            SubmitResult result;
+            result.outcome = applied->outcome;
+            result.position = position;
+            result.timestamp = timestamp;
+            result.applied = std::move(*applied);
+            // Callers see their own write: callbacks run after the publish that includes it.
+            waiting_publish_.emplace_back(std::move(done), std::move(result));
+            applied_one();
+        },
+        storage::RecordSource::built_here);
+    if (!accepted.is_ok()) {
+        // Nothing of it was logged (no space for a new segment, or the log has stopped).
+        admission_->abandon(position);
+        if (new_keys) keys_.remove_tenant(new_keys->tenant);
+        if (accepted.code() == StatusCode::fatal) stop(accepted);
+        answer(std::move(done), accepted);
+    }
+}
+
+// One op applied: publish once per loop turn (every op applied in it shares the publish), then
+// answer their callers; checkpoint now and then.
+void Engine::applied_one() {
+    ++applied_since_checkpoint_;
+    if (publish_posted_) return;
+    publish_posted_ = true;
+    loop_.post([this, alive = alive_] {
+        if (!*alive) return;
+        publish_posted_ = false;
+        Status published = kernel_->publish();
+        if (!published.is_ok()) stop(published);
+        auto waiting = std::move(waiting_publish_);
+        waiting_publish_.clear();
+        for (auto& [callback, result] : waiting) {
+            if (published.is_ok()) {
+                callback(std::move(result));
+            } else {
+                callback(published);
+            }
+        }
+        if (applied_since_checkpoint_ >= options_.checkpoint_every_ops && !checkpoint_running_) {
+            checkpoint([](Status) {});
+        }
+    });
+}
+
+void Engine::checkpoint(io::UniqueFunction<void(Status)> done) {
+    if (!failure_.is_ok()) {
+        done(failure_);
+        return;
+    }
+    Status published = kernel_->publish();
+    if (!published.is_ok()) {
+        stop(published);
+        done(published);
+        return;
+    }
+    applied_since_checkpoint_ = 0;
+    checkpoint_running_ = true;
+    store_->checkpoint([this, alive = alive_, done = std::move(done)](Status status) mutable {
+        if (*alive) {
+            checkpoint_running_ = false;
+            if (!status.is_ok() && status.code() == StatusCode::fatal) stop(status);
+        }
+        done(std::move(status));
+    });
+}
+
+Status Engine::close() {
+    if (!failure_.is_ok()) return failure_;
+    if (const usize live = store_->live_snapshots(); live > 0) {
+        return Status::busy(std::to_string(live) +
+                            " snapshots (transactions, readers) are still open; end them first");
+    }
+    // Let in-flight appends finish, then make the store durable.
+    KB_TRY(run_until([&] { return log_->durable_position() == log_->last_position(); }));
+    std::optional<Status> result;
+    loop_.post([&] { checkpoint([&](Status status) { result = std::move(status); }); });
+    KB_TRY(run_until([&] { return result.has_value(); }));
+    return *result;
+}
+
+void Engine::stop(Status status) {
+    if (failure_.is_ok()) failure_ = std::move(status);
+}
+
+Status status_of_outcome(kernel::Outcome outcome, const std::string& detail) {
+    using kernel::Outcome;
+    switch (outcome) {
+        case Outcome::ok:
+            return Status::ok();
+        case Outcome::no_such_tenant:
+        case Outcome::no_such_stream:
+        case Outcome::no_such_table:
+        case Outcome::no_such_column:
+        case Outcome::no_such_index:
+        case Outcome::no_such_sequence:
+        case Outcome::stream_deleted:
+            return Status::not_found(detail);
+        case Outcome::tenant_exists:
+        case Outcome::stream_exists:
+        case Outcome::table_exists:
+        case Outcome::column_exists:
+        case Outcome::index_exists:
+        case Outcome::sequence_exists:
+            return Status::already_exists(detail);
+        case Outcome::offset_mismatch:
+        case Outcome::serialization_conflict:
+        case Outcome::snapshot_too_old:
+            return Status::conflict(detail);
+        case Outcome::permission_denied:
+            return Status::permission_denied(detail);
+        case Outcome::op_too_large:
+        case Outcome::sequence_exhausted:
+            return Status::out_of_range(detail);
+        default:
+            return Status::invalid_argument(detail);
+    }
+}
+
+}  // namespace kb::db

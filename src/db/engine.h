@@ -1,0 +1,159 @@
+// Engine: one database node's write and read paths, on the event loop (DESIGN.md §3).
+//
+//     submit(op) ─▶ admission (conflicts, names, offsets, grants; against applied state plus
+//                   ops admitted but not yet applied) ─▶ position + timestamp ─▶ seal into a
+//                   record ─▶ Log::append ─▶ durable ─▶ Kernel::apply (in position order) ─▶
+//                   callback with the apply result
+//
+// A refused op is never logged: the callback gets its outcome at once (on a later loop turn).
+// This is the one write path; the VSR core issue puts a one-replica cluster between admission
+// and apply with no change above the engine.
+//
+// Opening: an empty data directory is initialised (genesis record at position 1: the cluster's
+// identity and the wrapped system root key; then tenant "default"). Otherwise the genesis
+// record gives the system keys, the store's last checkpoint gives the kernel's state and the
+// tenants' wrapped keys, and every op after the checkpoint is replayed from the log.
+//
+// Threads: everything on the loop thread, except snapshot() and reading through a Snapshot.
+// Engine does not own its Storage, loop, keys, randomness or clock (the embedded Database and
+// the simulator provide them).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/master_key.h"
+#include "crypto/random.h"
+#include "db/genesis.h"
+#include "db/key_manager.h"
+#include "io/clock.h"
+#include "io/event_loop.h"
+#include "io/storage.h"
+#include "kernel/admission.h"
+#include "kernel/kernel.h"
+#include "kernel/op.h"
+#include "kernel/permissions.h"
+#include "storage/log.h"
+#include "store/store.h"
+
+namespace kb::db {
+
+// The principal of the embedded API until users exist: the database's own administrator.
+inline constexpr PrincipalId kAdminPrincipal{1};
+// The principal of what the database does by itself (the default tenant at initialisation).
+inline constexpr PrincipalId kSystemPrincipal{0};
+
+struct EngineOptions {
+    storage::LogOptions log{};
+    store::StoreOptions store{};
+    // A store checkpoint after this many applied ops (and on close); bounds replay at open.
+    u64 checkpoint_every_ops = 10'000;
+    // The name of the tenant created with a new data directory.
+    std::string default_tenant = "default";
+    // Called after each op replayed at open (e.g. `kmb rebuild` compares state hashes at the
+    // old store's position); an error stops the open with it.
+    std::function<Status(Position, const kernel::Kernel&)> after_replayed_op{};
+};
+
+// What a submitted op came to: refused by admission (outcome != ok, nothing logged), or logged
+// at `position` and applied with `applied`.
+struct SubmitResult {
+    kernel::Outcome outcome = kernel::Outcome::ok;
+    std::string detail;  // why, for refusals (names the object)
+    Position position;   // none when refused
+    Timestamp timestamp;
+    kernel::ApplyResult applied{};
+};
+using SubmitCallback = io::UniqueFunction<void(Result<SubmitResult>)>;
+
+// The Status a refused op's outcome stands for (its detail as the message): not_found,
+// already_exists, conflict (offsets, serialization), permission_denied, out_of_range (size,
+// exhausted sequences), invalid_argument for the rest.
+Status status_of_outcome(kernel::Outcome outcome, const std::string& detail);
+
+class Engine {
+public:
+    // Everything passed in must outlive the engine. Runs `loop` until opening is done (so call
+    // it outside loop tasks).
+    static Result<std::unique_ptr<Engine>> open(io::Storage& storage, io::EventLoop& loop,
+                                                const crypto::MasterKeyProvider& master,
+                                                crypto::RandomSource& random,
+                                                const io::Clock& clock,
+                                                const kernel::PermissionChecker& permissions,
+                                                EngineOptions options);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Admits, logs and applies one op of `tenant` on behalf of `principal` (loop thread).
+    // Errors (the Result's Status) are operating errors: the log or store failed, and the
+    // engine has stopped.
+    void submit(TenantId tenant, PrincipalId principal, kernel::OpBody body, SubmitCallback done);
+
+    // The latest published state: rows, streams and catalog as of applied_position(). Any
+    // thread.
+    store::Snapshot snapshot() const { return store_->snapshot(); }
+    const kernel::Catalog& catalog() const { return kernel_->catalog(); }
+    std::optional<TenantId> tenant_id(std::string_view name) const;
+
+    Position log_position() const { return log_->durable_position(); }
+    Position applied_position() const { return kernel_->applied(); }
+    const Genesis& genesis() const { return genesis_; }
+    const kernel::Kernel& kernel() const { return *kernel_; }
+    KeyManager& keys() { return keys_; }
+    // The status every call fails with once the engine has stopped (ok until then).
+    const Status& failure() const { return failure_; }
+
+    // Publishes and makes the store's state durable (also done every checkpoint_every_ops).
+    void checkpoint(io::UniqueFunction<void(Status)> done);
+    // Publish, checkpoint, and wait (runs the loop: outside loop tasks only). busy, changing
+    // nothing, while snapshots are alive: every Snapshot must end before the engine.
+    Status close();
+    usize live_snapshots() const { return store_->live_snapshots(); }
+
+private:
+    Engine(io::Storage& storage, io::EventLoop& loop, const crypto::MasterKeyProvider& master,
+           crypto::RandomSource& random, const io::Clock& clock,
+           const kernel::PermissionChecker& permissions, EngineOptions options);
+
+    // engine_open.cc
+    Status initialise_or_load_genesis();
+    Status open_store_and_kernel();
+    Status replay();
+    Status create_default_tenant();
+    Status apply_logged(ByteSpan record_bytes);
+
+    // engine.cc
+    Timestamp next_timestamp();
+    void applied_one();
+    void stop(Status status);
+    Status run_until(const std::function<bool()>& done);
+
+    io::Storage& storage_;
+    io::EventLoop& loop_;
+    const crypto::MasterKeyProvider& master_;
+    crypto::RandomSource& random_;
+    const io::Clock& clock_;
+    const kernel::PermissionChecker& permissions_;
+    EngineOptions options_;
+
+    KeyManager keys_;
+    Genesis genesis_{};
+    std::unique_ptr<storage::Log> log_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<kernel::Kernel> kernel_;
+    std::unique_ptr<kernel::Admission> admission_;
+
+    Timestamp last_timestamp_;
+    std::vector<std::pair<SubmitCallback, SubmitResult>> waiting_publish_;
+    u64 applied_since_checkpoint_ = 0;
+    bool publish_posted_ = false;
+    bool checkpoint_running_ = false;
+    Status failure_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kb::db

@@ -1,0 +1,235 @@
+// Transaction: snapshot reads plus an overlay, committed as one op (see transaction.h).
+#include "db/transaction.h"
+
+#include <algorithm>
+
+#include "kernel/ddl.h"
+#include "kernel/kernel_trees.h"
+#include "store/mvcc.h"
+
+namespace kb::db {
+
+namespace {
+
+bool bytes_less(ByteSpan a, ByteSpan b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
+Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
+
+Status apply_change(kernel::TenantCatalog& catalog, const kernel::DdlChange& change, Position at) {
+    const kernel::Outcome outcome = kernel::apply_ddl(catalog, change, at);
+    return status_of_outcome(
+        outcome, std::string(kernel::outcome_name(outcome)) + ": " + kernel::describe_ddl(change));
+}
+
+}  // namespace
+
+bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayKey& b) const {
+    if (a.table != b.table) return a.table < b.table;
+    return bytes_less(a.key, b.key);
+}
+
+Transaction::Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
+                         store::Snapshot snapshot, kernel::TenantCatalog catalog)
+    : host_(&host),
+      tenant_(tenant),
+      principal_(principal),
+      snapshot_(std::move(snapshot)),
+      catalog_(std::move(catalog)) {}
+
+Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
+                                       PrincipalId principal) {
+    TransactionHost::Start start = host.start(tenant);
+    if (!start.catalog || start.catalog->info().created > start.snapshot.applied()) {
+        return Status::not_found("no tenant " + std::to_string(tenant.value()));
+    }
+    return Transaction(host, tenant, principal, std::move(start.snapshot),
+                       std::move(*start.catalog));
+}
+
+Status Transaction::check_table(TableId table) const {
+    if (catalog_.table(table, snapshot_position().next()) == nullptr) {
+        return Status::not_found("no table " + std::to_string(table.value()));
+    }
+    return Status::ok();
+}
+
+Result<std::optional<Bytes>> Transaction::visible(TableId table, ByteSpan key,
+                                                  bool* existed) const {
+    auto in_overlay = overlay_.find(OverlayKey{table.value(), copy_of(key)});
+    if (in_overlay != overlay_.end()) {
+        if (existed != nullptr) *existed = in_overlay->second.existed;
+        return in_overlay->second.image;
+    }
+    const store::TreeId tree = kernel::trees::table(tenant_, table);
+    std::optional<Bytes> row;
+    // A table created after the snapshot (by this transaction) has no tree in it.
+    if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
+        row = KB_TRY(store::mvcc_get(snapshot_, tree, key, snapshot_position()));
+    }
+    if (existed != nullptr) *existed = row.has_value();
+    return row;
+}
+
+Result<std::optional<Bytes>> Transaction::get(TableId table, ByteSpan key) {
+    KB_TRY(check_table(table));
+    reads_.keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = copy_of(key)});
+    return visible(table, key, nullptr);
+}
+
+Result<std::vector<KeyedRow>> Transaction::scan(TableId table, ByteSpan start, ByteSpan end,
+                                                usize limit) {
+    KB_TRY(check_table(table));
+    std::vector<KeyedRow> rows;
+    const store::TreeId tree = kernel::trees::table(tenant_, table);
+    std::optional<store::MvccCursor> cursor;
+    if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
+        cursor = KB_TRY(store::MvccCursor::open(snapshot_, tree, start, end, snapshot_position(),
+                                                store::Direction::forward));
+    }
+    auto overlay = overlay_.lower_bound(OverlayKey{table.value(), copy_of(start)});
+    auto in_range = [&](ByteSpan key) { return end.empty() || bytes_less(key, end); };
+    auto overlay_valid = [&] {
+        return overlay != overlay_.end() && overlay->first.table == table.value() &&
+               in_range(overlay->first.key);
+    };
+    // Merge the snapshot's rows with the overlay's, the overlay winning on equal keys.
+    while (rows.size() < limit) {
+        const bool have_snapshot = cursor && cursor->valid();
+        const bool have_overlay = overlay_valid();
+        if (!have_snapshot && !have_overlay) break;
+        if (have_overlay && (!have_snapshot || !bytes_less(cursor->key(), overlay->first.key))) {
+            if (have_snapshot && !bytes_less(overlay->first.key, cursor->key())) {
+                KB_TRY(cursor->next());  // the same key: the overlay's version replaces it
+            }
+            if (overlay->second.image) {
+                rows.push_back(KeyedRow{overlay->first.key, *overlay->second.image});
+            }
+            ++overlay;
+        } else {
+            rows.push_back(KeyedRow{copy_of(cursor->key()), copy_of(cursor->row())});
+            KB_TRY(cursor->next());
+        }
+    }
+    kernel::KeyRange range{
+        .object = kernel::object_of(table), .start = copy_of(start), .end = copy_of(end)};
+    if (rows.size() == limit && !rows.empty()) {
+        // Stopped early: what lies past the last row returned was not read.
+        range.end = rows.back().key;
+        range.end.push_back(0);  // the smallest key after it: [start, last] as a half-open range
+    }
+    reads_.ranges.push_back(std::move(range));
+    return rows;
+}
+
+void Transaction::note_parent(ObjectId object, ByteSpan key) {
+    reads_.parent_keys.push_back(kernel::KeyRef{.object = object, .key = copy_of(key)});
+}
+
+void Transaction::note_absent(ObjectId object, ByteSpan key) {
+    reads_.absent_keys.push_back(kernel::KeyRef{.object = object, .key = copy_of(key)});
+}
+
+Status Transaction::insert(TableId table, Bytes key, Bytes row) {
+    KB_TRY(check_table(table));
+    bool existed = false;
+    if (KB_TRY(visible(table, key, &existed))) {
+        return Status::already_exists("table " + std::to_string(table.value()) +
+                                      " has a row with this primary key");
+    }
+    reads_.absent_keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = key});
+    overlay_.insert_or_assign(OverlayKey{table.value(), std::move(key)},
+                              OverlayRow{existed, std::move(row)});
+    return Status::ok();
+}
+
+Status Transaction::update(TableId table, Bytes key, Bytes row) {
+    KB_TRY(check_table(table));
+    bool existed = false;
+    if (!KB_TRY(visible(table, key, &existed))) {
+        return Status::not_found("table " + std::to_string(table.value()) +
+                                 " has no row with this primary key");
+    }
+    reads_.keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = key});
+    overlay_.insert_or_assign(OverlayKey{table.value(), std::move(key)},
+                              OverlayRow{existed, std::move(row)});
+    return Status::ok();
+}
+
+Status Transaction::remove(TableId table, ByteSpan key) {
+    KB_TRY(check_table(table));
+    bool existed = false;
+    if (!KB_TRY(visible(table, key, &existed))) {
+        return Status::not_found("table " + std::to_string(table.value()) +
+                                 " has no row with this primary key");
+    }
+    reads_.keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = copy_of(key)});
+    overlay_.insert_or_assign(OverlayKey{table.value(), copy_of(key)},
+                              OverlayRow{existed, std::nullopt});
+    return Status::ok();
+}
+
+Status Transaction::change_schema(kernel::DdlChange change) {
+    // Checked as of the position after the snapshot; admission checks it again at the op's.
+    KB_TRY(apply_change(catalog_, change, snapshot_position().next()));
+    reads_.catalog_version = catalog_.version();
+    if (const auto* truncate = std::get_if<kernel::TruncateTableChange>(&change)) {
+        // Apply runs DDL before row effects, so rows this transaction wrote before the truncate
+        // go with it, and the snapshot's rows are gone for every later read and write.
+        const u64 table = truncate->table.value();
+        std::erase_if(overlay_, [&](const auto& entry) { return entry.first.table == table; });
+        truncated_.insert(table);
+    }
+    ddl_.push_back(std::move(change));
+    return Status::ok();
+}
+
+bool Transaction::writes_nothing() const {
+    if (!ddl_.empty()) return false;
+    return std::none_of(overlay_.begin(), overlay_.end(), [](const auto& entry) {
+        return entry.second.existed || entry.second.image.has_value();
+    });
+}
+
+kernel::TransactionOp Transaction::build_op() const {
+    kernel::TransactionOp op;
+    op.snapshot = snapshot_position();
+    op.idempotency = idempotency_;
+    op.reads = reads_;
+    op.ddl = ddl_;
+    op.fixed = fixed_;
+    for (const auto& [key, row] : overlay_) {
+        kernel::RowEffect effect;
+        effect.table = TableId(key.table);
+        effect.key = key.key;
+        if (row.existed && row.image) {
+            effect.kind = kernel::RowEffectKind::update;
+            effect.row = *row.image;
+        } else if (row.existed) {
+            effect.kind = kernel::RowEffectKind::remove;
+        } else if (row.image) {
+            effect.kind = kernel::RowEffectKind::insert;
+            effect.row = *row.image;
+        } else {
+            continue;  // inserted and removed again: nothing happened
+        }
+        op.effects.push_back(std::move(effect));
+    }
+    return op;
+}
+
+Result<SubmitResult> Transaction::commit() {
+    KB_ASSERT_MSG(!spent_, "a transaction commits once");
+    spent_ = true;
+    if (writes_nothing()) {
+        SubmitResult nothing;
+        nothing.position = Position::none();
+        return nothing;
+    }
+    auto result = KB_TRY(host_->submit(tenant_, principal_, build_op()));
+    KB_TRY(status_of_outcome(result.outcome, result.detail));
+    return result;
+}
+
+}  // namespace kb::db

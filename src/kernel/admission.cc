@@ -1,0 +1,224 @@
+// Admission: the checks before logging, against applied plus pending state (see admission.h).
+#include "kernel/admission.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "kernel/kernel_trees.h"
+
+namespace kb::kernel {
+
+struct Admission::PendingOp {
+    Op op;
+    // The idempotency id the op carries (none when zero), kept to find repeats in flight.
+    IdempotencyId idempotency{};
+};
+
+namespace {
+
+AdmitResult refuse(Outcome outcome, std::string detail) {
+    return AdmitResult{.outcome = outcome, .detail = std::move(detail), .repeat = std::nullopt};
+}
+
+IdempotencyId idempotency_of(const Op& op) {
+    if (const auto* append = std::get_if<AppendBatchOp>(&op.body)) return append->idempotency;
+    if (const auto* transaction = std::get_if<TransactionOp>(&op.body)) {
+        return transaction->idempotency;
+    }
+    return IdempotencyId();
+}
+
+std::string stream_detail(StreamId stream, Outcome outcome) {
+    return std::string(outcome_name(outcome)) + ": stream " + std::to_string(stream.value());
+}
+
+}  // namespace
+
+Admission::Admission(const Kernel& kernel, const store::Store& store,
+                     const PermissionChecker& permissions, AdmissionOptions options)
+    : kernel_(kernel),
+      store_(store),
+      permissions_(permissions),
+      pending_(kernel.catalog()),
+      window_(options.window, kernel.applied()),
+      rows_(std::make_unique<PendingRows>()) {}
+
+Admission::~Admission() = default;
+
+TenantId Admission::next_tenant_id() const { return next_tenant_id_in(pending_); }
+
+Result<AdmitResult> Admission::admit(const Op& op, Position position) {
+    KB_ASSERT(position > kernel_.applied());
+    KB_ASSERT(pending_ops_.empty() || position > pending_ops_.rbegin()->first);
+
+    if (auto repeat = KB_TRY(applied_repeat(op, position))) {
+        return AdmitResult{.outcome = Outcome::ok, .detail = {}, .repeat = std::move(repeat)};
+    }
+    WriteSet writes;
+    AdmitResult result = KB_TRY(check(op, position, pending_, *rows_, writes));
+    if (!result.admitted()) return result;
+
+    if (!writes.empty()) window_.record(position, op.tenant, writes);
+    auto pending = std::make_unique<PendingOp>();
+    pending->op = op;
+    pending->idempotency = idempotency_of(op);
+    pending_ops_.emplace(position, std::move(pending));
+    return result;
+}
+
+void Admission::applied(Position position) {
+    while (!pending_ops_.empty() && pending_ops_.begin()->first <= position) {
+        pending_ops_.erase(pending_ops_.begin());
+    }
+    rows_->forget_through(position);
+}
+
+void Admission::abandon(Position position) {
+    KB_ASSERT(!pending_ops_.empty() && pending_ops_.rbegin()->first == position);
+    truncate_after(position.prev());
+}
+
+void Admission::truncate_after(Position position) {
+    if (pending_ops_.empty() || pending_ops_.rbegin()->first <= position) return;
+    pending_ops_.erase(pending_ops_.upper_bound(position), pending_ops_.end());
+    window_.truncate_after(position);
+    rebuild_pending_state();
+}
+
+// The catalog and pending rows are the applied state plus every remaining pending op: redo
+// the checks of those ops, in order, on a fresh copy. They were admitted in this order before,
+// on the same state, so they pass again (asserted); rare (a failed append, a view change).
+void Admission::rebuild_pending_state() {
+    pending_ = kernel_.catalog();
+    rows_ = std::make_unique<PendingRows>();
+    for (const auto& [position, pending] : pending_ops_) {
+        WriteSet ignored;
+        auto result = check(pending->op, position, pending_, *rows_, ignored);
+        KB_ASSERT_MSG(result.has_value() && result->admitted(),
+                      "a pending op no longer passes admission");
+    }
+}
+
+Result<std::optional<ApplyResult>> Admission::applied_repeat(const Op& op,
+                                                             Position position) const {
+    const IdempotencyId id = idempotency_of(op);
+    if (id.is_none()) return std::optional<ApplyResult>();
+    auto record = KB_TRY(kernel_.idempotency(op.tenant, id, position));
+    if (!record) return std::optional<ApplyResult>();
+    ApplyResult original = record->result;
+    original.repeated = true;
+    original.original = record->position;
+    return std::optional<ApplyResult>(std::move(original));
+}
+
+bool Admission::pending_idempotency(const Op& op) const {
+    const IdempotencyId id = idempotency_of(op);
+    if (id.is_none()) return false;
+    return std::any_of(pending_ops_.begin(), pending_ops_.end(), [&](const auto& entry) {
+        return entry.second->op.tenant == op.tenant && entry.second->idempotency == id;
+    });
+}
+
+Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& catalog,
+                                     PendingRows& rows, WriteSet& writes) {
+    // A repeat of a pending op goes to the log as it is: apply returns the original's result.
+    // Checking it again here would refuse it for what the original changed (its offset).
+    if (pending_idempotency(op)) return AdmitResult{};
+
+    if (const auto* create = std::get_if<CreateTenantOp>(&op.body)) {
+        TenantInfo info{.id = next_tenant_id_in(catalog),
+                        .name = create->name,
+                        .created = position,
+                        .kek = create->kek,
+                        .root_key = create->root_key};
+        if (auto denied = KB_TRY(check_permission(op, nullptr, position))) {
+            return std::move(*denied);
+        }
+        const Outcome outcome = catalog.create_tenant(std::move(info), position);
+        if (outcome != Outcome::ok) {
+            return refuse(outcome, std::string(outcome_name(outcome)) + ": " + create->name);
+        }
+        return AdmitResult{};
+    }
+    if (const auto* configure = std::get_if<ConfigureOp>(&op.body)) {
+        if (configure->value == 0) {
+            return refuse(Outcome::invalid_definition,
+                          std::string(setting_name(configure->setting)) + " must be at least 1");
+        }
+        if (auto denied = KB_TRY(check_permission(op, nullptr, position))) {
+            return std::move(*denied);
+        }
+        return AdmitResult{};
+    }
+
+    TenantCatalog* tenant = catalog.tenant(op.tenant);
+    if (tenant == nullptr) {
+        return refuse(Outcome::no_such_tenant,
+                      "no such tenant: " + std::to_string(op.tenant.value()));
+    }
+    if (auto denied = KB_TRY(check_permission(op, tenant, position))) return std::move(*denied);
+
+    if (const auto* create = std::get_if<CreateStreamOp>(&op.body)) {
+        StreamId id;
+        const Outcome outcome =
+            tenant->create_stream(create->name, create->data_class, position, &id);
+        if (outcome != Outcome::ok) {
+            return refuse(outcome, std::string(outcome_name(outcome)) + ": " + create->name);
+        }
+        return AdmitResult{};
+    }
+    if (const auto* remove = std::get_if<DeleteStreamOp>(&op.body)) {
+        const Outcome outcome = tenant->delete_stream(remove->stream, position);
+        if (outcome != Outcome::ok) return refuse(outcome, stream_detail(remove->stream, outcome));
+        return AdmitResult{};
+    }
+    if (const auto* append = std::get_if<AppendBatchOp>(&op.body)) {
+        if (append->events.empty()) {
+            return refuse(Outcome::invalid_definition, "an append needs at least one event");
+        }
+        const Outcome outcome = tenant->check_append(append->stream, append->expected_offset);
+        if (outcome == Outcome::offset_mismatch) {
+            const StreamInfo* stream = tenant->stream(append->stream);
+            return refuse(outcome, "offset mismatch: stream " +
+                                       std::to_string(append->stream.value()) + " expected " +
+                                       std::to_string(append->expected_offset->value()) +
+                                       ", next is " + std::to_string(stream->next_offset.value()));
+        }
+        if (outcome != Outcome::ok) return refuse(outcome, stream_detail(append->stream, outcome));
+        tenant->append(append->stream, append->events.size());
+        return AdmitResult{};
+    }
+    if (const auto* reserve = std::get_if<ReserveSequenceOp>(&op.body)) {
+        if (reserve->count == 0) {
+            return refuse(Outcome::invalid_definition, "a reservation needs at least one value");
+        }
+        SequenceBlock block;
+        const Outcome outcome =
+            tenant->reserve(reserve->sequence, reserve->count, position, &block);
+        if (outcome != Outcome::ok) {
+            return refuse(outcome, std::string(outcome_name(outcome)) + ": sequence " +
+                                       std::to_string(reserve->sequence.value()));
+        }
+        return AdmitResult{};
+    }
+    const auto& transaction = std::get<TransactionOp>(op.body);
+    return check_transaction(op, transaction, position, *tenant, rows, writes);
+}
+
+Result<std::optional<AdmitResult>> Admission::check_permission(const Op& op,
+                                                               const TenantCatalog* tenant,
+                                                               Position position) const {
+    const PermissionDecision decision =
+        permissions_.check(permission_request_for(op, tenant, position));
+    if (decision.allowed()) return std::optional<AdmitResult>();
+    return std::optional<AdmitResult>(refuse(Outcome::permission_denied, decision.reason));
+}
+
+TenantId Admission::next_tenant_id_in(const Catalog& catalog) {
+    const auto& tenants = catalog.tenants();
+    return tenants.empty() ? TenantId(1) : TenantId(tenants.rbegin()->first.value() + 1);
+}
+
+}  // namespace kb::kernel

@@ -1,0 +1,74 @@
+// Apply of the stream ops: create stream, delete stream, append batch (see kernel.h).
+//
+// An append writes one entry per event into the tenant's events tree (stream id, offset ->
+// position, bytes) and adds one event entry per event to the state hash; the stream's record
+// (its next offset) and its hash entry are brought up to date at publish (kernel_state.h).
+// Events of a deleted stream stay where they are, readable as before.
+#include "kernel/catalog_entries.h"
+#include "kernel/kernel_state.h"
+#include "kernel/kernel_trees.h"
+
+namespace kb::kernel {
+namespace {
+
+std::string stream_name(StreamId stream) { return "stream " + std::to_string(stream.value()); }
+
+}  // namespace
+
+Result<ApplyResult> apply_create_stream(KernelState& state, TenantCatalog& tenant,
+                                        const CreateStreamOp& op, Position at) {
+    std::vector<Bytes> before = tenant_schema_entries(tenant);
+    ApplyResult result;
+    const Outcome outcome = tenant.create_stream(op.name, op.data_class, at, &result.stream);
+    if (outcome != Outcome::ok) return refusal(outcome, "stream \"" + op.name + "\"");
+    // The tenant's entry holds its next stream id.
+    note_schema_change(state, std::move(before), tenant);
+    note_stream_change(state, tenant.info().id, result.stream, nullptr);
+    return result;
+}
+
+Result<ApplyResult> apply_delete_stream(KernelState& state, TenantCatalog& tenant,
+                                        const DeleteStreamOp& op, Position at) {
+    const StreamInfo* stream = tenant.stream(op.stream);
+    const StreamInfo before = stream ? *stream : StreamInfo{};
+    const Outcome outcome = tenant.delete_stream(op.stream, at);
+    if (outcome != Outcome::ok) return refusal(outcome, stream_name(op.stream));
+    note_stream_change(state, tenant.info().id, op.stream, &before);
+    // The schema record holds the tenant's last change position.
+    state.schemas_unwritten.insert(tenant.info().id);
+    ApplyResult result;
+    result.stream = op.stream;
+    return result;
+}
+
+Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, const AppendBatchOp& op,
+                                 Position at) {
+    const Outcome outcome = tenant.check_append(op.stream, op.expected_offset);
+    if (outcome != Outcome::ok) {
+        std::string detail = stream_name(op.stream);
+        if (outcome == Outcome::offset_mismatch) {
+            // Admission checked the offset before logging, so only a repeat whose idempotency
+            // record is gone (or that carried none) gets here.
+            detail += ": expected offset " + std::to_string(op.expected_offset->value()) +
+                      ", next is " + std::to_string(tenant.stream(op.stream)->next_offset.value());
+        }
+        return refusal(outcome, detail);
+    }
+    const TenantId tenant_id = tenant.info().id;
+    note_stream_change(state, tenant_id, op.stream, tenant.stream(op.stream));
+    const Offset first = tenant.append(op.stream, op.events.size());
+    const store::TreeId events = trees::events(tenant_id);
+    for (usize i = 0; i < op.events.size(); ++i) {
+        const Offset offset = first.advanced_by(i);
+        KB_TRY(state.store.put(events, trees::event_key(op.stream, offset),
+                               trees::event_value(at, op.events[i])));
+        state.hash.add(event_entry(tenant_id, op.stream, offset, at, op.events[i]));
+    }
+    ApplyResult result;
+    result.stream = op.stream;
+    result.first_offset = first;
+    result.event_count = op.events.size();
+    return result;
+}
+
+}  // namespace kb::kernel

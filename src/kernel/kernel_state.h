@@ -1,0 +1,105 @@
+// The kernel's state and the helpers its apply files share (kernel.cc, kernel_apply_*.cc).
+// Internal to src/kernel: everything else goes through kernel.h and kernel_reads.h.
+//
+// What is written when. Apply writes events, row versions, index entries, idempotency records
+// and new trees straight into the store. Three kinds of record change on nearly every op and
+// would otherwise be rewritten op after op: a stream's record (its next offset), a tenant's
+// schema record (sequence reservations), and the timestamp index. Those are kept in memory as
+// "unwritten" and written by publish(), before the store publishes, so every published state
+// (and so every checkpoint) holds them. The state hash is kept exact at every op except for
+// streams, whose entries are brought up to date by sync_stream_hashes() (called by publish()
+// and Kernel::state_hash()): an append batch then costs one hash add per event instead of three.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernel/catalog.h"
+#include "kernel/kernel.h"
+#include "kernel/state_hash.h"
+#include "store/store.h"
+
+namespace kb::kernel {
+
+inline constexpr u8 kKernelMetaFormatVersion = 1;
+
+struct KernelState {
+    explicit KernelState(store::Store& store_in) : store(store_in) {}
+
+    store::Store& store;
+    Position applied;
+    Timestamp last_timestamp;
+    Catalog catalog;
+    StateHash hash;  // exact except for streams_unhashed (see the top)
+    Settings settings;
+    bool system_trees_ready = false;
+
+    // Streams changed since their entries were last synced into `hash`: the info the hash
+    // holds for each (nullopt: none yet, a new stream).
+    std::map<std::pair<TenantId, StreamId>, std::optional<StreamInfo>> streams_unhashed;
+    // Records publish() must write.
+    std::set<std::pair<TenantId, StreamId>> streams_unwritten;
+    std::set<TenantId> schemas_unwritten;
+    std::vector<std::pair<Timestamp, Position>> timestamps_unwritten;
+
+    // Per tenant, the position of its oldest idempotency record (nullopt: none); a tenant
+    // missing from the map has not been looked up yet. Spares a store read per op.
+    std::map<TenantId, std::optional<Position>> idempotency_oldest;
+};
+
+// --- results -----------------------------------------------------------------------------------
+
+ApplyResult refusal(Outcome outcome, std::string detail);
+
+// --- bookkeeping shared by the op kinds --------------------------------------------------------
+
+// Creates the system trees if the store does not have them yet (the first apply).
+Status ensure_system_trees(KernelState& state);
+
+// Notes that stream `stream` of `tenant` is about to change (or was just created, with
+// `before` nullptr): its hash entry and record are brought up to date later.
+void note_stream_change(KernelState& state, TenantId tenant, StreamId stream,
+                        const StreamInfo* before);
+// Replaces the hash entries of every noted stream with its current entry.
+void sync_stream_hashes(KernelState& state);
+
+// Replaces the tenant's schema entries taken before a change (tenant_schema_entries) with
+// those of `after` in the hash, touching only entries that differ, and notes the tenant's
+// schema record for publish().
+void note_schema_change(KernelState& state, std::vector<Bytes> before, const TenantCatalog& after);
+
+// Entries of the state hash that the catalog and the MVCC trees do not already describe.
+Bytes event_entry(TenantId tenant, StreamId stream, Offset offset, Position position,
+                  ByteSpan data);
+Bytes setting_entry(Setting setting, u64 value);
+// A setting is in the hash only while it differs from its default, so adding a setting in a
+// later version changes no existing state hash.
+u64 setting_value(const Settings& settings, Setting setting);
+bool setting_is_default(Setting setting, u64 value);
+void set_setting(Settings& settings, Setting setting, u64 value);
+
+// The kernel's meta bytes (docs/FORMATS.md, "Kernel state").
+Bytes encode_meta(const KernelState& state);
+struct DecodedMeta {
+    Timestamp last_timestamp;
+    StateHash hash;
+    Settings settings;
+};
+Result<DecodedMeta> decode_meta(ByteSpan meta);
+
+// --- the op kinds (kernel_apply_*.cc). `tenant` is the op's tenant, which exists. ------------
+
+Result<ApplyResult> apply_create_stream(KernelState& state, TenantCatalog& tenant,
+                                        const CreateStreamOp& op, Position at);
+Result<ApplyResult> apply_delete_stream(KernelState& state, TenantCatalog& tenant,
+                                        const DeleteStreamOp& op, Position at);
+Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, const AppendBatchOp& op,
+                                 Position at);
+Result<ApplyResult> apply_transaction(KernelState& state, TenantCatalog& tenant,
+                                      const TransactionOp& op, Position at);
+
+}  // namespace kb::kernel
