@@ -114,8 +114,7 @@ public:
 
     // The idempotency record of `id` in `tenant` that a repeat at `at` would still see (not
     // pruned, within the retention), or nullopt.
-    Result<std::optional<IdempotencyRecord>> idempotency(TenantId tenant,
-                                                         const IdempotencyId& id,
+    Result<std::optional<IdempotencyRecord>> idempotency(TenantId tenant, const IdempotencyId& id,
                                                          Position at) const;
 
 private:
