@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "base/prng.h"
@@ -207,6 +209,46 @@ TEST(Database, TransactionsWriteRowsThatPersist) {
     EXPECT_EQ(**three, account_row(3, "first"));
     EXPECT_FALSE(txn->get(kAccounts, account_key(4))->has_value());
     EXPECT_TRUE(txn->writes_nothing());
+}
+
+// No plaintext byte of what was written — events, rows, index keys, stream, table and tenant
+// names — reaches any file of the data directory (log and store alike).
+TEST(Database, NoPlaintextReachesTheDataDirectory) {
+    TempDirs dirs;
+    const std::vector<std::string> secrets = {"patient-7781-diagnosis", "owner-sierra-kilo",
+                                              "stream-named-oscar", "tenant-named-tango"};
+    {
+        auto db = Database::open(dirs.data, dirs.options());
+        ASSERT_TRUE(db.has_value()) << db.status().to_string();
+        auto tenant = (*db)->create_tenant("tenant-named-tango");
+        ASSERT_TRUE(tenant.has_value()) << tenant.status().to_string();
+        auto stream = (*db)->create_stream(*tenant, "stream-named-oscar", DataClass::phi);
+        ASSERT_TRUE(stream.has_value());
+        for (int i = 0; i < 100; ++i) {
+            ASSERT_TRUE((*db)
+                            ->append(*tenant, *stream,
+                                     {bytes_of("patient-7781-diagnosis " + std::to_string(i))})
+                            .has_value());
+        }
+        ASSERT_TRUE(create_accounts(**db, *tenant).is_ok());
+        for (i64 id = 1; id <= 100; ++id) {
+            ASSERT_TRUE(insert_account(**db, *tenant, id, "owner-sierra-kilo").is_ok());
+        }
+        ASSERT_TRUE((*db)->close().is_ok());
+    }
+    usize files = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dirs.data)) {
+        if (!entry.is_regular_file()) continue;
+        ++files;
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string contents((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+        for (const std::string& secret : secrets) {
+            EXPECT_EQ(contents.find(secret), std::string::npos)
+                << entry.path() << " holds plaintext '" << secret << "'";
+        }
+    }
+    EXPECT_GE(files, 3u);  // log segment(s), store pages, superblocks
 }
 
 // --- kill -9 --------------------------------------------------------------------------------

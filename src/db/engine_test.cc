@@ -179,6 +179,69 @@ TEST(Engine, RetriesInFlightTogetherApplyOnce) {
               (std::vector<std::string>{"once"}));
 }
 
+// Admission decides against applied state plus the ops in flight: two creates of one name, or
+// two appends expecting one offset, submitted before either is applied, are told apart before
+// either is logged.
+TEST(Engine, AdmissionSeesOpsInFlight) {
+    SimNode node(8);
+    ASSERT_TRUE(node.open().is_ok());
+    const StreamId stream = create_stream(node, "ledger");
+    const TenantId tenant = node.default_tenant();
+    std::vector<Result<SubmitResult>> results;
+    auto collect = [&](Result<SubmitResult> r) { results.push_back(std::move(r)); };
+    node.engine().submit(tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = "twice"}, collect);
+    node.engine().submit(tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = "twice"}, collect);
+    node.engine().submit(tenant, kAdminPrincipal, append_of(stream, {"a"}, Offset(0)), collect);
+    node.engine().submit(tenant, kAdminPrincipal, append_of(stream, {"b"}, Offset(0)), collect);
+    node.engine().submit(tenant, kAdminPrincipal, append_of(stream, {"c"}, Offset(1)), collect);
+    node.loop().run_until([&] { return results.size() == 5; });
+    ASSERT_EQ(results.size(), 5u);
+    std::map<kernel::Outcome, int> outcomes;
+    for (const auto& result : results) {
+        ASSERT_TRUE(result.has_value());
+        ++outcomes[result->outcome];
+    }
+    EXPECT_EQ(outcomes[kernel::Outcome::ok], 3);
+    EXPECT_EQ(outcomes[kernel::Outcome::stream_exists], 1);
+    EXPECT_EQ(outcomes[kernel::Outcome::offset_mismatch], 1);
+    EXPECT_EQ(events_of(node.engine(), tenant, stream), (std::vector<std::string>{"a", "c"}));
+}
+
+// A write the log cannot make durable (the disk fails under it) stops the engine: the op is not
+// acknowledged, every later call fails with the same status, and a restart recovers exactly
+// what was acknowledged before.
+TEST(Engine, AFailedLogWriteStopsTheEngine) {
+    SimNode node(9);
+    ASSERT_TRUE(node.open().is_ok());
+    const StreamId stream = create_stream(node, "s");
+    const TenantId tenant = node.default_tenant();
+    ASSERT_TRUE(node.submit_op(tenant, append_of(stream, {"a"}, Offset(0))).has_value());
+    const auto hash = node.engine().kernel().state_hash();
+
+    node.storage().inject(io::SimFault::write_error, "log/segment-0000000001.kbl", 1);
+    auto failed = node.submit_op(tenant, append_of(stream, {"b"}, Offset(1)));
+    ASSERT_FALSE(failed.has_value());
+    EXPECT_FALSE(node.engine().failure().is_ok());
+    auto after = node.submit_op(tenant, append_of(stream, {"c"}));
+    ASSERT_FALSE(after.has_value());
+    EXPECT_EQ(after.status().code(), node.engine().failure().code());
+
+    node.crash();
+    {
+        Status opened = node.open();
+        ASSERT_TRUE(opened.is_ok()) << opened.to_string();
+    }
+    const auto events = events_of(node.engine(), tenant, stream);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.front(), "a");
+    if (events.size() == 1) {
+        EXPECT_EQ(node.engine().kernel().state_hash(), hash);
+    }
+    auto next = node.submit_op(tenant, append_of(stream, {"d"}, Offset(events.size())));
+    ASSERT_TRUE(next.has_value()) << next.status().to_string();
+    EXPECT_EQ(next->outcome, kernel::Outcome::ok) << next->detail;
+}
+
 // A workload of streams and appends, some refused; returns the events each stream must hold.
 std::map<u64, std::vector<std::string>> run_workload(SimNode& node, u64 seed, int ops) {
     Prng prng(seed);

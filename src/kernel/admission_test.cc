@@ -1,0 +1,194 @@
+// Admission: decisions against applied state plus pending ops, undone by abandon and
+// truncate_after, idempotent repeats answered without logging, grants, and the index keys a
+// transaction's write set carries.
+#include <gtest/gtest.h>
+
+#include "kernel/admission.h"
+#include "kernel/catalog_test_support.h"
+#include "kernel/kernel_test_support.h"
+
+namespace kb::kernel {
+namespace {
+
+using testing::create_tenant_op;
+using testing::KernelHarness;
+using testing::tenant_op;
+
+class AdmissionTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        harness.apply(create_tenant_op("t"));
+        tenant = harness.kernel->catalog().find_tenant("t")->info().id;
+        harness.apply(tenant_op(tenant, CreateStreamOp{.name = "s"}));
+        stream = harness.kernel->catalog().tenant(tenant)->find_stream("s")->id;
+        admission = std::make_unique<Admission>(*harness.kernel, *harness.store, permissions);
+    }
+
+    Op append(std::optional<Offset> expected, IdempotencyId id = {}) {
+        AppendBatchOp op;
+        op.stream = stream;
+        op.expected_offset = expected;
+        op.idempotency = id;
+        op.events.push_back(testing::bytes_of("event"));
+        return tenant_op(tenant, std::move(op));
+    }
+
+    Position next() { return Position(harness.kernel->applied().value() + 1 + admitted_); }
+
+    // Admits at the next free position; on ok counts it as pending.
+    AdmitResult admit(const Op& op) {
+        const Position at = next();
+        auto result = admission->admit(op, at);
+        EXPECT_TRUE(result.has_value()) << result.status().to_string();
+        if (result && result->admitted()) {
+            pending.push_back({op, at});
+            ++admitted_;
+        }
+        return result ? *result : AdmitResult{};
+    }
+
+    // Applies every pending op, as the engine does once they are durable.
+    void apply_pending() {
+        for (const auto& [op, at] : pending) {
+            harness.apply(op, std::nullopt, at);
+            admission->applied(at);
+        }
+        pending.clear();
+        admitted_ = 0;
+    }
+
+    KernelHarness harness{3};
+    AdminPermissions permissions{{PrincipalId(0), PrincipalId(1)}};
+    std::unique_ptr<Admission> admission;
+    TenantId tenant;
+    StreamId stream;
+    std::vector<std::pair<Op, Position>> pending;
+    u64 admitted_ = 0;
+};
+
+TEST_F(AdmissionTest, PendingOpsCountBeforeTheyAreApplied) {
+    EXPECT_TRUE(admit(append(Offset(0))).admitted());
+    // The first append is not applied yet, but the next offset already moved.
+    EXPECT_EQ(admit(append(Offset(0))).outcome, Outcome::offset_mismatch);
+    EXPECT_TRUE(admit(append(Offset(1))).admitted());
+    EXPECT_TRUE(admit(tenant_op(tenant, CreateStreamOp{.name = "new"})).admitted());
+    EXPECT_EQ(admit(tenant_op(tenant, CreateStreamOp{.name = "new"})).outcome,
+              Outcome::stream_exists);
+    EXPECT_EQ(admission->pending_ops(), 3u);
+    apply_pending();
+    EXPECT_EQ(admission->pending_ops(), 0u);
+    EXPECT_EQ(harness.kernel->catalog().tenant(tenant)->stream(stream)->next_offset, Offset(2));
+    EXPECT_TRUE(admit(append(Offset(2))).admitted());
+}
+
+TEST_F(AdmissionTest, AbandonAndTruncateUndoPendingState) {
+    EXPECT_TRUE(admit(append(Offset(0))).admitted());
+    EXPECT_TRUE(admit(tenant_op(tenant, CreateStreamOp{.name = "x"})).admitted());
+    // The newest op was never logged.
+    admission->abandon(pending.back().second);
+    pending.pop_back();
+    --admitted_;
+    EXPECT_TRUE(admit(tenant_op(tenant, CreateStreamOp{.name = "x"})).admitted());
+    // A view change drops everything after the first op.
+    admission->truncate_after(pending.front().second);
+    pending.resize(1);
+    admitted_ = 1;
+    EXPECT_EQ(admission->pending_ops(), 1u);
+    EXPECT_EQ(admit(append(Offset(0))).outcome, Outcome::offset_mismatch);  // the first stays
+    EXPECT_TRUE(admit(tenant_op(tenant, CreateStreamOp{.name = "x"})).admitted());
+    apply_pending();
+}
+
+TEST_F(AdmissionTest, AppliedRepeatsAreAnsweredWithoutLogging) {
+    const IdempotencyId id = testing::idempotency_id(5);
+    EXPECT_TRUE(admit(append(Offset(0), id)).admitted());
+    // In flight: logged as is, whatever its expected offset; apply returns the original.
+    EXPECT_TRUE(admit(append(Offset(0), id)).admitted());
+    apply_pending();
+    auto repeat = admit(append(Offset(0), id));
+    ASSERT_TRUE(repeat.repeat.has_value());
+    EXPECT_FALSE(repeat.admitted());
+    EXPECT_TRUE(repeat.repeat->repeated);
+    EXPECT_EQ(repeat.repeat->first_offset, Offset(0));
+    EXPECT_EQ(harness.kernel->catalog().tenant(tenant)->stream(stream)->next_offset, Offset(1));
+}
+
+TEST_F(AdmissionTest, GrantsAreCheckedAndTenantsMustExist) {
+    Op denied = append(std::nullopt);
+    denied.principal = PrincipalId(42);
+    auto result = admit(denied);
+    EXPECT_EQ(result.outcome, Outcome::permission_denied);
+    EXPECT_FALSE(result.detail.empty());
+    EXPECT_EQ(admit(tenant_op(TenantId(99), CreateStreamOp{.name = "s"})).outcome,
+              Outcome::no_such_tenant);
+    EXPECT_EQ(admit(create_tenant_op("t")).outcome, Outcome::tenant_exists);
+    EXPECT_EQ(admission->next_tenant_id(), TenantId(tenant.value() + 1));
+}
+
+TEST_F(AdmissionTest, TransactionsAreCheckedAgainstTheirTablesAndPendingRows) {
+    const TableSchema table = testing::simple_table(1, "items", 1);
+    IndexSchema index;
+    index.id = IndexId(2);
+    index.table = table.id;
+    index.name = "items_c2";
+    index.columns = {IndexColumn{.column = ColumnId(2)}};
+    TransactionOp ddl;
+    ddl.snapshot = harness.kernel->applied();
+    ddl.ddl = {CreateTableChange{.schema = table}, CreateIndexChange{.schema = index}};
+    ASSERT_TRUE(admit(tenant_op(tenant, ddl)).admitted());
+
+    // Rows into the table created by the pending op; its second insert of a key is refused.
+    auto row = [&](i64 id, std::string value) {
+        return std::vector<Value>{Value::int64(id), Value::text(std::move(value))};
+    };
+    TransactionOp insert;
+    insert.snapshot = harness.kernel->applied();
+    insert.effects = {testing::insert_effect(table, row(1, "one"))};
+    ASSERT_TRUE(admit(tenant_op(tenant, insert)).admitted());
+    EXPECT_EQ(admit(tenant_op(tenant, insert)).outcome, Outcome::unique_violation);
+    apply_pending();
+
+    // An update of the row: its write set holds the old index key (from the applied row) as
+    // well as the new one, so a transaction that read the old index key on a snapshot before
+    // the update conflicts, though it never read the row itself.
+    TransactionOp reader;
+    reader.snapshot = harness.kernel->applied();
+    TableKeys keys(table, {&index});
+    const auto old_values = row(1, "one");
+    reader.reads.keys.push_back(
+        KeyRef{object_of(index.id),
+               *keys.index_key(0, old_values, testing::primary_key(table, old_values))});
+    TransactionOp update;
+    update.snapshot = harness.kernel->applied();
+    update.effects = {testing::update_effect(table, row(1, "uno"))};
+    ASSERT_TRUE(admit(tenant_op(tenant, update)).admitted());
+    EXPECT_EQ(admit(tenant_op(tenant, reader)).outcome, Outcome::serialization_conflict);
+
+    // Effects that contradict their table never reach the log.
+    TransactionOp bad_key;
+    bad_key.snapshot = harness.kernel->applied();
+    RowEffect effect = testing::insert_effect(table, row(2, "two"));
+    effect.key = testing::primary_key(table, row(3, "three"));
+    bad_key.effects = {effect};
+    EXPECT_EQ(admit(tenant_op(tenant, bad_key)).outcome, Outcome::invalid_effect);
+    TransactionOp missing;
+    missing.snapshot = harness.kernel->applied();
+    missing.effects = {testing::remove_effect(table, row(9, ""))};
+    EXPECT_EQ(admit(tenant_op(tenant, missing)).outcome, Outcome::invalid_effect);
+    TransactionOp no_table;
+    no_table.snapshot = harness.kernel->applied();
+    no_table.effects = {testing::insert_effect(testing::simple_table(7, "nope", 1), row(1, ""))};
+    EXPECT_EQ(admit(tenant_op(tenant, no_table)).outcome, Outcome::no_such_table);
+
+    // What admission let through applies cleanly.
+    const Position last = pending.back().second;
+    apply_pending();
+    EXPECT_EQ(harness.kernel->applied(), last);
+    auto stored = reads::row_get(harness.published(), tenant, table.id,
+                                 testing::primary_key(table, row(1, "")), last);
+    ASSERT_TRUE(stored.has_value() && stored->has_value());
+    EXPECT_EQ(**stored, testing::image(table, row(1, "uno")));
+}
+
+}  // namespace
+}  // namespace kb::kernel
