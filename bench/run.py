@@ -69,6 +69,17 @@ class Context:
                 results[entry["run_name"]] = entry
         return results
 
+    @staticmethod
+    def metric(results: dict, name: str, key: str = "items_per_second") -> float:
+        """One counter of one benchmark from gbench()'s results, failing loudly when the
+        benchmark is missing or reported an error."""
+        if name not in results:
+            raise KeyError(f"{name} missing from the benchmark output (have {sorted(results)})")
+        entry = results[name]
+        if entry.get("error_occurred"):
+            raise RuntimeError(f"{name} failed: {entry.get('error_message')}")
+        return float(entry[key])
+
     def time_command(self, argv, stdin_path=None) -> float:
         """Median wall-clock seconds of a command over the repetitions."""
         times = []

@@ -14,24 +14,15 @@ Quick mode (CTest smoke) runs the small sizes once; its numbers mean nothing.
 BINARY = "kb_db_bench"
 
 
-def result(results: dict, name: str) -> float:
-    if name not in results:
-        raise KeyError(f"{name} missing from {BINARY} output (have {sorted(results)})")
-    entry = results[name]
-    if entry.get("error_occurred"):
-        raise RuntimeError(f"{name} failed: {entry.get('error_message')}")
-    return float(entry["items_per_second"])
-
-
 def run(ctx):
     if ctx.quick:
         results = ctx.gbench(BINARY, "^BM_ReplayFromLog(Appends|RowInserts)/")
-        appends = result(results, "BM_ReplayFromLogAppends/2000")
-        rows = result(results, "BM_ReplayFromLogRowInserts/2000")
+        appends = ctx.metric(results, "BM_ReplayFromLogAppends/2000")
+        rows = ctx.metric(results, "BM_ReplayFromLogRowInserts/2000")
     else:
         results = ctx.gbench(BINARY, "^BM_ReplayFromLog(Appends|RowInserts)_large/")
-        appends = result(results, "BM_ReplayFromLogAppends_large/100000")
-        rows = result(results, "BM_ReplayFromLogRowInserts_large/200000")
+        appends = ctx.metric(results, "BM_ReplayFromLogAppends_large/100000")
+        rows = ctx.metric(results, "BM_ReplayFromLogRowInserts_large/200000")
     ctx.compare("replay from the log: appends, 1 event of 100 B per op", appends, 200_000,
                 "issue 4 target", "ops/s", 1.0)
     ctx.compare("replay from the log: 10-row insert transactions, one secondary index", rows,

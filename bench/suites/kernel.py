@@ -22,26 +22,18 @@ everything once; its numbers mean nothing.
 BINARY = "kb_kernel_bench"
 
 
-def result(results: dict, name: str, key: str) -> float:
-    if name not in results:
-        raise KeyError(f"{name} missing from {BINARY} output (have {sorted(results)})")
-    entry = results[name]
-    if entry.get("error_occurred"):
-        raise RuntimeError(f"{name} failed: {entry.get('error_message')}")
-    return float(entry[key])
-
-
 def run(ctx):
     extra = [] if ctx.quick else ["--benchmark_min_time=2"]
     results = ctx.gbench(BINARY, "^BM_(ReplayAppends|ReplayRows|SqliteRows)/", extra_args=extra)
 
-    appends = result(results, "BM_ReplayAppends/100", "items_per_second")
+    appends = ctx.metric(results, "BM_ReplayAppends/100", "items_per_second")
     ctx.compare("replay: stream appends, 1 event of 100 B per op", appends, 200_000,
                 "issue 4 target", "ops/s", 1.0)
 
     for kind, label in (("0", "inserts"), ("1", "updates of an indexed column")):
-        ours = result(results, f"BM_ReplayRows/update:{kind}/rows:10", "row_versions_per_second")
-        sqlite = result(results, f"BM_SqliteRows/update:{kind}/rows:10",
+        ours = ctx.metric(results, f"BM_ReplayRows/update:{kind}/rows:10",
+                          "row_versions_per_second")
+        sqlite = ctx.metric(results, f"BM_SqliteRows/update:{kind}/rows:10",
                         "row_versions_per_second")
         ctx.compare(f"replay: 10-row transactions, {label}, one secondary index", ours, 100_000,
                     "issue 4 target", "row versions/s", 1.0)

@@ -22,15 +22,6 @@ Quick mode (CTest smoke) uses tiny sizes and one run; its numbers mean nothing.
 BINARY = "kb_store_bench"
 
 
-def result(results: dict, name: str, key: str = "items_per_second") -> float:
-    if name not in results:
-        raise KeyError(f"{name} missing from {BINARY} output (have {sorted(results)})")
-    entry = results[name]
-    if entry.get("error_occurred"):
-        raise RuntimeError(f"{name} failed: {entry.get('error_message')}")
-    return float(entry[key])
-
-
 def run(ctx):
     keys = 20_000 if ctx.quick else 1_000_000
     env = {"KB_STORE_BENCH_DIR": ctx.tmp, "KB_STORE_BENCH_KEYS": keys,
@@ -39,25 +30,26 @@ def run(ctx):
     results = ctx.gbench(BINARY, "^BM_(PointLookup|RangeScan|Insert|MvccCurrentLookup)",
                          env=env)
 
-    lookups = {peer: result(results, f"BM_PointLookup/{peer}") for peer in
+    lookups = {peer: ctx.metric(results, f"BM_PointLookup/{peer}") for peer in
                ("store", "sqlite", "map")}
     ctx.compare(f"point lookup, {keys:,} keys", lookups["store"], lookups["sqlite"],
                 "SQLite WITHOUT ROWID", "lookups/s", 1.5)
     ctx.compare(f"point lookup, {keys:,} keys", lookups["store"], lookups["map"],
                 "std::map (ceiling)", "lookups/s", 0.5)
 
-    inserts = {peer: result(results, f"BM_Insert/{peer}/100000") for peer in ("store", "sqlite")}
+    inserts = {peer: ctx.metric(results, f"BM_Insert/{peer}/100000")
+               for peer in ("store", "sqlite")}
     ctx.compare("insert 100,000 random keys, no fsync", inserts["store"], inserts["sqlite"],
                 "SQLite synchronous=OFF, one transaction", "rows/s", 1.0)
 
-    scans = {peer: result(results, f"BM_RangeScan/{peer}") for peer in
+    scans = {peer: ctx.metric(results, f"BM_RangeScan/{peer}") for peer in
              ("store", "sqlite", "map")}
     ctx.compare("range scan, 100 rows from a random key", scans["store"], scans["sqlite"],
                 "SQLite WITHOUT ROWID", "rows/s", 1.0)
     ctx.compare("range scan, 100 rows from a random key", scans["store"], scans["map"],
                 "std::map (ceiling)", "rows/s", 0.3)
 
-    flat = result(results, "BM_MvccCurrentLookup/0")
-    history = result(results, "BM_MvccCurrentLookup/10")
+    flat = ctx.metric(results, "BM_MvccCurrentLookup/0")
+    history = ctx.metric(results, "BM_MvccCurrentLookup/10")
     ctx.compare("MVCC current-version lookup, 10 older versions per key", history, flat,
                 "the same with no history", "lookups/s", 0.8)
