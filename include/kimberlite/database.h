@@ -80,6 +80,30 @@ struct StreamDescription {
     Offset next_offset{};               // the offset the next appended event gets
 };
 
+// A consistent view of the database as of one applied position: every read through it sees the
+// same state however many writes land meanwhile. Cheap to take and to copy; any thread. Every
+// snapshot must be destroyed before its Database closes (close() says busy until then).
+class DatabaseSnapshot {
+public:
+    DatabaseSnapshot() = default;  // not valid
+    bool valid() const { return impl_ != nullptr; }
+    Position position() const;
+
+    Result<std::vector<StreamEvent>> read_events(TenantId tenant, StreamId stream, Offset from,
+                                                 unsigned long long max_bytes = 1 << 20) const;
+    Result<StreamDescription> stream_info(TenantId tenant, StreamId stream) const;
+    // The newest position whose write has a timestamp at or before `timestamp` (what a read
+    // AS OF that time sees), or nullopt when every write is later.
+    Result<std::optional<Position>> position_at(Timestamp timestamp) const;
+
+    struct Impl;
+
+private:
+    friend class Database;
+    explicit DatabaseSnapshot(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const Impl> impl_;
+};
+
 class Database {
 public:
     // Opens (or initialises, when empty or missing) the database in `dir`. An initialised
@@ -113,11 +137,14 @@ public:
                           std::optional<Offset> expected_offset = std::nullopt,
                           IdempotencyId idempotency = {});
     // Events from `from` on, in offset order, up to about `max_bytes` of event data (always at
-    // least one event when there is one).
+    // least one event when there is one). On the latest state (see snapshot()).
     Result<std::vector<StreamEvent>> read_events(TenantId tenant, StreamId stream, Offset from,
                                                  unsigned long long max_bytes = 1 << 20) const;
     Result<StreamDescription> stream_info(TenantId tenant, StreamId stream) const;
     Result<StreamDescription> find_stream(TenantId tenant, std::string_view name) const;
+
+    // The latest applied state, for several reads that must agree with each other.
+    DatabaseSnapshot snapshot() const;
 
     // --- positions ------------------------------------------------------------------------
     // The newest durable log position, and the newest applied (and readable) one.

@@ -79,11 +79,17 @@ Result<Offset> Database::append(TenantId tenant, StreamId stream,
     return result->applied.first_offset;
 }
 
-Result<std::vector<StreamEvent>> Database::read_events(TenantId tenant, StreamId stream,
-                                                       Offset from,
-                                                       unsigned long long max_bytes) const {
+struct DatabaseSnapshot::Impl {
+    store::Snapshot snapshot;
+};
+
+Position DatabaseSnapshot::position() const { return impl_->snapshot.applied(); }
+
+Result<std::vector<StreamEvent>> DatabaseSnapshot::read_events(TenantId tenant, StreamId stream,
+                                                               Offset from,
+                                                               unsigned long long max_bytes) const {
     auto events = KB_TRY(
-        kernel::reads::read_events(core_->snapshot(), tenant, stream, from, max_bytes, ~u64{0}));
+        kernel::reads::read_events(impl_->snapshot, tenant, stream, from, max_bytes, ~u64{0}));
     std::vector<StreamEvent> out;
     out.reserve(events.size());
     for (auto& event : events) {
@@ -93,13 +99,32 @@ Result<std::vector<StreamEvent>> Database::read_events(TenantId tenant, StreamId
     return out;
 }
 
-Result<StreamDescription> Database::stream_info(TenantId tenant, StreamId stream) const {
-    auto info = KB_TRY(kernel::reads::stream_info(core_->snapshot(), tenant, stream));
+Result<StreamDescription> DatabaseSnapshot::stream_info(TenantId tenant, StreamId stream) const {
+    auto info = KB_TRY(kernel::reads::stream_info(impl_->snapshot, tenant, stream));
     if (!info) {
         return Status::not_found("no stream " + std::to_string(stream.value()) + " in tenant " +
                                  std::to_string(tenant.value()));
     }
     return describe(*info);
+}
+
+Result<std::optional<Position>> DatabaseSnapshot::position_at(Timestamp timestamp) const {
+    return kernel::reads::position_for_timestamp(impl_->snapshot, timestamp);
+}
+
+DatabaseSnapshot Database::snapshot() const {
+    return DatabaseSnapshot(
+        std::make_shared<const DatabaseSnapshot::Impl>(DatabaseSnapshot::Impl{core_->snapshot()}));
+}
+
+Result<std::vector<StreamEvent>> Database::read_events(TenantId tenant, StreamId stream,
+                                                       Offset from,
+                                                       unsigned long long max_bytes) const {
+    return snapshot().read_events(tenant, stream, from, max_bytes);
+}
+
+Result<StreamDescription> Database::stream_info(TenantId tenant, StreamId stream) const {
+    return snapshot().stream_info(tenant, stream);
 }
 
 Result<StreamDescription> Database::find_stream(TenantId tenant, std::string_view name) const {
@@ -111,13 +136,11 @@ Result<StreamDescription> Database::find_stream(TenantId tenant, std::string_vie
         if (found == nullptr) return std::nullopt;
         return found->id;
     });
-    std::optional<kernel::StreamInfo> info;
-    if (id) info = KB_TRY(kernel::reads::stream_info(core_->snapshot(), tenant, *id));
-    if (!info) {
+    if (!id) {
         return Status::not_found("no stream named " + std::string(name) + " in tenant " +
                                  std::to_string(tenant.value()));
     }
-    return describe(*info);
+    return stream_info(tenant, *id);
 }
 
 Position Database::log_position() const { return core_->log_position(); }

@@ -101,6 +101,21 @@ TEST(Database, WritesReadsAndReopens) {
     EXPECT_EQ(info->data_class, DataClass::pii);
     EXPECT_EQ(info->next_offset, Offset(3));
     EXPECT_EQ((*db)->read_events(tenant, stream, Offset(1), 1)->size(), 1u);
+
+    // A snapshot keeps seeing its position while writes go on.
+    {
+        DatabaseSnapshot before = (*db)->snapshot();
+        ASSERT_TRUE((*db)->append(tenant, stream, {bytes_of("d")}).has_value());
+        EXPECT_EQ(before.read_events(tenant, stream, Offset(0))->size(), 3u);
+        EXPECT_EQ(before.stream_info(tenant, stream)->next_offset, Offset(3));
+        EXPECT_EQ((*db)->read_events(tenant, stream, Offset(0))->size(), 4u);
+        EXPECT_LT(before.position(), (*db)->applied_position());
+        auto at = before.position_at(Timestamp(~u64{0} >> 1));
+        ASSERT_TRUE(at.has_value() && at->has_value());
+        EXPECT_EQ(**at, before.position());
+        EXPECT_EQ((*db)->close().code(), StatusCode::busy);
+    }
+    EXPECT_TRUE((*db)->close().is_ok());
 }
 
 // --- rows through transactions --------------------------------------------------------------
