@@ -15,6 +15,13 @@
 
 namespace kb::storage {
 
+namespace {
+// Records at least this big are written from their own buffers instead of being copied into
+// one buffer with their neighbours (a 1 MiB copy costs ~0.1 ms of the loop's time; a write
+// costs a system call and a hop to an IO thread, more than copying a small record).
+constexpr usize kSeparateWriteBytes = 64 * 1024;
+}  // namespace
+
 std::string_view fsync_policy_name(FsyncPolicy policy) {
     switch (policy) {
         case FsyncPolicy::every_record:
@@ -79,6 +86,11 @@ Status Log::create_segment(Position first_position, const ComplianceHash& previo
                            u64 capacity_bytes) {
     const u64 number = segments_.empty() ? 1 : segments_.back().number + 1;
     if (!KB_TRY(adopt_prepared_segment(number, capacity_bytes))) {
+        // A failed directory sync poisons the storage: the next flush fails the log fatal.
+        if (Status synced = sync_segment_entries(); !synced.is_ok()) {
+            return Status::fatal("syncing the log directory before creating " +
+                                 segment_path(number) + ": " + synced.message());
+        }
         const std::string path = segment_path(number);
         io::FileHandle file =
             KB_TRY(storage_.open(path, {.write = true, .create = true, .exclusive = true}));
@@ -103,6 +115,16 @@ Status Log::create_segment(Position first_position, const ComplianceHash& previo
     return Status::ok();
 }
 
+Status Log::sync_segment_entries() {
+    if (std::all_of(segments_.begin(), segments_.end(),
+                    [](const Segment& segment) { return segment.entry_synced; })) {
+        return Status::ok();
+    }
+    KB_TRY(storage_.sync_directory(kLogDirectory));
+    for (Segment& segment : segments_) segment.entry_synced = true;
+    return Status::ok();
+}
+
 Status Log::grow_empty_tail_segment(u64 capacity_bytes) {
     Segment& tail = segments_.back();
     Status grown = storage_.preallocate(tail.file, 0, capacity_bytes);
@@ -118,6 +140,7 @@ Status Log::grow_empty_tail_segment(u64 capacity_bytes) {
 // rebuilt by recovery when it is missing, torn, or disagrees with the segments around it.
 void Log::write_segment_index(usize segment) {
     const SegmentSummary& summary = summaries_[segment];
+    ++indexes_written_;
     auto bytes = std::make_shared<Bytes>(encode_segment_index(summary));
     auto file =
         storage_.open(segment_index_path(summary.segment_number), {.write = true, .create = true});
@@ -164,6 +187,7 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
 
     // Place each record, starting new segments as needed. A failure here (no space for a new
     // segment) accepts nothing; segments already created stay, empty, for the retry.
+    const usize segments_before = segments_.size();
     std::vector<std::pair<usize, u64>> placement;
     placement.reserve(records.size());
     u64 segment_end = summaries_.empty() ? 0 : summaries_.back().end_offset;
@@ -192,8 +216,6 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
         position = position.next();
     }
 
-    const usize segments_before =
-        segments_.size() - (placement.back().first + 1 - placement.front().first);
     const u64 batch = next_batch_++;
     previous = last_chain_hash_;
     for (usize i = 0; i < records.size(); ++i) {
@@ -211,7 +233,8 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
         last_position_ = record_position;
         last_chain_hash_ = chain_hashes[i];
     }
-    // Segments this call filled up are sealed: their indexes can be written.
+    // Segments this call filled up are sealed: their indexes can be written (once: the
+    // previous tail, if this call moved past it, and any it filled on the way).
     for (usize segment = segments_before == 0 ? 0 : segments_before - 1;
          segment + 1 < segments_.size(); ++segment) {
         write_segment_index(segment);
@@ -289,20 +312,35 @@ void Log::start_flush() {
             bytes += record.bytes.size();
             ++count;
         }
-        Bytes data;
-        data.reserve(bytes);
+        flush_bytes_average_ = flush_bytes_averaged_
+                                   ? flush_bytes_average_ - flush_bytes_average_ / 8 + bytes / 8
+                                   : bytes;
+        flush_bytes_averaged_ = true;
+        // Records written from their own buffers where that saves copying a large one; runs
+        // of small ones are concatenated into one write.
+        bool in_run = false;
         for (usize i = 0; i < count; ++i) {
             PendingRecord& record = pending_.front();
-            data.insert(data.end(), record.bytes.begin(), record.bytes.end());
             flush_.last_position = record.position;
             flush_.last_chain_hash = record.chain_hash;
             flush_.last_end_offset = record.offset + record.bytes.size();
+            if (record.bytes.size() >= kSeparateWriteBytes) {
+                flush_.writes.push_back(FlushWrite{
+                    .segment = segment, .offset = record.offset, .bytes = std::move(record.bytes)});
+                in_run = false;
+            } else if (in_run) {
+                Bytes& run = flush_.writes.back().bytes;
+                run.insert(run.end(), record.bytes.begin(), record.bytes.end());
+            } else {
+                flush_.writes.push_back(FlushWrite{
+                    .segment = segment, .offset = record.offset, .bytes = std::move(record.bytes)});
+                in_run = true;
+            }
             pending_.pop_front();
         }
         flush_.has_data = true;
         flush_.last_segment = segment;
         flush_.touched.push_back(segment);
-        flush_.buffers.push_back(std::move(data));
         Segment& target = segments_[segment];
         if (!target.header_written) {
             SegmentHeader header;
@@ -311,8 +349,8 @@ void Log::start_flush() {
             header.previous_chain_hash = summaries_[segment].previous_chain_hash;
             header.capacity_bytes = target.capacity_bytes;
             auto block = encode_segment_header(header);
-            flush_.buffers.emplace_back(block.begin(), block.end());
-            flush_.has_segment_header = true;
+            flush_.writes.push_back(FlushWrite{
+                .segment = segment, .offset = 0, .bytes = Bytes(block.begin(), block.end())});
             target.header_written = true;
         }
         if (!target.entry_synced) {
@@ -326,7 +364,9 @@ void Log::start_flush() {
         flush_.mark =
             next_mark(data_durable_position_, data_durable_end_offset_, data_durable_chain_hash_);
         auto block = encode_mark(flush_.mark);
-        flush_.buffers.emplace_back(block.begin(), block.end());
+        flush_.writes.push_back(FlushWrite{.segment = data_durable_segment_,
+                                           .offset = kMarkSlotOffset[flush_.mark.sequence % 2],
+                                           .bytes = Bytes(block.begin(), block.end())});
         if (std::find(flush_.touched.begin(), flush_.touched.end(), data_durable_segment_) ==
             flush_.touched.end()) {
             flush_.touched.push_back(data_durable_segment_);
@@ -342,22 +382,10 @@ void Log::start_flush() {
         }
         sync_flush();
     });
-    // Buffers in order: data, [segment header], [mark]. Submit each to its place.
-    usize buffer = 0;
-    if (flush_.has_data) {
-        const Segment& target = segments_[flush_.last_segment];
-        const u64 data_offset = flush_.last_end_offset - flush_.buffers[0].size();
-        storage_.write(target.file, data_offset, flush_.buffers[buffer++], writes.write_callback());
-        if (flush_.has_segment_header) {
-            storage_.write(target.file, 0, flush_.buffers[buffer++], writes.write_callback());
-        }
+    for (const FlushWrite& write : flush_.writes) {
+        storage_.write(segments_[write.segment].file, write.offset, write.bytes,
+                       writes.write_callback());
     }
-    if (flush_.has_mark) {
-        const Segment& target = segments_[data_durable_segment_];
-        const u64 slot_offset = kMarkSlotOffset[flush_.mark.sequence % 2];
-        storage_.write(target.file, slot_offset, flush_.buffers[buffer++], writes.write_callback());
-    }
-    KB_ASSERT(buffer == flush_.buffers.size());
     writes.seal();
 }
 
@@ -381,7 +409,7 @@ void Log::finish_flush(Status status) {
     KB_ASSERT(flush_in_flight_);
     flush_in_flight_ = false;
     ++flush_count_;
-    flush_.buffers.clear();
+    flush_.writes.clear();
     if (!status.is_ok()) {
         // EIO, a failed sync or ENOSPC inside preallocated space: nothing in this flush can be
         // called durable, and later writes cannot be trusted to land. Stop.

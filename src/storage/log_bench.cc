@@ -12,15 +12,19 @@
 //     `dd oflag=direct,dsync bs=1M`. LogSeal1MiB and LogAppendCheck1MiB time the CPU parts.
 // Both count only acknowledged records: the log's callback ran ok, so each is durable and
 // covered by a durable mark. The counter records_per_flush shows how many records one round
-// of writes and syncs carried. Files go to $KB_LOG_BENCH_DIR (default: the system temp dir).
+// of writes and syncs carried (below 1 when rounds carry only the mark of the previous one);
+// sealer_busy, the fraction of the time the sealing thread spent sealing (near 1: sealing
+// is what limits). Files go to $KB_LOG_BENCH_DIR (default: the system temp dir).
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -263,6 +267,8 @@ public:
     }
     u64 acknowledged() const { return acknowledged_; }
     const Status& failure() const { return failure_; }
+    // Time the sealing thread has spent sealing.
+    double sealing_seconds() const { return static_cast<double>(sealing_ns_.load()) / 1e9; }
 
 private:
     void seal_loop(Position position, ComplianceHash chain) {
@@ -274,7 +280,12 @@ private:
                 ++unacknowledged_;
             }
             position = position.next();
+            const auto started = std::chrono::steady_clock::now();
             BuiltRecord built = maker_(position, chain);
+            sealing_ns_.fetch_add(
+                static_cast<u64>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now() - started)
+                                     .count()));
             chain = built.chain_hash;
             posted_.fetch_add(1);
             loop_.post(
@@ -330,15 +341,18 @@ private:
     usize unacknowledged_ = 0;  // guarded by mutex_
     bool stopping_ = false;     // guarded by mutex_
     std::atomic<u64> posted_{0};
+    std::atomic<u64> sealing_ns_{0};
     // Loop thread only.
     u64 completed_ = 0;
     u64 acknowledged_ = 0;
     Status failure_;
 };
 
-void BM_LogEncrypted1MiB(benchmark::State& state, FsyncPolicy policy) {
+void BM_LogEncrypted1MiB(benchmark::State& state, FsyncPolicy policy, bool always_zero_fill) {
     const usize in_flight = static_cast<usize>(state.range(0));
-    ScratchLog scratch({.fsync = policy});
+    LogOptions options{.fsync = policy};
+    if (always_zero_fill) options.zero_fill_flush_bytes_max = std::numeric_limits<u64>::max();
+    ScratchLog scratch(options);
     if (!scratch.log) {
         state.SkipWithError(("cannot open the log: " + scratch.error).c_str());
         return;
@@ -346,18 +360,26 @@ void BM_LogEncrypted1MiB(benchmark::State& state, FsyncPolicy policy) {
     auto keys = testing::make_test_keys();
     LargeRecordMaker maker(keys.get());
     SealingThreadAppender appender(*scratch.log, scratch.loop, maker);
+    const auto started = std::chrono::steady_clock::now();
     if (!run_appends(state, scratch, appender, in_flight)) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    state.counters["sealer_busy"] = appender.sealing_seconds() / elapsed.count();
     state.SetItemsProcessed(static_cast<i64>(state.iterations()));
     state.SetBytesProcessed(state.iterations() * static_cast<i64>(kLargePayloadBytes));
 }
 // every_batch: one flush (write + fdatasync) per append. With one append in flight each
 // waits for its mark's flush too (two syncs per MiB); with four the flushes pipeline.
-BENCHMARK_CAPTURE(BM_LogEncrypted1MiB, every_batch, FsyncPolicy::every_batch)
+BENCHMARK_CAPTURE(BM_LogEncrypted1MiB, every_batch, FsyncPolicy::every_batch, false)
     ->Arg(1)
     ->Arg(4)
     ->UseRealTime();
 // group_commit: a flush carries every append queued while the previous one ran (<= 8 MiB).
-BENCHMARK_CAPTURE(BM_LogEncrypted1MiB, group_commit, FsyncPolicy::group_commit)
+BENCHMARK_CAPTURE(BM_LogEncrypted1MiB, group_commit, FsyncPolicy::group_commit, false)
+    ->Arg(4)
+    ->UseRealTime();
+// The same with every segment zero-filled ahead whatever the flush size (as before
+// LogOptions::zero_fill_flush_bytes_max): the zeros double the bytes the device writes.
+BENCHMARK_CAPTURE(BM_LogEncrypted1MiB, group_commit_zero_filled, FsyncPolicy::group_commit, true)
     ->Arg(4)
     ->UseRealTime();
 

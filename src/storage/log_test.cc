@@ -110,6 +110,82 @@ TEST(Log, RollsOverSegmentsAndUsesTheirIndexes) {
     f.expect_contents(180, 300);
 }
 
+TEST(Log, WritesEachFilledSegmentsIndexOnce) {
+    Fixture f(2, LogOptions{.segment_capacity_bytes = 16 * 1024});
+    for (int i = 0; i < 120; ++i) ASSERT_TRUE(f.append(1, 300).is_ok());
+    ASSERT_GT(f.log->segments().size(), 3u);
+    EXPECT_EQ(f.log->indexes_written(), f.log->segments().size() - 1);
+}
+
+TEST(Log, ZeroFillsSegmentsAheadWhileFlushesAreSmall) {
+    constexpr u64 kCapacity = 32 * 1024;
+    Fixture f(8, LogOptions{.segment_capacity_bytes = kCapacity});
+    f.machine.loop.run_until_idle();  // segment 1, prepared at open
+    for (int i = 0; i < 80; ++i) ASSERT_TRUE(f.append(4, 300).is_ok());
+    f.machine.loop.run_until_idle();  // the segment ahead
+    const u64 segments = f.log->segments().size();
+    ASSERT_GT(segments, 3u);
+    // Every segment, and the one prepared ahead, whole.
+    EXPECT_EQ(f.log->zero_bytes_written(), (segments + 1) * kCapacity);
+    f.reopen();
+    f.expect_contents(320, 300);
+}
+
+TEST(Log, OnlySmallRecordsWaitForASegmentsZeros) {
+    constexpr u64 kCapacity = 256 * 1024;
+    {
+        // Segment 1 is still being prepared when small records need it: they wait for it.
+        Fixture f(10, LogOptions{.segment_capacity_bytes = kCapacity});
+        ASSERT_TRUE(f.append(3, 100).is_ok());
+        f.machine.loop.run_until_idle();
+        EXPECT_EQ(f.log->zero_bytes_written(), 2 * kCapacity);  // segments 1 and 2 whole
+    }
+    {
+        // A big record: the fill stops at the chunk in flight, the rest is fallocate'd.
+        Fixture f(11, LogOptions{.segment_capacity_bytes = kCapacity});
+        ASSERT_TRUE(f.append(1, 200 * 1024).is_ok());
+        EXPECT_LT(f.log->zero_bytes_written(), kCapacity);
+        ASSERT_TRUE(f.append(3, 100).is_ok());
+        f.reopen();
+        auto plaintexts = read_plaintexts(*f.log, f.keys.get());
+        ASSERT_EQ(plaintexts.size(), 4u);
+        EXPECT_EQ(plaintexts[0], plaintext_for(Position(1), 200 * 1024));
+        EXPECT_EQ(plaintexts[3], plaintext_for(Position(4), 100));
+    }
+}
+
+TEST(Log, StopsZeroFillingWhileFlushesAreLarge) {
+    // 8 chunks of zeros per segment; flushes of one ~20 KiB record each.
+    constexpr u64 kCapacity = 256 * 1024;
+    Fixture f(9, LogOptions{.fsync = FsyncPolicy::every_batch,
+                            .segment_capacity_bytes = kCapacity,
+                            .zero_fill_flush_bytes_max = 1024});
+    f.machine.loop.run_until_idle();  // segment 1, prepared at open
+    ASSERT_TRUE(f.append(1, 20 * 1024).is_ok());
+    f.machine.loop.run_until_idle();
+    // Segment 1 (prepared before any flush) is all zeros; the fill of segment 2 stopped
+    // after the first big flush and the rest was allocated instead.
+    const u64 zeros = f.log->zero_bytes_written();
+    EXPECT_GT(zeros, kCapacity);
+    EXPECT_LT(zeros, 2 * kCapacity);
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(f.append(1, 20 * 1024).is_ok());
+    f.machine.loop.run_until_idle();
+    ASSERT_GT(f.log->segments().size(), 3u);
+    EXPECT_EQ(f.log->zero_bytes_written(), zeros);  // later segments only fallocate'd
+    f.expect_contents(41, 20 * 1024);
+
+    // Small flushes again: the next segment prepared is zero-filled.
+    for (int i = 0; i < 1200; ++i) ASSERT_TRUE(f.append(1, 100).is_ok());
+    f.machine.loop.run_until_idle();
+    EXPECT_GT(f.log->zero_bytes_written(), zeros);
+    f.reopen();
+    EXPECT_EQ(f.log->last_position(), Position(41 + 1200));
+    auto plaintexts = read_plaintexts(*f.log, f.keys.get());
+    ASSERT_EQ(plaintexts.size(), 1241u);
+    EXPECT_EQ(plaintexts[40], plaintext_for(Position(41), 20 * 1024));
+    EXPECT_EQ(plaintexts[1240], plaintext_for(Position(1241), 100));
+}
+
 TEST(Log, AStaleIndexIsRebuilt) {
     Fixture f(3, LogOptions{.segment_capacity_bytes = 16 * 1024});
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(f.append(9, 300).is_ok());
