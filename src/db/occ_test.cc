@@ -90,6 +90,25 @@ protected:
     const TableId children{2};
 };
 
+TEST_F(Occ, SavepointsRollBackTheOverlay) {
+    put(accounts, 1, "one");
+    Transaction txn = begin();
+    ASSERT_TRUE(txn.insert(accounts, key_of(2), row_of(2, "two")).is_ok());
+    const Transaction::Mark savepoint = txn.mark();
+    ASSERT_TRUE(txn.update(accounts, key_of(1), row_of(1, "changed")).is_ok());
+    ASSERT_TRUE(txn.insert(accounts, key_of(3), row_of(3, "three")).is_ok());
+    ASSERT_TRUE(
+        txn.change_schema(kernel::CreateTableChange{.schema = table_schema(5, "extra")}).is_ok());
+    txn.rollback_to(savepoint);
+    EXPECT_EQ(txn.catalog().find_table("extra"), nullptr);
+    EXPECT_EQ(value_in(**txn.get(accounts, key_of(1))), "one");
+    EXPECT_FALSE(txn.get(accounts, key_of(3))->has_value());
+    ASSERT_TRUE(txn.commit().has_value());
+    EXPECT_EQ(read(accounts, 1), "one");
+    EXPECT_EQ(read(accounts, 2), "two");
+    EXPECT_FALSE(read(accounts, 3).has_value());
+}
+
 TEST_F(Occ, NoLostUpdate) {
     put(accounts, 1, "0");
     Prng prng(5);

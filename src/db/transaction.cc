@@ -185,6 +185,17 @@ Status Transaction::change_schema(kernel::DdlChange change) {
     return Status::ok();
 }
 
+Transaction::Mark Transaction::mark() const {
+    return Mark{.overlay = overlay_, .ddl = ddl_, .catalog = catalog_, .truncated = truncated_};
+}
+
+void Transaction::rollback_to(const Mark& mark) {
+    overlay_ = mark.overlay;
+    ddl_ = mark.ddl;
+    catalog_ = mark.catalog;
+    truncated_ = mark.truncated;
+}
+
 bool Transaction::writes_nothing() const {
     if (!ddl_.empty()) return false;
     return std::none_of(overlay_.begin(), overlay_.end(), [](const auto& entry) {

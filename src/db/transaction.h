@@ -59,6 +59,19 @@ struct KeyedRow {
 };
 
 class Transaction {
+private:
+    struct OverlayKey {
+        u64 table = 0;
+        Bytes key;
+    };
+    struct OverlayKeyLess {
+        bool operator()(const OverlayKey& a, const OverlayKey& b) const;
+    };
+    struct OverlayRow {
+        bool existed = false;        // the snapshot had a row
+        std::optional<Bytes> image;  // the row now (nullopt: removed)
+    };
+
 public:
     // A transaction of `principal` in `tenant` on the latest published state. not_found when
     // the tenant does not exist at that state.
@@ -96,6 +109,18 @@ public:
     void set_idempotency(IdempotencyId id) { idempotency_ = id; }
     void set_fixed_values(kernel::FixedValues fixed) { fixed_ = std::move(fixed); }
 
+    // Savepoints: mark() captures the overlay, the DDL and the catalog; rollback_to(mark)
+    // restores them (SAVEPOINT / ROLLBACK TO). Reads made since stay in the read set: what the
+    // transaction saw still shaped what it did, so they are still checked at commit.
+    struct Mark {
+        std::map<OverlayKey, OverlayRow, OverlayKeyLess> overlay;
+        std::vector<kernel::DdlChange> ddl;
+        kernel::TenantCatalog catalog;
+        std::set<u64> truncated;
+    };
+    Mark mark() const;
+    void rollback_to(const Mark& mark);
+
     bool writes_nothing() const;
     // The op commit would submit (for tests and audit).
     kernel::TransactionOp build_op() const;
@@ -106,18 +131,6 @@ public:
     Result<SubmitResult> commit();
 
 private:
-    struct OverlayKey {
-        u64 table = 0;
-        Bytes key;
-    };
-    struct OverlayKeyLess {
-        bool operator()(const OverlayKey& a, const OverlayKey& b) const;
-    };
-    struct OverlayRow {
-        bool existed = false;        // the snapshot had a row
-        std::optional<Bytes> image;  // the row now (nullopt: removed)
-    };
-
     Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
                 store::Snapshot snapshot, kernel::TenantCatalog catalog);
     // The row as the transaction sees it, without recording a read.
