@@ -87,6 +87,14 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
         answer(std::move(done), payload.error());
         return;
     }
+    if (payload->size() > options_.op_size_max_bytes) {
+        SubmitResult refused;
+        refused.outcome = kernel::Outcome::op_too_large;
+        refused.detail = "the operation is " + std::to_string(payload->size()) +
+                         " bytes, over the limit of " + std::to_string(options_.op_size_max_bytes);
+        answer(std::move(done), std::move(refused));
+        return;
+    }
     auto admitted = admission_->admit(op, position);
     if (!admitted) {
         stop(admitted.error());

@@ -49,6 +49,8 @@ inline constexpr PrincipalId kSystemPrincipal{0};
 struct EngineOptions {
     storage::LogOptions log{};
     store::StoreOptions store{};
+    // An op whose encoding is larger is refused (op_too_large) before it is logged.
+    u64 op_size_max_bytes = 64ull << 20;
     // A store checkpoint after this many applied ops (and on close); bounds replay at open.
     u64 checkpoint_every_ops = 10'000;
     // The name of the tenant created with a new data directory.

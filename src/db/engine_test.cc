@@ -242,6 +242,24 @@ TEST(Engine, AFailedLogWriteStopsTheEngine) {
     EXPECT_EQ(next->outcome, kernel::Outcome::ok) << next->detail;
 }
 
+TEST(Engine, OpsOverTheSizeCapAreRefusedBeforeLogging) {
+    EngineOptions options = testing::small_engine_options();
+    options.op_size_max_bytes = 4096;
+    SimNode node(12, options);
+    ASSERT_TRUE(node.open().is_ok());
+    const StreamId stream = create_stream(node, "s");
+    const Position before = node.engine().log_position();
+    auto refused =
+        node.submit_op(node.default_tenant(), append_of(stream, {std::string(5000, 'x')}));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->outcome, kernel::Outcome::op_too_large);
+    EXPECT_NE(refused->detail.find("over the limit of 4096"), std::string::npos);
+    EXPECT_EQ(node.engine().log_position(), before);
+    auto fits = node.submit_op(node.default_tenant(), append_of(stream, {std::string(3000, 'x')}));
+    ASSERT_TRUE(fits.has_value());
+    EXPECT_EQ(fits->outcome, kernel::Outcome::ok);
+}
+
 // A workload of streams and appends, some refused; returns the events each stream must hold.
 std::map<u64, std::vector<std::string>> run_workload(SimNode& node, u64 seed, int ops) {
     Prng prng(seed);
