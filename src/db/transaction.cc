@@ -17,12 +17,6 @@ bool bytes_less(ByteSpan a, ByteSpan b) {
 
 Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
 
-Status apply_change(kernel::TenantCatalog& catalog, const kernel::DdlChange& change, Position at) {
-    const kernel::Outcome outcome = kernel::apply_ddl(catalog, change, at);
-    return status_of_outcome(
-        outcome, std::string(kernel::outcome_name(outcome)) + ": " + kernel::describe_ddl(change));
-}
-
 }  // namespace
 
 bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayKey& b) const {
@@ -48,8 +42,26 @@ Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
                        std::move(*start.catalog));
 }
 
+Status Transaction::read_as_of(Position position) {
+    if (position > snapshot_.applied()) {
+        return Status::out_of_range("position " + std::to_string(position.value()) +
+                                    " is after the newest applied position " +
+                                    std::to_string(snapshot_.applied().value()));
+    }
+    as_of_ = position;
+    return Status::ok();
+}
+
+Status Transaction::check_writable() const {
+    if (as_of_) {
+        return Status::permission_denied("the transaction reads as of position " +
+                                         std::to_string(as_of_->value()) + " and cannot write");
+    }
+    return Status::ok();
+}
+
 Status Transaction::check_table(TableId table) const {
-    if (catalog_.table(table, snapshot_position().next()) == nullptr) {
+    if (catalog_.table(table, schema_position()) == nullptr) {
         return Status::not_found("no table " + std::to_string(table.value()));
     }
     return Status::ok();
@@ -66,7 +78,7 @@ Result<std::optional<Bytes>> Transaction::visible(TableId table, ByteSpan key,
     std::optional<Bytes> row;
     // A table created after the snapshot (by this transaction) has no tree in it.
     if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
-        row = KB_TRY(store::mvcc_get(snapshot_, tree, key, snapshot_position()));
+        row = KB_TRY(store::mvcc_get(snapshot_, tree, key, read_position()));
     }
     if (existed != nullptr) *existed = row.has_value();
     return row;
@@ -85,7 +97,7 @@ Result<std::vector<KeyedRow>> Transaction::scan(TableId table, ByteSpan start, B
     const store::TreeId tree = kernel::trees::table(tenant_, table);
     std::optional<store::MvccCursor> cursor;
     if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
-        cursor = KB_TRY(store::MvccCursor::open(snapshot_, tree, start, end, snapshot_position(),
+        cursor = KB_TRY(store::MvccCursor::open(snapshot_, tree, start, end, read_position(),
                                                 store::Direction::forward));
     }
     auto overlay = overlay_.lower_bound(OverlayKey{table.value(), copy_of(start)});
@@ -132,6 +144,7 @@ void Transaction::note_absent(ObjectId object, ByteSpan key) {
 }
 
 Status Transaction::insert(TableId table, Bytes key, Bytes row) {
+    KB_TRY(check_writable());
     KB_TRY(check_table(table));
     bool existed = false;
     if (KB_TRY(visible(table, key, &existed))) {
@@ -145,6 +158,7 @@ Status Transaction::insert(TableId table, Bytes key, Bytes row) {
 }
 
 Status Transaction::update(TableId table, Bytes key, Bytes row) {
+    KB_TRY(check_writable());
     KB_TRY(check_table(table));
     bool existed = false;
     if (!KB_TRY(visible(table, key, &existed))) {
@@ -158,6 +172,7 @@ Status Transaction::update(TableId table, Bytes key, Bytes row) {
 }
 
 Status Transaction::remove(TableId table, ByteSpan key) {
+    KB_TRY(check_writable());
     KB_TRY(check_table(table));
     bool existed = false;
     if (!KB_TRY(visible(table, key, &existed))) {
@@ -171,8 +186,16 @@ Status Transaction::remove(TableId table, ByteSpan key) {
 }
 
 Status Transaction::change_schema(kernel::DdlChange change) {
+    const std::string what = kernel::describe_ddl(change);
+    const kernel::Outcome outcome = try_change_schema(std::move(change));
+    return status_of_outcome(outcome, std::string(kernel::outcome_name(outcome)) + ": " + what);
+}
+
+kernel::Outcome Transaction::try_change_schema(kernel::DdlChange change) {
+    KB_ASSERT_MSG(!as_of_, "schema changes in a time-travel transaction");
     // Checked as of the position after the snapshot; admission checks it again at the op's.
-    KB_TRY(apply_change(catalog_, change, snapshot_position().next()));
+    const kernel::Outcome outcome = kernel::apply_ddl(catalog_, change, schema_position());
+    if (outcome != kernel::Outcome::ok) return outcome;
     reads_.catalog_version = catalog_.version();
     if (const auto* truncate = std::get_if<kernel::TruncateTableChange>(&change)) {
         // Apply runs DDL before row effects, so rows this transaction wrote before the truncate
@@ -182,7 +205,28 @@ Status Transaction::change_schema(kernel::DdlChange change) {
         truncated_.insert(table);
     }
     ddl_.push_back(std::move(change));
-    return Status::ok();
+    return kernel::Outcome::ok;
+}
+
+std::vector<KeyedRow> Transaction::written_rows(TableId table) const {
+    std::vector<KeyedRow> rows;
+    for (auto it = overlay_.lower_bound(OverlayKey{table.value(), Bytes()});
+         it != overlay_.end() && it->first.table == table.value(); ++it) {
+        if (it->second.image) rows.push_back(KeyedRow{it->first.key, *it->second.image});
+    }
+    return rows;
+}
+
+bool Transaction::wrote(TableId table, ByteSpan key) const {
+    return overlay_.contains(OverlayKey{table.value(), copy_of(key)});
+}
+
+Result<kernel::SequenceBlock> Transaction::reserve_sequence(kernel::SequenceId sequence,
+                                                            u64 count) {
+    auto result = KB_TRY(host_->submit(
+        tenant_, principal_, kernel::ReserveSequenceOp{.sequence = sequence, .count = count}));
+    KB_TRY(status_of_outcome(result.outcome, result.detail));
+    return result.applied.block;
 }
 
 Transaction::Mark Transaction::mark() const {

@@ -79,6 +79,15 @@ public:
                                      PrincipalId principal = kAdminPrincipal);
 
     Position snapshot_position() const { return snapshot_.applied(); }
+    // Time travel: reads see rows, indexes and schema as of `position` (at most the snapshot's
+    // own; out_of_range otherwise) and every write is refused. For SET kimberlite.as_of_*.
+    Status read_as_of(Position position);
+    bool read_only() const { return as_of_.has_value(); }
+    // The position reads see: the snapshot's, or the time-travel position.
+    Position read_position() const { return as_of_.value_or(snapshot_.applied()); }
+    // The position schema is looked up at: the time-travel position, or the one after the
+    // snapshot (where this transaction's own DDL takes effect).
+    Position schema_position() const { return as_of_ ? *as_of_ : snapshot_.applied().next(); }
     const store::Snapshot& snapshot() const { return snapshot_; }
     TenantId tenant() const { return tenant_; }
     // The tenant's catalog as of the snapshot, with this transaction's DDL applied.
@@ -106,8 +115,21 @@ public:
     // A schema change, applied to catalog() at once (its outcome as a Status) and logged first
     // at commit.
     Status change_schema(kernel::DdlChange change);
+    // The same, answering with the catalog's outcome (ok: applied; otherwise nothing changed).
+    kernel::Outcome try_change_schema(kernel::DdlChange change);
     void set_idempotency(IdempotencyId id) { idempotency_ = id; }
+
+    // The rows this transaction wrote to `table` and that are live in its view (inserted or
+    // updated, not removed), in key order: what uniqueness checks must see beside the snapshot.
+    std::vector<KeyedRow> written_rows(TableId table) const;
+    // Whether the transaction wrote `key` of `table` (so the snapshot's version is not current).
+    bool wrote(TableId table, ByteSpan key) const;
+
+    // Reserves `count` values of a sequence now, outside the transaction (SERIAL and identity
+    // values are never given back, as in PostgreSQL: a rolled-back insert leaves a gap).
+    Result<kernel::SequenceBlock> reserve_sequence(kernel::SequenceId sequence, u64 count);
     void set_fixed_values(kernel::FixedValues fixed) { fixed_ = std::move(fixed); }
+    const kernel::FixedValues& fixed_values() const { return fixed_; }
 
     // Savepoints: mark() captures the overlay, the DDL and the catalog; rollback_to(mark)
     // restores them (SAVEPOINT / ROLLBACK TO). Reads made since stay in the read set: what the
@@ -136,6 +158,7 @@ private:
     // The row as the transaction sees it, without recording a read.
     Result<std::optional<Bytes>> visible(TableId table, ByteSpan key, bool* existed) const;
     Status check_table(TableId table) const;
+    Status check_writable() const;
 
     TransactionHost* host_;
     TenantId tenant_;
@@ -149,6 +172,7 @@ private:
     IdempotencyId idempotency_{};
     kernel::FixedValues fixed_{};
     bool spent_ = false;
+    std::optional<Position> as_of_;
 };
 
 }  // namespace kb::db

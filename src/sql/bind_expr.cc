@@ -1,0 +1,602 @@
+// The expression binder (see bind_expr.h).
+#include "sql/bind_expr.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "sql/func_registry.h"
+#include "sql/value_cast.h"
+
+namespace kb::sql {
+
+namespace {
+
+SqlError undefined_column(const ast::ColumnRef& column, int position) {
+    const std::string name =
+        column.table.empty() ? column.column : column.table + "." + column.column;
+    if (!column.table.empty()) {
+        return SqlError(sqlstate::kUndefinedColumn, "column " + name + " does not exist")
+            .at(position);
+    }
+    return SqlError(sqlstate::kUndefinedColumn, "column \"" + name + "\" does not exist")
+        .at(position);
+}
+
+BoundExpr node_of(BoundKind kind, Type type, std::vector<BoundExpr> args, int position) {
+    BoundExpr expr;
+    expr.kind = kind;
+    expr.type = type;
+    expr.args = std::move(args);
+    expr.position = position;
+    return expr;
+}
+
+const Type kBoolean = Type::of(SqlType::boolean);
+
+}  // namespace
+
+void ExprBinder::allow_aggregates(std::vector<std::string> group_keys) {
+    aggregates_allowed_ = true;
+    group_keys_ = std::move(group_keys);
+}
+
+std::optional<usize> ExprBinder::group_key_of(const ast::Expr& expr) const {
+    if (!aggregates_allowed_ || inside_aggregate_) return std::nullopt;
+    const std::string sql = ast::to_sql(expr);
+    auto found = std::find(group_keys_.begin(), group_keys_.end(), sql);
+    if (found == group_keys_.end()) return std::nullopt;
+    return static_cast<usize>(found - group_keys_.begin());
+}
+
+SqlResult<BoundExpr> ExprBinder::bind(const ast::Expr& expr, const std::optional<Type>& expected) {
+    return bind_node(expr, expected);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_condition(const ast::Expr& expr, std::string_view clause) {
+    BoundExpr bound = KB_SQL_TRY(bind_node(expr, kBoolean));
+    if (bound.type.unknown) return coerce(std::move(bound), kBoolean, CoercionContext::implicit);
+    if (bound.type.id() != SqlType::boolean) {
+        return SqlError(sqlstate::kDatatypeMismatch, "argument of " + std::string(clause) +
+                                                         " must be type boolean, not type " +
+                                                         type_name(bound.type))
+            .at(expr.position);
+    }
+    return bound;
+}
+
+SqlResult<BoundExpr> ExprBinder::coerce(BoundExpr expr, const Type& target,
+                                        CoercionContext context) {
+    if (expr.type == target) return expr;
+    if (expr.kind == BoundKind::constant && expr.value.is_null()) {
+        expr.type = target;
+        return expr;
+    }
+    // A string literal given a type: PostgreSQL reads it with the type's input function now.
+    if (expr.type.unknown && expr.kind == BoundKind::constant) {
+        auto value = cast_value(expr.value, Type::unknown_type(), target, context);
+        if (!value) {
+            SqlError error = value.error();
+            return error.at(expr.position);
+        }
+        return BoundExpr::constant_of(std::move(*value), target, expr.position);
+    }
+    if (expr.kind == BoundKind::parameter && expr.type.unknown) {
+        parameters_.types[expr.index] = target;
+        expr.type = target;
+        return expr;
+    }
+    auto cast = resolve_cast(expr.type, target, context);
+    if (!cast) {
+        SqlError error = cast.error();
+        return error.at(expr.position);
+    }
+    const int position = expr.position;
+    if (expr.kind == BoundKind::constant) {
+        // Fold: a constant converted at bind time stays a constant (a key lookup can use it).
+        Value args[] = {expr.value};
+        EvalContext none;
+        auto folded = (*cast)(args, none);
+        if (!folded) {
+            SqlError error = folded.error();
+            return error.at(position);
+        }
+        return BoundExpr::constant_of(std::move(*folded), target, position);
+    }
+    BoundExpr call = node_of(BoundKind::call, target, {}, position);
+    call.args.push_back(std::move(expr));
+    call.impl = std::move(*cast);
+    call.name = "CAST";
+    return call;
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
+                                           const std::optional<Type>& expected) {
+    if (auto key = group_key_of(expr)) {
+        // Already computed by the grouping: the grouped row's column.
+        BoundExpr bound = KB_SQL_TRY([&]() -> SqlResult<BoundExpr> {
+            ExprBinder inner(scope_, parameters_);
+            return inner.bind_node(expr, expected);
+        }());
+        return BoundExpr::column_of(*key, bound.type, ast::to_sql(expr), expr.position);
+    }
+    const int position = expr.position;
+    if (const auto* literal = expr.as<ast::Literal>())
+        return bind_literal(*literal, position, expected);
+    if (const auto* column = expr.as<ast::ColumnRef>()) return bind_column(*column, position);
+    if (const auto* param = expr.as<ast::Param>()) {
+        const usize index = static_cast<usize>(param->number - 1);
+        if (parameters_.types.size() <= index) parameters_.types.resize(index + 1);
+        BoundExpr bound;
+        bound.kind = BoundKind::parameter;
+        bound.index = index;
+        bound.position = position;
+        if (!parameters_.types[index] && expected) parameters_.types[index] = expected;
+        bound.type = parameters_.types[index].value_or(Type::unknown_type());
+        return bound;
+    }
+    if (const auto* op = expr.as<ast::Operator>()) return bind_operator(*op, position);
+    if (const auto* logic = expr.as<ast::BoolExpr>()) {
+        std::vector<BoundExpr> args;
+        const char* clause = logic->op == ast::BoolOp::and_op  ? "AND"
+                             : logic->op == ast::BoolOp::or_op ? "OR"
+                                                               : "NOT";
+        for (const ast::ExprPtr& arg : logic->args) {
+            args.push_back(KB_SQL_TRY(bind_condition(*arg, clause)));
+        }
+        const BoundKind kind = logic->op == ast::BoolOp::and_op  ? BoundKind::and_
+                               : logic->op == ast::BoolOp::or_op ? BoundKind::or_
+                                                                 : BoundKind::not_;
+        return node_of(kind, kBoolean, std::move(args), position);
+    }
+    if (const auto* test = expr.as<ast::NullTest>()) {
+        std::vector<BoundExpr> args;
+        args.push_back(KB_SQL_TRY(bind_node(*test->expr, std::nullopt)));
+        return node_of(test->negated ? BoundKind::is_not_null : BoundKind::is_null, kBoolean,
+                       std::move(args), position);
+    }
+    if (const auto* in = expr.as<ast::InList>()) {
+        // x IN (a, b) is x = a OR x = b, with the same three-valued result.
+        std::vector<BoundExpr> items;
+        items.push_back(KB_SQL_TRY(bind_node(*in->expr, std::nullopt)));
+        for (const ast::ExprPtr& item : in->list)
+            items.push_back(KB_SQL_TRY(bind_node(*item, std::nullopt)));
+        Type common;
+        items = KB_SQL_TRY(to_common_type(std::move(items), "IN", &common));
+        std::vector<BoundExpr> comparisons;
+        for (usize i = 1; i < items.size(); ++i) {
+            comparisons.push_back(KB_SQL_TRY(bind_call("=", {items[0], items[i]}, position)));
+        }
+        BoundExpr any = node_of(BoundKind::or_, kBoolean, std::move(comparisons), position);
+        if (!in->negated) return any;
+        return node_of(BoundKind::not_, kBoolean, {std::move(any)}, position);
+    }
+    if (const auto* between = expr.as<ast::Between>()) {
+        std::vector<BoundExpr> items;
+        items.push_back(KB_SQL_TRY(bind_node(*between->expr, std::nullopt)));
+        items.push_back(KB_SQL_TRY(bind_node(*between->low, std::nullopt)));
+        items.push_back(KB_SQL_TRY(bind_node(*between->high, std::nullopt)));
+        Type common;
+        items = KB_SQL_TRY(to_common_type(std::move(items), "BETWEEN", &common));
+        std::vector<BoundExpr> both;
+        both.push_back(KB_SQL_TRY(bind_call(">=", {items[0], items[1]}, position)));
+        both.push_back(KB_SQL_TRY(bind_call("<=", {items[0], items[2]}, position)));
+        BoundExpr within = node_of(BoundKind::and_, kBoolean, std::move(both), position);
+        if (between->symmetric) {
+            // Either order of the bounds.
+            std::vector<BoundExpr> swapped;
+            swapped.push_back(KB_SQL_TRY(bind_call(">=", {items[0], items[2]}, position)));
+            swapped.push_back(KB_SQL_TRY(bind_call("<=", {items[0], items[1]}, position)));
+            std::vector<BoundExpr> either;
+            either.push_back(std::move(within));
+            either.push_back(node_of(BoundKind::and_, kBoolean, std::move(swapped), position));
+            within = node_of(BoundKind::or_, kBoolean, std::move(either), position);
+        }
+        if (!between->negated) return within;
+        return node_of(BoundKind::not_, kBoolean, {std::move(within)}, position);
+    }
+    if (const auto* like = expr.as<ast::Like>()) {
+        std::vector<BoundExpr> args;
+        args.push_back(KB_SQL_TRY(bind_node(*like->expr, std::nullopt)));
+        args.push_back(KB_SQL_TRY(bind_node(*like->pattern, std::nullopt)));
+        std::string name = like->case_insensitive ? "~~*" : "~~";
+        if (like->negated) name = like->case_insensitive ? "!~~*" : "!~~";
+        if (like->escape) {
+            args.push_back(KB_SQL_TRY(bind_node(*like->escape, Type::of(SqlType::text))));
+            return bind_call(like->case_insensitive
+                                 ? (like->negated ? "not_ilike_escape" : "ilike_escape")
+                                 : (like->negated ? "not_like_escape" : "like_escape"),
+                             std::move(args), position);
+        }
+        return bind_call(name, std::move(args), position);
+    }
+    if (const auto* distinct = expr.as<ast::DistinctFrom>()) {
+        std::vector<BoundExpr> items;
+        items.push_back(KB_SQL_TRY(bind_node(*distinct->left, std::nullopt)));
+        items.push_back(KB_SQL_TRY(bind_node(*distinct->right, std::nullopt)));
+        Type common;
+        items = KB_SQL_TRY(to_common_type(std::move(items), "IS DISTINCT FROM", &common));
+        BoundExpr equal = KB_SQL_TRY(bind_call(
+            "=", {BoundExpr::column_of(0, common, "a"), BoundExpr::column_of(1, common, "b")},
+            position));
+        // Not strict: NULL and NULL are not distinct, NULL and a value are.
+        BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(items), position);
+        call.strict = false;
+        call.name = distinct->negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM";
+        const bool negated = distinct->negated;
+        call.impl = [equal = std::move(equal), negated](
+                        std::span<const Value> values,
+                        const EvalContext& context) -> SqlResult<Value> {
+            bool same;
+            if (values[0].is_null() || values[1].is_null()) {
+                same = values[0].is_null() && values[1].is_null();
+            } else {
+                Value result = KB_SQL_TRY(evaluate(equal, values, context));
+                same = result.as_bool();
+            }
+            return Value::boolean(negated ? same : !same);
+        };
+        return call;
+    }
+    if (const auto* nullif = expr.as<ast::NullIf>()) {
+        std::vector<BoundExpr> items;
+        items.push_back(KB_SQL_TRY(bind_node(*nullif->left, std::nullopt)));
+        items.push_back(KB_SQL_TRY(bind_node(*nullif->right, std::nullopt)));
+        Type common;
+        items = KB_SQL_TRY(to_common_type(std::move(items), "NULLIF", &common));
+        BoundExpr equal = KB_SQL_TRY(bind_call(
+            "=", {BoundExpr::column_of(0, common, "a"), BoundExpr::column_of(1, common, "b")},
+            position));
+        BoundExpr call = node_of(BoundKind::call, common, std::move(items), position);
+        call.strict = false;
+        call.name = "nullif";
+        call.impl = [equal = std::move(equal)](std::span<const Value> values,
+                                               const EvalContext& context) -> SqlResult<Value> {
+            if (values[0].is_null() || values[1].is_null()) return values[0];
+            Value same = KB_SQL_TRY(evaluate(equal, values, context));
+            return same.as_bool() ? Value::null() : values[0];
+        };
+        return call;
+    }
+    if (const auto* test = expr.as<ast::BooleanTest>()) {
+        std::vector<BoundExpr> args;
+        args.push_back(KB_SQL_TRY(bind_condition(*test->expr, "IS TRUE")));
+        BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(args), position);
+        call.strict = false;
+        call.name = "boolean test";
+        const ast::BooleanTestKind kind = test->kind;
+        call.impl = [kind](std::span<const Value> values, const EvalContext&) -> SqlResult<Value> {
+            const bool null = values[0].is_null();
+            const bool truth = !null && values[0].as_bool();
+            switch (kind) {
+                case ast::BooleanTestKind::is_true:
+                    return Value::boolean(truth);
+                case ast::BooleanTestKind::is_not_true:
+                    return Value::boolean(!truth);
+                case ast::BooleanTestKind::is_false:
+                    return Value::boolean(!null && !truth);
+                case ast::BooleanTestKind::is_not_false:
+                    return Value::boolean(null || truth);
+                case ast::BooleanTestKind::is_unknown:
+                    return Value::boolean(null);
+                case ast::BooleanTestKind::is_not_unknown:
+                    return Value::boolean(!null);
+            }
+            return Value::null();
+        };
+        return call;
+    }
+    if (const auto* node = expr.as<ast::Case>()) return bind_case(*node, position);
+    if (const auto* coalesce = expr.as<ast::Coalesce>()) {
+        std::vector<BoundExpr> items;
+        for (const ast::ExprPtr& arg : coalesce->args)
+            items.push_back(KB_SQL_TRY(bind_node(*arg, expected)));
+        return bind_list_to_common(std::move(items), "COALESCE", BoundKind::coalesce, position);
+    }
+    if (const auto* minmax = expr.as<ast::MinMax>()) {
+        std::vector<BoundExpr> items;
+        for (const ast::ExprPtr& arg : minmax->args)
+            items.push_back(KB_SQL_TRY(bind_node(*arg, expected)));
+        const char* name = minmax->op == ast::MinMaxOp::greatest ? "GREATEST" : "LEAST";
+        Type common;
+        items = KB_SQL_TRY(to_common_type(std::move(items), name, &common));
+        const bool greatest = minmax->op == ast::MinMaxOp::greatest;
+        BoundExpr call = node_of(BoundKind::call, common, std::move(items), position);
+        call.strict = false;  // NULLs are skipped, not propagated
+        call.name = greatest ? "greatest" : "least";
+        const SqlType compared = common.id();
+        call.impl = [greatest, compared](std::span<const Value> values,
+                                         const EvalContext&) -> SqlResult<Value> {
+            return greatest_least(values, compared, greatest);
+        };
+        return call;
+    }
+    if (const auto* call = expr.as<ast::FuncCall>()) {
+        if (is_aggregate(call->name)) return bind_aggregate(*call, position);
+        return bind_function(*call, position);
+    }
+    if (const auto* cast = expr.as<ast::Cast>()) {
+        const Type target = Type::of(cast->type.type);
+        BoundExpr inner = KB_SQL_TRY(bind_node(*cast->expr, target));
+        BoundExpr cast_expr =
+            KB_SQL_TRY(coerce(std::move(inner), target, CoercionContext::explicit_cast));
+        cast_expr.position = cast->type.position != 0 ? cast->type.position : position;
+        return cast_expr;
+    }
+    if (const auto* function = expr.as<ast::SqlValueFunction>()) {
+        switch (function->kind) {
+            case ast::SqlValueKind::current_timestamp:
+                return BoundExpr::constant_of(Value::timestamptz(now_us_),
+                                              Type::of(SqlType::timestamptz), position);
+            case ast::SqlValueKind::localtimestamp:
+                return BoundExpr::constant_of(Value::timestamp(now_us_),
+                                              Type::of(SqlType::timestamp), position);
+            case ast::SqlValueKind::current_date: {
+                const i64 day_us = i64{86'400'000'000};
+                const i64 days =
+                    now_us_ >= 0 ? now_us_ / day_us : -((-now_us_ + day_us - 1) / day_us);
+                return BoundExpr::constant_of(Value::date(static_cast<i32>(days)),
+                                              Type::of(SqlType::date), position);
+            }
+            default:
+                return SqlError(sqlstate::kFeatureNotSupported,
+                                "this SQL value function is not supported yet")
+                    .at(position);
+        }
+    }
+    if (expr.is<ast::DefaultValue>()) {
+        return SqlError(sqlstate::kSyntaxError, "DEFAULT is not allowed in this context")
+            .at(position);
+    }
+    return SqlError(sqlstate::kFeatureNotSupported, "expression not supported").at(position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_literal(const ast::Literal& literal, int position,
+                                              const std::optional<Type>& expected) {
+    using Kind = ast::Literal::Kind;
+    switch (literal.kind) {
+        case Kind::null:
+            return BoundExpr::constant_of(Value::null(), expected.value_or(Type::unknown_type()),
+                                          position);
+        case Kind::boolean:
+            return BoundExpr::constant_of(Value::boolean(literal.boolean), kBoolean, position);
+        case Kind::int4:
+            return BoundExpr::constant_of(Value::int32(static_cast<i32>(literal.integer)),
+                                          Type::of(SqlType::integer), position);
+        case Kind::int8:
+            return BoundExpr::constant_of(Value::int64(literal.integer), Type::of(SqlType::bigint),
+                                          position);
+        case Kind::numeric: {
+            Value value = KB_SQL_TRY(value_from_text(literal.text, Type::of(SqlType::numeric)));
+            return BoundExpr::constant_of(std::move(value), Type::of(SqlType::numeric), position);
+        }
+        case Kind::string: {
+            BoundExpr bound =
+                BoundExpr::constant_of(Value::text(literal.text), Type::unknown_type(), position);
+            bound.name = ast::quote_literal(literal.text);
+            return bound;
+        }
+    }
+    return SqlError(sqlstate::kInternalError, "unknown literal").at(position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_column(const ast::ColumnRef& column, int position) {
+    if (column.star) {
+        return SqlError(sqlstate::kFeatureNotSupported, "* is not allowed here").at(position);
+    }
+    if (aggregates_allowed_ && !inside_aggregate_) {
+        return SqlError(
+                   sqlstate::kGroupingError,
+                   "column \"" + (column.table.empty() ? "" : column.table + ".") + column.column +
+                       "\" must appear in the GROUP BY clause or be used in an aggregate function")
+            .at(position);
+    }
+    std::optional<usize> found;
+    for (usize i = 0; i < scope_.columns.size(); ++i) {
+        const ScopeColumn& candidate = scope_.columns[i];
+        if (candidate.name != column.column) continue;
+        if (!column.table.empty() && candidate.table != column.table) continue;
+        if (found) {
+            return SqlError(sqlstate::kAmbiguousColumn,
+                            "column reference \"" + column.column + "\" is ambiguous")
+                .at(position);
+        }
+        found = i;
+    }
+    if (!found) {
+        if (!column.table.empty() &&
+            std::none_of(scope_.columns.begin(), scope_.columns.end(),
+                         [&](const ScopeColumn& c) { return c.table == column.table; })) {
+            return SqlError(sqlstate::kUndefinedTable,
+                            "missing FROM-clause entry for table \"" + column.table + "\"")
+                .at(position);
+        }
+        return undefined_column(column, position);
+    }
+    return BoundExpr::column_of(*found, scope_.columns[*found].type, scope_.columns[*found].name,
+                                position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<BoundExpr> arguments,
+                                           int position) {
+    ResolvedCall resolved;
+    if (arguments.size() == 2 && !std::isalpha(static_cast<unsigned char>(name.front()))) {
+        resolved = KB_SQL_TRY([&]() -> SqlResult<ResolvedCall> {
+            auto result = resolve_operator_call(name, &arguments[0].type, arguments[1].type);
+            if (!result) {
+                SqlError error = result.error();
+                return error.at(position);
+            }
+            return result;
+        }());
+    } else {
+        std::vector<Type> types;
+        for (const BoundExpr& argument : arguments) types.push_back(argument.type);
+        auto result = resolve_function_call(name, types);
+        if (!result) {
+            SqlError error = result.error();
+            return error.at(position);
+        }
+        resolved = std::move(*result);
+    }
+    for (usize i = 0; i < arguments.size() && i < resolved.argument_types.size(); ++i) {
+        arguments[i] = KB_SQL_TRY(
+            coerce(std::move(arguments[i]), resolved.argument_types[i], CoercionContext::implicit));
+    }
+    BoundExpr call = node_of(BoundKind::call, resolved.result, std::move(arguments), position);
+    call.impl = std::move(resolved.impl);
+    call.strict = resolved.strict;
+    call.name = std::string(name);
+    return call;
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_operator(const ast::Operator& op, int position) {
+    if (!op.left) {
+        BoundExpr operand = KB_SQL_TRY(bind_node(*op.right, std::nullopt));
+        auto resolved = resolve_operator_call(op.name, nullptr, operand.type);
+        if (!resolved) {
+            SqlError error = resolved.error();
+            return error.at(position);
+        }
+        if (!resolved->argument_types.empty()) {
+            operand = KB_SQL_TRY(
+                coerce(std::move(operand), resolved->argument_types[0], CoercionContext::implicit));
+        }
+        BoundExpr call = node_of(BoundKind::call, resolved->result, {}, position);
+        call.args.push_back(std::move(operand));
+        call.impl = std::move(resolved->impl);
+        call.strict = resolved->strict;
+        call.name = op.name;
+        return call;
+    }
+    BoundExpr left = KB_SQL_TRY(bind_node(*op.left, std::nullopt));
+    BoundExpr right = KB_SQL_TRY(
+        bind_node(*op.right, left.type.unknown ? std::nullopt : std::optional<Type>(left.type)));
+    if (left.type.unknown && !right.type.unknown && left.kind == BoundKind::parameter) {
+        left = KB_SQL_TRY(coerce(std::move(left), right.type, CoercionContext::implicit));
+    }
+    std::vector<BoundExpr> args;
+    args.push_back(std::move(left));
+    args.push_back(std::move(right));
+    return bind_call(op.name, std::move(args), position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_function(const ast::FuncCall& call, int position) {
+    if (call.distinct || call.star || !call.order_by.empty()) {
+        const char* what = call.distinct ? "DISTINCT" : call.star ? "*" : "ORDER BY";
+        return SqlError("42809", std::string(what) + " specified, but " + call.name +
+                                     " is not an aggregate function")
+            .at(position);
+    }
+    std::vector<BoundExpr> arguments;
+    for (const ast::ExprPtr& arg : call.args)
+        arguments.push_back(KB_SQL_TRY(bind_node(*arg, std::nullopt)));
+    if (call.name == "now" && arguments.empty()) {
+        return BoundExpr::constant_of(Value::timestamptz(now_us_), Type::of(SqlType::timestamptz),
+                                      position);
+    }
+    return bind_call(call.name, std::move(arguments), position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_aggregate(const ast::FuncCall& call, int position) {
+    if (!aggregates_allowed_) {
+        return SqlError(sqlstate::kGroupingError,
+                        "aggregate functions are not allowed in this context")
+            .at(position);
+    }
+    if (inside_aggregate_) {
+        return SqlError(sqlstate::kGroupingError, "aggregate function calls cannot be nested")
+            .at(position);
+    }
+    BoundAggregate aggregate;
+    aggregate.name = call.name;
+    aggregate.distinct = call.distinct;
+    inside_aggregate_ = true;
+    std::vector<Type> types;
+    for (const ast::ExprPtr& arg : call.args) {
+        auto bound = bind_node(*arg, std::nullopt);
+        if (!bound) {
+            inside_aggregate_ = false;
+            return bound.error();
+        }
+        types.push_back(bound->type);
+        aggregate.arguments.push_back(std::move(*bound));
+    }
+    inside_aggregate_ = false;
+    auto resolved = resolve_aggregate(call.name, types, call.star);
+    if (!resolved) {
+        SqlError error = resolved.error();
+        return error.at(position);
+    }
+    for (usize i = 0; i < aggregate.arguments.size() && i < resolved->argument_types.size(); ++i) {
+        aggregate.arguments[i] =
+            KB_SQL_TRY(coerce(std::move(aggregate.arguments[i]), resolved->argument_types[i],
+                              CoercionContext::implicit));
+    }
+    aggregate.aggregate = std::move(*resolved);
+    const Type result = aggregate.aggregate.result;
+    aggregates_.push_back(std::move(aggregate));
+    return BoundExpr::column_of(group_keys_.size() + aggregates_.size() - 1, result, call.name,
+                                position);
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) {
+    std::vector<BoundExpr> conditions;
+    std::vector<BoundExpr> results;
+    std::optional<BoundExpr> operand;
+    if (node.operand) operand = KB_SQL_TRY(bind_node(*node.operand, std::nullopt));
+    for (const ast::CaseWhen& when : node.whens) {
+        if (operand) {
+            BoundExpr value = KB_SQL_TRY(bind_node(*when.condition, std::nullopt));
+            std::vector<BoundExpr> pair;
+            pair.push_back(*operand);
+            pair.push_back(std::move(value));
+            Type common;
+            pair = KB_SQL_TRY(to_common_type(std::move(pair), "CASE/WHEN", &common));
+            conditions.push_back(KB_SQL_TRY(bind_call("=", std::move(pair), when.position)));
+        } else {
+            conditions.push_back(KB_SQL_TRY(bind_condition(*when.condition, "CASE/WHEN")));
+        }
+        results.push_back(KB_SQL_TRY(bind_node(*when.result, std::nullopt)));
+    }
+    const bool has_else = node.else_result != nullptr;
+    if (has_else) results.push_back(KB_SQL_TRY(bind_node(*node.else_result, std::nullopt)));
+    Type common;
+    results = KB_SQL_TRY(to_common_type(std::move(results), "CASE", &common));
+    std::vector<BoundExpr> args;
+    for (usize i = 0; i < conditions.size(); ++i) {
+        args.push_back(std::move(conditions[i]));
+        args.push_back(std::move(results[i]));
+    }
+    if (has_else) args.push_back(std::move(results.back()));
+    BoundExpr expr = node_of(BoundKind::case_, common, std::move(args), position);
+    expr.case_has_else = has_else;
+    return expr;
+}
+
+SqlResult<std::vector<BoundExpr>> ExprBinder::to_common_type(std::vector<BoundExpr> items,
+                                                             std::string_view context,
+                                                             Type* common) {
+    std::vector<Type> types;
+    for (const BoundExpr& item : items) types.push_back(item.type);
+    usize failing = 0;
+    auto resolved = common_type(types, context, &failing);
+    if (!resolved) {
+        SqlError error = resolved.error();
+        return error.at(failing < items.size() ? items[failing].position : 0);
+    }
+    *common = *resolved;
+    for (BoundExpr& item : items) {
+        item = KB_SQL_TRY(coerce(std::move(item), *common, CoercionContext::implicit));
+    }
+    return items;
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_list_to_common(std::vector<BoundExpr> items,
+                                                     std::string_view what, BoundKind kind,
+                                                     int position) {
+    Type common;
+    items = KB_SQL_TRY(to_common_type(std::move(items), what, &common));
+    return node_of(kind, common, std::move(items), position);
+}
+
+}  // namespace kb::sql

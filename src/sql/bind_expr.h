@@ -1,0 +1,96 @@
+// The expression binder: ast::Expr -> BoundExpr, resolving column names against a scope, typing
+// every node with PostgreSQL's rules (unknown literals take their type from context, operators
+// and functions by resolution, CASE/COALESCE/IN by the common type) and folding literals given
+// a type into constants at bind time ('2024-01-01'::date is a date constant).
+//
+// Aggregates: when the binder is told aggregates are allowed, each aggregate call is bound
+// once, collected in aggregates(), and replaced by a reference to its result (BoundKind::
+// aggregate); grouping expressions (GROUP BY) are matched by their SQL text and replaced by
+// references to the grouped row. Column references outside them are 42803 errors, as in
+// PostgreSQL.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/ast.h"
+#include "sql/bind_resolve.h"
+#include "sql/bound.h"
+
+namespace kb::sql {
+
+struct ScopeColumn {
+    std::string table;  // the name or alias it is visible under
+    std::string name;
+    Type type;
+};
+
+struct Scope {
+    std::vector<ScopeColumn> columns;
+};
+
+// Parameter types, inferred from where $n first appears (or given by the client).
+struct ParameterTypes {
+    std::vector<std::optional<Type>> types;
+};
+
+struct BoundAggregate {
+    std::string name;
+    ResolvedAggregate aggregate;
+    std::vector<BoundExpr> arguments;  // against the input row
+    bool distinct = false;
+    std::string sql;  // the call as SQL, to share identical calls
+};
+
+class ExprBinder {
+public:
+    ExprBinder(const Scope& scope, ParameterTypes& parameters)
+        : scope_(scope), parameters_(parameters) {}
+
+    // Aggregate handling (see above): `group_keys` are the GROUP BY expressions' SQL texts, in
+    // the order their values appear in the grouped row.
+    void allow_aggregates(std::vector<std::string> group_keys);
+    const std::vector<BoundAggregate>& aggregates() const { return aggregates_; }
+
+    // Binds `expr`; `expected` is the type context gives it (for unknown literals and $n).
+    SqlResult<BoundExpr> bind(const ast::Expr& expr, const std::optional<Type>& expected = {});
+    // Binds and coerces to boolean (WHERE, HAVING, CHECK): 42804 'argument of WHERE must be
+    // type boolean, not type integer' otherwise; `clause` names it.
+    SqlResult<BoundExpr> bind_condition(const ast::Expr& expr, std::string_view clause);
+    // Coerces a bound expression to `target` in `context`, with PostgreSQL's errors (42804
+    // 'column "c" is of type integer but expression is of type text' is the caller's wording
+    // for assignment; this gives the generic one).
+    SqlResult<BoundExpr> coerce(BoundExpr expr, const Type& target, CoercionContext context);
+
+    // The transaction's now(), for CURRENT_TIMESTAMP and now().
+    void set_now(i64 timestamp_us) { now_us_ = timestamp_us; }
+
+private:
+    SqlResult<BoundExpr> bind_node(const ast::Expr& expr, const std::optional<Type>& expected);
+    SqlResult<BoundExpr> bind_column(const ast::ColumnRef& column, int position);
+    SqlResult<BoundExpr> bind_literal(const ast::Literal& literal, int position,
+                                      const std::optional<Type>& expected);
+    SqlResult<BoundExpr> bind_operator(const ast::Operator& op, int position);
+    SqlResult<BoundExpr> bind_call(std::string_view name, std::vector<BoundExpr> arguments,
+                                   int position);
+    SqlResult<BoundExpr> bind_function(const ast::FuncCall& call, int position);
+    SqlResult<BoundExpr> bind_aggregate(const ast::FuncCall& call, int position);
+    SqlResult<BoundExpr> bind_case(const ast::Case& node, int position);
+    SqlResult<BoundExpr> bind_list_to_common(std::vector<BoundExpr> items, std::string_view what,
+                                             BoundKind kind, int position);
+    SqlResult<std::vector<BoundExpr>> to_common_type(std::vector<BoundExpr> items,
+                                                     std::string_view context, Type* common);
+    std::optional<usize> group_key_of(const ast::Expr& expr) const;
+
+    const Scope& scope_;
+    ParameterTypes& parameters_;
+    bool aggregates_allowed_ = false;
+    bool inside_aggregate_ = false;
+    std::vector<std::string> group_keys_;
+    std::vector<BoundAggregate> aggregates_;
+    i64 now_us_ = 0;
+};
+
+}  // namespace kb::sql

@@ -1,0 +1,75 @@
+// Bound expressions: what the binder makes of the AST's expressions once every name is resolved
+// and every type decided, and what the executor evaluates.
+//
+// A BoundExpr is a small tree. Leaves are constants, column references (an index into the row
+// the expression is evaluated against), parameters ($n) and aggregate results (an index into
+// the aggregate row). Inner nodes are calls — every operator, function, cast, LIKE, jsonb
+// access, … — which carry their implementation, chosen by the binder from the value layer's
+// registry, so evaluation never looks anything up; plus the few constructs whose evaluation is
+// not "evaluate the arguments, then call": AND / OR (three-valued, short-circuit), CASE,
+// COALESCE, NULLIF is a call, IS [NOT] NULL.
+//
+// Calls are strict unless marked otherwise: a NULL argument gives NULL without calling (as
+// PostgreSQL's strict functions). Evaluation errors carry the node's position.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/value.h"
+#include "sql/error.h"
+#include "sql/eval_context.h"
+#include "sql/value_type.h"
+
+namespace kb::sql {
+
+using ScalarImpl = std::function<SqlResult<Value>(std::span<const Value>, const EvalContext&)>;
+
+enum class BoundKind : u8 {
+    constant,
+    column,     // row[index]
+    parameter,  // parameters[index]
+    aggregate,  // the aggregate row's [index] (after grouping)
+    call,       // impl(args)
+    and_,
+    or_,
+    not_,
+    is_null,
+    is_not_null,
+    case_,     // args: [operand?] when, then, when, then, ..., [else]; see case_* fields
+    coalesce,  // first non-NULL argument
+};
+
+struct BoundExpr {
+    BoundKind kind = BoundKind::constant;
+    Type type{};
+    int position = 0;  // 1-based offset in the statement text, for errors
+    Value value{};     // constant
+    usize index = 0;   // column, parameter, aggregate
+    std::vector<BoundExpr> args{};
+    ScalarImpl impl{};   // call
+    bool strict = true;  // call: NULL in, NULL out
+    std::string name{};  // call: what it is, for EXPLAIN ("=", "lower", "CAST")
+    bool case_has_else = false;
+
+    static BoundExpr constant_of(Value value, Type type, int position = 0);
+    static BoundExpr column_of(usize index, Type type, std::string name, int position = 0);
+};
+
+// Evaluates `expr` against `row` (and, after grouping, the aggregate results).
+SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
+                          const EvalContext& context, std::span<const Value> aggregates = {});
+
+// WHERE / HAVING / CHECK: true only for TRUE (NULL and FALSE reject). A non-boolean result is a
+// binder bug (asserted).
+SqlResult<bool> evaluate_condition(const BoundExpr& expr, std::span<const Value> row,
+                                   const EvalContext& context,
+                                   std::span<const Value> aggregates = {});
+
+// For EXPLAIN: "(id = $1)", "lower(name)", ...
+std::string describe(const BoundExpr& expr, std::span<const std::string> column_names);
+
+}  // namespace kb::sql

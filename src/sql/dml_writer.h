@@ -1,0 +1,64 @@
+// TableWriter: writes rows of one table into a transaction with every constraint checked (the
+// shared engine of INSERT, UPDATE, DELETE and ON CONFLICT; see exec_dml.h for the errors).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/transaction.h"
+#include "kernel/row_codec.h"
+#include "sql/bind_expr.h"
+#include "sql/exec.h"
+
+namespace kb::sql {
+
+class TableWriter {
+public:
+    // Binds the table's CHECK constraints; fails if one does not parse or bind.
+    static SqlResult<std::unique_ptr<TableWriter>> make(db::Transaction& transaction,
+                                                        const kernel::TableSchema& table,
+                                                        EvalContext& eval);
+
+    const kernel::TableSchema& table() const { return table_; }
+    // The scope a row of this table binds in (columns in table order), visible as `name`.
+    Scope scope(const std::string& name) const;
+
+    // The encoded primary key of a row in table column order.
+    SqlResult<Bytes> key_of(const Row& row) const;
+    // The row stored under `key`, as the transaction sees it (recorded as read).
+    SqlResult<std::optional<Row>> find(ByteSpan key);
+    // The live row whose UNIQUE constraint / primary key `constraint` holds the same values as
+    // `row` (nullopt: none): what ON CONFLICT and unique checks look for. `constraint` is the
+    // index id of a unique constraint, or nullopt for the primary key.
+    SqlResult<std::optional<Row>> conflicting(const Row& row,
+                                              std::optional<kernel::IndexId> constraint);
+
+    // Checks NOT NULL, CHECK, uniqueness and the row's own foreign keys, then writes it.
+    SqlStatus insert(const Row& row);
+    // `old_row` becomes `new_row` (a new primary key is a remove and an insert, checked for the
+    // references to the old key like a delete).
+    SqlStatus update(const Row& old_row, const Row& new_row);
+    // Checks the references to the row (RESTRICT) or deletes the referencing rows (CASCADE).
+    SqlStatus remove(const Row& row);
+
+private:
+    TableWriter(db::Transaction& transaction, const kernel::TableSchema& table, EvalContext& eval);
+
+    SqlStatus check_row(const Row& row);
+    SqlStatus check_unique(const Row& row, std::optional<ByteSpan> own_key);
+    SqlStatus check_references_from(const Row& row);
+    SqlStatus check_references_to(const Row& old_row, const Row* new_row);
+    std::string failing_row(const Row& row) const;
+    std::string key_detail(const std::vector<kernel::ColumnId>& columns, const Row& row) const;
+    usize column_index(kernel::ColumnId id) const;
+
+    db::Transaction& transaction_;
+    kernel::TableSchema table_;
+    EvalContext& eval_;
+    kernel::TableKeys keys_;
+    std::vector<std::pair<std::string, BoundExpr>> checks_;
+};
+
+}  // namespace kb::sql

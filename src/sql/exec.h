@@ -1,0 +1,123 @@
+// The executor: a tree of operators that pull rows from their children (the iterator model),
+// built by the planner (plan.h) and run against a transaction's snapshot plus overlay.
+//
+// Every operator produces rows of Values with a fixed shape (its output columns). open() runs
+// once before the first next(); next() yields one row or false at the end. Scans read through
+// db::Transaction, so they see the snapshot plus the transaction's own writes as of the moment
+// the statement started (writes made by the statement itself are applied after its input was
+// read: no Halloween effects), and every read lands in the read set.
+//
+// Operators are small and composable so joins, subqueries and windows (a later issue) are new
+// operators, not a rewrite.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/transaction.h"
+#include "kernel/schema.h"
+#include "sql/bound.h"
+
+namespace kb::sql {
+
+using Row = std::vector<Value>;
+
+struct ExecContext {
+    db::Transaction* transaction = nullptr;
+    EvalContext eval{};
+};
+
+class Operator {
+public:
+    virtual ~Operator() = default;
+    virtual SqlStatus open(ExecContext& context) = 0;
+    virtual SqlResult<bool> next(ExecContext& context, Row& row) = 0;
+    // One line of EXPLAIN for this operator (without children).
+    virtual std::string explain() const = 0;
+    const std::vector<std::unique_ptr<Operator>>& children() const { return children_; }
+
+protected:
+    std::vector<std::unique_ptr<Operator>> children_;
+};
+
+// EXPLAIN's text: one line per operator, children indented under their parent with "->".
+std::vector<std::string> explain_tree(const Operator& root);
+
+// Rows of a table with primary keys in [start, end) (empty end: no bound), decoded into table
+// column order. `description` names the access for EXPLAIN ("Seq Scan on t", "Index Scan using
+// t_pkey on t").
+class TableScan final : public Operator {
+public:
+    TableScan(kernel::TableSchema table, Bytes start, Bytes end, std::string description,
+              std::optional<usize> limit = std::nullopt);
+    SqlStatus open(ExecContext& context) override;
+    SqlResult<bool> next(ExecContext& context, Row& row) override;
+    std::string explain() const override { return description_; }
+
+private:
+    kernel::TableSchema table_;
+    Bytes start_, end_;
+    std::string description_;
+    std::optional<usize> limit_;
+    std::vector<db::KeyedRow> rows_;
+    usize next_ = 0;
+};
+
+// Rows whose condition is TRUE.
+class Filter final : public Operator {
+public:
+    Filter(std::unique_ptr<Operator> input, BoundExpr condition, std::string description);
+    SqlStatus open(ExecContext& context) override;
+    SqlResult<bool> next(ExecContext& context, Row& row) override;
+    std::string explain() const override { return "Filter: " + description_; }
+
+private:
+    BoundExpr condition_;
+    std::string description_;
+};
+
+// One output row per input row: the expressions evaluated against it.
+class Project final : public Operator {
+public:
+    Project(std::unique_ptr<Operator> input, std::vector<BoundExpr> expressions);
+    SqlStatus open(ExecContext& context) override;
+    SqlResult<bool> next(ExecContext& context, Row& row) override;
+    std::string explain() const override { return "Project"; }
+
+private:
+    std::vector<BoundExpr> expressions_;
+    Row input_row_;
+};
+
+// OFFSET then LIMIT (nullopt: none), both already evaluated.
+class Limit final : public Operator {
+public:
+    Limit(std::unique_ptr<Operator> input, std::optional<u64> limit, u64 offset);
+    SqlStatus open(ExecContext& context) override;
+    SqlResult<bool> next(ExecContext& context, Row& row) override;
+    std::string explain() const override;
+
+private:
+    std::optional<u64> limit_;
+    u64 offset_;
+    u64 skipped_ = 0;
+    u64 returned_ = 0;
+};
+
+// Fixed rows (VALUES lists, SELECT without FROM: one empty row), expressions evaluated at open.
+class Values final : public Operator {
+public:
+    explicit Values(std::vector<std::vector<BoundExpr>> rows);
+    SqlStatus open(ExecContext& context) override;
+    SqlResult<bool> next(ExecContext& context, Row& row) override;
+    std::string explain() const override;
+
+private:
+    std::vector<std::vector<BoundExpr>> expressions_;
+    std::vector<Row> rows_;
+    usize next_ = 0;
+};
+
+}  // namespace kb::sql

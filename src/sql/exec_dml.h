@@ -1,0 +1,35 @@
+// INSERT, UPDATE and DELETE: rows computed by the statement, checked against every constraint
+// of the table (NOT NULL, CHECK, primary key, UNIQUE, FOREIGN KEY on both sides, with ON
+// DELETE CASCADE resolved here, at the edge — DESIGN.md §3), written into the transaction's
+// overlay, with RETURNING rows and PostgreSQL's errors:
+//   23502 null value in column "c" of relation "t" violates not-null constraint
+//   23514 new row for relation "t" violates check constraint "t_c_check"
+//   23505 duplicate key value violates unique constraint "t_pkey"
+//   23503 insert or update on table "c" violates foreign key constraint "c_p_fkey"
+//   23503 update or delete on table "p" violates foreign key constraint "c_p_fkey" on table "c"
+// each with PostgreSQL's DETAIL (Failing row contains (...), Key (a)=(1) already exists, ...).
+//
+// The statement reads all the rows it will change before it changes any (its input is the
+// overlay as of its start), so `UPDATE t SET k = k + 1` never sees its own writes.
+#pragma once
+
+#include "db/transaction.h"
+#include "sql/ast.h"
+#include "sql/session.h"
+
+namespace kb::sql {
+
+SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
+                                          db::Transaction& transaction, EvalContext& eval);
+SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
+                                          db::Transaction& transaction, EvalContext& eval);
+SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
+                                          db::Transaction& transaction, EvalContext& eval);
+
+// After ALTER TABLE ADD COLUMN: gives every existing row the column's default (evaluated per
+// row, as PostgreSQL does for volatile defaults), refusing NOT NULL columns left NULL (23502
+// 'column "c" of relation "t" contains null values').
+SqlStatus fill_added_column(db::Transaction& transaction, kernel::TableId table,
+                            kernel::ColumnId column, EvalContext& eval);
+
+}  // namespace kb::sql

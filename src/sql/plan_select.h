@@ -1,0 +1,47 @@
+// SELECT: binding a query against the transaction's catalog and planning it as an operator
+// tree (exec.h, exec_query.h):
+//
+//     scan (primary-key point lookup when WHERE fixes every key column, else the whole table)
+//       -> Filter (WHERE) -> [Aggregate (GROUP BY, aggregates) -> Filter (HAVING)]
+//       -> [Sort (ORDER BY)] -> Project (select list) -> [Distinct] -> [Limit]
+//
+// ORDER BY may name output columns by position or alias, or use any expression of the input
+// (PostgreSQL's rules; with DISTINCT it must be in the select list). The same planner serves
+// INSERT ... SELECT and the row sources of UPDATE and DELETE (plan_rows).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/transaction.h"
+#include "sql/ast.h"
+#include "sql/bind_expr.h"
+#include "sql/exec.h"
+#include "sql/session.h"
+
+namespace kb::sql {
+
+struct QueryPlan {
+    std::unique_ptr<Operator> root;
+    std::vector<ResultColumn> columns;
+};
+
+SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transaction& transaction,
+                                 ParameterTypes& parameters, EvalContext& eval);
+
+// The rows of `table` that `where` (may be null) selects, each as [table columns...], with the
+// scope their expressions bind in: what UPDATE and DELETE work on.
+struct RowSource {
+    std::unique_ptr<Operator> root;
+    Scope scope;
+    const kernel::TableSchema* table = nullptr;
+};
+SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
+                               db::Transaction& transaction, ParameterTypes& parameters,
+                               EvalContext& eval);
+
+// Runs a plan to the end, collecting its rows.
+SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context);
+
+}  // namespace kb::sql

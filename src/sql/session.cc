@@ -1,0 +1,382 @@
+// Session: statement loop, transaction state machine, settings (see session.h).
+#include "sql/session.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+
+#include "crypto/random.h"
+#include "kernel/kernel_reads.h"
+#include "sql/bind_resolve.h"
+#include "sql/parse.h"
+
+namespace kb::sql {
+
+namespace {
+
+// Settings every session starts with, as PostgreSQL 15 reports them to drivers.
+const std::map<std::string, std::string, std::less<>>& default_settings() {
+    static const std::map<std::string, std::string, std::less<>> defaults = {
+        {"application_name", ""},
+        {"client_encoding", "UTF8"},
+        {"datestyle", "ISO, MDY"},
+        {"default_transaction_isolation", "serializable"},
+        {"extra_float_digits", "1"},
+        {"integer_datetimes", "on"},
+        {"intervalstyle", "postgres"},
+        {"search_path", "\"$user\", public"},
+        {"server_encoding", "UTF8"},
+        {"server_version", "15.8"},
+        {"standard_conforming_strings", "on"},
+        {"statement_timeout", "0"},
+        {"timezone", "UTC"},
+        {"transaction_isolation", "serializable"},
+    };
+    return defaults;
+}
+
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+SqlError in_failed_transaction() {
+    return SqlError(sqlstate::kInFailedSqlTransaction,
+                    "current transaction is aborted, commands ignored until end of transaction "
+                    "block");
+}
+
+StatementResult tagged(std::string tag) {
+    StatementResult result;
+    result.tag = std::move(tag);
+    return result;
+}
+
+}  // namespace
+
+struct Session::Open {
+    db::Transaction transaction;
+    std::vector<std::pair<std::string, db::Transaction::Mark>> savepoints;
+};
+
+Session::Session(db::TransactionHost& host, TenantId tenant, PrincipalId principal,
+                 SessionOptions options)
+    : host_(host),
+      tenant_(tenant),
+      principal_(principal),
+      options_(options),
+      settings_(default_settings()) {}
+
+Session::~Session() = default;
+
+TransactionStatus Session::transaction_status() const {
+    if (open_ == nullptr) return TransactionStatus::idle;
+    return failed_ ? TransactionStatus::failed : TransactionStatus::in_transaction;
+}
+
+std::optional<std::string> Session::setting(std::string_view name) const {
+    auto found = settings_.find(lowercase(name));
+    if (found == settings_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) {
+    std::vector<SqlResult<StatementResult>> results;
+    auto statements = parse(text);
+    if (!statements) {
+        if (open_ != nullptr) failed_ = true;
+        results.emplace_back(statements.error());
+        return results;
+    }
+    for (const ast::Statement& statement : *statements) {
+        results.push_back(run(statement));
+        if (!results.back().has_value()) break;
+    }
+    return results;
+}
+
+SqlResult<StatementResult> Session::run(const ast::Statement& statement) {
+    if (const auto* control = statement.as<ast::TransactionStatement>()) {
+        return run_transaction_control(*control);
+    }
+    if (open_ != nullptr && failed_) return in_failed_transaction();
+    if (statement.is<ast::SetStatement>() || statement.is<ast::ResetStatement>() ||
+        statement.is<ast::ShowStatement>()) {
+        return run_set(statement);
+    }
+    if (open_ == nullptr) return run_autocommit(statement);
+    if (setting("kimberlite.as_of_position").value_or("") != "" ||
+        setting("kimberlite.as_of_timestamp").value_or("") != "") {
+        failed_ = true;
+        return SqlError(sqlstate::kFeatureNotSupported,
+                        "time travel (kimberlite.as_of_*) inside a transaction block is not "
+                        "supported");
+    }
+    auto result = run_in_transaction(statement, open_->transaction);
+    if (!result) failed_ = true;
+    return result;
+}
+
+SqlResult<db::Transaction> Session::begin_transaction() {
+    auto begun = db::Transaction::begin(host_, tenant_, principal_);
+    if (!begun) {
+        return SqlError(sqlstate::kInvalidCatalogName, begun.status().message());
+    }
+    return std::move(*begun);
+}
+
+SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& statement,
+                                                       db::Transaction& transaction) {
+    EvalContext eval;
+    // now(): fixed for the transaction, logged with its op (FixedValues).
+    if (!transaction.fixed_values().transaction_timestamp_us) {
+        const auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        constexpr i64 kUnixToPostgresEpochUs = 946'684'800'000'000;
+        kernel::FixedValues fixed = transaction.fixed_values();
+        fixed.transaction_timestamp_us = since_unix.count() - kUnixToPostgresEpochUs;
+        transaction.set_fixed_values(std::move(fixed));
+    }
+    eval.transaction_timestamp = *transaction.fixed_values().transaction_timestamp_us;
+    // gen_random_uuid(): random here, at the edge, and logged with the op.
+    eval.random_uuid = [&transaction] {
+        static thread_local crypto::SystemRandom random;
+        kernel::Uuid uuid{};
+        random.fill(uuid);
+        uuid[6] = static_cast<u8>((uuid[6] & 0x0f) | 0x40);  // version 4
+        uuid[8] = static_cast<u8>((uuid[8] & 0x3f) | 0x80);  // RFC 4122 variant
+        kernel::FixedValues fixed = transaction.fixed_values();
+        fixed.random_uuids.push_back(uuid);
+        transaction.set_fixed_values(std::move(fixed));
+        return uuid;
+    };
+    return execute_statement(statement, transaction, eval);
+}
+
+SqlResult<db::SubmitResult> Session::commit(db::Transaction& transaction) {
+    auto committed = transaction.commit();
+    if (committed) return std::move(*committed);
+    const Status& status = committed.status();
+    switch (status.code()) {
+        case StatusCode::conflict:
+            return SqlError(sqlstate::kSerializationFailure,
+                            "could not serialize access due to concurrent update")
+                .with_detail(status.message());
+        case StatusCode::permission_denied:
+            return SqlError(sqlstate::kInsufficientPrivilege, status.message());
+        case StatusCode::out_of_range:
+            // The op is over the size cap (or a sequence ran out).
+            return SqlError(sqlstate::kProgramLimitExceeded, status.message());
+        default:
+            return from_status(status);
+    }
+}
+
+// The position a time-travel setting names, checked against the snapshot.
+SqlResult<std::optional<Position>> Session::time_travel_position(
+    const db::Transaction& transaction) const {
+    const auto position = setting("kimberlite.as_of_position");
+    const auto timestamp = setting("kimberlite.as_of_timestamp");
+    if (position && !position->empty()) {
+        u64 value = 0;
+        const auto* end = position->data() + position->size();
+        auto parsed = std::from_chars(position->data(), end, value);
+        if (parsed.ec != std::errc() || parsed.ptr != end || value == 0) {
+            return SqlError(sqlstate::kInvalidParameterValue,
+                            "invalid value for kimberlite.as_of_position: \"" + *position + "\"")
+                .with_hint("A log position is a positive integer.");
+        }
+        if (Position(value) > transaction.snapshot_position()) {
+            return SqlError(sqlstate::kInvalidParameterValue,
+                            "kimberlite.as_of_position " + *position +
+                                " is after the newest applied position " +
+                                std::to_string(transaction.snapshot_position().value()));
+        }
+        return std::optional<Position>(Position(value));
+    }
+    if (timestamp && !timestamp->empty()) {
+        Value parsed = KB_SQL_TRY(value_from_text(*timestamp, Type::of(SqlType::timestamptz)));
+        // PostgreSQL counts microseconds from 2000-01-01; log timestamps are Unix nanoseconds.
+        constexpr i64 kUnixToPostgresEpochUs = 946'684'800'000'000;
+        const i64 unix_us = parsed.as_int() + kUnixToPostgresEpochUs;
+        if (unix_us < 0) {
+            return SqlError(sqlstate::kInvalidParameterValue,
+                            "kimberlite.as_of_timestamp " + *timestamp + " is before any history");
+        }
+        auto found = kernel::reads::position_for_timestamp(
+            transaction.snapshot(), Timestamp(static_cast<u64>(unix_us) * 1000));
+        if (!found) return from_status(found.status());
+        if (!*found) {
+            return SqlError(sqlstate::kInvalidParameterValue,
+                            "kimberlite.as_of_timestamp " + *timestamp + " is before any history");
+        }
+        return std::optional<Position>(**found);
+    }
+    return std::optional<Position>();
+}
+
+SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& statement) {
+    for (usize attempt = 0;; ++attempt) {
+        db::Transaction transaction = KB_SQL_TRY(begin_transaction());
+        if (auto as_of = KB_SQL_TRY(time_travel_position(transaction))) {
+            if (!statement.is<ast::SelectStatement>() && !statement.is<ast::ExplainStatement>()) {
+                return SqlError(sqlstate::kReadOnlySqlTransaction,
+                                "cannot write while kimberlite.as_of_position or "
+                                "kimberlite.as_of_timestamp is set")
+                    .with_hint("RESET kimberlite.as_of_position (or as_of_timestamp) first.");
+            }
+            Status travelled = transaction.read_as_of(*as_of);
+            if (!travelled.is_ok()) return from_status(travelled);
+            return run_in_transaction(statement, transaction);
+        }
+        StatementResult result = KB_SQL_TRY(run_in_transaction(statement, transaction));
+        auto committed = commit(transaction);
+        if (committed) return result;
+        // A conflict on a statement of its own: nothing was returned yet, so run it again on a
+        // newer snapshot.
+        if (committed.error().sqlstate != sqlstate::kSerializationFailure ||
+            attempt + 1 >= options_.autocommit_retries) {
+            return committed.error();
+        }
+    }
+}
+
+SqlResult<StatementResult> Session::run_transaction_control(
+    const ast::TransactionStatement& statement) {
+    using Kind = ast::TransactionKind;
+    switch (statement.kind) {
+        case Kind::begin: {
+            if (open_ != nullptr) {
+                StatementResult result = tagged("BEGIN");
+                result.notices.push_back("there is already a transaction in progress");
+                return result;
+            }
+            db::Transaction transaction = KB_SQL_TRY(begin_transaction());
+            open_ = std::make_unique<Open>(Open{std::move(transaction), {}});
+            failed_ = false;
+            return tagged("BEGIN");
+        }
+        case Kind::commit: {
+            if (open_ == nullptr) {
+                StatementResult result = tagged("COMMIT");
+                result.notices.push_back("there is no transaction in progress");
+                return result;
+            }
+            std::unique_ptr<Open> open = std::move(open_);
+            if (failed_) {
+                failed_ = false;
+                return tagged("ROLLBACK");
+            }
+            KB_SQL_TRY(commit(open->transaction));
+            return tagged("COMMIT");
+        }
+        case Kind::rollback: {
+            StatementResult result = tagged("ROLLBACK");
+            if (open_ == nullptr) result.notices.push_back("there is no transaction in progress");
+            open_.reset();
+            failed_ = false;
+            return result;
+        }
+        case Kind::savepoint: {
+            if (open_ == nullptr) {
+                return SqlError(sqlstate::kNoActiveSqlTransaction,
+                                "SAVEPOINT can only be used in transaction blocks");
+            }
+            if (failed_) return in_failed_transaction();
+            open_->savepoints.emplace_back(statement.savepoint, open_->transaction.mark());
+            return tagged("SAVEPOINT");
+        }
+        case Kind::release:
+        case Kind::rollback_to: {
+            const bool release = statement.kind == Kind::release;
+            if (open_ == nullptr) {
+                return SqlError(
+                    sqlstate::kNoActiveSqlTransaction,
+                    std::string(release ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT") +
+                        " can only be used in transaction blocks");
+            }
+            if (release && failed_) return in_failed_transaction();
+            auto& savepoints = open_->savepoints;
+            auto found = std::find_if(savepoints.rbegin(), savepoints.rend(), [&](const auto& s) {
+                return s.first == statement.savepoint;
+            });
+            if (found == savepoints.rend()) {
+                failed_ = true;
+                return SqlError("3B001",
+                                "savepoint \"" + statement.savepoint + "\" does not exist");
+            }
+            // The savepoint itself stays after ROLLBACK TO (it can be rolled back to again);
+            // RELEASE drops it and every later one.
+            const auto keep = static_cast<usize>(savepoints.rend() - found);
+            if (release) {
+                savepoints.resize(keep - 1);
+                return tagged("RELEASE");
+            }
+            open_->transaction.rollback_to(savepoints[keep - 1].second);
+            savepoints.resize(keep);
+            failed_ = false;
+            return tagged("ROLLBACK");
+        }
+        case Kind::set_transaction:
+            return tagged("SET");
+    }
+    return SqlError(sqlstate::kFeatureNotSupported, "transaction statement not supported");
+}
+
+SqlResult<StatementResult> Session::run_set(const ast::Statement& statement) {
+    if (const auto* show = statement.as<ast::ShowStatement>()) {
+        const std::string name = lowercase(show->name);
+        auto value = setting(name);
+        if (!value) {
+            return SqlError(sqlstate::kUndefinedObject,
+                            "unrecognized configuration parameter \"" + show->name + "\"");
+        }
+        StatementResult result = tagged("SHOW");
+        result.returns_rows = true;
+        result.columns.push_back({name, Type::of(SqlType::text)});
+        result.rows.push_back({Value::text(*value)});
+        return result;
+    }
+    if (const auto* reset = statement.as<ast::ResetStatement>()) {
+        if (reset->all) {
+            settings_ = default_settings();
+        } else {
+            const std::string name = lowercase(reset->name);
+            auto found = default_settings().find(name);
+            if (found != default_settings().end()) {
+                settings_[name] = found->second;
+            } else {
+                settings_.erase(name);
+            }
+        }
+        return tagged("RESET");
+    }
+    const auto& set = *statement.as<ast::SetStatement>();
+    const std::string name = lowercase(set.name);
+    const bool known = default_settings().contains(name) || name.find('.') != std::string::npos;
+    if (!known) {
+        return SqlError(sqlstate::kUndefinedObject,
+                        "unrecognized configuration parameter \"" + set.name + "\"");
+    }
+    if (set.to_default) {
+        auto found = default_settings().find(name);
+        if (found != default_settings().end()) {
+            settings_[name] = found->second;
+        } else {
+            settings_.erase(name);
+        }
+        return tagged("SET");
+    }
+    std::string value;
+    for (const ast::SetValue& part : set.values) {
+        if (!value.empty()) value += ", ";
+        value += part.text;
+    }
+    settings_[name] = value;
+    return tagged("SET");
+}
+
+}  // namespace kb::sql

@@ -1,0 +1,85 @@
+// One statement on a transaction: the dispatch to DDL, DML, queries and EXPLAIN (session.h).
+#include "sql/bind_ddl.h"
+#include "sql/exec_dml.h"
+#include "sql/plan_select.h"
+#include "sql/session.h"
+
+namespace kb::sql {
+
+namespace {
+
+StatementResult from_ddl(const DdlOutcome& outcome) {
+    StatementResult result;
+    result.tag = outcome.tag;
+    if (!outcome.notice.empty()) result.notices.push_back(outcome.notice);
+    return result;
+}
+
+SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
+                                      db::Transaction& transaction, EvalContext& eval) {
+    ParameterTypes parameters;
+    QueryPlan plan = KB_SQL_TRY(plan_select(select, transaction, parameters, eval));
+    ExecContext context{&transaction, eval};
+    StatementResult result;
+    result.returns_rows = true;
+    result.columns = std::move(plan.columns);
+    result.rows = KB_SQL_TRY(run_plan(*plan.root, context));
+    result.tag = "SELECT " + std::to_string(result.rows.size());
+    return result;
+}
+
+SqlResult<StatementResult> run_explain(const ast::ExplainStatement& explain,
+                                       db::Transaction& transaction, EvalContext& eval) {
+    const auto* select = explain.statement->as<ast::SelectStatement>();
+    if (select == nullptr) {
+        return SqlError(sqlstate::kFeatureNotSupported,
+                        "EXPLAIN of INSERT, UPDATE or DELETE is not supported yet");
+    }
+    ParameterTypes parameters;
+    QueryPlan plan = KB_SQL_TRY(plan_select(*select, transaction, parameters, eval));
+    StatementResult result;
+    result.returns_rows = true;
+    result.columns.push_back({"QUERY PLAN", Type::of(SqlType::text)});
+    for (std::string& line : explain_tree(*plan.root))
+        result.rows.push_back({Value::text(std::move(line))});
+    result.tag = "EXPLAIN";
+    return result;
+}
+
+}  // namespace
+
+SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
+                                             db::Transaction& transaction, EvalContext& eval) {
+    if (const auto* s = statement.as<ast::SelectStatement>())
+        return run_select(*s, transaction, eval);
+    if (const auto* s = statement.as<ast::InsertStatement>())
+        return execute_insert(*s, transaction, eval);
+    if (const auto* s = statement.as<ast::UpdateStatement>())
+        return execute_update(*s, transaction, eval);
+    if (const auto* s = statement.as<ast::DeleteStatement>())
+        return execute_delete(*s, transaction, eval);
+    if (const auto* s = statement.as<ast::ExplainStatement>())
+        return run_explain(*s, transaction, eval);
+    if (const auto* s = statement.as<ast::CreateTableStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_create_table(*s, transaction)));
+    }
+    if (const auto* s = statement.as<ast::DropTableStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_drop_table(*s, transaction)));
+    }
+    if (const auto* s = statement.as<ast::CreateIndexStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_create_index(*s, transaction)));
+    }
+    if (const auto* s = statement.as<ast::DropIndexStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_drop_index(*s, transaction)));
+    }
+    if (const auto* s = statement.as<ast::AlterTableStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_alter_table(*s, transaction, eval)));
+    }
+    if (const auto* s = statement.as<ast::TruncateStatement>()) {
+        return from_ddl(KB_SQL_TRY(execute_truncate(*s, transaction)));
+    }
+    return SqlError(sqlstate::kFeatureNotSupported, "statement not supported")
+        .at(statement.position);
+}
+
+}  // namespace kb::sql
