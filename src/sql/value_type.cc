@@ -7,45 +7,8 @@ namespace kb::sql {
 namespace {
 
 // The type's name in PostgreSQL's format_type_be form.
-std::string_view base_name(SqlType id) {
-    switch (id) {
-        case SqlType::smallint:
-            return "smallint";
-        case SqlType::integer:
-            return "integer";
-        case SqlType::bigint:
-            return "bigint";
-        case SqlType::real:
-            return "real";
-        case SqlType::double_precision:
-            return "double precision";
-        case SqlType::numeric:
-            return "numeric";
-        case SqlType::text:
-            return "text";
-        case SqlType::varchar:
-            return "character varying";
-        case SqlType::character:
-            return "character";
-        case SqlType::boolean:
-            return "boolean";
-        case SqlType::bytea:
-            return "bytea";
-        case SqlType::date:
-            return "date";
-        case SqlType::timestamp:
-            return "timestamp without time zone";
-        case SqlType::timestamptz:
-            return "timestamp with time zone";
-        case SqlType::interval:
-            return "interval";
-        case SqlType::uuid:
-            return "uuid";
-        case SqlType::jsonb:
-            return "jsonb";
-    }
-    KB_UNREACHABLE();
-}
+// format_type_be's names are the kernel's (kernel/schema.h).
+std::string_view base_name(SqlType id) { return kernel::sql_type_name(id); }
 
 constexpr usize kTypeCount = static_cast<usize>(kernel::kSqlTypeMax) + 1;
 

@@ -63,6 +63,7 @@ Result<std::unique_ptr<Log>> Log::open(io::Storage& storage, io::EventLoop& loop
     }
     std::unique_ptr<Log> log(new Log(storage, loop, options));
     KB_TRY(log->recover());
+    KB_TRY(log->establish_trust_anchor(log->durable_position_));
     log->prepare_next_segment();
     return log;
 }
@@ -162,6 +163,7 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
     ComplianceHash chain = last_chain_hash_;
     std::vector<ComplianceHash> chain_hashes;
     chain_hashes.reserve(records.size());
+    std::vector<SignedNote> signed_notes;
     for (const Bytes& bytes : records) {
         auto view = source == RecordSource::peer ? parse_record(bytes) : parse_record_header(bytes);
         if (!view) {
@@ -178,7 +180,7 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
         }
         if (view->header.kind == RecordKind::attestation ||
             view->header.kind == RecordKind::cosignature) {
-            KB_TRY(check_signed_record(*view, records, chain_hashes));
+            KB_TRY(check_signed_record(*view, records, chain_hashes, &signed_notes.emplace_back()));
         }
         chain = chain_hash_next(chain, view->header_bytes);
         chain_hashes.push_back(chain);
@@ -238,6 +240,9 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
     for (usize segment = segments_before == 0 ? 0 : segments_before - 1;
          segment + 1 < segments_.size(); ++segment) {
         write_segment_index(segment);
+    }
+    if (!options_.trusted_keys.empty()) {
+        signed_pending_.insert(signed_pending_.end(), signed_notes.begin(), signed_notes.end());
     }
     waiters_.push_back(Waiter{last_position_, std::move(on_durable)});
     request_flush();
@@ -428,6 +433,7 @@ void Log::finish_flush(Status status) {
         mark_position_written_ = flush_.mark.position;
         durable_position_ = flush_.mark.position;
         durable_chain_hash_ = flush_.mark.chain_hash;
+        promote_signed_records();
         fire_waiters();
     }
     // Posted, not inline: what the callbacks just queued (the next appends, often posted as

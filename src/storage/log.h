@@ -21,6 +21,26 @@
 // corruption naming file, position and what failed, or, with tolerate_faulty (replication,
 // which repairs from peers), opens and lists the damaged positions in faulty().
 //
+// Trust. A read returns records only once they are linked by hashes to something the log
+// trusts. With LogOptions::trusted_keys, that is the newest *verified attestation*: an
+// attestation record at or below the durable mark whose signature (and those of its
+// co-signatures) verifies under a trusted key, and whose chain hash equals the log's chain
+// hash at the attested position P (trust_anchor()). Reads of positions at or below P walk the
+// chain (record headers only) from the record to a chain hash the attestation vouches for —
+// P's own, or an index anchor an earlier walk proved equal to it — and refuse the read when
+// the hashes disagree: a record rewritten on disk with consistent checksums, even with the
+// records after it re-linked and the segment index recomputed, is refused with corruption.
+// Proven ranges are kept (spans of verified index anchors, plus the chain hashes just past
+// the last read), so sequential reads walk a few headers each beyond what they return. Reads
+// of positions above P (and every read without keys, or before any attestation) are bound
+// to the chain the log recomputed at open and extended by appends (read_trust() says which
+// applies): the next record's link, the segment's last chain hash or the durable chain hash.
+// Open finds the anchor (scanning record headers back from the tail segment until it meets
+// an attestation), and refuses with corruption naming file and position when the newest
+// attestation does not verify (tolerate_faulty: opens without an anchor and lists it in
+// faulty()). An attestation appended (or accepted from a peer) becomes the anchor once it is
+// durable; a truncation below the anchor's record falls back to the newest one left.
+//
 // Errors: invalid_argument (a record that is not the next one); no_space (a new segment could
 // not be allocated: nothing of that append is accepted, the log stays usable, retry later);
 // fatal (EIO or a failed sync: the log is poisoned, every later call fails fatal and the
@@ -39,10 +59,12 @@
 #include "io/storage.h"
 #include "io/unique_function.h"
 #include "kimberlite/status.h"
+#include "storage/attestation.h"
 #include "storage/record.h"
 #include "storage/record_builder.h"
 #include "storage/segment_format.h"
 #include "storage/segment_index.h"
+#include "storage/trusted_keys.h"
 #include "types/limits.h"
 
 namespace kb::storage {
@@ -82,7 +104,28 @@ struct LogOptions {
     // Open even when acknowledged records are damaged, listing them in faulty() (a replica
     // repairs them from peers). Without it, open refuses with corruption.
     bool tolerate_faulty = false;
+    // Ed25519 public keys whose attestations the log trusts, given from outside the data
+    // directory (DESIGN.md §3; never keys found in the log). With keys, reads at or below the
+    // newest verified attestation are verified against it (see "Trust" above), and append
+    // refuses attestations and co-signatures by any other key. Empty: no trust anchor; every
+    // read is anchored to the chain the log recomputed at open, which is what a single node
+    // without keys can do.
+    TrustedKeys trusted_keys{};
 };
+
+// The verified attestation reads are anchored to.
+struct TrustAnchor {
+    Position attestation_position;  // where the attestation record is in the log
+    AttestedStatement statement;    // position P, chain_hash(P) as signed, timestamp
+    u64 signatures = 0;             // trusted signatures checked: the attester's, co-signers'
+};
+
+// What a read of a position was verified against.
+enum class ReadTrust : u8 {
+    attested,       // linked by hashes to a trusted attestation (at or below its position)
+    durable_chain,  // linked to the chain the log recomputed at open and extended by appends
+};
+std::string_view read_trust_name(ReadTrust trust);
 
 // An acknowledged record that failed its checks at open.
 struct FaultyRecord {
@@ -154,9 +197,26 @@ public:
 
     // Reads records [from, to] (to clamped to durable_position()), at least one, stopping before
     // `max_bytes` would be exceeded. Every record is checked (checksums, digest) and linked to
-    // the chain (previous_chain_hash against the record before; the last against the next
-    // record or the log's tail hash). corruption names file, position and what failed.
+    // the chain (previous_chain_hash against the record before). The records at or below
+    // attested_position() are then linked on, through record headers, to a chain hash the
+    // trust anchor vouches for; the others to the next record's link, the segment's last
+    // chain hash or the durable chain hash (see "Trust" above). corruption names file,
+    // position and what failed (and, for attested positions, the attestation). On the loop
+    // thread only: it updates what the log knows to be verified.
     Result<std::vector<Bytes>> read(Position from, Position to, u64 max_bytes);
+
+    // The newest verified attestation (none without trusted keys, or before any attestation,
+    // or when it failed to verify at open under tolerate_faulty).
+    const std::optional<TrustAnchor>& trust_anchor() const { return trust_anchor_; }
+    // The highest position a verified attestation vouches for (none: no anchor).
+    Position attested_position() const;
+    // How a read of `position` is verified.
+    ReadTrust read_trust(Position position) const {
+        return position <= attested_position() ? ReadTrust::attested : ReadTrust::durable_chain;
+    }
+    // Record headers reads have walked past the last record they returned, to reach a chain
+    // hash an attestation vouches for: for tests and metrics.
+    u64 trust_walk_records() const { return trust_walk_records_; }
 
     // Flushes completed (each is one round of writes and syncs): for tests and metrics.
     u64 flush_count() const { return flush_count_; }
@@ -232,6 +292,45 @@ private:
         ComplianceHash next_previous_chain_hash;
     };
 
+    // Positions [low, high] whose chain hashes a verified attestation vouches for: the hash
+    // of `high` (an attested position) and every chain hash the summaries claim for a
+    // position in [low, high) (index anchors' previous_chain_hash, segments' last_chain_hash),
+    // each compared with the chain a walk computed from the records. Disjoint, ascending.
+    struct VerifiedSpan {
+        Position low;
+        Position high;
+        ComplianceHash high_chain_hash;
+        Position attestation_position;  // the attestation that vouches for it, for messages
+    };
+    // Chain hashes the latest attested read computed past its last record, proven with it:
+    // hashes[i] = chain_hash(first + i), record first + i + 1 starting at next_offsets[i], all
+    // in one segment. The next sequential read starts and ends on them without walking.
+    struct VerifiedRun {
+        usize segment = 0;
+        Position first;
+        std::deque<ComplianceHash> hashes;
+        std::deque<u64> next_offsets;
+
+        bool empty() const { return hashes.empty(); }
+        Position last() const { return Position(first.value() + hashes.size() - 1); }
+        bool holds(Position position) const {
+            return !empty() && position >= first && position <= last();
+        }
+    };
+    // A signed record accepted by append(), acted on once durable.
+    struct SignedNote {
+        Position record_position;
+        RecordKind kind = RecordKind::attestation;
+        AttestedStatement statement;    // attestation
+        Position attestation_position;  // co-signature
+    };
+    // Where a signed record lies (log_trust.cc's search).
+    struct RecordPlace {
+        Position position;
+        usize segment = 0;
+        u64 offset = 0;
+    };
+
     Log(io::Storage& storage, io::EventLoop& loop, LogOptions options);
 
     // log_recovery.cc
@@ -278,10 +377,36 @@ private:
     Result<ComplianceHash> chain_hash_at(Position position);
     // log_read.cc
     Result<u64> find_offset(usize segment, Position position);
+    // The read behind read(): records [from, to] into *out, or, with out == nullptr, only
+    // walks and verifies the chain through `to` (trust checks).
+    Status walk(Position from, Position to, u64 max_bytes, std::vector<Bytes>* out);
+    // chain_hash(position) (position in `segment`) as a summary claims it: the index anchor
+    // right after it, or the segment's end. nullptr when it claims none there.
+    const ComplianceHash* claimed_chain_hash(usize segment, Position position) const;
+    // chain_hash(position) when a verified attestation vouches for it (run_ or a span).
+    const ComplianceHash* verified_chain_hash(usize segment, Position position) const;
+    const VerifiedSpan* span_holding(Position position) const;
+    // Records that [low, high] was proven (high lies in a span, or run_).
+    void merge_verified(Position low, Position high);
+    // log_trust.cc
+    // Finds the newest attestation at or below `limit`, verifies it and makes it the anchor
+    // (none when there is none). On failure: an error, or under tolerate_faulty a faulty
+    // record and no anchor.
+    Status establish_trust_anchor(Position limit);
+    Status verify_trust_anchor(Position limit, std::optional<FaultyRecord>* faulty);
+    Result<std::optional<RecordPlace>> find_newest_attestation(Position limit,
+                                                               std::vector<RecordPlace>* later);
+    Result<Bytes> read_record_at(const RecordPlace& place);
+    Status check_trusted(const crypto::Ed25519PublicKey& signer, const std::string& what) const;
+    // Attestations and co-signatures that just became durable.
+    void promote_signed_records();
+    // After a truncation to `position`: the anchor falls back when its record went.
+    Status trust_after_truncation(Position position);
     // log_signed_records.cc: an attestation or co-signature being appended must be true of
-    // this log. `batch` and `batch_chain` are the records of the same append() checked so far.
+    // this log (and, with trusted keys, signed by one). `batch` and `batch_chain` are the
+    // records of the same append() checked so far. *note says what it was.
     Status check_signed_record(const RecordView& record, const std::vector<Bytes>& batch,
-                               const std::vector<ComplianceHash>& batch_chain);
+                               const std::vector<ComplianceHash>& batch_chain, SignedNote* note);
     Result<ComplianceHash> chain_hash_for_check(Position position,
                                                 const std::vector<ComplianceHash>& batch_chain);
     Result<Bytes> record_bytes_for_check(Position position, const std::vector<Bytes>& batch);
@@ -329,6 +454,12 @@ private:
 
     std::vector<FaultyRecord> faulty_;
     RecoveryReport recovery_;
+
+    std::optional<TrustAnchor> trust_anchor_;
+    std::vector<VerifiedSpan> verified_;
+    VerifiedRun run_;
+    std::deque<SignedNote> signed_pending_;  // accepted, not yet durable
+    u64 trust_walk_records_ = 0;
 };
 
 }  // namespace kb::storage

@@ -30,8 +30,11 @@
 #include <string>
 #include <thread>
 
+#include "base/prng.h"
+#include "crypto/random.h"
 #include "io/asio_event_loop.h"
 #include "io/linux_storage.h"
+#include "storage/attestation.h"
 #include "storage/log.h"
 #include "storage/log_test_support.h"
 
@@ -421,6 +424,255 @@ void BM_LogAppendCheck1MiB(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * static_cast<i64>(kLargePayloadBytes));
 }
 BENCHMARK(BM_LogAppendCheck1MiB);
+
+// Reads. A log of kReadRecords records (100 B payloads, 8 MiB segments: several sealed ones
+// with their index files, then the tail) is built once per process, with an attestation of its
+// last op as the final record; each benchmark opens it again (as a restarted server does) with
+// the options of its variant:
+//   * LogReadChunks/<variant>: every record in order, in 8 MiB reads (what replay does), over
+//     a log opened once: after the first pass every anchor is known.
+//   * LogReadChunksAfterOpen/<variant>: the same, but the log is opened again before every
+//     pass (not timed): what the first replay after a restart pays.
+//   * LogReadEach/<variant>: read(p, p) for p = 1, 2, 3 ... (one record per call).
+//   * LogReadRandom/<variant>: read(p, p) for p drawn at random.
+//   * LogOpenForReads/<variant>: Log::open of that log (recovery scans the tail segment).
+// Variants: unanchored (no trusted keys) and anchored (the attestation's signer trusted).
+constexpr u64 kReadRecords = 100'000;
+constexpr u64 kReadSegmentBytes = 8 * limits::kMiB;
+constexpr u64 kReadChunkBytes = 8 * limits::kMiB;
+
+// The shared read-only log (built on first use, removed at exit).
+struct ReadLogDir {
+    ReadLogDir() {
+        crypto::SeededRandom random(77);
+        signer = std::make_unique<crypto::Ed25519SigningKey>(
+            crypto::Ed25519SigningKey::generate(random));
+        ScratchLog scratch({.segment_capacity_bytes = kReadSegmentBytes});
+        if (!scratch.log) {
+            error = scratch.error;
+            return;
+        }
+        auto keys = testing::make_test_keys();
+        testing::RecordFactory factory(keys.get());
+        Status status;
+        auto append = [&](std::vector<Bytes> records) {
+            bool done = false;
+            Status accepted = scratch.log->append(std::move(records), [&](Status result) {
+                status = std::move(result);
+                done = true;
+            });
+            if (!accepted.is_ok()) {
+                status = std::move(accepted);
+                return false;
+            }
+            return scratch.loop.run_until([&] { return done; }) && status.is_ok();
+        };
+        for (u64 appended = 0; appended < kReadRecords - 1;) {
+            const usize count =
+                static_cast<usize>(std::min<u64>(1000, kReadRecords - 1 - appended));
+            if (!append(factory.next(*scratch.log, count, kSmallPayloadBytes))) {
+                error = status.to_string();
+                return;
+            }
+            appended += count;
+        }
+        const Log& log = *scratch.log;
+        RecordInput input;
+        input.kind = RecordKind::attestation;
+        input.seal = SealKind::clear;
+        input.position = log.last_position().next();
+        input.view = View(1);
+        input.timestamp = Timestamp(1'800'000'000'000'000'000ULL);
+        const Bytes payload =
+            make_attestation(log.last_position(), log.last_chain_hash(), input.timestamp, *signer);
+        input.payload = payload;
+        auto built = build_record(input, log.last_chain_hash(), nullptr, random);
+        if (!built || !append({std::move(built->bytes)})) {
+            error = built ? status.to_string() : built.status().to_string();
+            return;
+        }
+        for (const SegmentSummary& summary : log.segments()) {
+            bytes += summary.end_offset - kSegmentRecordsOffset;
+        }
+        scratch.loop.run_for(200'000'000);  // the last index writes (not synced, not awaited)
+        scratch.log.reset();
+        path = scratch.dir.path;
+        scratch.dir.path.clear();  // kept: removed by this object
+    }
+    ~ReadLogDir() {
+        std::error_code ignored;
+        if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+
+    std::unique_ptr<crypto::Ed25519SigningKey> signer;
+    std::string path;
+    u64 bytes = 0;  // of all records
+    std::string error;
+};
+
+ReadLogDir& read_log_dir() {
+    static ReadLogDir dir;
+    return dir;
+}
+
+// The shared log opened with a variant's options.
+struct OpenReadLog {
+    explicit OpenReadLog(LogOptions options) {
+        ReadLogDir& dir = read_log_dir();
+        if (!dir.error.empty()) {
+            error = "building the log: " + dir.error;
+            return;
+        }
+        auto opened = io::LinuxStorage::open(loop, {.root = dir.path});
+        if (!opened) {
+            error = opened.status().to_string();
+            return;
+        }
+        storage = std::move(*opened);
+        if (Status locked = storage->lock_exclusive(); !locked.is_ok()) {
+            error = locked.to_string();
+            return;
+        }
+        reopen(options);
+    }
+    void reopen(LogOptions options) {
+        log.reset();
+        auto log_opened = Log::open(*storage, loop, options);
+        if (!log_opened) {
+            error = log_opened.status().to_string();
+            return;
+        }
+        log = std::move(*log_opened);
+    }
+
+    io::AsioEventLoop loop;
+    std::unique_ptr<io::LinuxStorage> storage;
+    std::unique_ptr<Log> log;
+    std::string error;
+};
+
+// anchored: the attestation's signer is trusted, so reads are verified against it (log.h,
+// "Trust"); unanchored: no keys, reads bound to the chain recomputed at open.
+LogOptions read_options(bool anchored) {
+    LogOptions options{.segment_capacity_bytes = kReadSegmentBytes};
+    if (anchored) options.trusted_keys.add(read_log_dir().signer->public_key());
+    return options;
+}
+
+// Reads every durable record in order in chunks; false (having told `state`) on error.
+bool read_all_in_chunks(benchmark::State& state, Log& log) {
+    Position from(1);
+    while (from <= log.durable_position()) {
+        auto records = log.read(from, log.durable_position(), kReadChunkBytes);
+        if (!records) {
+            state.SkipWithError(("read failed: " + records.status().to_string()).c_str());
+            return false;
+        }
+        benchmark::DoNotOptimize(records->data());
+        from = Position(from.value() + records->size());
+    }
+    return true;
+}
+
+void BM_LogReadChunks(benchmark::State& state, bool anchored) {
+    OpenReadLog open(read_options(anchored));
+    if (!open.log) {
+        state.SkipWithError(("cannot open the log: " + open.error).c_str());
+        return;
+    }
+    for (auto _ : state) {
+        if (!read_all_in_chunks(state, *open.log)) return;
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<i64>(kReadRecords));
+    state.SetBytesProcessed(state.iterations() * static_cast<i64>(read_log_dir().bytes));
+}
+BENCHMARK_CAPTURE(BM_LogReadChunks, unanchored, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LogReadChunks, anchored, true)->Unit(benchmark::kMillisecond);
+
+void BM_LogReadChunksAfterOpen(benchmark::State& state, bool anchored) {
+    OpenReadLog open(read_options(anchored));
+    if (!open.log) {
+        state.SkipWithError(("cannot open the log: " + open.error).c_str());
+        return;
+    }
+    for (auto _ : state) {
+        state.PauseTiming();
+        open.reopen(read_options(anchored));
+        state.ResumeTiming();
+        if (!open.log) {
+            state.SkipWithError(("cannot reopen the log: " + open.error).c_str());
+            return;
+        }
+        if (!read_all_in_chunks(state, *open.log)) return;
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<i64>(kReadRecords));
+    state.SetBytesProcessed(state.iterations() * static_cast<i64>(read_log_dir().bytes));
+}
+BENCHMARK_CAPTURE(BM_LogReadChunksAfterOpen, unanchored, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LogReadChunksAfterOpen, anchored, true)->Unit(benchmark::kMillisecond);
+
+// What finding and verifying the trust anchor adds to opening the log: the attestation is the
+// tail segment's last record, so the whole tail segment's headers are walked to find it.
+void BM_LogOpenForReads(benchmark::State& state, bool anchored) {
+    OpenReadLog open(read_options(anchored));
+    if (!open.log) {
+        state.SkipWithError(("cannot open the log: " + open.error).c_str());
+        return;
+    }
+    for (auto _ : state) {
+        open.reopen(read_options(anchored));
+        if (!open.log) {
+            state.SkipWithError(("cannot reopen the log: " + open.error).c_str());
+            return;
+        }
+    }
+}
+BENCHMARK_CAPTURE(BM_LogOpenForReads, unanchored, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LogOpenForReads, anchored, true)->Unit(benchmark::kMillisecond);
+
+void BM_LogReadEach(benchmark::State& state, bool anchored) {
+    OpenReadLog open(read_options(anchored));
+    if (!open.log) {
+        state.SkipWithError(("cannot open the log: " + open.error).c_str());
+        return;
+    }
+    Log& log = *open.log;
+    Position position;
+    for (auto _ : state) {
+        position = position < log.durable_position() ? position.next() : Position(1);
+        auto records = log.read(position, position, 1);
+        if (!records) {
+            state.SkipWithError(("read failed: " + records.status().to_string()).c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(records->data());
+    }
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()));
+}
+BENCHMARK_CAPTURE(BM_LogReadEach, unanchored, false);
+BENCHMARK_CAPTURE(BM_LogReadEach, anchored, true);
+
+void BM_LogReadRandom(benchmark::State& state, bool anchored) {
+    OpenReadLog open(read_options(anchored));
+    if (!open.log) {
+        state.SkipWithError(("cannot open the log: " + open.error).c_str());
+        return;
+    }
+    Log& log = *open.log;
+    Prng prng(5);
+    for (auto _ : state) {
+        const Position position(1 + prng.uniform(log.durable_position().value()));
+        auto records = log.read(position, position, 1);
+        if (!records) {
+            state.SkipWithError(("read failed: " + records.status().to_string()).c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(records->data());
+    }
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()));
+}
+BENCHMARK_CAPTURE(BM_LogReadRandom, unanchored, false);
+BENCHMARK_CAPTURE(BM_LogReadRandom, anchored, true);
 
 }  // namespace
 }  // namespace kb::storage

@@ -190,7 +190,7 @@ struct Built {
     std::unique_ptr<Log> log;
 
     // Small segments: the simulated disk holds preallocated space in memory.
-    static constexpr LogOptions kOptions{.segment_capacity_bytes = 64 * 1024};
+    static inline const LogOptions kOptions{.segment_capacity_bytes = 64 * 1024};
 
     Built() { log = std::move(*Log::open(*machine.storage, machine.loop, kOptions)); }
     Status append(usize count) {

@@ -30,8 +30,8 @@ using testing::plaintext_for;
 using testing::RecordFactory;
 
 constexpr usize kPayloadSize = 120;
-constexpr LogOptions kOptions{.fsync = FsyncPolicy::group_commit,
-                              .segment_capacity_bytes = 1024 * 1024};
+const LogOptions kOptions{.fsync = FsyncPolicy::group_commit,
+                          .segment_capacity_bytes = 1024 * 1024};
 
 struct TempDir {
     TempDir() {

@@ -3,8 +3,10 @@
 //
 // An attestation must attest an earlier position, with exactly the chain hash the log has
 // there, under a valid signature. A co-signature must point at an earlier attestation record
-// and sign that record's statement. Whether the signer is trusted is not the log's question:
-// trust comes only from keys given from outside (kmb verify --trusted-keys, a digest).
+// and sign that record's statement. Trust comes only from keys given from outside
+// (LogOptions::trusted_keys, kmb verify --trusted-keys, a digest): a log given trusted keys
+// refuses a signed record by any other key, since the newest attestation must verify under
+// them when the log is opened again (log.h, "Trust"); a log without keys stores any signer's.
 #include "base/assert.h"
 #include "storage/attestation.h"
 #include "storage/log.h"
@@ -45,7 +47,16 @@ Result<Bytes> Log::record_bytes_for_check(Position position, const std::vector<B
 }
 
 Status Log::check_signed_record(const RecordView& record, const std::vector<Bytes>& batch,
-                                const std::vector<ComplianceHash>& batch_chain) {
+                                const std::vector<ComplianceHash>& batch_chain, SignedNote* note) {
+    note->record_position = record.header.position;
+    note->kind = record.header.kind;
+    auto check_signer = [&](const crypto::Ed25519PublicKey& signer, const std::string& where) {
+        if (options_.trusted_keys.empty() || options_.trusted_keys.contains(signer)) {
+            return Status::ok();
+        }
+        return Status::invalid_argument(where + " is signed by key " + signer.to_hex() +
+                                        ", which is not one of the log's trusted keys");
+    };
     const Position at = record.header.position;
     const std::string where = "append: " + std::string(record_kind_name(record.header.kind)) +
                               " at position " + to_string(at);
@@ -61,7 +72,9 @@ Status Log::check_signed_record(const RecordView& record, const std::vector<Byte
             return Status::invalid_argument(where + " attests a chain hash for position " +
                                             to_string(attested) + " that differs from the log's");
         }
-        return verify_attestation_signature(attestation).with_context(where);
+        KB_TRY(verify_attestation_signature(attestation).with_context(where));
+        note->statement = attestation.statement;
+        return check_signer(attestation.signer, where);
     }
     KB_ASSERT(record.header.kind == RecordKind::cosignature);
     Cosignature cosignature = KB_TRY(decode_cosignature(record.sealed_payload));
@@ -78,7 +91,9 @@ Status Log::check_signed_record(const RecordView& record, const std::vector<Byte
                                         " holds no attestation");
     }
     Attestation attestation = KB_TRY(decode_attestation(attested.sealed_payload));
-    return verify_cosignature_signature(cosignature, attestation.statement).with_context(where);
+    KB_TRY(verify_cosignature_signature(cosignature, attestation.statement).with_context(where));
+    note->attestation_position = cosignature.attestation_position;
+    return check_signer(cosignature.signer, where);
 }
 
 }  // namespace kb::storage

@@ -180,6 +180,10 @@ void Log::start_truncation() {
         durable_position_ = position;
         durable_chain_hash_ = chain_hash;
         mark_position_written_ = position;
+        if (Status trusted = trust_after_truncation(position); !trusted.is_ok()) {
+            fail(Status::fatal("truncating the log: " + trusted.message()));
+            return;
+        }
         fire_waiters();
         DurableCallback done = std::move(truncation_->done);
         truncation_.reset();
