@@ -8,7 +8,9 @@
 // coercion, narrowed by func_select_candidate (most exact matches, then preferred types, then
 // the categories unknown-typed arguments can take, then "unknowns are the known type"). So
 // `1 = 1.5` is numeric = numeric, `1.5::float8 = 1.5` is float8 = float8, `1 || 'a'` is
-// anynonarray || text and `'a' || 'b'` is text || text.
+// anynonarray || text and `'a' || 'b'` is text || text. PostgreSQL signatures over types we
+// lack (trunc(macaddr), length(bit) ...) stay in the table without an implementation, so
+// `trunc('2.5')` is ambiguous as in PostgreSQL; resolving to one is a 0A000 error.
 //
 // Errors: 42883 "operator does not exist: integer || integer" / "function foo(integer) does
 // not exist" and 42725 "operator is not unique: ..." / "function ... is not unique", with
@@ -21,8 +23,6 @@
 // with the op).
 #pragma once
 
-#include "sql/eval_context.h"
-
 #include <functional>
 #include <optional>
 #include <span>
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "sql/error.h"
+#include "sql/eval_context.h"
 #include "sql/value_type.h"
 
 namespace kb::sql {
@@ -81,7 +82,7 @@ SqlResult<Value> invoke(const ResolvedFunction& function, std::span<const Value>
                         const EvalContext& context);
 
 // GREATEST / LEAST over values already coerced to their common type: NULLs ignored, NULL when
-// all are NULL.
+// all are NULL, the first of equal values kept (1.5 before 1.50), as PostgreSQL's MinMaxExpr.
 Value greatest_least(std::span<const Value> values, SqlType type, bool greatest);
 
 // The overload-resolution core, shared with aggregates (func_aggregate.h): the index of the

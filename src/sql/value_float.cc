@@ -1,9 +1,11 @@
 // real and double precision input, output and arithmetic (see value_float.h).
 #include "sql/value_float.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace kb::sql {
 namespace {
@@ -62,15 +64,93 @@ SqlResult<F> float_input(std::string_view input, const char* type_name) {
     return value;
 }
 
+// Whether D * 10^E equals M * 2^F exactly (D > 0, M odd): the test for a decimal lying on a
+// rounding boundary of a binary float.
+bool decimal_equals_dyadic(u64 d, int e, u64 m, int f) {
+    const int twos = std::countr_zero(d);
+    const u64 odd = d >> twos;
+    // odd * 5^|e| must fit; 5^27 > 2^62 > any M here.
+    auto times_power_of_five = [](u64 x, int k, u64* out) {
+        unsigned __int128 v = x;
+        for (int i = 0; i < k; ++i) {
+            v *= 5;
+            if (v > ~u64{0}) return false;
+        }
+        *out = static_cast<u64>(v);
+        return true;
+    };
+    if (e >= 0) {
+        // d * 2^e * 5^e = M * 2^F: the powers of two and the odd parts must agree.
+        u64 product = 0;
+        return twos + e == f && times_power_of_five(odd, e, &product) && product == m;
+    }
+    // d = M * 2^(F - e) * 5^(-e).
+    u64 product = 0;
+    return twos == f - e && times_power_of_five(m, -e, &product) && product == odd;
+}
+
+// Whether the decimal text (as to_chars prints it, "[-]d[.ddd]e[+-]XX") is exactly halfway
+// between `value` and a neighbour. PostgreSQL's Ryu output never uses such a boundary (it
+// does not accept the interval's bounds), while std::to_chars does for even mantissas.
+template <class F>
+bool on_rounding_boundary(F value, const std::string& text) {
+    constexpr int kMantissaBits = std::numeric_limits<F>::digits - 1;  // 52 or 23
+    constexpr int kBias = std::numeric_limits<F>::max_exponent - 1;    // 1023 or 127
+    using Bits = std::conditional_t<sizeof(F) == 8, u64, u32>;
+    const Bits bits = std::bit_cast<Bits>(value) & ~(Bits{1} << (sizeof(F) * 8 - 1));
+    const u64 fraction = bits & ((Bits{1} << kMantissaBits) - 1);
+    const int biased = static_cast<int>(bits >> kMantissaBits);
+    const u64 m = biased == 0 ? fraction : fraction | (u64{1} << kMantissaBits);
+    const int e = (biased == 0 ? 1 : biased) - kBias - kMantissaBits;
+    if (m == 0) return false;
+    // The decimal: digits without the point, and the exponent of the last digit.
+    u64 d = 0;
+    int count = 0;
+    usize i = text[0] == '-' ? 1 : 0;
+    for (; i < text.size() && text[i] != 'e'; ++i) {
+        if (text[i] == '.') continue;
+        d = d * 10 + static_cast<u64>(text[i] - '0');
+        ++count;
+    }
+    const int exponent = std::stoi(text.substr(i + 1)) - (count - 1);
+    const bool lower_is_closer = fraction == 0 && biased > 1;  // the gap below halves
+    return decimal_equals_dyadic(d, exponent, 2 * m + 1, e - 1) ||
+           (lower_is_closer ? decimal_equals_dyadic(d, exponent, 4 * m - 1, e - 2)
+                            : decimal_equals_dyadic(d, exponent, 2 * m - 1, e - 1));
+}
+
+// The shortest digits that read back as `value` without sitting on a rounding boundary, in
+// scientific form ("-2.6041261e+08"), as PostgreSQL's Ryu produces them.
+template <class F>
+std::string shortest_scientific(F value) {
+    char buffer[64];
+    auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    std::string text(buffer, result.ptr);
+    for (int precision = 1; on_rounding_boundary(value, text) && precision <= 17; ++precision) {
+        // One more digit than the boundary candidate has, correctly rounded; trailing zeros
+        // dropped.
+        const usize digits = text.find('e') - (text[0] == '-' ? 1 : 0) -
+                             (text.find('.') == std::string::npos ? 0 : 1);
+        if (static_cast<int>(digits) > precision) precision = static_cast<int>(digits);
+        result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific,
+                               precision);
+        text.assign(buffer, result.ptr);
+        const usize e = text.find('e');
+        usize end = e;
+        while (end > 0 && text[end - 1] == '0') --end;
+        if (end > 0 && text[end - 1] == '.') --end;
+        text.erase(end, e - end);
+    }
+    return text;
+}
+
 // PostgreSQL's shortest output: fixed notation for decimal exponents in [-4, fixed_limit).
 template <class F>
 std::string float_output(F value, int fixed_limit) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-    char buffer[64];
-    const auto result =
-        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-    const std::string scientific(buffer, result.ptr);
+    const std::string scientific = shortest_scientific(value);
     // "-1.2345e+17": sign, digits around the point, exponent.
     const usize e = scientific.find('e');
     const int exponent = std::stoi(scientific.substr(e + 1));

@@ -6,64 +6,15 @@
 #include <rapidcheck/gtest.h>
 
 #include "base/prng.h"
+#include "sql/value_test_support.h"
 
 namespace kb::sql {
 namespace {
 
-// Random JSON text with random spacing, duplicate keys and number spellings.
-void random_json(Prng& prng, int depth, std::string& out) {
-    auto space = [&] {
-        static constexpr const char* kSpaces[] = {"", " ", "\n", "\t ", "\r\n"};
-        out += kSpaces[prng.uniform(5)];
-    };
-    static constexpr const char* kKeys[] = {"a", "b", "aa", "", "é", "ab", "b"};
-    static constexpr const char* kScalars[] = {"null",
-                                               "true",
-                                               "false",
-                                               "0",
-                                               "-0",
-                                               "1.50",
-                                               "1e2",
-                                               "-2.5E-3",
-                                               "\"x\"",
-                                               "\"\\u00e9\\n\"",
-                                               "\"\\ud83d\\ude00\"",
-                                               "123456789012345678901234567890",
-                                               "\"a\\\"b\""};
-    space();
-    const u64 kind = depth > 3 ? 2 : prng.uniform(3);
-    if (kind == 0) {
-        out += '[';
-        const u64 n = prng.uniform(4);
-        for (u64 i = 0; i < n; ++i) {
-            if (i > 0) out += ',';
-            random_json(prng, depth + 1, out);
-        }
-        space();
-        out += ']';
-    } else if (kind == 1) {
-        out += '{';
-        const u64 n = prng.uniform(4);
-        for (u64 i = 0; i < n; ++i) {
-            if (i > 0) out += ',';
-            space();
-            out += std::string("\"") + kKeys[prng.uniform(7)] + "\"";
-            space();
-            out += ':';
-            random_json(prng, depth + 1, out);
-        }
-        space();
-        out += '}';
-    } else {
-        out += kScalars[prng.uniform(std::size(kScalars))];
-    }
-    space();
-}
-
 RC_GTEST_PROP(Jsonb, NormalFormIsAFixedPoint, (u64 seed)) {
     Prng prng(seed);
     std::string text;
-    random_json(prng, 0, text);
+    testing::random_json(prng, 0, text);
     auto normal = jsonb_input(text);
     RC_ASSERT(normal.has_value());
     RC_ASSERT(*jsonb_input(*normal) == *normal);

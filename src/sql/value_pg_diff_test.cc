@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -224,6 +226,20 @@ std::optional<std::string> random_text(Prng& prng, std::string_view type) {
         return (v < 10 ? "0" : "") + std::to_string(v);
     };
     const std::string sign = prng.chance(1, 3) ? "-" : "";
+    if ((type == "double precision" || type == "real") && prng.coin()) {
+        // Any bit pattern, printed exactly enough to read back: exercises shortest output.
+        char buffer[64];
+        if (type == "real") {
+            const float f = std::bit_cast<float>(static_cast<u32>(prng.next_u64()));
+            if (!std::isfinite(f)) return std::string("1.5");
+            std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(f));
+        } else {
+            const double d = std::bit_cast<double>(prng.next_u64());
+            if (!std::isfinite(d)) return std::string("2.5");
+            std::snprintf(buffer, sizeof buffer, "%.17g", d);
+        }
+        return std::string(buffer);
+    }
     if (type == "numeric" || type == "double precision" || type == "real") {
         std::string number = sign + digits(1 + prng.uniform(12));
         if (prng.coin()) number += "." + digits(1 + prng.uniform(8));
@@ -233,6 +249,11 @@ std::optional<std::string> random_text(Prng& prng, std::string_view type) {
         return number;
     }
     if (type == "integer" || type == "bigint") return sign + digits(1 + prng.uniform(9));
+    if (type == "jsonb") {
+        std::string json;
+        testing::random_json(prng, 0, json);
+        return json;
+    }
     if (type == "date" || type == "timestamp" || type == "timestamp with time zone") {
         std::string out = std::to_string(1 + prng.uniform(2999)) + "-" + two(12) + "-" + two(28);
         if (type != "date") out += " " + two(23) + ":" + two(59) + ":" + two(59);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/prng.h"
 #include "sql/func_registry.h"
 #include "sql/value_cast.h"
 #include "sql/value_io.h"
@@ -265,6 +266,56 @@ inline std::string describe(const SqlResult<Evaluated>& result) {
 inline std::string result_type_name(const SqlResult<Evaluated>& result) {
     if (!result) return "";
     return result->type.unknown ? "text" : type_name(result->type);
+}
+
+// Random JSON text with random spacing, duplicate keys and number spellings.
+inline void random_json(Prng& prng, int depth, std::string& out) {
+    auto space = [&] {
+        static constexpr const char* kSpaces[] = {"", " ", "\n", "\t ", "\r\n"};
+        out += kSpaces[prng.uniform(5)];
+    };
+    static constexpr const char* kKeys[] = {"a", "b", "aa", "", "é", "ab", "b"};
+    static constexpr const char* kScalars[] = {"null",
+                                               "true",
+                                               "false",
+                                               "0",
+                                               "-0",
+                                               "1.50",
+                                               "1e2",
+                                               "-2.5E-3",
+                                               "\"x\"",
+                                               "\"\\u00e9\\n\"",
+                                               "\"\\ud83d\\ude00\"",
+                                               "123456789012345678901234567890",
+                                               "\"a\\\"b\""};
+    space();
+    const u64 kind = depth > 3 ? 2 : prng.uniform(3);
+    if (kind == 0) {
+        out += '[';
+        const u64 n = prng.uniform(4);
+        for (u64 i = 0; i < n; ++i) {
+            if (i > 0) out += ',';
+            random_json(prng, depth + 1, out);
+        }
+        space();
+        out += ']';
+    } else if (kind == 1) {
+        out += '{';
+        const u64 n = prng.uniform(4);
+        for (u64 i = 0; i < n; ++i) {
+            if (i > 0) out += ',';
+            space();
+            out += std::string("\"") + kKeys[prng.uniform(7)] + "\"";
+            space();
+            out += ':';
+            random_json(prng, depth + 1, out);
+        }
+        space();
+        out += '}';
+    } else {
+        out += kScalars[prng.uniform(std::size(kScalars))];
+    }
+    space();
 }
 
 }  // namespace kb::sql::testing
