@@ -7,6 +7,7 @@
 
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 
 namespace kb::sql::ast {
 namespace {
@@ -101,6 +102,91 @@ struct Cloner {
     }
 };
 
+bool same(const ExprPtr& a, const ExprPtr& b) {
+    if (!a || !b) return !a && !b;
+    return equal(*a, *b);
+}
+
+bool same(const ExprList& a, const ExprList& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (!same(a[i], b[i])) return false;
+    }
+    return true;
+}
+
+bool same(const std::vector<OrderItem>& a, const std::vector<OrderItem>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (!same(a[i].expr, b[i].expr) || a[i].descending != b[i].descending ||
+            a[i].nulls != b[i].nulls) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool same(const Literal& a, const Literal& b) {
+    return a.kind == b.kind && a.boolean == b.boolean && a.integer == b.integer && a.text == b.text;
+}
+bool same(const ColumnRef& a, const ColumnRef& b) {
+    return a.schema == b.schema && a.table == b.table && a.column == b.column && a.star == b.star;
+}
+bool same(const Param& a, const Param& b) { return a.number == b.number; }
+bool same(const DefaultValue&, const DefaultValue&) { return true; }
+bool same(const Operator& a, const Operator& b) {
+    return a.name == b.name && same(a.left, b.left) && same(a.right, b.right);
+}
+bool same(const BoolExpr& a, const BoolExpr& b) { return a.op == b.op && same(a.args, b.args); }
+bool same(const InList& a, const InList& b) {
+    return a.negated == b.negated && same(a.expr, b.expr) && same(a.list, b.list);
+}
+bool same(const Between& a, const Between& b) {
+    return a.negated == b.negated && a.symmetric == b.symmetric && same(a.expr, b.expr) &&
+           same(a.low, b.low) && same(a.high, b.high);
+}
+bool same(const Like& a, const Like& b) {
+    return a.negated == b.negated && a.case_insensitive == b.case_insensitive &&
+           same(a.expr, b.expr) && same(a.pattern, b.pattern) && same(a.escape, b.escape);
+}
+bool same(const DistinctFrom& a, const DistinctFrom& b) {
+    return a.negated == b.negated && same(a.left, b.left) && same(a.right, b.right);
+}
+bool same(const NullIf& a, const NullIf& b) {
+    return same(a.left, b.left) && same(a.right, b.right);
+}
+bool same(const NullTest& a, const NullTest& b) {
+    return a.negated == b.negated && same(a.expr, b.expr);
+}
+bool same(const BooleanTest& a, const BooleanTest& b) {
+    return a.kind == b.kind && same(a.expr, b.expr);
+}
+bool same(const Case& a, const Case& b) {
+    if (!same(a.operand, b.operand) || !same(a.else_result, b.else_result) ||
+        a.whens.size() != b.whens.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.whens.size(); ++i) {
+        if (!same(a.whens[i].condition, b.whens[i].condition) ||
+            !same(a.whens[i].result, b.whens[i].result)) {
+            return false;
+        }
+    }
+    return true;
+}
+bool same(const Coalesce& a, const Coalesce& b) { return same(a.args, b.args); }
+bool same(const MinMax& a, const MinMax& b) { return a.op == b.op && same(a.args, b.args); }
+bool same(const FuncCall& a, const FuncCall& b) {
+    return a.name == b.name && a.distinct == b.distinct && a.star == b.star &&
+           a.sql_syntax == b.sql_syntax && same(a.args, b.args) && same(a.order_by, b.order_by);
+}
+bool same(const Cast& a, const Cast& b) {
+    return a.type.type == b.type.type && same(a.expr, b.expr);
+}
+bool same(const SqlValueFunction& a, const SqlValueFunction& b) {
+    return a.kind == b.kind && a.precision == b.precision;
+}
+
 // Expression printing. Every composite expression is parenthesized, so precedence never
 // matters when the text is parsed again.
 class Printer {
@@ -161,11 +247,27 @@ private:
         out += "(";
         if (n.left) {
             expr(n.left);
-            out += " ";
+            out += " " + n.name + " ";
+        } else if (bare_prefix(n.name)) {
+            out += n.name + " ";
+        } else {
+            // OPERATOR(pg_catalog.*) x: the grammar takes these as prefix operators only in
+            // this spelling.
+            out += "OPERATOR(pg_catalog." + n.name + ") ";
         }
-        out += n.name + " ";
         expr(n.right);
         out += ")";
+    }
+    // The grammar's prefix operators are + and - and the scanner's generic operator tokens;
+    // these characters and pairs are tokens of their own, usable only between operands.
+    static bool bare_prefix(const std::string& name) {
+        if (name == "+" || name == "-") return true;
+        static constexpr const char* kOwnTokens[] = {"*", "/",  "%",  "^",  "<", ">",
+                                                     "=", "<=", ">=", "<>", "!="};
+        for (const char* token : kOwnTokens) {
+            if (name == token) return false;
+        }
+        return true;
     }
     void print(const BoolExpr& n) {
         out += "(";
@@ -379,6 +481,16 @@ ExprPtr clone(const Expr& expr) {
     return make_expr(std::visit(Cloner{}, expr.node), expr.position);
 }
 
+bool equal(const Expr& a, const Expr& b) {
+    if (a.node.index() != b.node.index()) return false;
+    return std::visit(
+        [&b](const auto& node) {
+            using Node = std::decay_t<decltype(node)>;
+            return same(node, std::get<Node>(b.node));
+        },
+        a.node);
+}
+
 std::string to_sql(const Expr& expr) {
     Printer printer;
     printer.expr(expr);
@@ -402,6 +514,36 @@ std::string to_sql(const TypeName& type) {
     }
 }
 
+namespace {
+
+// Whether PostgreSQL's scanner reads `word` (lowercase letters, digits, underscores) as a plain
+// identifier or an unreserved keyword, which need no quotes. The keyword table is libpg_query's
+// own, reached through its scanner (~2 us a call), so answers are cached per thread: the binder
+// prints expressions while it binds.
+bool plain_word(const std::string& word) {
+    thread_local std::unordered_map<std::string, bool> cache;
+    if (auto found = cache.find(word); found != cache.end()) return found->second;
+    bool plain = false;
+    PgQueryScanResult scan = pg_query_scan(word.c_str());
+    if (scan.error == nullptr) {
+        PgQuery__ScanResult* result = pg_query__scan_result__unpack(
+            nullptr, scan.pbuf.len, reinterpret_cast<const uint8_t*>(scan.pbuf.data));
+        if (result != nullptr) {
+            plain = result->n_tokens == 1 &&
+                    (result->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__NO_KEYWORD ||
+                     result->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
+            pg_query__scan_result__free_unpacked(result, nullptr);
+        }
+    }
+    pg_query_free_scan_result(scan);
+    constexpr size_t kCacheEntriesMax = 4096;  // names in use are few; forget when it grows
+    if (cache.size() >= kCacheEntriesMax) cache.clear();
+    cache.emplace(word, plain);
+    return plain;
+}
+
+}  // namespace
+
 std::string quote_identifier(std::string_view identifier) {
     // Safe unquoted: lowercase letters, digits and underscores, not starting with a digit,
     // and not a keyword (unreserved keywords excepted), as PostgreSQL's quote_identifier.
@@ -410,27 +552,7 @@ std::string quote_identifier(std::string_view identifier) {
     for (char c : identifier) {
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) safe = false;
     }
-    if (safe) {
-        std::string text(identifier);
-        PgQueryScanResult scan = pg_query_scan(text.c_str());
-        if (scan.error == nullptr) {
-            PgQuery__ScanResult* result = pg_query__scan_result__unpack(
-                nullptr, scan.pbuf.len, reinterpret_cast<const uint8_t*>(scan.pbuf.data));
-            if (result != nullptr) {
-                safe =
-                    result->n_tokens == 1 &&
-                    (result->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__NO_KEYWORD ||
-                     result->tokens[0]->keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD);
-                pg_query__scan_result__free_unpacked(result, nullptr);
-            } else {
-                safe = false;
-            }
-        } else {
-            safe = false;
-        }
-        pg_query_free_scan_result(scan);
-    }
-    if (safe) return std::string(identifier);
+    if (safe && plain_word(std::string(identifier))) return std::string(identifier);
     std::string quoted = "\"";
     for (char c : identifier) {
         if (c == '"') quoted += '"';

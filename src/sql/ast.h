@@ -271,6 +271,11 @@ inline ExprPtr make_expr(ExprNode node, int position) {
 // A deep copy (positions kept).
 ExprPtr clone(const Expr& expr);
 
+// Whether two expressions are the same tree, positions aside (PostgreSQL's equal() on raw
+// expressions; GROUP BY matching, for instance). Names compare exactly: the scanner has
+// already lowercased unquoted ones.
+bool equal(const Expr& a, const Expr& b);
+
 // ---------------------------------------------------------------------------------------------
 // Pieces shared by statements
 

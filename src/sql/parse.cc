@@ -6,10 +6,12 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sql/parse_convert.h"
 
@@ -79,6 +81,46 @@ SqlStatus check_encoding(std::string_view text) {
     return sql_ok();
 }
 
+// protobuf-c allocates every message, array and string of the unpacked tree on its own; a bump
+// arena turns that into one allocation per chunk and the release of the whole tree into
+// freeing the chunks (walking the tree with protobuf_c_message_free_unpacked was ~18% of a
+// point SELECT's parse, measured with perf).
+class UnpackArena {
+public:
+    explicit UnpackArena(size_t first_chunk_bytes)
+        : first_chunk_bytes_(std::max(first_chunk_bytes, kChunkBytes)) {}
+
+    ProtobufCAllocator allocator() { return {&UnpackArena::alloc, &UnpackArena::release, this}; }
+
+private:
+    static constexpr size_t kChunkBytes = 16 * 1024;
+    static constexpr size_t kAlignment = 16;  // operator new[]'s, and enough for any field
+
+    static void* alloc(void* data, size_t size) {
+        return static_cast<UnpackArena*>(data)->allocate(size);
+    }
+    static void release(void*, void*) {}  // the arena frees everything at once
+
+    void* allocate(size_t size) {
+        size = (size + kAlignment - 1) & ~(kAlignment - 1);
+        if (size > remaining_) {
+            size_t chunk = std::max(size, chunks_.empty() ? first_chunk_bytes_ : kChunkBytes);
+            chunks_.emplace_back(new std::byte[chunk]);
+            next_ = chunks_.back().get();
+            remaining_ = chunk;
+        }
+        void* result = next_;
+        next_ += size;
+        remaining_ -= size;
+        return result;
+    }
+
+    size_t first_chunk_bytes_;
+    std::vector<std::unique_ptr<std::byte[]>> chunks_;
+    std::byte* next_ = nullptr;
+    size_t remaining_ = 0;
+};
+
 // libpg_query reports no SQLSTATE: the grammar's own errors are syntax errors (42601) except
 // for these, whose codes PostgreSQL's gram.y / scan.l give them.
 const char* sqlstate_of_parser_error(std::string_view message) {
@@ -135,11 +177,13 @@ SqlResult<std::vector<ast::Statement>> parse_shifted(std::string_view text, int 
         &parsed, [](PgQueryProtobufParseResult* r) { pg_query_free_protobuf_parse_result(*r); });
     if (parsed.error != nullptr) return parser_error(*parsed.error, position_shift);
 
-    PgQuery__ParseResult* tree = pg_query__parse_result__unpack(
-        nullptr, parsed.parse_tree.len, reinterpret_cast<const uint8_t*>(parsed.parse_tree.data));
+    // The unpacked tree is a few times its packed size; the arena owns all of it.
+    UnpackArena arena(4 * parsed.parse_tree.len);
+    ProtobufCAllocator allocator = arena.allocator();
+    PgQuery__ParseResult* tree =
+        pg_query__parse_result__unpack(&allocator, parsed.parse_tree.len,
+                                       reinterpret_cast<const uint8_t*>(parsed.parse_tree.data));
     if (tree == nullptr) return SqlError(sqlstate::kInternalError, "could not read parse tree");
-    std::unique_ptr<PgQuery__ParseResult, void (*)(PgQuery__ParseResult*)> tree_guard(
-        tree, [](PgQuery__ParseResult* t) { pg_query__parse_result__free_unpacked(t, nullptr); });
 
     std::vector<ast::Statement> statements;
     statements.reserve(tree->n_stmts);

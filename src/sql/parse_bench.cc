@@ -64,5 +64,27 @@ void BM_ParseInsertRows(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseInsertRows)->Arg(1)->Arg(100);
 
+void BM_LibpgQueryOnlyInsertRows(benchmark::State& state) {
+    std::string text = insert_rows(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        PgQueryProtobufParseResult result = pg_query_parse_protobuf(text.c_str());
+        benchmark::DoNotOptimize(result.parse_tree.data);
+        pg_query_free_protobuf_parse_result(result);
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_LibpgQueryOnlyInsertRows)->Arg(100);
+
+// The scanner pass of the nesting-depth guard, which runs on texts over kParseDepthMax bytes.
+void BM_LibpgQueryScanInsertRows(benchmark::State& state) {
+    std::string text = insert_rows(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        PgQueryScanResult result = pg_query_scan(text.c_str());
+        benchmark::DoNotOptimize(result.pbuf.data);
+        pg_query_free_scan_result(result);
+    }
+}
+BENCHMARK(BM_LibpgQueryScanInsertRows)->Arg(100);
+
 }  // namespace
 }  // namespace kb::sql

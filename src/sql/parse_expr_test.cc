@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "sql/parse.h"
 
@@ -62,6 +63,10 @@ constexpr PrintCase kExpressions[] = {
     {"a <= b", "(a <= b)"},
     {"a >= b", "(a >= b)"},
     {"a OPERATOR(pg_catalog.+) b", "(a + b)"},
+    {"OPERATOR(pg_catalog.*) b", "(OPERATOR(pg_catalog.*) b)"},
+    {"OPERATOR(pg_catalog.<=) b", "(OPERATOR(pg_catalog.<=) b)"},
+    {"@ b", "(@ b)"},
+    {"|/ b", "(|/ b)"},
     {"(a = b) = c", "((a = b) = c)"},
     {"a < b + 1", "(a < (b + 1))"},
     {"- 2147483648", "-2147483648"},
@@ -203,6 +208,26 @@ TEST(ParseExpression, CloneIsADeepCopy) {
         EXPECT_EQ(ast::to_sql(*copy), ast::to_sql(*expr)) << c.sql;
         EXPECT_EQ(copy->position, expr->position) << c.sql;
         EXPECT_NE(copy.get(), expr.get());
+        EXPECT_TRUE(ast::equal(*copy, *expr)) << c.sql;
+    }
+}
+
+TEST(ParseExpression, EqualComparesTreesNotPositions) {
+    // Each expression equals itself written differently, and no other expression of the table.
+    ast::ExprPtr spaced = parse_ok("  lower( a )  +  1");
+    ast::ExprPtr tight = parse_ok("lower(a)+1");
+    ASSERT_TRUE(spaced && tight);
+    EXPECT_TRUE(ast::equal(*spaced, *tight));
+    EXPECT_NE(spaced->position, tight->position);
+    std::vector<ast::ExprPtr> all;
+    for (const PrintCase& c : kExpressions) all.push_back(parse_ok(c.sql));
+    for (size_t i = 0; i < all.size(); ++i) {
+        for (size_t j = 0; j < all.size(); ++j) {
+            if (!all[i] || !all[j]) continue;
+            bool same_print = ast::to_sql(*all[i]) == ast::to_sql(*all[j]);
+            EXPECT_EQ(ast::equal(*all[i], *all[j]), same_print)
+                << kExpressions[i].sql << " vs " << kExpressions[j].sql;
+        }
     }
 }
 

@@ -199,8 +199,8 @@ private:
     }
 
     ast::ExprPtr prefix(int depth) {
-        static constexpr const char* kPrefixes[] = {"-", "+", "~"};
-        std::string name = kPrefixes[pick(3)];
+        static constexpr const char* kPrefixes[] = {"-", "+", "~", "@", "*", "<=", "|/"};
+        std::string name = kPrefixes[pick(static_cast<int>(std::size(kPrefixes)))];
         ast::ExprPtr operand = expr(depth - 1);
         // PostgreSQL folds a minus into a numeric constant (-5 is a constant, not an
         // operator): such a tree never comes out of the parser.
@@ -313,6 +313,7 @@ RC_GTEST_PROP(ParseProperty, PrintedExpressionsParseBackToTheSameTree, ()) {
         auto reparsed = parse_expression(printed);
         RC_ASSERT(reparsed.has_value());
         RC_ASSERT(ast::to_sql(**reparsed) == printed);
+        RC_ASSERT(ast::equal(**reparsed, *tree));
         RC_ASSERT(ast::to_sql(*ast::clone(*tree)) == printed);
     }
 }
