@@ -10,9 +10,8 @@ namespace {
 
 // Three-valued logic: TRUE, FALSE or NULL (nullopt).
 SqlResult<std::optional<bool>> truth(const BoundExpr& expr, std::span<const Value> row,
-                                     const EvalContext& context,
-                                     std::span<const Value> aggregates) {
-    Value value = KB_SQL_TRY(evaluate(expr, row, context, aggregates));
+                                     const EvalContext& context) {
+    Value value = KB_SQL_TRY(evaluate(expr, row, context));
     if (value.is_null()) return std::optional<bool>();
     KB_ASSERT_MSG(value.kind() == kernel::ValueKind::boolean, "a condition that is not boolean");
     return std::optional<bool>(value.as_bool());
@@ -23,14 +22,14 @@ Value bool_value(std::optional<bool> value) {
 }
 
 SqlResult<Value> evaluate_case(const BoundExpr& expr, std::span<const Value> row,
-                               const EvalContext& context, std::span<const Value> aggregates) {
+                               const EvalContext& context) {
     // Searched CASE only: the binder rewrites `CASE x WHEN v` into `CASE WHEN x = v`.
     const usize pairs = (expr.args.size() - (expr.case_has_else ? 1 : 0)) / 2;
     for (usize i = 0; i < pairs; ++i) {
-        auto when = KB_SQL_TRY(truth(expr.args[2 * i], row, context, aggregates));
-        if (when.value_or(false)) return evaluate(expr.args[2 * i + 1], row, context, aggregates);
+        auto when = KB_SQL_TRY(truth(expr.args[2 * i], row, context));
+        if (when.value_or(false)) return evaluate(expr.args[2 * i + 1], row, context);
     }
-    if (expr.case_has_else) return evaluate(expr.args.back(), row, context, aggregates);
+    if (expr.case_has_else) return evaluate(expr.args.back(), row, context);
     return Value::null();
 }
 
@@ -56,7 +55,7 @@ BoundExpr BoundExpr::column_of(usize index, Type type, std::string name, int pos
 }
 
 SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
-                          const EvalContext& context, std::span<const Value> aggregates) {
+                          const EvalContext& context) {
     switch (expr.kind) {
         case BoundKind::constant:
             return expr.value;
@@ -70,14 +69,11 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
                     .at(expr.position);
             }
             return context.parameters[expr.index];
-        case BoundKind::aggregate:
-            KB_ASSERT(expr.index < aggregates.size());
-            return aggregates[expr.index];
         case BoundKind::call: {
             std::vector<Value> args;
             args.reserve(expr.args.size());
             for (const BoundExpr& arg : expr.args) {
-                Value value = KB_SQL_TRY(evaluate(arg, row, context, aggregates));
+                Value value = KB_SQL_TRY(evaluate(arg, row, context));
                 if (expr.strict && value.is_null()) return Value::null();
                 args.push_back(std::move(value));
             }
@@ -92,7 +88,7 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
             // FALSE wins over NULL; evaluation stops at the first FALSE.
             bool saw_null = false;
             for (const BoundExpr& arg : expr.args) {
-                auto value = KB_SQL_TRY(truth(arg, row, context, aggregates));
+                auto value = KB_SQL_TRY(truth(arg, row, context));
                 if (!value) {
                     saw_null = true;
                 } else if (!*value) {
@@ -104,7 +100,7 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
         case BoundKind::or_: {
             bool saw_null = false;
             for (const BoundExpr& arg : expr.args) {
-                auto value = KB_SQL_TRY(truth(arg, row, context, aggregates));
+                auto value = KB_SQL_TRY(truth(arg, row, context));
                 if (!value) {
                     saw_null = true;
                 } else if (*value) {
@@ -114,19 +110,19 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
             return saw_null ? Value::null() : Value::boolean(false);
         }
         case BoundKind::not_: {
-            auto value = KB_SQL_TRY(truth(expr.args.at(0), row, context, aggregates));
+            auto value = KB_SQL_TRY(truth(expr.args.at(0), row, context));
             return bool_value(value ? std::optional<bool>(!*value) : std::nullopt);
         }
         case BoundKind::is_null:
         case BoundKind::is_not_null: {
-            Value value = KB_SQL_TRY(evaluate(expr.args.at(0), row, context, aggregates));
+            Value value = KB_SQL_TRY(evaluate(expr.args.at(0), row, context));
             return Value::boolean(value.is_null() == (expr.kind == BoundKind::is_null));
         }
         case BoundKind::case_:
-            return evaluate_case(expr, row, context, aggregates);
+            return evaluate_case(expr, row, context);
         case BoundKind::coalesce:
             for (const BoundExpr& arg : expr.args) {
-                Value value = KB_SQL_TRY(evaluate(arg, row, context, aggregates));
+                Value value = KB_SQL_TRY(evaluate(arg, row, context));
                 if (!value.is_null()) return value;
             }
             return Value::null();
@@ -136,8 +132,8 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
 }
 
 SqlResult<bool> evaluate_condition(const BoundExpr& expr, std::span<const Value> row,
-                                   const EvalContext& context, std::span<const Value> aggregates) {
-    auto value = KB_SQL_TRY(truth(expr, row, context, aggregates));
+                                   const EvalContext& context) {
+    auto value = KB_SQL_TRY(truth(expr, row, context));
     return value.value_or(false);
 }
 
@@ -158,8 +154,6 @@ std::string describe(const BoundExpr& expr, std::span<const std::string> column_
             return expr.index < column_names.size() ? column_names[expr.index] : expr.name;
         case BoundKind::parameter:
             return "$" + std::to_string(expr.index + 1);
-        case BoundKind::aggregate:
-            return expr.name.empty() ? "<aggregate>" : expr.name;
         case BoundKind::call:
             if (expr.args.size() == 2 && !expr.name.empty() &&
                 std::string_view("=<>!~+-*/%|&").find(expr.name.front()) != std::string::npos) {

@@ -2,12 +2,12 @@
 // and every type decided, and what the executor evaluates.
 //
 // A BoundExpr is a small tree. Leaves are constants, column references (an index into the row
-// the expression is evaluated against), parameters ($n) and aggregate results (an index into
-// the aggregate row). Inner nodes are calls — every operator, function, cast, LIKE, jsonb
-// access, … — which carry their implementation, chosen by the binder from the value layer's
-// registry, so evaluation never looks anything up; plus the few constructs whose evaluation is
-// not "evaluate the arguments, then call": AND / OR (three-valued, short-circuit), CASE,
-// COALESCE, NULLIF is a call, IS [NOT] NULL.
+// the expression is evaluated against; after grouping, that row is the group keys followed by
+// the aggregate results) and parameters ($n). Inner nodes are calls — every operator, function,
+// cast, LIKE, jsonb access, … — which carry their implementation, chosen by the binder from the
+// value layer's registry, so evaluation never looks anything up; plus the few constructs whose
+// evaluation is not "evaluate the arguments, then call": AND / OR (three-valued, short-circuit),
+// CASE, COALESCE, NULLIF is a call, IS [NOT] NULL.
 //
 // Calls are strict unless marked otherwise: a NULL argument gives NULL without calling (as
 // PostgreSQL's strict functions). Evaluation errors carry the node's position.
@@ -32,7 +32,6 @@ enum class BoundKind : u8 {
     constant,
     column,     // row[index]
     parameter,  // parameters[index]
-    aggregate,  // the aggregate row's [index] (after grouping)
     call,       // impl(args)
     and_,
     or_,
@@ -48,7 +47,7 @@ struct BoundExpr {
     Type type{};
     int position = 0;  // 1-based offset in the statement text, for errors
     Value value{};     // constant
-    usize index = 0;   // column, parameter, aggregate
+    usize index = 0;   // column, parameter
     std::vector<BoundExpr> args{};
     ScalarImpl impl{};   // call
     bool strict = true;  // call: NULL in, NULL out
@@ -59,15 +58,14 @@ struct BoundExpr {
     static BoundExpr column_of(usize index, Type type, std::string name, int position = 0);
 };
 
-// Evaluates `expr` against `row` (and, after grouping, the aggregate results).
+// Evaluates `expr` against `row` (after grouping: the group keys, then the aggregate results).
 SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
-                          const EvalContext& context, std::span<const Value> aggregates = {});
+                          const EvalContext& context);
 
 // WHERE / HAVING / CHECK: true only for TRUE (NULL and FALSE reject). A non-boolean result is a
 // binder bug (asserted).
 SqlResult<bool> evaluate_condition(const BoundExpr& expr, std::span<const Value> row,
-                                   const EvalContext& context,
-                                   std::span<const Value> aggregates = {});
+                                   const EvalContext& context);
 
 // For EXPLAIN: "(id = $1)", "lower(name)", ...
 std::string describe(const BoundExpr& expr, std::span<const std::string> column_names);

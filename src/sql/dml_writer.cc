@@ -5,20 +5,6 @@
 
 namespace kb::sql {
 
-namespace {
-
-// An expression stored as SQL text (CHECK, DEFAULT), parsed back.
-SqlResult<ast::ExprPtr> parse_expression(const std::string& text) {
-    auto statements = KB_SQL_TRY(parse("SELECT " + text));
-    auto* select = statements.at(0).as<ast::SelectStatement>();
-    if (select == nullptr || select->targets.size() != 1) {
-        return SqlError(sqlstate::kInternalError, "stored expression does not parse: " + text);
-    }
-    return std::move(select->targets[0].expr);
-}
-
-}  // namespace
-
 TableWriter::TableWriter(db::Transaction& transaction, const kernel::TableSchema& table,
                          EvalContext& eval)
     : transaction_(transaction), table_(table), eval_(eval), keys_(table_, {}) {}

@@ -110,14 +110,12 @@ public:
                 if (column.default_value.constant_is_null) return Value::null();
                 return value_from_text(column.default_value.constant_text, type);
             default: {
-                auto statements = KB_SQL_TRY(parse("SELECT " + column.default_value.expression));
-                const auto* select = statements.at(0).as<ast::SelectStatement>();
+                ast::ExprPtr expr = KB_SQL_TRY(parse_expression(column.default_value.expression));
                 Scope empty;
                 ParameterTypes none;
                 ExprBinder binder(empty, none);
                 binder.set_now(eval_.transaction_timestamp);
-                BoundExpr bound =
-                    KB_SQL_TRY(assignment(binder, *select->targets.at(0).expr, column));
+                BoundExpr bound = KB_SQL_TRY(assignment(binder, *expr, column));
                 return evaluate(bound, {}, eval_);
             }
         }
