@@ -78,12 +78,13 @@ Result<SubmitResult> DatabaseCore::submit(TenantId tenant, PrincipalId principal
 }
 
 TransactionHost::Start DatabaseCore::start(TenantId tenant) {
-    return call<Start>([&] {
-        Start out;
-        out.snapshot = engine_->snapshot();
-        if (const auto* found = engine_->catalog().tenant(tenant)) out.catalog = *found;
-        return out;
-    });
+    KB_ASSERT_MSG(!closed_, "database used after close");
+    // On this thread: published() pairs the snapshot and catalog without the loop.
+    Engine::Published published = engine_->published(tenant);
+    Start out;
+    out.snapshot = std::move(published.snapshot);
+    if (published.catalog) out.catalog = *published.catalog;
+    return out;
 }
 
 Status DatabaseCore::close() {

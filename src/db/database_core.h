@@ -53,9 +53,8 @@ public:
     // Admits, logs and applies `body` and waits for the result (any thread but the loop's).
     Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
                                 kernel::OpBody body) override;
-    // The snapshot and the tenant's catalog, taken in one loop task. The catalog may be newer
-    // than the snapshot (applied, not yet published), but schema reads are made as of the
-    // snapshot's position, and versions never change once created.
+    // The snapshot and the tenant's catalog as of it (Engine::published: any thread, no loop
+    // round trip).
     Start start(TenantId tenant) override;
 
     // The latest published state (any thread).

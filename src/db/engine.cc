@@ -181,6 +181,33 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
     }
 }
 
+Status Engine::publish() {
+    std::lock_guard lock(published_mutex_);
+    KB_TRY(kernel_->publish());
+    refresh_published_catalogs(kernel_->published_schema_changes());
+    return Status::ok();
+}
+
+void Engine::refresh_published_catalogs(const std::set<TenantId>& tenants) {
+    // Copies only on schema changes (DDL, sequences, streams created or deleted): rare.
+    for (TenantId tenant : tenants) {
+        if (const kernel::TenantCatalog* found = kernel_->catalog().tenant(tenant)) {
+            published_catalogs_[tenant] = std::make_shared<const kernel::TenantCatalog>(*found);
+        } else {
+            published_catalogs_.erase(tenant);
+        }
+    }
+}
+
+Engine::Published Engine::published(TenantId tenant) const {
+    std::lock_guard lock(published_mutex_);
+    Published out{store_->snapshot(), nullptr};
+    if (auto found = published_catalogs_.find(tenant); found != published_catalogs_.end()) {
+        out.catalog = found->second;
+    }
+    return out;
+}
+
 // One op applied: publish once per loop turn (every op applied in it shares the publish), then
 // answer their callers; checkpoint now and then.
 void Engine::applied_one() {
@@ -190,7 +217,7 @@ void Engine::applied_one() {
     loop_.post([this, alive = alive_] {
         if (!*alive) return;
         publish_posted_ = false;
-        Status published = kernel_->publish();
+        Status published = publish();
         if (!published.is_ok()) stop(published);
         auto waiting = std::move(waiting_publish_);
         waiting_publish_.clear();
@@ -212,7 +239,7 @@ void Engine::checkpoint(io::UniqueFunction<void(Status)> done) {
         done(failure_);
         return;
     }
-    Status published = kernel_->publish();
+    Status published = publish();
     if (!published.is_ok()) {
         stop(published);
         done(published);

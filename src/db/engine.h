@@ -21,8 +21,11 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "crypto/master_key.h"
@@ -98,6 +101,17 @@ public:
     // The latest published state: rows, streams and catalog as of applied_position(). Any
     // thread.
     store::Snapshot snapshot() const { return store_->snapshot(); }
+    // The latest published snapshot and `tenant`'s catalog as of it (nullptr: no such tenant),
+    // taken together. Any thread, without a loop round trip: what a transaction starts from
+    // (a thread hand-off per begin costs more than a point read). The catalog is an immutable
+    // copy made when a publish changed the tenant's schema; stream offsets in it may lag
+    // (they change with every append and nothing reading through it uses them).
+    struct Published {
+        store::Snapshot snapshot;
+        std::shared_ptr<const kernel::TenantCatalog> catalog;
+    };
+    Published published(TenantId tenant) const;
+    // Loop thread only.
     const kernel::Catalog& catalog() const { return kernel_->catalog(); }
     std::optional<TenantId> tenant_id(std::string_view name) const;
 
@@ -129,6 +143,9 @@ private:
     Status apply_logged(ByteSpan record_bytes);
 
     // engine.cc
+    // The kernel's publish, and the catalogs published() hands out refreshed with it.
+    Status publish();
+    void refresh_published_catalogs(const std::set<TenantId>& tenants);
     Timestamp next_timestamp();
     void applied_one();
     void stop(Status status);
@@ -155,6 +172,10 @@ private:
     bool publish_posted_ = false;
     bool checkpoint_running_ = false;
     Status failure_;
+    // Held while publishing and while published() reads, so a snapshot and the catalogs always
+    // come from the same publish.
+    mutable std::mutex published_mutex_;
+    std::map<TenantId, std::shared_ptr<const kernel::TenantCatalog>> published_catalogs_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -22,6 +22,13 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
     KB_TRY(engine->initialise_or_load_genesis());
     KB_TRY(engine->open_store_and_kernel());
     KB_TRY(engine->replay());
+    {
+        // Every tenant's catalog as of the state the store opened with (and replayed).
+        std::set<TenantId> tenants;
+        for (const auto& [id, tenant] : engine->kernel_->catalog().tenants()) tenants.insert(id);
+        std::lock_guard lock(engine->published_mutex_);
+        engine->refresh_published_catalogs(tenants);
+    }
     engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
                                                              engine->permissions_);
     // A new cluster gets its first tenant (also when a crash came between genesis and it).
@@ -101,7 +108,7 @@ Status Engine::replay() {
         }
     }
     if (replayed > 0) {
-        KB_TRY(kernel_->publish());
+        KB_TRY(publish());
         std::optional<Status> done;
         checkpoint([&](Status status) { done = std::move(status); });
         KB_TRY(run_until([&] { return done.has_value(); }));

@@ -69,16 +69,24 @@ Status Transaction::check_table(TableId table) const {
 
 Result<std::optional<Bytes>> Transaction::visible(TableId table, ByteSpan key,
                                                   bool* existed) const {
-    auto in_overlay = overlay_.find(OverlayKey{table.value(), copy_of(key)});
-    if (in_overlay != overlay_.end()) {
-        if (existed != nullptr) *existed = in_overlay->second.existed;
-        return in_overlay->second.image;
+    if (!overlay_.empty()) {  // most reads are of transactions that wrote nothing yet
+        auto in_overlay = overlay_.find(OverlayKey{table.value(), copy_of(key)});
+        if (in_overlay != overlay_.end()) {
+            if (existed != nullptr) *existed = in_overlay->second.existed;
+            return in_overlay->second.image;
+        }
     }
     const store::TreeId tree = kernel::trees::table(tenant_, table);
     std::optional<Bytes> row;
-    // A table created after the snapshot (by this transaction) has no tree in it.
-    if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
-        row = KB_TRY(store::mvcc_get(snapshot_, tree, key, read_position()));
+    if (!truncated_.contains(table.value())) {
+        // One lookup of the tree's root (has_tree, then mvcc_get by id, looked it up twice).
+        auto view = snapshot_.tree(tree);
+        if (view) {
+            row = KB_TRY(store::mvcc_get(*view, key, read_position()));
+        } else if (view.status().code() != StatusCode::not_found) {
+            return view.status();
+        }
+        // not_found: a table created after the snapshot (by this transaction) has no tree.
     }
     if (existed != nullptr) *existed = row.has_value();
     return row;
@@ -223,6 +231,21 @@ bool Transaction::wrote(TableId table, ByteSpan key) const {
 
 Result<kernel::SequenceBlock> Transaction::reserve_sequence(kernel::SequenceId sequence,
                                                             u64 count) {
+    KB_ASSERT(count >= 1);
+    const auto& sequences = catalog_.sequence_versions();
+    const auto found = sequences.find(sequence);
+    if (found != sequences.end() && found->second.first.created == schema_position()) {
+        // Created by this transaction's DDL: nobody else can see it before the commit, so its
+        // values come from the transaction's catalog, and the op carries the reservation for
+        // apply to repeat (the sequence then continues after these values).
+        kernel::SequenceBlock block;
+        const kernel::Outcome outcome =
+            catalog_.reserve(sequence, count, schema_position(), &block);
+        KB_TRY(status_of_outcome(outcome, "sequence " + std::to_string(sequence.value())));
+        ddl_.push_back(kernel::AdvanceSequenceChange{.sequence = sequence, .count = count});
+        reads_.catalog_version = catalog_.version();
+        return block;
+    }
     auto result = KB_TRY(host_->submit(
         tenant_, principal_, kernel::ReserveSequenceOp{.sequence = sequence, .count = count}));
     KB_TRY(status_of_outcome(result.outcome, result.detail));
@@ -234,10 +257,30 @@ Transaction::Mark Transaction::mark() const {
 }
 
 void Transaction::rollback_to(const Mark& mark) {
+    // Sequence values are never given back (as in PostgreSQL): draws from sequences this
+    // transaction created that survive the rollback are made again on the restored catalog.
+    std::vector<kernel::AdvanceSequenceChange> kept_draws;
+    for (usize i = mark.ddl.size(); i < ddl_.size(); ++i) {
+        if (const auto* draw = std::get_if<kernel::AdvanceSequenceChange>(&ddl_[i])) {
+            kept_draws.push_back(*draw);
+        }
+    }
     overlay_ = mark.overlay;
     ddl_ = mark.ddl;
     catalog_ = mark.catalog;
     truncated_ = mark.truncated;
+    for (const kernel::AdvanceSequenceChange& draw : kept_draws) {
+        const auto& sequences = catalog_.sequence_versions();
+        const auto found = sequences.find(draw.sequence);
+        if (found == sequences.end() || found->second.first.created != schema_position()) {
+            continue;  // created after the mark: rolled back with it
+        }
+        kernel::SequenceBlock block;
+        if (catalog_.reserve(draw.sequence, draw.count, schema_position(), &block) ==
+            kernel::Outcome::ok) {
+            ddl_.push_back(draw);
+        }
+    }
 }
 
 bool Transaction::writes_nothing() const {

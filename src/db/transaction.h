@@ -11,9 +11,9 @@
 // A transaction that wrote nothing logs nothing.
 //
 // Keys are encoded primary keys (kernel/key_encoding.h); rows are row images
-// (kernel/row_codec.h). Index maintenance happens at apply; reading through secondary indexes
-// with the overlay is the SQL layer's (it scans the table or the snapshot's index and checks
-// overlay rows itself) until it needs more.
+// (kernel/row_codec.h). Index maintenance happens at apply; reads through secondary indexes
+// (RowCursor, index_scan, index_get: transaction_index.cc) merge the snapshot's index entries
+// with the overlay's rows keyed on the fly.
 //
 // A Transaction belongs to one thread at a time; reads run on that thread against the snapshot
 // (no loop round trip); commit waits for the loop.
@@ -29,10 +29,12 @@
 #include "db/engine.h"
 #include "kernel/catalog.h"
 #include "kernel/op.h"
+#include "store/mvcc.h"
 #include "store/snapshot.h"
 
 namespace kb::db {
 
+using kernel::IndexId;
 using kernel::ObjectId;
 using kernel::TableId;
 
@@ -56,6 +58,71 @@ public:
 struct KeyedRow {
     Bytes key;
     Bytes row;
+};
+
+// One row as an index read returns it (transaction_index.cc).
+struct IndexedRow {
+    Bytes index_key;  // the key the index holds for the row (row_codec.h)
+    Bytes key;        // the row's primary key
+    Bytes row;        // its image
+};
+
+class Transaction;
+
+// A streaming read of a table in primary-key order or of a secondary index in index order,
+// forward or backward, through the transaction's view: the snapshot (as of read_position())
+// merged with the overlay as it was when the cursor opened (later writes are not seen: a
+// statement reads the state as of its start). Opened by Transaction::open_cursor /
+// open_index_cursor; the transaction must outlive it and not commit while it is read.
+//
+// The read set grows as the cursor moves: it always holds the key range from the start of the
+// scan (in its direction) up to the row the cursor is on, and the whole range once the cursor
+// is exhausted. So a scan stopped early by LIMIT conflicts only with writes it actually read
+// past. An index cursor records the index's key range: every write of a row records the old and
+// new keys of each of its index entries (admission), so an insert, update or delete of any row
+// in the range — a phantom included — conflicts with it.
+class RowCursor {
+public:
+    RowCursor(RowCursor&&) noexcept = default;
+    RowCursor& operator=(RowCursor&&) noexcept = default;
+
+    bool valid() const { return valid_; }
+    // The key the cursor orders by: the index key, or the primary key for a table cursor.
+    // The row the cursor is on (valid() must hold); the spans live until next().
+    ByteSpan index_key() const { return current_index_key_; }
+    ByteSpan key() const { return current_key_; }
+    ByteSpan row() const { return current_row_; }
+    Status next();
+
+private:
+    friend class Transaction;
+    struct Pending {  // an overlay row in range, in cursor order
+        Bytes index_key;
+        Bytes key;
+        Bytes row;
+        bool removed = false;  // the transaction removed it (hides the snapshot's row)
+    };
+    RowCursor() = default;
+    Status settle();  // positions on the next visible row (or end) and records the read
+    void record_read();
+
+    Transaction* transaction_ = nullptr;
+    bool index_ = false;  // an index cursor (else a table cursor)
+    bool backward_ = false;
+    kernel::ObjectId object_{};
+    Bytes lower_, upper_;
+    std::optional<store::MvccCursor> snapshot_;  // nullopt: the snapshot holds nothing here
+    store::TreeView rows_;                       // index cursors: the table's rows
+    std::vector<Pending> pending_;               // overlay rows in cursor order
+    usize pending_next_ = 0;
+    std::vector<Bytes> written_keys_;  // index cursors: primary keys the overlay holds, sorted
+    std::optional<usize> read_index_;  // into the read set's ranges, once recorded
+    bool whole_table_read_ = false;    // recorded as the table's whole key space instead
+    bool valid_ = false;
+    bool from_snapshot_ = false;  // the current row came from snapshot_ (else pending_)
+    // The row the cursor is on: spans into the snapshot cursor, pending_ or row_buffer_.
+    Bytes row_buffer_;
+    ByteSpan current_index_key_, current_key_, current_row_;
 };
 
 class Transaction {
@@ -101,6 +168,23 @@ public:
     // — as read.
     Result<std::vector<KeyedRow>> scan(TableId table, ByteSpan start, ByteSpan end,
                                        usize limit = ~usize{0});
+    // --- streaming and index reads (recorded; transaction_index.cc) ----------------------------
+    // Rows with lower <= key < upper (empty upper: no bound) in key order or its reverse.
+    Result<RowCursor> open_cursor(TableId table, ByteSpan lower, ByteSpan upper,
+                                  store::Direction direction = store::Direction::forward);
+    // Rows whose key in `index` is in [lower, upper), in index order or its reverse. Works for
+    // indexes this transaction created (they have no tree in the snapshot: the table's rows
+    // are keyed on the fly, and the whole table is recorded as read).
+    Result<RowCursor> open_index_cursor(IndexId index, ByteSpan lower, ByteSpan upper,
+                                        store::Direction direction = store::Direction::forward);
+    // The same, collected: at most `limit` rows.
+    Result<std::vector<IndexedRow>> index_scan(IndexId index, ByteSpan lower, ByteSpan upper,
+                                               usize limit = ~usize{0});
+    // The first row whose key in `index` begins with `prefix`: for a unique index and a prefix
+    // of every indexed value (none NULL), the row holding those values. Records the prefix's
+    // range as read, found or not (so a later insert of those values conflicts).
+    Result<std::optional<IndexedRow>> index_get(IndexId index, ByteSpan prefix);
+
     // A foreign-key parent the transaction's writes rely on (checked like a read).
     void note_parent(ObjectId object, ByteSpan key);
     // The absence of a unique index key the transaction's insert relies on.
@@ -126,7 +210,9 @@ public:
     bool wrote(TableId table, ByteSpan key) const;
 
     // Reserves `count` values of a sequence now, outside the transaction (SERIAL and identity
-    // values are never given back, as in PostgreSQL: a rolled-back insert leaves a gap).
+    // values are never given back, as in PostgreSQL: a rolled-back insert leaves a gap). A
+    // sequence this transaction created is the exception: its values come from the
+    // transaction's catalog and are logged with the op (kernel::AdvanceSequenceChange).
     Result<kernel::SequenceBlock> reserve_sequence(kernel::SequenceId sequence, u64 count);
     void set_fixed_values(kernel::FixedValues fixed) { fixed_ = std::move(fixed); }
     const kernel::FixedValues& fixed_values() const { return fixed_; }
@@ -153,6 +239,10 @@ public:
     Result<SubmitResult> commit();
 
 private:
+    friend class RowCursor;
+    // The overlay's rows of `table` with keys in [lower, upper), for a cursor.
+    std::vector<RowCursor::Pending> overlay_rows(TableId table, ByteSpan lower,
+                                                 ByteSpan upper) const;
     Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
                 store::Snapshot snapshot, kernel::TenantCatalog catalog);
     // The row as the transaction sees it, without recording a read.

@@ -249,6 +249,12 @@ Outcome TenantCatalog::validate_table(const TableSchema& schema,
     }
 
     std::set<std::string> constraint_names;
+    if (!schema.primary_key_constraint.empty()) {
+        if (Outcome name = check_name(schema.primary_key_constraint); name != Outcome::ok) {
+            return name;
+        }
+        constraint_names.insert(schema.primary_key_constraint);
+    }
     for (const UniqueConstraint& unique : schema.uniques) {
         if (!columns_usable(schema, unique.columns, /*keyed=*/true) ||
             !constraint_names.insert(unique.name).second) {
@@ -265,23 +271,70 @@ Outcome TenantCatalog::validate_table(const TableSchema& schema,
         }
     }
     for (const ForeignKey& foreign_key : schema.foreign_keys) {
-        if (Outcome name = check_name(foreign_key.name); name != Outcome::ok) return name;
-        if (!constraint_names.insert(foreign_key.name).second ||
-            !columns_usable(schema, foreign_key.columns, /*keyed=*/true) ||
-            foreign_key.parent_columns.size() != foreign_key.columns.size() ||
-            foreign_key.on_delete > ReferentialAction::cascade) {
+        if (!constraint_names.insert(foreign_key.name).second) return Outcome::invalid_definition;
+        if (Outcome valid = validate_foreign_key(schema, foreign_key, at); valid != Outcome::ok) {
+            return valid;
+        }
+    }
+    return Outcome::ok;
+}
+
+Outcome TenantCatalog::validate_foreign_key(const TableSchema& schema,
+                                            const ForeignKey& foreign_key, Position at) const {
+    if (Outcome name = check_name(foreign_key.name); name != Outcome::ok) return name;
+    if (!columns_usable(schema, foreign_key.columns, /*keyed=*/true) ||
+        foreign_key.parent_columns.size() != foreign_key.columns.size() ||
+        foreign_key.on_delete > ReferentialAction::cascade) {
+        return Outcome::invalid_definition;
+    }
+    const TableSchema* parent =
+        foreign_key.parent == schema.id ? &schema : table(foreign_key.parent, at);
+    if (parent == nullptr) return Outcome::no_such_table;
+    // PostgreSQL: the referenced columns must carry the parent's primary key or a unique
+    // constraint, so a parent lookup is a point read.
+    bool keyed = same_set(foreign_key.parent_columns, parent->primary_key);
+    for (const UniqueConstraint& unique : parent->uniques) {
+        keyed = keyed || same_set(foreign_key.parent_columns, unique.columns);
+    }
+    return keyed ? Outcome::ok : Outcome::invalid_definition;
+}
+
+// `table` already holds the new column (and its constraints are not yet in its lists).
+Outcome TenantCatalog::validate_added_constraints(const TableSchema& schema,
+                                                  const AddedConstraints& constraints,
+                                                  Position at) const {
+    std::set<std::string> constraint_names = {schema.primary_key_name()};
+    for (const UniqueConstraint& unique : schema.uniques) constraint_names.insert(unique.name);
+    for (const CheckConstraint& check : schema.checks) constraint_names.insert(check.name);
+    for (const ForeignKey& key : schema.foreign_keys) constraint_names.insert(key.name);
+    std::set<u64> new_ids;
+    std::set<std::string> relation_names;
+    for (const UniqueConstraint& unique : constraints.uniques) {
+        if (check_new_object_id(unique.index.value()) != Outcome::ok ||
+            !new_ids.insert(unique.index.value()).second ||
+            !columns_usable(schema, unique.columns, /*keyed=*/true)) {
             return Outcome::invalid_definition;
         }
-        const TableSchema* parent =
-            foreign_key.parent == schema.id ? &schema : table(foreign_key.parent, at);
-        if (parent == nullptr) return Outcome::no_such_table;
-        // PostgreSQL: the referenced columns must carry the parent's primary key or a unique
-        // constraint, so a parent lookup is a point read.
-        bool keyed = same_set(foreign_key.parent_columns, parent->primary_key);
-        for (const UniqueConstraint& unique : parent->uniques) {
-            keyed = keyed || same_set(foreign_key.parent_columns, unique.columns);
+        if (Outcome name = check_name(unique.name); name != Outcome::ok) return name;
+        if (relation_name_taken(unique.name, at) || !relation_names.insert(unique.name).second) {
+            return Outcome::index_exists;
         }
-        if (!keyed) return Outcome::invalid_definition;
+        if (!constraint_names.insert(unique.name).second) return Outcome::invalid_definition;
+    }
+    for (const CheckConstraint& check : constraints.checks) {
+        if (Outcome name = check_name(check.name); name != Outcome::ok) return name;
+        if (check.expression.empty() || !constraint_names.insert(check.name).second) {
+            return Outcome::invalid_definition;
+        }
+        for (ColumnId id : check.columns) {
+            if (schema.column(id) == nullptr) return Outcome::no_such_column;
+        }
+    }
+    for (const ForeignKey& foreign_key : constraints.foreign_keys) {
+        if (!constraint_names.insert(foreign_key.name).second) return Outcome::invalid_definition;
+        if (Outcome valid = validate_foreign_key(schema, foreign_key, at); valid != Outcome::ok) {
+            return valid;
+        }
     }
     return Outcome::ok;
 }
@@ -313,21 +366,26 @@ Outcome TenantCatalog::create_table(const TableSchema& schema,
     if (Outcome valid = validate_table(schema, owned, at); valid != Outcome::ok) return valid;
     note_change(at);
     tables_[schema.id].push_back({schema, at, Position::none()});
-    u64 next = schema.id.value() + 1;
-    for (const UniqueConstraint& unique : schema.uniques) {
+    next_object_id_ = ObjectId(std::max(next_object_id_.value(), schema.id.value() + 1));
+    install_unique_indexes(schema.id, schema.uniques, at);
+    for (const SequenceSchema& sequence : owned) install_sequence(sequence, at);
+    ++version_;
+    return Outcome::ok;
+}
+
+void TenantCatalog::install_unique_indexes(TableId table_id,
+                                           const std::vector<UniqueConstraint>& uniques,
+                                           Position at) {
+    for (const UniqueConstraint& unique : uniques) {
         IndexSchema index;
         index.id = unique.index;
-        index.table = schema.id;
+        index.table = table_id;
         index.name = unique.name;
         index.unique = true;
         for (ColumnId column : unique.columns) index.columns.push_back({.column = column});
         indexes_.emplace(unique.index, Versioned<IndexSchema>{index, at, Position::none()});
-        next = std::max(next, unique.index.value() + 1);
+        next_object_id_ = ObjectId(std::max(next_object_id_.value(), unique.index.value() + 1));
     }
-    next_object_id_ = ObjectId(std::max(next_object_id_.value(), next));
-    for (const SequenceSchema& sequence : owned) install_sequence(sequence, at);
-    ++version_;
-    return Outcome::ok;
 }
 
 Outcome TenantCatalog::drop_table(TableId id, Position at) {
@@ -382,7 +440,8 @@ Outcome TenantCatalog::drop_index(IndexId id, Position at) {
 }
 
 Outcome TenantCatalog::add_column(TableId table_id, const ColumnDef& column,
-                                  const std::optional<SequenceSchema>& owned, Position at) {
+                                  const std::optional<SequenceSchema>& owned, Position at,
+                                  const AddedConstraints& constraints) {
     Versioned<TableSchema>* live = live_table(table_id);
     if (live == nullptr) return Outcome::no_such_table;
     TableSchema next = live->value;
@@ -404,9 +463,22 @@ Outcome TenantCatalog::add_column(TableId table_id, const ColumnDef& column,
         return valid;
     }
     next.columns.push_back(column);
+    if (Outcome valid = validate_added_constraints(next, constraints, at); valid != Outcome::ok) {
+        return valid;
+    }
+    for (const UniqueConstraint& unique : constraints.uniques) {
+        for (const SequenceSchema& sequence : sequences) {
+            if (sequence.id.value() == unique.index.value()) return Outcome::invalid_definition;
+        }
+    }
+    next.uniques.insert(next.uniques.end(), constraints.uniques.begin(), constraints.uniques.end());
+    next.checks.insert(next.checks.end(), constraints.checks.begin(), constraints.checks.end());
+    next.foreign_keys.insert(next.foreign_keys.end(), constraints.foreign_keys.begin(),
+                             constraints.foreign_keys.end());
     note_change(at);
     live->ended = at;
     tables_[table_id].push_back({std::move(next), at, Position::none()});
+    install_unique_indexes(table_id, constraints.uniques, at);
     for (const SequenceSchema& sequence : sequences) install_sequence(sequence, at);
     ++version_;
     return Outcome::ok;

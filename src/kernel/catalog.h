@@ -136,10 +136,15 @@ public:
     // Refuses (dependent_objects_exist) an index that enforces a unique constraint.
     Outcome drop_index(IndexId id, Position at);
     // A new table version with the column appended, and the sequence it owns if it is SERIAL
-    // or an identity. The column id must be >= the table's next column id. (Filling existing
-    // rows with the default is the SQL layer's business; it writes them as row effects.)
+    // or an identity. The column id must be >= the table's next column id. `constraints` are
+    // the column's own (they may name only the table's columns, this one included): checked
+    // as create_table checks a table's, with names distinct from the table's constraints; each
+    // unique gets its unique index (built by apply from the rows after the op). (Filling
+    // existing rows with the default, and checking them against the new constraints, is the
+    // SQL layer's business; it writes them as row effects.)
     Outcome add_column(TableId table, const ColumnDef& column,
-                       const std::optional<SequenceSchema>& owned, Position at);
+                       const std::optional<SequenceSchema>& owned, Position at,
+                       const AddedConstraints& constraints = {});
     // A new table version without the column, as PostgreSQL does it: indexes, unique, check
     // and foreign-key constraints of this table that use the column go with it, and so do
     // sequences it owns. dependent_objects_exist for a primary-key column or a column another
@@ -187,6 +192,13 @@ private:
     Outcome validate_column(const TableSchema& table, const ColumnDef& column,
                             const std::vector<SequenceSchema>& owned, Position at) const;
     Outcome validate_index(const IndexSchema& schema, const TableSchema& table) const;
+    Outcome validate_added_constraints(const TableSchema& table,
+                                       const AddedConstraints& constraints, Position at) const;
+    Outcome validate_foreign_key(const TableSchema& table, const ForeignKey& foreign_key,
+                                 Position at) const;
+    // Installs the unique indexes of `uniques` (constraints of `table`).
+    void install_unique_indexes(TableId table, const std::vector<UniqueConstraint>& uniques,
+                                Position at);
     void install_sequence(const SequenceSchema& schema, Position at);
     Versioned<TableSchema>* live_table(TableId id);
     void end_sequences_owned_by(TableId table, std::optional<ColumnId> column, Position at);

@@ -411,6 +411,7 @@ Status Kernel::publish() {
         KB_TRY(state.store.put(trees::catalog(tenant_id), trees::kCatalogKey,
                                encode_tenant_schema(*state.catalog.tenant(tenant_id))));
     }
+    state.schemas_published = std::move(state.schemas_unwritten);
     state.schemas_unwritten.clear();
     for (const auto& [timestamp, position] : state.timestamps_unwritten) {
         u8 value[8];
@@ -420,6 +421,10 @@ Status Kernel::publish() {
     }
     state.timestamps_unwritten.clear();
     return state.store.publish(state.applied, encode_meta(state));
+}
+
+const std::set<TenantId>& Kernel::published_schema_changes() const {
+    return state_->schemas_published;
 }
 
 const Catalog& Kernel::catalog() const { return state_->catalog; }

@@ -26,6 +26,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,10 @@ public:
     // Publishes everything applied so far (store publish with the kernel's meta: applied
     // position, state hash, settings). Cheap enough to call once per loop turn.
     Status publish();
+    // The tenants whose schema (tables, indexes, sequences, the set of streams; not stream
+    // offsets) changed in what the latest publish() published: who caches catalogs as of the
+    // published state refreshes these.
+    const std::set<TenantId>& published_schema_changes() const;
 
     const Catalog& catalog() const;
     const StateHash& state_hash() const;

@@ -48,6 +48,10 @@ Outcome apply_change(TenantCatalog& catalog, const DdlChange& change, Position a
         }
     } else if (const auto* index = std::get_if<CreateIndexChange>(&change)) {
         plan.created_objects.insert(index->schema.id.value());
+    } else if (const auto* added = std::get_if<AddColumnChange>(&change)) {
+        for (const UniqueConstraint& unique : added->constraints.uniques) {
+            plan.created_objects.insert(unique.index.value());
+        }
     } else if (const auto* truncate = std::get_if<TruncateTableChange>(&change)) {
         plan.truncated.insert(truncate->table);
     }

@@ -44,6 +44,7 @@ struct KernelState {
     // Records publish() must write.
     std::set<std::pair<TenantId, StreamId>> streams_unwritten;
     std::set<TenantId> schemas_unwritten;
+    std::set<TenantId> schemas_published;  // schemas_unwritten as of the last publish()
     std::vector<std::pair<Timestamp, Position>> timestamps_unwritten;
 
     // Per tenant, the position of its oldest idempotency record (nullopt: none); a tenant

@@ -177,6 +177,34 @@ TEST(Kernel, SequenceReservationsPersist) {
     expect_hash_recomputes(h);
 }
 
+// Values a transaction drew from a sequence it created travel with its op: apply reserves
+// them again, so the sequence continues after them; no other sequence can be advanced so.
+TEST(Kernel, TransactionsAdvanceOnlySequencesTheyCreate) {
+    KernelHarness h(9);
+    h.apply(create_tenant_op("t"));
+    const TenantId t(1);
+    TransactionOp create;
+    create.ddl.push_back(CreateSequenceChange{.schema = {.id = SequenceId(1), .name = "seq"}});
+    create.ddl.push_back(AdvanceSequenceChange{.sequence = SequenceId(1), .count = 3});
+    create.ddl.push_back(AdvanceSequenceChange{.sequence = SequenceId(1), .count = 2});
+    ASSERT_EQ(h.apply(tenant_op(t, create)).outcome, Outcome::ok);
+    ApplyResult next =
+        h.apply(tenant_op(t, ReserveSequenceOp{.sequence = SequenceId(1), .count = 1}));
+    EXPECT_EQ(next.block.first, 6);
+
+    TransactionOp later;
+    later.ddl.push_back(AdvanceSequenceChange{.sequence = SequenceId(1), .count = 100});
+    EXPECT_EQ(h.apply(tenant_op(t, later)).outcome, Outcome::invalid_definition);
+    TransactionOp missing;
+    missing.ddl.push_back(AdvanceSequenceChange{.sequence = SequenceId(9), .count = 1});
+    EXPECT_EQ(h.apply(tenant_op(t, missing)).outcome, Outcome::no_such_sequence);
+    expect_hash_recomputes(h);
+    h.reopen();
+    EXPECT_EQ(
+        h.apply(tenant_op(t, ReserveSequenceOp{.sequence = SequenceId(1), .count = 1})).block.first,
+        7);
+}
+
 TEST(Kernel, SettingsAreReplicatedStateAndPersist) {
     KernelHarness h(8);
     EXPECT_EQ(h.apply(testing::configure_op(0)).outcome, Outcome::invalid_definition);

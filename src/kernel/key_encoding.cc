@@ -40,12 +40,63 @@ usize fixed_width(KeyType type) {
         case KeyType::timestamp:
             return 8;
         case KeyType::uuid:
+        case KeyType::interval:
             return kUuidSize;
         case KeyType::text:
         case KeyType::bytes:
+        case KeyType::numeric:
             return 0;
     }
     KB_UNREACHABLE();
+}
+
+constexpr u8 kNumericTerminator = 0x00;
+
+// The length of the numeric key form at the start of `bytes` (numeric_key_value's layout),
+// or 0 when it is not exactly such a form. `next` yields the bytes in ascending form.
+template <class Next>
+usize numeric_key_length(Next&& next) {
+    u8 key_class = 0;
+    if (!next(&key_class)) return 0;
+    if (key_class < static_cast<u8>(NumericKeyClass::negative_infinity) ||
+        key_class > static_cast<u8>(NumericKeyClass::nan)) {
+        return 0;
+    }
+    if (key_class != static_cast<u8>(NumericKeyClass::negative) &&
+        key_class != static_cast<u8>(NumericKeyClass::positive)) {
+        return 1;
+    }
+    const u8 mask = key_class == static_cast<u8>(NumericKeyClass::negative) ? 0xff : 0x00;
+    usize length = 1;
+    for (int i = 0; i < 4; ++i) {
+        u8 byte = 0;
+        if (!next(&byte)) return 0;
+        ++length;
+    }
+    u8 previous = 0;
+    usize digits = 0;
+    for (;;) {
+        u8 byte = 0;
+        if (!next(&byte)) return 0;
+        ++length;
+        byte = static_cast<u8>(byte ^ mask);
+        if (byte == kNumericTerminator) break;
+        if (byte > 10 || (digits == 0 && byte == 1)) return 0;  // not a digit; a leading 0
+        previous = byte;
+        ++digits;
+    }
+    if (digits == 0 || previous == 1) return 0;  // no digits; a trailing 0
+    return length;
+}
+
+bool numeric_key_well_formed(std::string_view bytes) {
+    usize at = 0;
+    const usize length = numeric_key_length([&](u8* byte) {
+        if (at >= bytes.size()) return false;
+        *byte = static_cast<u8>(bytes[at++]);
+        return true;
+    });
+    return length != 0 && length == bytes.size();
 }
 
 bool is_signed(KeyType type) {
@@ -112,6 +163,37 @@ Status column_error(usize column, usize offset, std::string_view what) {
 
 }  // namespace
 
+std::string interval_key_value(i32 months, i32 days, i64 microseconds) {
+    constexpr __int128 kMicrosecondsPerDay = 86'400'000'000;
+    const __int128 span = (__int128{months} * 30 + days) * kMicrosecondsPerDay + microseconds;
+    const auto bits =
+        static_cast<unsigned __int128>(span) ^ (static_cast<unsigned __int128>(1) << 127);
+    std::string out;
+    for (int shift = 120; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<char>(static_cast<u8>(bits >> shift)));
+    }
+    return out;
+}
+
+std::string numeric_key_value(NumericKeyClass key_class, std::string_view digits, i32 exponent) {
+    std::string out(1, static_cast<char>(key_class));
+    if (key_class != NumericKeyClass::negative && key_class != NumericKeyClass::positive) {
+        return out;
+    }
+    KB_ASSERT(!digits.empty() && digits.front() != '0' && digits.back() != '0');
+    const u8 mask = key_class == NumericKeyClass::negative ? 0xff : 0x00;
+    const u32 biased = static_cast<u32>(exponent) ^ (u32{1} << 31);
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<char>(static_cast<u8>(biased >> shift) ^ mask));
+    }
+    for (char digit : digits) {
+        KB_ASSERT(digit >= '0' && digit <= '9');
+        out.push_back(static_cast<char>(static_cast<u8>(digit - '0' + 1) ^ mask));
+    }
+    out.push_back(static_cast<char>(kNumericTerminator ^ mask));
+    return out;
+}
+
 bool key_value_fits(KeyType type, const KeyValue& value) {
     if (std::holds_alternative<KeyNull>(value)) return true;
     switch (type) {
@@ -123,8 +205,12 @@ bool key_value_fits(KeyType type, const KeyValue& value) {
         case KeyType::bytes:
             return std::holds_alternative<std::string>(value);
         case KeyType::uuid:
+        case KeyType::interval:
             return std::holds_alternative<std::string>(value) &&
                    std::get<std::string>(value).size() == kUuidSize;
+        case KeyType::numeric:
+            return std::holds_alternative<std::string>(value) &&
+                   numeric_key_well_formed(std::get<std::string>(value));
         default:
             break;
     }
@@ -162,9 +248,11 @@ void encode_key_column(const KeyColumn& column, const KeyValue& value, Bytes* ou
             case KeyType::bytes:
                 put_escaped(std::get<std::string>(value), out);
                 break;
-            case KeyType::uuid: {
-                const std::string& uuid = std::get<std::string>(value);
-                out->insert(out->end(), uuid.begin(), uuid.end());
+            case KeyType::uuid:
+            case KeyType::interval:
+            case KeyType::numeric: {  // interval, numeric: already in their key form
+                const std::string& bytes = std::get<std::string>(value);
+                out->insert(out->end(), bytes.begin(), bytes.end());
                 break;
             }
             default:
@@ -213,6 +301,18 @@ Result<std::vector<KeyValue>> decode_key(std::span<const KeyColumn> columns, Byt
         }
         if (marker != kValueMarker) return column_error(index, offset, "bad marker byte");
 
+        if (column.type == KeyType::numeric) {
+            std::string bytes;
+            const usize length = numeric_key_length([&](u8* byte) {
+                if (!reader.next(byte)) return false;
+                bytes.push_back(static_cast<char>(*byte));
+                return true;
+            });
+            if (length == 0) return column_error(index, offset, "malformed numeric");
+            values.emplace_back(std::move(bytes));
+            offset = reader.offset();
+            continue;
+        }
         const usize width = fixed_width(column.type);
         if (width == 0) {  // text or bytes: escaped, terminated
             std::string text;
@@ -255,6 +355,7 @@ Result<std::vector<KeyValue>> decode_key(std::span<const KeyColumn> columns, Byt
                 break;
             }
             case KeyType::uuid:
+            case KeyType::interval:
                 values.emplace_back(std::string(reinterpret_cast<const char*>(raw), kUuidSize));
                 break;
             default:

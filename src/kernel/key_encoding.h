@@ -22,6 +22,10 @@
 //   text, bytes     the bytes with each 0x00 written as 0x00 0xFF, then the terminator
 //                   0x00 0x01 (text compares bytewise: the C collation, DESIGN.md §6)
 //   uuid            the 16 bytes as they are (PostgreSQL compares uuids bytewise)
+//   interval        the 16 bytes interval_key_value (below) made
+//   numeric         the bytes numeric_key_value (below) made: a class byte (-Infinity,
+//                   negative, zero, positive, +Infinity, NaN), then for a non-zero finite
+//                   value its decimal exponent and significant digits, inverted when negative
 // A descending column stores every byte of its ascending form inverted (x -> 0xFF - x);
 // prefix-freeness is what makes that reverse the order exactly.
 //
@@ -58,8 +62,10 @@ enum class KeyType : u8 {
     timestamp = 13,  // i64 microseconds (timestamp and timestamptz)
     date = 14,       // i32 days
     uuid = 15,       // 16 bytes
+    numeric = 16,    // an exact decimal, as numeric_key_value encodes it
+    interval = 17,   // 16 bytes, as interval_key_value encodes it
 };
-inline constexpr KeyType kKeyTypeMax = KeyType::uuid;
+inline constexpr KeyType kKeyTypeMax = KeyType::interval;
 
 // Where NULLs go in the column's final (possibly descending) order. `standard` is
 // PostgreSQL's default: last when ascending, first when descending.
@@ -82,8 +88,34 @@ struct KeyNull {
 };
 
 // One column's value: KeyNull, bool (boolean), i64 (signed ints, timestamp, date), u64
-// (unsigned ints), double (float64), std::string (text, bytes, and uuid as its 16 bytes).
+// (unsigned ints), double (float64), std::string (text, bytes, uuid as its 16 bytes, and a
+// numeric as numeric_key_value's bytes).
 using KeyValue = std::variant<KeyNull, bool, i64, u64, double, std::string>;
+
+// The key form of an exact decimal, in PostgreSQL's numeric order: -Infinity < negative <
+// zero < positive < +Infinity < NaN, and equal values (1.5 and 1.50) get equal bytes.
+//   class byte      1 -Infinity, 2 negative, 3 zero, 4 positive, 5 +Infinity, 6 NaN
+//   exponent        (negative and positive only) e with |value| = 0.d1d2...dn * 10^e, as a
+//                   big-endian i32 with the sign bit flipped
+//   digits          d1..dn, one byte each as digit + 1 (d1 and dn are not 0), then 0x00
+// For a negative value the exponent, digit and terminator bytes are inverted, so larger
+// magnitudes sort first. `digits` are the significant digits ('1'..'9' first and last);
+// `exponent` is ignored for the classes without digits.
+// The key form of an interval, in PostgreSQL's interval order: the span (months * 30 + days)
+// days plus microseconds as a 128-bit integer, big-endian with the sign bit flipped. So
+// '1 mon' and '30 days' are one key, as they are equal in PostgreSQL.
+std::string interval_key_value(i32 months, i32 days, i64 microseconds);
+
+enum class NumericKeyClass : u8 {
+    negative_infinity = 1,
+    negative = 2,
+    zero = 3,
+    positive = 4,
+    positive_infinity = 5,
+    nan = 6,
+};
+std::string numeric_key_value(NumericKeyClass key_class, std::string_view digits = {},
+                              i32 exponent = 0);
 
 // True when `value` may be stored in a column of `type` (NULL fits every type; an integer
 // must be within the type's range; a uuid is exactly 16 bytes).

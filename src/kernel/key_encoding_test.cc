@@ -160,6 +160,27 @@ rc::Gen<KeyValue> gen_value(KeyType type) {
                 return rc::gen::map(
                     rc::gen::container<std::string>(16, rc::gen::element('\0', '\x7f', '\xff')),
                     [](std::string v) { return KeyValue(v); });
+            case KeyType::interval:
+                return rc::gen::map(
+                    rc::gen::tuple(rc::gen::inRange<i32>(-2, 3), rc::gen::inRange<i32>(-40, 40),
+                                   rc::gen::inRange<i64>(-3, 4)),
+                    [](const std::tuple<i32, i32, i64>& parts) {
+                        auto [months, days, microseconds] = parts;
+                        return KeyValue(interval_key_value(months, days, microseconds));
+                    });
+            case KeyType::numeric:
+                // Numeric order itself is tested in key_encoding_numeric_test.cc; here the
+                // forms only need to be valid (their bytes are their order).
+                return rc::gen::map(
+                    rc::gen::tuple(
+                        rc::gen::inRange<int>(1, 7), rc::gen::inRange<i32>(-3, 4),
+                        rc::gen::container<std::string>(rc::gen::element('0', '5', '9'))),
+                    [](const std::tuple<int, i32, std::string>& parts) {
+                        auto [key_class, exponent, digits] = parts;
+                        digits = "1" + digits + "1";
+                        return KeyValue(numeric_key_value(static_cast<NumericKeyClass>(key_class),
+                                                          digits, exponent));
+                    });
         }
         return rc::gen::just(KeyValue(KeyNull{}));
     };

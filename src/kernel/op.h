@@ -159,6 +159,7 @@ struct AddColumnChange {
     TableId table{};
     ColumnDef column{};
     std::optional<SequenceSchema> sequence{};  // owned by a SERIAL or identity column
+    AddedConstraints constraints{};            // the column's UNIQUE, CHECK, REFERENCES
     friend bool operator==(const AddColumnChange&, const AddColumnChange&) = default;
 };
 struct DropColumnChange {
@@ -176,9 +177,20 @@ struct TruncateTableChange {
     friend bool operator==(const TruncateTableChange&, const TruncateTableChange&) = default;
 };
 
+// Values a transaction drew from a sequence it created itself (a SERIAL or identity column of
+// a table made in the same BEGIN ... COMMIT): the sequence does not exist before the op, so its
+// values cannot come from a ReserveSequenceOp; apply reserves them again, in order, so the
+// sequence continues after them. Only for sequences created earlier in the same op.
+struct AdvanceSequenceChange {
+    SequenceId sequence{};
+    u64 count = 0;
+    friend bool operator==(const AdvanceSequenceChange&, const AdvanceSequenceChange&) = default;
+};
+
 using DdlChange =
     std::variant<CreateTableChange, DropTableChange, CreateIndexChange, DropIndexChange,
-                 AddColumnChange, DropColumnChange, CreateSequenceChange, TruncateTableChange>;
+                 AddColumnChange, DropColumnChange, CreateSequenceChange, TruncateTableChange,
+                 AdvanceSequenceChange>;
 
 // Stored as a byte: never renumber.
 enum class RowEffectKind : u8 {

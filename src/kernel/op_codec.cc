@@ -27,8 +27,9 @@ enum class DdlTag : u8 {
     drop_column = 6,
     create_sequence = 7,
     truncate_table = 8,
+    advance_sequence = 9,
 };
-static_assert(std::variant_size_v<DdlChange> == 8, "give a new DDL change a new tag");
+static_assert(std::variant_size_v<DdlChange> == 9, "give a new DDL change a new tag");
 
 // --- encoding --------------------------------------------------------------------------------
 
@@ -80,11 +81,15 @@ void encode_ddl(WireWriter& out, const DdlChange& change) {
                 encode_column_def(out, c.column);
                 out.boolean(c.sequence.has_value());
                 if (c.sequence.has_value()) encode_sequence_schema(out, *c.sequence);
+                encode_added_constraints(out, c.constraints);
             } else if constexpr (std::is_same_v<T, DropColumnChange>) {
                 out.u64(c.table.value());
                 out.u32(c.column.value());
             } else if constexpr (std::is_same_v<T, CreateSequenceChange>) {
                 encode_sequence_schema(out, c.schema);
+            } else if constexpr (std::is_same_v<T, AdvanceSequenceChange>) {
+                out.u64(c.sequence.value());
+                out.u64(c.count);
             } else {
                 static_assert(std::is_same_v<T, TruncateTableChange>);
                 out.u64(c.table.value());
@@ -204,7 +209,7 @@ ReadSet decode_read_set(WireReader& in) {
 }
 
 DdlChange decode_ddl(WireReader& in) {
-    auto tag = static_cast<DdlTag>(decode_enum_byte(in, "DDL change kind", 1, 8));
+    auto tag = static_cast<DdlTag>(decode_enum_byte(in, "DDL change kind", 1, 9));
     switch (tag) {
         case DdlTag::create_table: {
             CreateTableChange change;
@@ -229,6 +234,7 @@ DdlChange decode_ddl(WireReader& in) {
             if (in.boolean("add column has sequence")) {
                 change.sequence = decode_sequence_schema(in);
             }
+            change.constraints = decode_added_constraints(in);
             return change;
         }
         case DdlTag::drop_column: {
@@ -241,6 +247,12 @@ DdlChange decode_ddl(WireReader& in) {
             return CreateSequenceChange{.schema = decode_sequence_schema(in)};
         case DdlTag::truncate_table:
             return TruncateTableChange{.table = TableId(in.u64("truncate table id"))};
+        case DdlTag::advance_sequence: {
+            AdvanceSequenceChange change;
+            change.sequence = SequenceId(in.u64("advanced sequence id"));
+            change.count = in.u64("advanced sequence count");
+            return change;
+        }
     }
     return DropTableChange{};  // unreachable: decode_enum_byte keeps the tag in range
 }

@@ -100,7 +100,7 @@ inline TableSchema random_table_schema(Prng& prng) {
 }
 
 inline DdlChange random_ddl(Prng& prng) {
-    switch (prng.uniform(8)) {
+    switch (prng.uniform(9)) {
         case 0: {
             CreateTableChange change{.schema = random_table_schema(prng)};
             for (u64 i = prng.uniform(3); i > 0; --i)
@@ -134,6 +134,9 @@ inline DdlChange random_ddl(Prng& prng) {
                                     .column = ColumnId(prng.next_u32())};
         case 6:
             return CreateSequenceChange{.schema = random_sequence(prng)};
+        case 7:
+            return AdvanceSequenceChange{.sequence = SequenceId(prng.uniform(10)),
+                                         .count = prng.next_u64()};
         default:
             return TruncateTableChange{.table = TableId(prng.uniform(10))};
     }

@@ -50,8 +50,10 @@ void describe_transaction(const TransactionOp& txn, TenantId tenant, RequestBuil
         std::visit(
             [&](const auto& c) {
                 using T = std::decay_t<decltype(c)>;
+                // Drawing values from a sequence the op itself creates is part of creating it.
                 if constexpr (std::is_same_v<T, CreateTableChange> ||
-                              std::is_same_v<T, CreateSequenceChange>) {
+                              std::is_same_v<T, CreateSequenceChange> ||
+                              std::is_same_v<T, AdvanceSequenceChange>) {
                     builder.add(ObjectKind::tenant, tenant.value(), Access::create);
                 } else if constexpr (std::is_same_v<T, DropTableChange>) {
                     builder.add(ObjectKind::table, c.table.value(), Access::drop);

@@ -275,25 +275,73 @@ Bytes encode_row(const TableSchema& table, std::span<const Value> values) {
 }
 
 Result<std::vector<Value>> decode_row(const TableSchema& table, ByteSpan image) {
-    const auto positions = positions_by_id(table);
-    std::vector<Value> values(table.columns.size());
-    usize next = 0;
+    std::vector<Value> values;
+    KB_TRY(RowDecoder(table).decode(image, values));
+    return values;
+}
+
+RowDecoder::RowDecoder(const TableSchema& table) : table_(table.id) {
+    columns_.reserve(table.columns.size());
+    for (const auto& [id, position] : positions_by_id(table)) {
+        columns_.push_back(Column{id, position, value_kind_of(table.columns[position].type.type)});
+    }
+}
+
+Status RowDecoder::decode(ByteSpan image, std::vector<Value>& out) const {
+    // walk_image's checks, inlined so values decode straight into `out`.
+    if (image.empty()) return Status::corruption("row image: empty");
+    if (image[0] != kRowFormatVersion) {
+        return Status::unsupported("row image: format version " + std::to_string(image[0]) +
+                                   " (this build reads version " +
+                                   std::to_string(kRowFormatVersion) + ")");
+    }
+    out.resize(columns_.size());
+    WireReader in(image.subspan(1), "row image");
+    const usize count = in.count("column count", kMinColumnBytes);
+    u32 previous = 0;
+    usize next = 0;  // into columns_: those before it are filled
     std::string problem;
-    KB_TRY(walk_image(image, [&](ColumnId id, Value value) {
-        while (next < positions.size() && positions[next].first < id) ++next;
-        if (next == positions.size() || positions[next].first != id) return;  // dropped
-        const ColumnDef& column = table.columns[positions[next].second];
-        if (problem.empty() && value.kind() != value_kind_of(column.type.type)) {
-            problem = "column " + std::to_string(id.value()) + " holds a " +
-                      std::string(value_kind_name(value.kind())) + " value";
+    for (usize i = 0; i < count && in.ok(); ++i) {
+        const u32 id = in.u32("column id");
+        const u8 kind = in.u8("value kind");
+        if (!in.ok()) break;
+        if (id == 0 || (i > 0 && id <= previous)) {
+            in.fail("column ids not strictly increasing at column " + std::to_string(id));
+            break;
         }
-        values[positions[next].second] = std::move(value);
-    }));
+        if (kind == 0 || kind > static_cast<u8>(kValueKindMax)) {
+            in.fail("column " + std::to_string(id) + ": value kind " + std::to_string(kind));
+            break;
+        }
+        previous = id;
+        // Columns the image lacks (NULL) come before this one.
+        while (next < columns_.size() && columns_[next].id.value() < id) {
+            out[columns_[next++].position] = Value::null();
+        }
+        if (next == columns_.size() || columns_[next].id.value() != id) {
+            (void)decode_value(in, static_cast<ValueKind>(kind));  // a dropped column: skipped
+            continue;
+        }
+        const Column& column = columns_[next++];
+        if (problem.empty() && static_cast<ValueKind>(kind) != column.kind) {
+            problem = "column " + std::to_string(id) + " holds a " +
+                      std::string(value_kind_name(static_cast<ValueKind>(kind))) + " value";
+        }
+        if (static_cast<ValueKind>(kind) == ValueKind::text) {
+            const u32 size = in.u32("text");
+            const ByteSpan text = in.raw(size, "text");
+            out[column.position].assign_text(as_chars(text));
+        } else {
+            out[column.position] = decode_value(in, static_cast<ValueKind>(kind));
+        }
+    }
+    while (next < columns_.size()) out[columns_[next++].position] = Value::null();
+    KB_TRY(in.finish());
     if (!problem.empty()) {
-        return Status::corruption("row image of table " + std::to_string(table.id.value()) + ": " +
+        return Status::corruption("row image of table " + std::to_string(table_.value()) + ": " +
                                   problem);
     }
-    return values;
+    return Status::ok();
 }
 
 RowCheck check_row(const TableSchema& table, ByteSpan image) {

@@ -65,6 +65,25 @@ Bytes encode_row(const TableSchema& table, std::span<const Value> values);
 // can have one).
 Result<std::vector<Value>> decode_row(const TableSchema& table, ByteSpan image);
 
+// decode_row for many images of one table version (scans): the columns' order by id is worked
+// out once, and decode() refills `out` in place, so a scan that decodes every row into the
+// same vector allocates nothing for fixed-size values and reuses text values' strings. The
+// same result and errors as decode_row. Keeps no reference to `table`.
+class RowDecoder {
+public:
+    explicit RowDecoder(const TableSchema& table);
+    Status decode(ByteSpan image, std::vector<Value>& out) const;
+
+private:
+    struct Column {
+        ColumnId id;
+        usize position;  // in table.columns
+        ValueKind kind;  // what its type stores
+    };
+    TableId table_;
+    std::vector<Column> columns_;  // sorted by id
+};
+
 // Checks an image a transaction writes into `table` and returns its values in column order.
 // Outcomes: invalid_effect when it does not decode, names a column the table does not have,
 // or holds a value that does not fit its column (value_misfit); not_null_violation for a NULL

@@ -219,6 +219,15 @@ int compare_values(const Value& a, const Value& b) {
             return three_way(a.as_bytea(), b.as_bytea());
         case ValueKind::uuid:
             return three_way(a.as_uuid(), b.as_uuid());
+        case ValueKind::numeric:
+            return three_way(a.as_numeric().compare(b.as_numeric()), 0);
+        case ValueKind::interval: {
+            // PostgreSQL compares spans: months of 30 days, days of 24 hours.
+            auto span = [](const Interval& i) {
+                return (__int128{i.months} * 30 + i.days) * 86'400'000'000 + i.microseconds;
+            };
+            return three_way(span(a.as_interval()), span(b.as_interval()));
+        }
         default:
             return three_way(a.as_int(), b.as_int());
     }

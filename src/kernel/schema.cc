@@ -91,7 +91,9 @@ std::optional<KeyType> key_type_of(SqlType type) {
         case SqlType::uuid:
             return KeyType::uuid;
         case SqlType::numeric:
+            return KeyType::numeric;
         case SqlType::interval:
+            return KeyType::interval;
         case SqlType::jsonb:
             return std::nullopt;
     }
@@ -110,6 +112,10 @@ const ColumnDef* TableSchema::find_column(std::string_view column_name) const {
         if (def.name == column_name) return &def;
     }
     return nullptr;
+}
+
+std::string TableSchema::primary_key_name() const {
+    return primary_key_constraint.empty() ? name + "_pkey" : primary_key_constraint;
 }
 
 }  // namespace kb::kernel

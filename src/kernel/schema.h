@@ -77,8 +77,9 @@ struct ColumnType {
 bool column_type_valid(const ColumnType& type);
 
 // The key encoding of a column of this type, or nullopt when the type cannot be part of a
-// primary or index key yet (numeric, interval, jsonb). real is widened to float64, which
-// preserves its order.
+// primary or index key yet (jsonb). real is widened to float64, which preserves its
+// order; numeric keys ignore the display scale (1.5 and 1.50 are one key, as they are equal)
+// and interval keys compare spans ('1 mon' and '30 days' are one key, as in PostgreSQL).
 std::optional<KeyType> key_type_of(SqlType type);
 
 // How a DEFAULT is computed. Stored as a byte: never renumber.
@@ -151,18 +152,34 @@ struct ForeignKey {
     friend bool operator==(const ForeignKey&, const ForeignKey&) = default;
 };
 
+// Constraints added to an existing table with a new column (ALTER TABLE ADD COLUMN c int
+// UNIQUE CHECK (c > 0) REFERENCES p): they join the table's lists; each unique gets its index.
+struct AddedConstraints {
+    std::vector<UniqueConstraint> uniques{};
+    std::vector<CheckConstraint> checks{};
+    std::vector<ForeignKey> foreign_keys{};
+
+    bool empty() const { return uniques.empty() && checks.empty() && foreign_keys.empty(); }
+    friend bool operator==(const AddedConstraints&, const AddedConstraints&) = default;
+};
+
 struct TableSchema {
     TableId id{};
     std::string name{};
     std::vector<ColumnDef> columns{};     // in table order (ADD COLUMN appends)
     ColumnId next_column_id{};            // above every column id this table ever used
     std::vector<ColumnId> primary_key{};  // required; rows are keyed by it
+    // The primary key constraint's name (CONSTRAINT x PRIMARY KEY ...); empty means
+    // PostgreSQL's default, "<table>_pkey" (primary_key_name() below).
+    std::string primary_key_constraint{};
     std::vector<UniqueConstraint> uniques{};
     std::vector<CheckConstraint> checks{};
     std::vector<ForeignKey> foreign_keys{};
 
     const ColumnDef* column(ColumnId column_id) const;
     const ColumnDef* find_column(std::string_view column_name) const;
+    // The name errors and ON CONFLICT ON CONSTRAINT use for the primary key.
+    std::string primary_key_name() const;
 
     friend bool operator==(const TableSchema&, const TableSchema&) = default;
 };

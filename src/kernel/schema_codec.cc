@@ -57,6 +57,60 @@ ColumnDefault decode_default(WireReader& in) {
     return value;
 }
 
+void encode_constraint_lists(WireWriter& out, const std::vector<UniqueConstraint>& uniques,
+                             const std::vector<CheckConstraint>& checks,
+                             const std::vector<ForeignKey>& foreign_keys) {
+    out.count(uniques.size());
+    for (const UniqueConstraint& unique : uniques) {
+        out.string(unique.name);
+        encode_column_ids(out, unique.columns);
+        out.u64(unique.index.value());
+    }
+    out.count(checks.size());
+    for (const CheckConstraint& check : checks) {
+        out.string(check.name);
+        out.string(check.expression);
+        encode_column_ids(out, check.columns);
+    }
+    out.count(foreign_keys.size());
+    for (const ForeignKey& key : foreign_keys) {
+        out.string(key.name);
+        encode_column_ids(out, key.columns);
+        out.u64(key.parent.value());
+        encode_column_ids(out, key.parent_columns);
+        out.u8(static_cast<u8>(key.on_delete));
+    }
+}
+
+void decode_constraint_lists(WireReader& in, std::vector<UniqueConstraint>& uniques,
+                             std::vector<CheckConstraint>& checks,
+                             std::vector<ForeignKey>& foreign_keys) {
+    uniques.resize(in.count("table unique constraints", kMinConstraintBytes));
+    for (UniqueConstraint& unique : uniques) {
+        unique.name = in.string("unique constraint name");
+        unique.columns = decode_column_ids(in, "unique constraint columns");
+        unique.index = IndexId(in.u64("unique constraint index"));
+        if (!in.ok()) return;
+    }
+    checks.resize(in.count("table check constraints", kMinConstraintBytes));
+    for (CheckConstraint& check : checks) {
+        check.name = in.string("check constraint name");
+        check.expression = in.string("check constraint expression");
+        check.columns = decode_column_ids(in, "check constraint columns");
+        if (!in.ok()) return;
+    }
+    foreign_keys.resize(in.count("table foreign keys", kMinConstraintBytes));
+    for (ForeignKey& key : foreign_keys) {
+        key.name = in.string("foreign key name");
+        key.columns = decode_column_ids(in, "foreign key columns");
+        key.parent = TableId(in.u64("foreign key parent"));
+        key.parent_columns = decode_column_ids(in, "foreign key parent columns");
+        key.on_delete = static_cast<ReferentialAction>(decode_enum_byte(
+            in, "foreign key on delete", 0, static_cast<u8>(ReferentialAction::cascade)));
+        if (!in.ok()) return;
+    }
+}
+
 }  // namespace
 
 u8 decode_enum_byte(WireReader& in, std::string_view field, u8 min, u8 max) {
@@ -103,26 +157,8 @@ void encode_table_schema(WireWriter& out, const TableSchema& schema) {
     for (const ColumnDef& column : schema.columns) encode_column_def(out, column);
     out.u32(schema.next_column_id.value());
     encode_column_ids(out, schema.primary_key);
-    out.count(schema.uniques.size());
-    for (const UniqueConstraint& unique : schema.uniques) {
-        out.string(unique.name);
-        encode_column_ids(out, unique.columns);
-        out.u64(unique.index.value());
-    }
-    out.count(schema.checks.size());
-    for (const CheckConstraint& check : schema.checks) {
-        out.string(check.name);
-        out.string(check.expression);
-        encode_column_ids(out, check.columns);
-    }
-    out.count(schema.foreign_keys.size());
-    for (const ForeignKey& key : schema.foreign_keys) {
-        out.string(key.name);
-        encode_column_ids(out, key.columns);
-        out.u64(key.parent.value());
-        encode_column_ids(out, key.parent_columns);
-        out.u8(static_cast<u8>(key.on_delete));
-    }
+    out.string(schema.primary_key_constraint);
+    encode_constraint_lists(out, schema.uniques, schema.checks, schema.foreign_keys);
 }
 
 TableSchema decode_table_schema(WireReader& in) {
@@ -136,31 +172,19 @@ TableSchema decode_table_schema(WireReader& in) {
     }
     schema.next_column_id = ColumnId(in.u32("table next column id"));
     schema.primary_key = decode_column_ids(in, "table primary key");
-    schema.uniques.resize(in.count("table unique constraints", kMinConstraintBytes));
-    for (UniqueConstraint& unique : schema.uniques) {
-        unique.name = in.string("unique constraint name");
-        unique.columns = decode_column_ids(in, "unique constraint columns");
-        unique.index = IndexId(in.u64("unique constraint index"));
-        if (!in.ok()) return schema;
-    }
-    schema.checks.resize(in.count("table check constraints", kMinConstraintBytes));
-    for (CheckConstraint& check : schema.checks) {
-        check.name = in.string("check constraint name");
-        check.expression = in.string("check constraint expression");
-        check.columns = decode_column_ids(in, "check constraint columns");
-        if (!in.ok()) return schema;
-    }
-    schema.foreign_keys.resize(in.count("table foreign keys", kMinConstraintBytes));
-    for (ForeignKey& key : schema.foreign_keys) {
-        key.name = in.string("foreign key name");
-        key.columns = decode_column_ids(in, "foreign key columns");
-        key.parent = TableId(in.u64("foreign key parent"));
-        key.parent_columns = decode_column_ids(in, "foreign key parent columns");
-        key.on_delete = static_cast<ReferentialAction>(decode_enum_byte(
-            in, "foreign key on delete", 0, static_cast<u8>(ReferentialAction::cascade)));
-        if (!in.ok()) return schema;
-    }
+    schema.primary_key_constraint = in.string("table primary key constraint");
+    decode_constraint_lists(in, schema.uniques, schema.checks, schema.foreign_keys);
     return schema;
+}
+
+void encode_added_constraints(WireWriter& out, const AddedConstraints& constraints) {
+    encode_constraint_lists(out, constraints.uniques, constraints.checks, constraints.foreign_keys);
+}
+
+AddedConstraints decode_added_constraints(WireReader& in) {
+    AddedConstraints constraints;
+    decode_constraint_lists(in, constraints.uniques, constraints.checks, constraints.foreign_keys);
+    return constraints;
 }
 
 void encode_index_schema(WireWriter& out, const IndexSchema& schema) {

@@ -20,6 +20,10 @@ ColumnDef decode_column_def(WireReader& in);
 void encode_table_schema(WireWriter& out, const TableSchema& schema);
 TableSchema decode_table_schema(WireReader& in);
 
+// The constraint lists as a table schema holds them (uniques, checks, foreign keys).
+void encode_added_constraints(WireWriter& out, const AddedConstraints& constraints);
+AddedConstraints decode_added_constraints(WireReader& in);
+
 void encode_index_schema(WireWriter& out, const IndexSchema& schema);
 IndexSchema decode_index_schema(WireReader& in);
 

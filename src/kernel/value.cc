@@ -361,6 +361,15 @@ const Numeric& Value::as_numeric() const {
     return std::get<Numeric>(payload_);
 }
 
+void Value::assign_text(std::string_view text) {
+    if (kind_ == ValueKind::text) {
+        std::get<std::string>(payload_).assign(text);
+        return;
+    }
+    kind_ = ValueKind::text;
+    payload_ = std::string(text);
+}
+
 const std::string& Value::as_text() const {
     KB_ASSERT(kind_ == ValueKind::text || kind_ == ValueKind::jsonb);
     return std::get<std::string>(payload_);
@@ -516,8 +525,32 @@ KeyValue key_value_of(const Value& value) {
             return std::string(as_chars(value.as_bytea()));
         case ValueKind::uuid:
             return std::string(as_chars(value.as_uuid()));
-        case ValueKind::numeric:
-        case ValueKind::interval:
+        case ValueKind::numeric: {
+            const Numeric& number = value.as_numeric();
+            switch (number.special()) {
+                case Numeric::Special::nan:
+                    return numeric_key_value(NumericKeyClass::nan);
+                case Numeric::Special::positive_infinity:
+                    return numeric_key_value(NumericKeyClass::positive_infinity);
+                case Numeric::Special::negative_infinity:
+                    return numeric_key_value(NumericKeyClass::negative_infinity);
+                case Numeric::Special::finite:
+                    break;
+            }
+            // digits * 10^-scale = 0.digits * 10^(digit count - scale); trailing zeros of the
+            // digits only carry the display scale.
+            std::string_view digits = number.digits();
+            if (digits.empty()) return numeric_key_value(NumericKeyClass::zero);
+            const i32 exponent = static_cast<i32>(digits.size()) - static_cast<i32>(number.scale());
+            while (digits.back() == '0') digits.remove_suffix(1);
+            return numeric_key_value(
+                number.negative() ? NumericKeyClass::negative : NumericKeyClass::positive, digits,
+                exponent);
+        }
+        case ValueKind::interval: {
+            const Interval& interval = value.as_interval();
+            return interval_key_value(interval.months, interval.days, interval.microseconds);
+        }
         case ValueKind::jsonb:
             break;
     }

@@ -148,6 +148,9 @@ public:
 
     ValueKind kind() const { return kind_; }
     bool is_null() const { return kind_ == ValueKind::null; }
+    // Makes this the text value `text`, reusing the string a text value already holds (a scan
+    // decodes row after row into the same values).
+    void assign_text(std::string_view text);
 
     // Accessors assert the kind (a programmer error otherwise).
     bool as_bool() const;

@@ -42,7 +42,7 @@ void WireWriter::count(usize count) {
     u32(static_cast<kb::u32>(count));
 }
 
-bool WireReader::take(usize size, std::string_view field) {
+bool WireReader::take_failed(usize size, std::string_view field) {
     if (!status_.is_ok()) return false;
     if (remaining() < size) {
         fail("truncated reading " + std::string(field) + " at byte " + std::to_string(offset_) +

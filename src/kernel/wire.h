@@ -86,7 +86,14 @@ public:
     const Status& status() const { return status_; }
 
 private:
-    bool take(usize size, std::string_view field);
+    // Whether `size` more bytes can be read (inline: every field of every row decoded asks).
+    bool take(usize size, std::string_view field) {
+        if (status_.is_ok() && size <= input_.size() - offset_) [[likely]] {
+            return true;
+        }
+        return take_failed(size, field);
+    }
+    bool take_failed(usize size, std::string_view field);
 
     ByteSpan input_;
     std::string what_;

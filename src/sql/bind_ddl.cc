@@ -101,6 +101,119 @@ kernel::ColumnDefault default_of(const ast::Expr& expr) {
     return value;
 }
 
+// The ids of `names` in `table` (42703 for a name it does not have).
+SqlResult<std::vector<ColumnId>> column_ids(const kernel::TableSchema& table,
+                                            const std::vector<ast::NameRef>& names) {
+    std::vector<ColumnId> ids;
+    for (const auto& name : names) {
+        const kernel::ColumnDef* column = table.find_column(name.name);
+        if (column == nullptr) {
+            return SqlError(sqlstate::kUndefinedColumn,
+                            "column \"" + name.name + "\" named in key does not exist")
+                .at(name.position);
+        }
+        ids.push_back(column->id);
+    }
+    return ids;
+}
+
+// PostgreSQL names a CHECK after its column when it mentions exactly one (t_c_check), else
+// after the table alone (t_check), whether written on a column or the table.
+std::vector<ast::NameRef> check_name_columns(const ast::Constraint& constraint) {
+    std::vector<std::string> mentioned;
+    ast::collect_column_names(*constraint.expr, mentioned);
+    std::sort(mentioned.begin(), mentioned.end());
+    mentioned.erase(std::unique(mentioned.begin(), mentioned.end()), mentioned.end());
+    if (mentioned.size() != 1) return {};
+    return {ast::NameRef{mentioned.front(), constraint.position}};
+}
+
+// A CHECK constraint of `table` (which holds every column it may mention).
+SqlResult<kernel::CheckConstraint> build_check(const ast::Constraint& constraint,
+                                               const kernel::TableSchema& table, std::string name) {
+    std::vector<std::string> mentioned;
+    ast::collect_column_names(*constraint.expr, mentioned);
+    kernel::CheckConstraint check;
+    check.name = std::move(name);
+    check.expression = ast::to_sql(*constraint.expr);
+    for (const std::string& column_name : mentioned) {
+        const kernel::ColumnDef* column = table.find_column(column_name);
+        if (column == nullptr) {
+            return SqlError(sqlstate::kUndefinedColumn,
+                            "column \"" + column_name + "\" does not exist")
+                .at(constraint.position);
+        }
+        if (std::find(check.columns.begin(), check.columns.end(), column->id) ==
+            check.columns.end()) {
+            check.columns.push_back(column->id);
+        }
+    }
+    return check;
+}
+
+// A FOREIGN KEY of `child` over `columns` (child columns that exist), with PostgreSQL's
+// checks of the referenced table and columns.
+SqlResult<kernel::ForeignKey> build_foreign_key(const ast::Constraint& constraint,
+                                                const std::vector<ast::NameRef>& columns,
+                                                const kernel::TableSchema& child, std::string name,
+                                                const db::Transaction& transaction) {
+    const ast::ForeignKeyRef& reference = *constraint.references;
+    kernel::ForeignKey key;
+    key.name = std::move(name);
+    key.columns = KB_SQL_TRY(column_ids(child, columns));
+    key.on_delete = reference.on_delete;
+    const bool self = reference.table.name == child.name;
+    const kernel::TableSchema* parent =
+        self ? &child : transaction.catalog().find_table(reference.table.name, at_of(transaction));
+    if (parent == nullptr) return undefined_table(reference.table);
+    key.parent = parent->id;
+    if (reference.columns.empty()) {
+        key.parent_columns = parent->primary_key;
+    } else {
+        for (const auto& column_name : reference.columns) {
+            const kernel::ColumnDef* column = parent->find_column(column_name.name);
+            if (column == nullptr) {
+                return SqlError(sqlstate::kUndefinedColumn,
+                                "column \"" + column_name.name +
+                                    "\" referenced in foreign key constraint does not exist")
+                    .at(column_name.position);
+            }
+            key.parent_columns.push_back(column->id);
+        }
+    }
+    if (key.parent_columns.size() != key.columns.size()) {
+        return SqlError("42830",
+                        "number of referencing and referenced columns for foreign key "
+                        "disagree")
+            .at(constraint.position);
+    }
+    auto same_set = [&](const std::vector<ColumnId>& a) {
+        return std::is_permutation(a.begin(), a.end(), key.parent_columns.begin(),
+                                   key.parent_columns.end());
+    };
+    bool matches = same_set(parent->primary_key);
+    for (const auto& unique : parent->uniques) matches = matches || same_set(unique.columns);
+    if (!matches) {
+        return SqlError("42830",
+                        "there is no unique constraint matching given keys for referenced "
+                        "table \"" +
+                            parent->name + "\"")
+            .at(constraint.position);
+    }
+    for (usize i = 0; i < key.columns.size(); ++i) {
+        const kernel::ColumnDef* referencing = child.column(key.columns[i]);
+        const kernel::ColumnDef* referenced = parent->column(key.parent_columns[i]);
+        if (referencing->type.type != referenced->type.type) {
+            return SqlError(sqlstate::kDatatypeMismatch,
+                            "foreign key constraint \"" + key.name + "\" cannot be implemented")
+                .with_detail("Key columns \"" + referencing->name + "\" and \"" + referenced->name +
+                             "\" are of incompatible types.")
+                .at(constraint.position);
+        }
+    }
+    return key;
+}
+
 // Builds a new table's schema from its statement.
 class TableBuilder {
 public:
@@ -142,16 +255,6 @@ private:
             if (column.id == id) return &column;
         }
         return nullptr;
-    }
-
-    SqlResult<ColumnId> column_named(const ast::NameRef& name) {
-        const kernel::ColumnDef* column = schema_.find_column(name.name);
-        if (column == nullptr) {
-            return SqlError(sqlstate::kUndefinedColumn,
-                            "column \"" + name.name + "\" named in key does not exist")
-                .at(name.position);
-        }
-        return column->id;
     }
 
     kernel::SequenceSchema new_sequence(const kernel::ColumnDef& column,
@@ -245,9 +348,7 @@ private:
     }
 
     SqlResult<std::vector<ColumnId>> columns_of(const std::vector<ast::NameRef>& names) {
-        std::vector<ColumnId> ids;
-        for (const auto& name : names) ids.push_back(KB_SQL_TRY(column_named(name)));
-        return ids;
+        return column_ids(schema_, names);
     }
 
     SqlStatus add_constraint(const ast::Constraint& constraint,
@@ -261,8 +362,9 @@ private:
                         .at(constraint.position);
                 }
                 schema_.primary_key = KB_SQL_TRY(columns_of(columns));
-                taken_names_.insert(constraint.name.empty() ? schema_.name + "_pkey"
-                                                            : constraint.name);
+                schema_.primary_key_constraint =
+                    constraint.name.empty() ? schema_.name + "_pkey" : constraint.name;
+                taken_names_.insert(schema_.primary_key_constraint);
                 return sql_ok();
             }
             case ast::ConstraintKind::unique: {
@@ -274,27 +376,10 @@ private:
                 return sql_ok();
             }
             case ast::ConstraintKind::check: {
-                std::vector<std::string> mentioned;
-                ast::collect_column_names(*constraint.expr, mentioned);
-                kernel::CheckConstraint check;
-                std::vector<ast::NameRef> first;
-                if (!mentioned.empty()) first.push_back({mentioned.front(), 0});
-                check.name =
-                    constraint_name(constraint, columns.empty() ? first : columns, "check");
-                check.expression = ast::to_sql(*constraint.expr);
-                for (const std::string& name : mentioned) {
-                    const kernel::ColumnDef* column = schema_.find_column(name);
-                    if (column == nullptr) {
-                        return SqlError(sqlstate::kUndefinedColumn,
-                                        "column \"" + name + "\" does not exist")
-                            .at(constraint.position);
-                    }
-                    if (std::find(check.columns.begin(), check.columns.end(), column->id) ==
-                        check.columns.end()) {
-                        check.columns.push_back(column->id);
-                    }
-                }
-                schema_.checks.push_back(std::move(check));
+                std::string name =
+                    constraint_name(constraint, check_name_columns(constraint), "check");
+                schema_.checks.push_back(
+                    KB_SQL_TRY(build_check(constraint, schema_, std::move(name))));
                 return sql_ok();
             }
             case ast::ConstraintKind::foreign_key:
@@ -306,62 +391,9 @@ private:
 
     SqlStatus add_foreign_key(const ast::Constraint& constraint,
                               const std::vector<ast::NameRef>& columns) {
-        const ast::ForeignKeyRef& reference = *constraint.references;
-        kernel::ForeignKey key;
-        key.name = constraint_name(constraint, columns, "fkey");
-        key.columns = KB_SQL_TRY(columns_of(columns));
-        key.on_delete = reference.on_delete;
-        const bool self = reference.table.name == schema_.name;
-        const kernel::TableSchema* parent =
-            self ? &schema_
-                 : transaction_.catalog().find_table(reference.table.name, at_of(transaction_));
-        if (parent == nullptr) return undefined_table(reference.table);
-        key.parent = parent->id;
-        if (reference.columns.empty()) {
-            key.parent_columns = parent->primary_key;
-        } else {
-            for (const auto& name : reference.columns) {
-                const kernel::ColumnDef* column = parent->find_column(name.name);
-                if (column == nullptr) {
-                    return SqlError(sqlstate::kUndefinedColumn,
-                                    "column \"" + name.name +
-                                        "\" referenced in foreign key constraint does not exist")
-                        .at(name.position);
-                }
-                key.parent_columns.push_back(column->id);
-            }
-        }
-        if (key.parent_columns.size() != key.columns.size()) {
-            return SqlError("42830",
-                            "number of referencing and referenced columns for foreign key "
-                            "disagree")
-                .at(constraint.position);
-        }
-        auto same_set = [&](const std::vector<ColumnId>& a) {
-            return std::is_permutation(a.begin(), a.end(), key.parent_columns.begin(),
-                                       key.parent_columns.end());
-        };
-        bool matches = same_set(parent->primary_key);
-        for (const auto& unique : parent->uniques) matches = matches || same_set(unique.columns);
-        if (!matches) {
-            return SqlError("42830",
-                            "there is no unique constraint matching given keys for referenced "
-                            "table \"" +
-                                parent->name + "\"")
-                .at(constraint.position);
-        }
-        for (usize i = 0; i < key.columns.size(); ++i) {
-            const kernel::ColumnDef* child = column_by_id(key.columns[i]);
-            const kernel::ColumnDef* referenced = parent->column(key.parent_columns[i]);
-            if (child->type.type != referenced->type.type) {
-                return SqlError(sqlstate::kDatatypeMismatch,
-                                "foreign key constraint \"" + key.name + "\" cannot be implemented")
-                    .with_detail("Key columns \"" + child->name + "\" and \"" + referenced->name +
-                                 "\" are of incompatible types.")
-                    .at(constraint.position);
-            }
-        }
-        schema_.foreign_keys.push_back(std::move(key));
+        std::string name = constraint_name(constraint, columns, "fkey");
+        schema_.foreign_keys.push_back(KB_SQL_TRY(
+            build_foreign_key(constraint, columns, schema_, std::move(name), transaction_)));
         return sql_ok();
     }
 
@@ -372,6 +404,113 @@ private:
     std::vector<kernel::SequenceSchema> sequences_;
     std::set<std::string> taken_names_;
 };
+
+// Every constraint name of `table` and every relation name: what a generated name avoids.
+bool name_taken(const kernel::TableSchema& table, const db::Transaction& transaction,
+                const std::string& name) {
+    if (name == table.primary_key_name()) return true;
+    for (const auto& unique : table.uniques)
+        if (unique.name == name) return true;
+    for (const auto& check : table.checks)
+        if (check.name == name) return true;
+    for (const auto& key : table.foreign_keys)
+        if (key.name == name) return true;
+    const auto& catalog = transaction.catalog();
+    const Position at = at_of(transaction);
+    return catalog.find_table(name, at) != nullptr || catalog.find_index(name, at) != nullptr ||
+           catalog.find_sequence(name, at) != nullptr;
+}
+
+// ALTER TABLE t ADD COLUMN: the column and its own constraints (NOT NULL, DEFAULT, UNIQUE,
+// CHECK, REFERENCES), named as PostgreSQL names them.
+SqlResult<kernel::AddColumnChange> added_column(const kernel::TableSchema& table,
+                                                const ast::ColumnDefinition& definition,
+                                                const db::Transaction& transaction) {
+    if (definition.serial) {
+        return SqlError(sqlstate::kFeatureNotSupported,
+                        "ALTER TABLE ADD COLUMN of a serial column is not supported")
+            .at(definition.position);
+    }
+    kernel::AddColumnChange change;
+    change.table = table.id;
+    kernel::ColumnDef& column = change.column;
+    column.id = table.next_column_id;
+    column.name = definition.name;
+    column.type = definition.type.type;
+    bool saw_null = false;
+    for (const ast::Constraint& constraint : definition.constraints) {
+        if (constraint.kind == ast::ConstraintKind::not_null) column.not_null = true;
+        if (constraint.kind == ast::ConstraintKind::null) saw_null = true;
+        if (constraint.kind == ast::ConstraintKind::default_value)
+            column.default_value = default_of(*constraint.expr);
+    }
+    if (saw_null && column.not_null) {
+        return SqlError(sqlstate::kSyntaxError,
+                        "conflicting NULL/NOT NULL declarations for column \"" + column.name +
+                            "\" of table \"" + table.name + "\"")
+            .at(definition.position);
+    }
+    // The table as it will be, for resolving the constraints' columns.
+    kernel::TableSchema after = table;
+    after.columns.push_back(column);
+    u64 next_id = transaction.catalog().next_object_id().value();
+    std::set<std::string> used;
+    auto name_for = [&](const ast::Constraint& constraint, std::string_view suffix) {
+        if (!constraint.name.empty()) return constraint.name;
+        std::string base = table.name + "_";
+        if (suffix != "check") {
+            base += column.name + "_";
+        } else {
+            for (const ast::NameRef& name : check_name_columns(constraint)) base += name.name + "_";
+        }
+        base += suffix;
+        std::string candidate = base;
+        for (int n = 1; used.contains(candidate) || name_taken(table, transaction, candidate);
+             ++n) {
+            candidate = base + std::to_string(n);
+        }
+        used.insert(candidate);
+        return candidate;
+    };
+    const std::vector<ast::NameRef> own = {ast::NameRef{column.name, definition.position}};
+    for (const ast::Constraint& constraint : definition.constraints) {
+        switch (constraint.kind) {
+            case ast::ConstraintKind::primary_key:
+                return SqlError(
+                           sqlstate::kInvalidTableDefinition,
+                           "multiple primary keys for table \"" + table.name + "\" are not allowed")
+                    .at(constraint.position);
+            case ast::ConstraintKind::unique: {
+                kernel::UniqueConstraint unique;
+                unique.name = name_for(constraint, "key");
+                if (!constraint.name.empty() && name_taken(table, transaction, unique.name)) {
+                    return SqlError(sqlstate::kDuplicateTable,
+                                    "relation \"" + unique.name + "\" already exists")
+                        .at(constraint.position);
+                }
+                unique.columns = {column.id};
+                unique.index = kernel::IndexId(next_id++);
+                change.constraints.uniques.push_back(std::move(unique));
+                break;
+            }
+            case ast::ConstraintKind::check:
+                change.constraints.checks.push_back(
+                    KB_SQL_TRY(build_check(constraint, after, name_for(constraint, "check"))));
+                break;
+            case ast::ConstraintKind::foreign_key:
+                change.constraints.foreign_keys.push_back(KB_SQL_TRY(build_foreign_key(
+                    constraint, own, after, name_for(constraint, "fkey"), transaction)));
+                break;
+            case ast::ConstraintKind::identity:
+                return SqlError(sqlstate::kFeatureNotSupported,
+                                "ALTER TABLE ADD COLUMN of an identity column is not supported")
+                    .at(constraint.position);
+            default:
+                break;  // NULL, NOT NULL, DEFAULT: above
+        }
+    }
+    return change;
+}
 
 }  // namespace
 
@@ -435,12 +574,20 @@ SqlResult<DdlOutcome> execute_create_index(const ast::CreateIndexStatement& stat
                                            db::Transaction& transaction) {
     const kernel::TableSchema* table = KB_SQL_TRY(find_table(transaction, statement.table));
     std::string name = statement.name;
-    if (name.empty()) {
-        name = table->name;
-        for (const auto& column : statement.columns) name += "_" + column.name;
-        name += statement.unique ? "_key" : "_idx";
-    }
     const auto& catalog = transaction.catalog();
+    if (name.empty()) {
+        // PostgreSQL: t_a_b_idx (unique or not), numbered past names already taken.
+        std::string base = table->name;
+        for (const auto& column : statement.columns) base += "_" + column.name;
+        base += "_idx";
+        name = base;
+        for (int n = 1; catalog.find_index(name, at_of(transaction)) != nullptr ||
+                        catalog.find_table(name, at_of(transaction)) != nullptr ||
+                        catalog.find_sequence(name, at_of(transaction)) != nullptr;
+             ++n) {
+            name = base + std::to_string(n);
+        }
+    }
     if (catalog.find_index(name, at_of(transaction)) != nullptr ||
         catalog.find_table(name, at_of(transaction)) != nullptr) {
         if (statement.if_not_exists) {
@@ -470,6 +617,12 @@ SqlResult<DdlOutcome> execute_create_index(const ast::CreateIndexStatement& stat
             .with_detail("The table holds duplicate values in the indexed columns.");
     }
     if (outcome != Outcome::ok) return outcome_error(outcome, name);
+    if (index.unique) {
+        // Apply would refuse the whole op at commit; PostgreSQL refuses the statement.
+        std::vector<kernel::ColumnId> columns;
+        for (const kernel::IndexColumn& column : index.columns) columns.push_back(column.column);
+        KB_SQL_TRY(check_unique_index(transaction, index.table, name, columns));
+    }
     return DdlOutcome{"CREATE INDEX", ""};
 }
 
@@ -549,44 +702,53 @@ SqlResult<DdlOutcome> execute_alter_table(const ast::AlterTableStatement& statem
                                                             "\" of relation \"" + table->name +
                                                             "\" already exists");
         }
-        kernel::ColumnDef column;
-        column.id = table->next_column_id;
-        column.name = definition.name;
-        column.type = definition.type.type;
-        for (const ast::Constraint& constraint : definition.constraints) {
-            if (constraint.kind == ast::ConstraintKind::not_null) {
-                column.not_null = true;
-            } else if (constraint.kind == ast::ConstraintKind::default_value) {
-                column.default_value = default_of(*constraint.expr);
-            } else if (constraint.kind != ast::ConstraintKind::null) {
-                return SqlError(sqlstate::kFeatureNotSupported,
-                                "ALTER TABLE ADD COLUMN with constraints other than NOT NULL and "
-                                "DEFAULT is not supported")
-                    .at(constraint.position);
-            }
-        }
-        if (definition.serial) {
-            return SqlError(sqlstate::kFeatureNotSupported,
-                            "ALTER TABLE ADD COLUMN of a serial column is not supported")
-                .at(action.position);
-        }
+        kernel::AddColumnChange change = KB_SQL_TRY(added_column(*table, definition, transaction));
         // The change adds a table version: `table` may dangle after it.
-        const kernel::ColumnId added = column.id;
+        const kernel::ColumnId added = change.column.id;
         const kernel::TableId table_id = table->id;
-        const Outcome outcome = transaction.try_change_schema(
-            kernel::AddColumnChange{.table = table_id, .column = column, .sequence = std::nullopt});
+        const kernel::AddedConstraints constraints = change.constraints;
+        const Outcome outcome = transaction.try_change_schema(std::move(change));
         if (outcome != Outcome::ok) return outcome_error(outcome, definition.name);
-        // Existing rows get the default (or NULL, refused for NOT NULL), as in PostgreSQL.
+        // Existing rows get the default (or NULL, refused for NOT NULL), as in PostgreSQL, and
+        // must then satisfy the column's constraints.
         KB_SQL_TRY(fill_added_column(transaction, table_id, added, eval));
+        KB_SQL_TRY(check_added_constraints(transaction, table_id, constraints, eval));
     }
     return DdlOutcome{"ALTER TABLE", notice};
 }
 
 SqlResult<DdlOutcome> execute_truncate(const ast::TruncateStatement& statement,
                                        db::Transaction& transaction) {
+    // PostgreSQL refuses to empty a table another table references (whatever the rows), unless
+    // the referencing table is truncated by the same command.
+    std::vector<const kernel::TableSchema*> tables;
     for (const ast::TableRef& table : statement.tables) {
-        const kernel::TableSchema* found = KB_SQL_TRY(find_table(transaction, table));
-        KB_SQL_TRY(apply(transaction, kernel::TruncateTableChange{.table = found->id}, table.name));
+        tables.push_back(KB_SQL_TRY(find_table(transaction, table)));
+    }
+    const auto listed = [&](kernel::TableId id) {
+        return std::any_of(tables.begin(), tables.end(),
+                           [&](const kernel::TableSchema* table) { return table->id == id; });
+    };
+    const auto& catalog = transaction.catalog();
+    for (const kernel::TableSchema* table : tables) {
+        for (const auto& [child_id, versions] : catalog.table_versions()) {
+            const kernel::TableSchema* child = catalog.table(child_id, at_of(transaction));
+            if (child == nullptr || listed(child_id)) continue;
+            for (const kernel::ForeignKey& key : child->foreign_keys) {
+                if (key.parent != table->id) continue;
+                return SqlError(sqlstate::kFeatureNotSupported,
+                                "cannot truncate a table referenced in a foreign key constraint")
+                    .with_detail("Table \"" + child->name + "\" references \"" + table->name +
+                                 "\".")
+                    .with_hint("Truncate table \"" + child->name +
+                               "\" at the same time, or use TRUNCATE ... CASCADE.");
+            }
+        }
+    }
+    for (usize i = 0; i < tables.size(); ++i) {
+        // Each change adds nothing but a truncation mark: the schemas stay valid.
+        KB_SQL_TRY(apply(transaction, kernel::TruncateTableChange{.table = tables[i]->id},
+                         statement.tables[i].name));
     }
     return DdlOutcome{"TRUNCATE TABLE", ""};
 }

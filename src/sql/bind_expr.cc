@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "sql/func_registry.h"
 #include "sql/value_cast.h"
@@ -49,10 +50,42 @@ std::optional<usize> ExprBinder::group_key_of(const ast::Expr& expr) const {
 }
 
 SqlResult<BoundExpr> ExprBinder::bind(const ast::Expr& expr, const std::optional<Type>& expected) {
-    return bind_node(expr, expected);
+    const auto* param = expr.as<ast::Param>();
+    if (param == nullptr || !expected || group_key_of(expr)) return bind_node(expr, expected);
+    // An assigned bare $n (see bind_expr.h).
+    const usize index = static_cast<usize>(param->number - 1);
+    const bool known = index < parameters_.types.size() && parameters_.types[index].has_value();
+    const bool assigned_here = std::find(assigned_parameters_.begin(), assigned_parameters_.end(),
+                                         index) != assigned_parameters_.end();
+    BoundExpr bound = KB_SQL_TRY(bind_node(expr, expected));
+    if (known && assigned_here) {
+        bound.type = Type::unknown_type();  // as if made before the earlier deduction
+    } else if (!known) {
+        assigned_parameters_.push_back(index);  // the caller's coercion deduces it
+    }
+    return bound;
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_condition(const ast::Expr& expr, std::string_view clause) {
+    std::string outer_clause = std::exchange(clause_, std::string(clause));
+    auto bound = bind_boolean(expr, clause);
+    clause_ = std::move(outer_clause);
+    if (bound && clause == "WHERE") {
+        // PostgreSQL's planner runs no scan under a WHERE whose top-level AND has a constant
+        // false or NULL part: the other parts are never evaluated (they could fail).
+        const auto never_true = [](const BoundExpr& e) {
+            return e.kind == BoundKind::constant && (e.value.is_null() || !e.value.as_bool());
+        };
+        if (never_true(*bound) ||
+            (bound->kind == BoundKind::and_ &&
+             std::any_of(bound->args.begin(), bound->args.end(), never_true))) {
+            return BoundExpr::constant_of(Value::boolean(false), kBoolean, expr.position);
+        }
+    }
+    return bound;
+}
+
+SqlResult<BoundExpr> ExprBinder::bind_boolean(const ast::Expr& expr, std::string_view clause) {
     BoundExpr bound = KB_SQL_TRY(bind_node(expr, kBoolean));
     if (bound.type.unknown) return coerce(std::move(bound), kBoolean, CoercionContext::implicit);
     if (bound.type.id() != SqlType::boolean) {
@@ -81,9 +114,22 @@ SqlResult<BoundExpr> ExprBinder::coerce(BoundExpr expr, const Type& target,
         return BoundExpr::constant_of(std::move(*value), target, expr.position);
     }
     if (expr.kind == BoundKind::parameter && expr.type.unknown) {
-        parameters_.types[expr.index] = target;
-        expr.type = target;
-        return expr;
+        // The first coercion of an untyped $n deduces its type; a later one to another type is
+        // PostgreSQL's 42P08 (variable_coerce_param_hook). A parameter's type has no modifier
+        // (PostgreSQL describes it by type oid): assigned to a varchar(3) column, $1 is
+        // varchar and the length coercion below checks its value.
+        const Type base = target.without_modifier();
+        std::optional<Type>& deduced = parameters_.types[expr.index];
+        if (deduced && !(*deduced == base)) {
+            return SqlError(sqlstate::kAmbiguousParameter,
+                            "inconsistent types deduced for parameter $" +
+                                std::to_string(expr.index + 1))
+                .with_detail(type_name(*deduced) + " versus " + type_name(base))
+                .at(expr.position);
+        }
+        deduced = base;
+        expr.type = base;
+        if (base == target) return expr;
     }
     auto cast = resolve_cast(expr.type, target, context);
     if (!cast) {
@@ -126,11 +172,12 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
     if (const auto* param = expr.as<ast::Param>()) {
         const usize index = static_cast<usize>(param->number - 1);
         if (parameters_.types.size() <= index) parameters_.types.resize(index + 1);
+        // Typed when the type is known; otherwise unknown until a coercion deduces it (see
+        // bind_expr.h) — `expected` is no deduction: PostgreSQL types $n by what it meets.
         BoundExpr bound;
         bound.kind = BoundKind::parameter;
         bound.index = index;
         bound.position = position;
-        if (!parameters_.types[index] && expected) parameters_.types[index] = expected;
         bound.type = parameters_.types[index].value_or(Type::unknown_type());
         return bound;
     }
@@ -141,11 +188,31 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
                              : logic->op == ast::BoolOp::or_op ? "OR"
                                                                : "NOT";
         for (const ast::ExprPtr& arg : logic->args) {
-            args.push_back(KB_SQL_TRY(bind_condition(*arg, clause)));
+            args.push_back(KB_SQL_TRY(bind_boolean(*arg, clause)));
         }
         const BoundKind kind = logic->op == ast::BoolOp::and_op  ? BoundKind::and_
                                : logic->op == ast::BoolOp::or_op ? BoundKind::or_
                                                                  : BoundKind::not_;
+        if (kind != BoundKind::not_) {
+            // PostgreSQL's simplification: a constant false (AND) or true (OR) decides the
+            // whole without evaluating the other arguments; the opposite constant drops out.
+            const bool decisive = kind == BoundKind::or_;
+            std::vector<BoundExpr> kept;
+            for (BoundExpr& arg : args) {
+                if (arg.kind == BoundKind::constant && !arg.value.is_null()) {
+                    if (arg.value.as_bool() == decisive) {
+                        return BoundExpr::constant_of(Value::boolean(decisive), kBoolean, position);
+                    }
+                    continue;
+                }
+                kept.push_back(std::move(arg));
+            }
+            if (kept.empty()) {
+                return BoundExpr::constant_of(Value::boolean(!decisive), kBoolean, position);
+            }
+            if (kept.size() == 1) return std::move(kept[0]);
+            args = std::move(kept);
+        }
         return node_of(kind, kBoolean, std::move(args), position);
     }
     if (const auto* test = expr.as<ast::NullTest>()) {
@@ -201,11 +268,12 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         std::string name = like->case_insensitive ? "~~*" : "~~";
         if (like->negated) name = like->case_insensitive ? "!~~*" : "!~~";
         if (like->escape) {
-            args.push_back(KB_SQL_TRY(bind_node(*like->escape, Type::of(SqlType::text))));
-            return bind_call(like->case_insensitive
-                                 ? (like->negated ? "not_ilike_escape" : "ilike_escape")
-                                 : (like->negated ? "not_like_escape" : "like_escape"),
-                             std::move(args), position);
+            // As PostgreSQL: x LIKE p ESCAPE e is x ~~ like_escape(p, e), the pattern
+            // rewritten to escape with '\'.
+            std::vector<BoundExpr> escape_args;
+            escape_args.push_back(std::move(args[1]));
+            escape_args.push_back(KB_SQL_TRY(bind_node(*like->escape, std::nullopt)));
+            args[1] = KB_SQL_TRY(bind_call("like_escape", std::move(escape_args), position));
         }
         return bind_call(name, std::move(args), position);
     }
@@ -238,15 +306,28 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         return call;
     }
     if (const auto* nullif = expr.as<ast::NullIf>()) {
-        std::vector<BoundExpr> items;
-        items.push_back(KB_SQL_TRY(bind_node(*nullif->left, std::nullopt)));
-        items.push_back(KB_SQL_TRY(bind_node(*nullif->right, std::nullopt)));
-        Type common;
-        items = KB_SQL_TRY(to_common_type(std::move(items), "NULLIF", &common));
-        BoundExpr equal = KB_SQL_TRY(bind_call(
-            "=", {BoundExpr::column_of(0, common, "a"), BoundExpr::column_of(1, common, "b")},
-            position));
-        BoundExpr call = node_of(BoundKind::call, common, std::move(items), position);
+        // As PostgreSQL: the = operator is resolved for the two operands (coercing them as
+        // it needs), and the result has the first operand's type after that coercion
+        // (NULLIF(real, double precision) is real: real = double precision exists).
+        BoundExpr left = KB_SQL_TRY(bind_node(*nullif->left, std::nullopt));
+        BoundExpr right = KB_SQL_TRY(bind_node(
+            *nullif->right, left.type.unknown ? std::nullopt : std::optional<Type>(left.type)));
+        if (left.type.unknown && !right.type.unknown && left.kind == BoundKind::parameter) {
+            left = KB_SQL_TRY(coerce(std::move(left), right.type, CoercionContext::implicit));
+        }
+        std::vector<BoundExpr> operands;
+        operands.push_back(std::move(left));
+        operands.push_back(std::move(right));
+        BoundExpr compared =
+            KB_SQL_TRY(bind_call("=", std::move(operands), position, /*fold_null=*/false));
+        KB_ASSERT(compared.kind == BoundKind::call && compared.args.size() == 2);
+        std::vector<BoundExpr> items = std::move(compared.args);
+        const Type result = items[0].type;
+        compared.args.clear();
+        compared.args.push_back(BoundExpr::column_of(0, items[0].type, "a"));
+        compared.args.push_back(BoundExpr::column_of(1, items[1].type, "b"));
+        BoundExpr equal = std::move(compared);
+        BoundExpr call = node_of(BoundKind::call, result, std::move(items), position);
         call.strict = false;
         call.name = "nullif";
         call.impl = [equal = std::move(equal)](std::span<const Value> values,
@@ -259,7 +340,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
     }
     if (const auto* test = expr.as<ast::BooleanTest>()) {
         std::vector<BoundExpr> args;
-        args.push_back(KB_SQL_TRY(bind_condition(*test->expr, "IS TRUE")));
+        args.push_back(KB_SQL_TRY(bind_boolean(*test->expr, "IS TRUE")));
         BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(args), position);
         call.strict = false;
         call.name = "boolean test";
@@ -383,13 +464,6 @@ SqlResult<BoundExpr> ExprBinder::bind_column(const ast::ColumnRef& column, int p
     if (column.star) {
         return SqlError(sqlstate::kFeatureNotSupported, "* is not allowed here").at(position);
     }
-    if (aggregates_allowed_ && !inside_aggregate_) {
-        return SqlError(
-                   sqlstate::kGroupingError,
-                   "column \"" + (column.table.empty() ? "" : column.table + ".") + column.column +
-                       "\" must appear in the GROUP BY clause or be used in an aggregate function")
-            .at(position);
-    }
     std::optional<usize> found;
     for (usize i = 0; i < scope_.columns.size(); ++i) {
         const ScopeColumn& candidate = scope_.columns[i];
@@ -412,12 +486,20 @@ SqlResult<BoundExpr> ExprBinder::bind_column(const ast::ColumnRef& column, int p
         }
         return undefined_column(column, position);
     }
+    if (aggregates_allowed_ && !inside_aggregate_) {  // neither grouped nor in an aggregate
+        const ScopeColumn& named = scope_.columns[*found];
+        return SqlError(sqlstate::kGroupingError,
+                        "column \"" + (named.table.empty() ? "" : named.table + ".") + named.name +
+                            "\" must appear in the GROUP BY clause or be used in an aggregate "
+                            "function")
+            .at(position);
+    }
     return BoundExpr::column_of(*found, scope_.columns[*found].type, scope_.columns[*found].name,
                                 position);
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<BoundExpr> arguments,
-                                           int position) {
+                                           int position, bool fold_null) {
     ResolvedCall resolved;
     if (arguments.size() == 2 && !std::isalpha(static_cast<unsigned char>(name.front()))) {
         resolved = KB_SQL_TRY([&]() -> SqlResult<ResolvedCall> {
@@ -441,6 +523,14 @@ SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<Bo
     for (usize i = 0; i < arguments.size() && i < resolved.argument_types.size(); ++i) {
         arguments[i] = KB_SQL_TRY(
             coerce(std::move(arguments[i]), resolved.argument_types[i], CoercionContext::implicit));
+    }
+    // As PostgreSQL's planner: a strict function with a constant NULL argument is NULL, and its
+    // other arguments are never evaluated.
+    if (fold_null && resolved.strict &&
+        std::any_of(arguments.begin(), arguments.end(), [](const BoundExpr& argument) {
+            return argument.kind == BoundKind::constant && argument.value.is_null();
+        })) {
+        return BoundExpr::constant_of(Value::null(), resolved.result, position);
     }
     BoundExpr call = node_of(BoundKind::call, resolved.result, std::move(arguments), position);
     call.impl = std::move(resolved.impl);
@@ -500,7 +590,7 @@ SqlResult<BoundExpr> ExprBinder::bind_function(const ast::FuncCall& call, int po
 SqlResult<BoundExpr> ExprBinder::bind_aggregate(const ast::FuncCall& call, int position) {
     if (!aggregates_allowed_) {
         return SqlError(sqlstate::kGroupingError,
-                        "aggregate functions are not allowed in this context")
+                        "aggregate functions are not allowed in " + clause_)
             .at(position);
     }
     if (inside_aggregate_) {
@@ -521,6 +611,15 @@ SqlResult<BoundExpr> ExprBinder::bind_aggregate(const ast::FuncCall& call, int p
         types.push_back(bound->type);
         aggregate.arguments.push_back(std::move(*bound));
     }
+    for (const ast::OrderItem& item : call.order_by) {
+        auto bound = bind_order_key(call, item);
+        if (!bound) {
+            inside_aggregate_ = false;
+            return bound.error();
+        }
+        aggregate.order_by.push_back(
+            {.expr = std::move(*bound), .descending = item.descending, .nulls = item.nulls});
+    }
     inside_aggregate_ = false;
     auto resolved = resolve_aggregate(call.name, types, call.star);
     if (!resolved) {
@@ -539,6 +638,28 @@ SqlResult<BoundExpr> ExprBinder::bind_aggregate(const ast::FuncCall& call, int p
                                 position);
 }
 
+SqlResult<BoundExpr> ExprBinder::bind_order_key(const ast::FuncCall& call,
+                                                const ast::OrderItem& item) {
+    if (call.distinct) {
+        // PostgreSQL deduplicates the sorted rows, so each key must be one of the arguments.
+        const std::string sql = ast::to_sql(*item.expr);
+        const bool listed = std::any_of(call.args.begin(), call.args.end(),
+                                        [&](const auto& arg) { return ast::to_sql(*arg) == sql; });
+        if (!listed) {
+            return SqlError("42P10",
+                            "in an aggregate with DISTINCT, ORDER BY expressions must appear in "
+                            "argument list")
+                .at(item.position);
+        }
+    }
+    BoundExpr key = KB_SQL_TRY(bind_node(*item.expr, std::nullopt));
+    if (key.type.unknown) {  // an untyped literal sorts as text, as in PostgreSQL
+        key =
+            KB_SQL_TRY(coerce(std::move(key), Type::of(SqlType::text), CoercionContext::implicit));
+    }
+    return key;
+}
+
 SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) {
     std::vector<BoundExpr> conditions;
     std::vector<BoundExpr> results;
@@ -554,14 +675,18 @@ SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) 
             pair = KB_SQL_TRY(to_common_type(std::move(pair), "CASE/WHEN", &common));
             conditions.push_back(KB_SQL_TRY(bind_call("=", std::move(pair), when.position)));
         } else {
-            conditions.push_back(KB_SQL_TRY(bind_condition(*when.condition, "CASE/WHEN")));
+            conditions.push_back(KB_SQL_TRY(bind_boolean(*when.condition, "CASE/WHEN")));
         }
         results.push_back(KB_SQL_TRY(bind_node(*when.result, std::nullopt)));
     }
     const bool has_else = node.else_result != nullptr;
     if (has_else) results.push_back(KB_SQL_TRY(bind_node(*node.else_result, std::nullopt)));
+    // PostgreSQL resolves the result type with the ELSE first, then the THENs in order (it
+    // decides the type and the wording "CASE types text and integer cannot be matched").
+    if (has_else) std::rotate(results.begin(), results.end() - 1, results.end());
     Type common;
     results = KB_SQL_TRY(to_common_type(std::move(results), "CASE", &common));
+    if (has_else) std::rotate(results.begin(), results.begin() + 1, results.end());
     std::vector<BoundExpr> args;
     for (usize i = 0; i < conditions.size(); ++i) {
         args.push_back(std::move(conditions[i]));

@@ -8,6 +8,14 @@
 // aggregate); grouping expressions (GROUP BY) are matched by their SQL text and replaced by
 // references to the grouped row. Column references outside them are 42803 errors, as in
 // PostgreSQL.
+//
+// Parameters ($n) are typed as PostgreSQL types them: a $n whose type is known (declared by the
+// client, or deduced earlier in the statement) is a value of that type; otherwise it is an
+// unknown-typed node, like an untyped string literal, and the first coercion it meets (an
+// operator or function resolving with it, an assignment to a column, a cast, LIMIT's bigint,
+// a select-list output's text) deduces its type. Nodes made before the deduction are coerced
+// to the deduced type when they meet one; meeting another is 42P08 'inconsistent types deduced
+// for parameter $1' (DETAIL 'integer versus text'), as in PostgreSQL.
 #pragma once
 
 #include <memory>
@@ -31,9 +39,11 @@ struct Scope {
     std::vector<ScopeColumn> columns;
 };
 
-// Parameter types, inferred from where $n first appears (or given by the client).
-struct ParameterTypes {
-    std::vector<std::optional<Type>> types;
+// A key of an aggregate's own ORDER BY (string_agg(x, ',' ORDER BY y DESC)).
+struct BoundAggregateOrder {
+    BoundExpr expr;  // against the input row
+    bool descending = false;
+    kernel::NullsOrder nulls = kernel::NullsOrder::standard;  // standard: NULLS LAST for ASC
 };
 
 struct BoundAggregate {
@@ -41,7 +51,8 @@ struct BoundAggregate {
     ResolvedAggregate aggregate;
     std::vector<BoundExpr> arguments;  // against the input row
     bool distinct = false;
-    std::string sql;  // the call as SQL, to share identical calls
+    std::vector<BoundAggregateOrder> order_by;  // the order rows reach the aggregate in
+    std::string sql;                            // the call as SQL, to share identical calls
 };
 
 class ExprBinder {
@@ -55,6 +66,12 @@ public:
     const std::vector<BoundAggregate>& aggregates() const { return aggregates_; }
 
     // Binds `expr`; `expected` is the type context gives it (for unknown literals and $n).
+    // A bare $n bound with `expected` (a value assigned to a column) whose type an earlier such
+    // bind of this binder deduced comes back untyped, so that coercing it checks the two
+    // deductions agree: PostgreSQL reads all of an INSERT row's (an UPDATE's SET list's)
+    // values before coercing any, so `VALUES ($1, $1)` into an integer and a text column is
+    // 42P08, not a cast. (One binder serves all rows of a VALUES list: a $n repeated across
+    // rows into columns of different types is 42P08 here, a cast in PostgreSQL.)
     SqlResult<BoundExpr> bind(const ast::Expr& expr, const std::optional<Type>& expected = {});
     // Binds and coerces to boolean (WHERE, HAVING, CHECK): 42804 'argument of WHERE must be
     // type boolean, not type integer' otherwise; `clause` names it.
@@ -64,19 +81,26 @@ public:
     // for assignment; this gives the generic one).
     SqlResult<BoundExpr> coerce(BoundExpr expr, const Type& target, CoercionContext context);
 
+    // The clause being bound, for "aggregate functions are not allowed in WHERE" (bind_condition
+    // names its own clause).
+    void set_clause(std::string clause) { clause_ = std::move(clause); }
+
     // The transaction's now(), for CURRENT_TIMESTAMP and now().
     void set_now(i64 timestamp_us) { now_us_ = timestamp_us; }
 
 private:
     SqlResult<BoundExpr> bind_node(const ast::Expr& expr, const std::optional<Type>& expected);
+    // bind_condition without naming a clause (AND / OR / NOT arguments, CASE conditions).
+    SqlResult<BoundExpr> bind_boolean(const ast::Expr& expr, std::string_view clause);
     SqlResult<BoundExpr> bind_column(const ast::ColumnRef& column, int position);
     SqlResult<BoundExpr> bind_literal(const ast::Literal& literal, int position,
                                       const std::optional<Type>& expected);
     SqlResult<BoundExpr> bind_operator(const ast::Operator& op, int position);
     SqlResult<BoundExpr> bind_call(std::string_view name, std::vector<BoundExpr> arguments,
-                                   int position);
+                                   int position, bool fold_null = true);
     SqlResult<BoundExpr> bind_function(const ast::FuncCall& call, int position);
     SqlResult<BoundExpr> bind_aggregate(const ast::FuncCall& call, int position);
+    SqlResult<BoundExpr> bind_order_key(const ast::FuncCall& call, const ast::OrderItem& item);
     SqlResult<BoundExpr> bind_case(const ast::Case& node, int position);
     SqlResult<BoundExpr> bind_list_to_common(std::vector<BoundExpr> items, std::string_view what,
                                              BoundKind kind, int position);
@@ -91,6 +115,8 @@ private:
     std::vector<std::string> group_keys_;
     std::vector<BoundAggregate> aggregates_;
     i64 now_us_ = 0;
+    std::vector<usize> assigned_parameters_;  // $n (0-based) deduced by bind(bare $n, expected)
+    std::string clause_ = "this context";
 };
 
 }  // namespace kb::sql

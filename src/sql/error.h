@@ -25,6 +25,7 @@ namespace kb::sql {
 namespace sqlstate {
 inline constexpr const char* kSuccessfulCompletion = "00000";
 inline constexpr const char* kFeatureNotSupported = "0A000";
+inline constexpr const char* kProtocolViolation = "08P01";
 inline constexpr const char* kCardinalityViolation = "21000";
 inline constexpr const char* kDataException = "22000";
 inline constexpr const char* kStringDataRightTruncation = "22001";
@@ -64,6 +65,7 @@ inline constexpr const char* kGroupingError = "42803";
 inline constexpr const char* kInvalidColumnReference = "42P10";
 inline constexpr const char* kUndefinedParameter = "42P02";
 inline constexpr const char* kIndeterminateDatatype = "42P18";
+inline constexpr const char* kAmbiguousParameter = "42P08";
 inline constexpr const char* kInvalidTableDefinition = "42P16";
 inline constexpr const char* kDependentObjectsStillExist = "2BP01";
 inline constexpr const char* kProgramLimitExceeded = "54000";

@@ -1,4 +1,4 @@
-// The basic operators: scans, filters, projections, limits, fixed rows (see exec.h).
+// The basic operators: filters, projections, limits, fixed rows (see exec.h).
 #include "sql/exec.h"
 
 #include "kernel/row_codec.h"
@@ -8,9 +8,20 @@ namespace kb::sql {
 namespace {
 
 void explain_into(const Operator& op, usize depth, std::vector<std::string>& lines) {
-    std::string line(depth == 0 ? 0 : 2 + 6 * (depth - 1), ' ');
-    if (depth > 0) line += "->  ";
-    lines.push_back(line + op.explain());
+    const usize indent = depth == 0 ? 0 : 2 + 6 * (depth - 1);
+    const std::string text = op.explain();
+    usize begin = 0;
+    for (bool first = true;; first = false) {
+        const usize end = text.find('\n', begin);
+        const std::string part = text.substr(begin, end == std::string::npos ? end : end - begin);
+        if (first) {
+            lines.push_back(std::string(indent, ' ') + (depth > 0 ? "->  " : "") + part);
+        } else {
+            lines.push_back(std::string(indent + (depth > 0 ? 6 : 2), ' ') + part);
+        }
+        if (end == std::string::npos) break;
+        begin = end + 1;
+    }
     for (const auto& child : op.children()) explain_into(*child, depth + 1, lines);
 }
 
@@ -20,33 +31,6 @@ std::vector<std::string> explain_tree(const Operator& root) {
     std::vector<std::string> lines;
     explain_into(root, 0, lines);
     return lines;
-}
-
-// --- TableScan ---------------------------------------------------------------------------
-
-TableScan::TableScan(kernel::TableSchema table, Bytes start, Bytes end, std::string description,
-                     std::optional<usize> limit)
-    : table_(std::move(table)),
-      start_(std::move(start)),
-      end_(std::move(end)),
-      description_(std::move(description)),
-      limit_(limit) {}
-
-SqlStatus TableScan::open(ExecContext& context) {
-    auto rows = context.transaction->scan(table_.id, start_, end_, limit_.value_or(~usize{0}));
-    if (!rows) return from_status(rows.status());
-    rows_ = std::move(*rows);
-    next_ = 0;
-    return sql_ok();
-}
-
-SqlResult<bool> TableScan::next(ExecContext&, Row& row) {
-    if (next_ >= rows_.size()) return false;
-    auto values = kernel::decode_row(table_, rows_[next_].row);
-    if (!values) return from_status(values.status());
-    row = std::move(*values);
-    ++next_;
-    return true;
 }
 
 // --- Filter ------------------------------------------------------------------------------
@@ -67,9 +51,30 @@ SqlResult<bool> Filter::next(ExecContext& context, Row& row) {
 
 // --- Project -----------------------------------------------------------------------------
 
+namespace {
+
+// How many times each input column is mentioned by `expr` and what it contains.
+void count_columns(const BoundExpr& expr, std::vector<usize>& counts) {
+    if (expr.kind == BoundKind::column) {
+        if (expr.index >= counts.size()) counts.resize(expr.index + 1);
+        ++counts[expr.index];
+    }
+    for (const BoundExpr& arg : expr.args) count_columns(arg, counts);
+}
+
+}  // namespace
+
 Project::Project(std::unique_ptr<Operator> input, std::vector<BoundExpr> expressions)
     : expressions_(std::move(expressions)) {
     children_.push_back(std::move(input));
+    // A column that is output as it is and used nowhere else can be moved out of the input
+    // row instead of copied (its text is not copied per row); the child refills the row.
+    std::vector<usize> counts;
+    for (const BoundExpr& expression : expressions_) count_columns(expression, counts);
+    moves_.reserve(expressions_.size());
+    for (const BoundExpr& expression : expressions_) {
+        moves_.push_back(expression.kind == BoundKind::column && counts[expression.index] == 1);
+    }
 }
 
 SqlStatus Project::open(ExecContext& context) { return children_[0]->open(context); }
@@ -78,8 +83,13 @@ SqlResult<bool> Project::next(ExecContext& context, Row& row) {
     if (!KB_SQL_TRY(children_[0]->next(context, input_row_))) return false;
     row.clear();
     row.reserve(expressions_.size());
-    for (const BoundExpr& expression : expressions_) {
-        row.push_back(KB_SQL_TRY(evaluate(expression, input_row_, context.eval)));
+    for (usize i = 0; i < expressions_.size(); ++i) {
+        const BoundExpr& expression = expressions_[i];
+        if (moves_[i] && expression.index < input_row_.size()) {
+            row.push_back(std::move(input_row_[expression.index]));
+        } else {
+            row.push_back(KB_SQL_TRY(evaluate(expression, input_row_, context.eval)));
+        }
     }
     return true;
 }

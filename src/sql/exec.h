@@ -1,5 +1,5 @@
 // The executor: a tree of operators that pull rows from their children (the iterator model),
-// built by the planner (plan.h) and run against a transaction's snapshot plus overlay.
+// built by the planner (plan_select.h) and run against a transaction's snapshot plus overlay.
 //
 // Every operator produces rows of Values with a fixed shape (its output columns). open() runs
 // once before the first next(); next() yields one row or false at the end. Scans read through
@@ -34,7 +34,8 @@ public:
     virtual ~Operator() = default;
     virtual SqlStatus open(ExecContext& context) = 0;
     virtual SqlResult<bool> next(ExecContext& context, Row& row) = 0;
-    // One line of EXPLAIN for this operator (without children).
+    // EXPLAIN's text for this operator (without children): one line, optionally followed by
+    // detail lines after '\n' ("Index Cond: ..."), printed indented under it.
     virtual std::string explain() const = 0;
     const std::vector<std::unique_ptr<Operator>>& children() const { return children_; }
 
@@ -42,28 +43,9 @@ protected:
     std::vector<std::unique_ptr<Operator>> children_;
 };
 
-// EXPLAIN's text: one line per operator, children indented under their parent with "->".
+// EXPLAIN's text: one line per operator, children indented under their parent with "->",
+// detail lines indented under their operator (PostgreSQL's layout).
 std::vector<std::string> explain_tree(const Operator& root);
-
-// Rows of a table with primary keys in [start, end) (empty end: no bound), decoded into table
-// column order. `description` names the access for EXPLAIN ("Seq Scan on t", "Index Scan using
-// t_pkey on t").
-class TableScan final : public Operator {
-public:
-    TableScan(kernel::TableSchema table, Bytes start, Bytes end, std::string description,
-              std::optional<usize> limit = std::nullopt);
-    SqlStatus open(ExecContext& context) override;
-    SqlResult<bool> next(ExecContext& context, Row& row) override;
-    std::string explain() const override { return description_; }
-
-private:
-    kernel::TableSchema table_;
-    Bytes start_, end_;
-    std::string description_;
-    std::optional<usize> limit_;
-    std::vector<db::KeyedRow> rows_;
-    usize next_ = 0;
-};
 
 // Rows whose condition is TRUE.
 class Filter final : public Operator {
@@ -88,6 +70,7 @@ public:
 
 private:
     std::vector<BoundExpr> expressions_;
+    std::vector<bool> moves_;  // per expression: a column moved out of input_row_
     Row input_row_;
 };
 

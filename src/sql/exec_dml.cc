@@ -2,6 +2,7 @@
 #include "sql/exec_dml.h"
 
 #include <algorithm>
+#include <set>
 
 #include "sql/bind_ddl.h"
 #include "sql/dml_writer.h"
@@ -23,6 +24,7 @@ SqlResult<Returning> bind_returning(const std::vector<ast::SelectItem>& items, c
     Returning returning;
     ExprBinder binder(scope, parameters);
     binder.set_now(eval.transaction_timestamp);
+    binder.set_clause("RETURNING");
     for (const ast::SelectItem& item : items) {
         const auto* column = item.expr->as<ast::ColumnRef>();
         if (column != nullptr && column->star) {
@@ -34,12 +36,12 @@ SqlResult<Returning> bind_returning(const std::vector<ast::SelectItem>& items, c
             continue;
         }
         BoundExpr bound = KB_SQL_TRY(binder.bind(*item.expr));
-        std::string name = item.alias;
-        if (name.empty()) name = column != nullptr ? column->column : "?column?";
-        if (const auto* call = item.expr->as<ast::FuncCall>();
-            call != nullptr && item.alias.empty()) {
-            name = call->name;
+        if (bound.type.unknown) {
+            // An untyped literal or $n is text, as in a select list (PostgreSQL).
+            bound = KB_SQL_TRY(binder.coerce(std::move(bound), Type::of(SqlType::text),
+                                             CoercionContext::implicit));
         }
+        const std::string name = item.alias.empty() ? output_name(*item.expr) : item.alias;
         returning.columns.push_back({name, bound.type});
         returning.expressions.push_back(std::move(bound));
     }
@@ -166,7 +168,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     const kernel::TableSchema table = *KB_SQL_TRY(find_table(transaction, statement.table));
     auto writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
     const std::string visible = statement.table.alias.empty() ? table.name : statement.table.alias;
-    ParameterTypes parameters;
+    ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
 
     // Which table column each written value goes to.
     std::vector<usize> targets;
@@ -196,7 +198,10 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     Scope empty;
     ExprBinder binder(empty, parameters);
     binder.set_now(eval.transaction_timestamp);
+    binder.set_clause("VALUES");
     if (statement.source == ast::InsertSource::values) {
+        std::vector<std::vector<std::optional<BoundExpr>>> bound_rows;
+        std::optional<SqlError> data_error;
         for (const ast::ExprList& values : statement.rows) {
             if (values.size() > targets.size()) {
                 return SqlError(sqlstate::kSyntaxError,
@@ -210,17 +215,40 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                                 "INSERT has more target columns than expressions")
                     .at(values.empty() ? 0 : values.back()->position);
             }
-            std::vector<std::optional<Value>> row;
+            std::vector<std::optional<BoundExpr>> row;
             for (usize i = 0; i < values.size(); ++i) {
                 if (values[i]->is<ast::DefaultValue>()) {
                     row.emplace_back();
                     continue;
                 }
-                BoundExpr bound =
-                    KB_SQL_TRY(assignment(binder, *values[i], table.columns[targets[i]]));
-                row.emplace_back(KB_SQL_TRY(evaluate(bound, {}, eval)));
+                auto bound = assignment(binder, *values[i], table.columns[targets[i]]);
+                if (!bound) {
+                    // A data exception of a constant (its conversion to the column's type)
+                    // surfaces at execution in PostgreSQL, after every analysis error.
+                    if (bound.error().sqlstate.rfind("22", 0) != 0) return bound.error();
+                    if (!data_error) data_error = bound.error();
+                    row.emplace_back();
+                    continue;
+                }
+                row.emplace_back(std::move(*bound));
             }
-            rows.push_back(std::move(row));
+            bound_rows.push_back(std::move(row));
+        }
+        if (data_error) return *data_error;
+        // Every row is bound (type errors first, as PostgreSQL's analysis finds them) before
+        // any value is computed.
+        if (!eval.describe_only) {  // bound (typed) is all a description needs
+            for (const auto& bound_row : bound_rows) {
+                std::vector<std::optional<Value>> row;
+                for (const auto& bound : bound_row) {
+                    if (!bound) {
+                        row.emplace_back();
+                        continue;
+                    }
+                    row.emplace_back(KB_SQL_TRY(evaluate(*bound, {}, eval)));
+                }
+                rows.push_back(std::move(row));
+            }
         }
     } else if (statement.source == ast::InsertSource::select) {
         QueryPlan plan = KB_SQL_TRY(plan_select(*statement.select, transaction, parameters, eval));
@@ -233,7 +261,8 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                             "INSERT has more target columns than expressions");
         }
         ExecContext context{&transaction, eval};
-        std::vector<Row> selected = KB_SQL_TRY(run_plan(*plan.root, context));
+        std::vector<Row> selected;
+        if (!eval.describe_only) selected = KB_SQL_TRY(run_plan(*plan.root, context));
         for (Row& source : selected) {
             std::vector<std::optional<Value>> row;
             for (usize i = 0; i < source.size(); ++i) {
@@ -266,6 +295,11 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     std::optional<std::optional<kernel::IndexId>> conflict_target;  // nullopt: none written
     std::vector<std::pair<usize, BoundExpr>> conflict_set;
     std::optional<BoundExpr> conflict_where;
+    std::vector<const kernel::IndexSchema*> unique_indexes;
+    for (const kernel::IndexSchema* index :
+         transaction.catalog().indexes_of(table.id, transaction.schema_position())) {
+        if (index->unique) unique_indexes.push_back(index);
+    }
     if (statement.on_conflict) {
         const ast::OnConflict& conflict = *statement.on_conflict;
         if (!conflict.target_columns.empty()) {
@@ -286,9 +320,14 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             if (same(table.primary_key)) {
                 conflict_target = std::optional<kernel::IndexId>();
             } else {
-                for (const auto& unique : table.uniques) {
-                    if (same(unique.columns))
-                        conflict_target = std::optional<kernel::IndexId>(unique.index);
+                // Any unique index over exactly those columns is an arbiter (PostgreSQL's
+                // inference), whether a UNIQUE constraint or CREATE UNIQUE INDEX made it.
+                for (const kernel::IndexSchema* index : unique_indexes) {
+                    std::vector<kernel::ColumnId> indexed;
+                    for (const kernel::IndexColumn& column : index->columns)
+                        indexed.push_back(column.column);
+                    if (!conflict_target && same(indexed))
+                        conflict_target = std::optional<kernel::IndexId>(index->id);
                 }
             }
             if (!conflict_target) {
@@ -299,7 +338,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                     .at(conflict.position);
             }
         } else if (!conflict.constraint_name.empty()) {
-            if (conflict.constraint_name == table.name + "_pkey") {
+            if (conflict.constraint_name == table.primary_key_name()) {
                 conflict_target = std::optional<kernel::IndexId>();
             }
             for (const auto& unique : table.uniques) {
@@ -327,6 +366,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             }
             ExprBinder set_binder(both, parameters);
             set_binder.set_now(eval.transaction_timestamp);
+            set_binder.set_clause("UPDATE");
             for (const ast::SetClause& set : conflict.set) {
                 const kernel::ColumnDef* column = table.find_column(set.column);
                 if (column == nullptr) {
@@ -351,7 +391,11 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
 
     StatementResult result;
     describe_returning(returning, result);
+    if (eval.describe_only) return result;
     usize inserted = 0;
+    // Primary keys of the rows this statement inserted or updated: DO UPDATE may not touch one
+    // of them again (PostgreSQL cannot tell which proposed row should win).
+    std::set<Bytes> affected;
     for (const auto& values : rows) {
         Row row(table.columns.size(), Value::null());
         std::vector<bool> given(table.columns.size(), false);
@@ -372,6 +416,8 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
         for (usize c = 0; c < table.columns.size(); ++c) {
             if (!given[c]) row[c] = KB_SQL_TRY(defaults.value(c));
         }
+        // PostgreSQL checks NOT NULL and CHECK before it looks for a conflict.
+        if (statement.on_conflict) KB_SQL_TRY(writer->check_constraints(row));
         if (conflict_target) {
             auto existing = KB_SQL_TRY(writer->conflicting(row, *conflict_target));
             if (!existing && statement.on_conflict->target_columns.empty() &&
@@ -380,6 +426,13 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             }
             if (existing) {
                 if (statement.on_conflict->action == ast::ConflictAction::nothing) continue;
+                if (affected.contains(KB_SQL_TRY(writer->key_of(*existing)))) {
+                    return SqlError(sqlstate::kCardinalityViolation,
+                                    "ON CONFLICT DO UPDATE command cannot affect row a second time")
+                        .with_hint(
+                            "Ensure that no rows proposed for insertion within the same "
+                            "command have duplicate constrained values.");
+                }
                 Row both = *existing;
                 both.insert(both.end(), row.begin(), row.end());
                 if (conflict_where && !KB_SQL_TRY(evaluate_condition(*conflict_where, both, eval)))
@@ -388,6 +441,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                 for (const auto& [index, expr] : conflict_set)
                     updated[index] = KB_SQL_TRY(evaluate(expr, both, eval));
                 KB_SQL_TRY(writer->update(*existing, updated));
+                affected.insert(KB_SQL_TRY(writer->key_of(updated)));
                 KB_SQL_TRY(add_returning_row(returning, updated, eval, result));
                 ++inserted;
                 continue;
@@ -396,12 +450,13 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             // DO NOTHING without a target: any unique violation skips the row.
             if (KB_SQL_TRY(writer->conflicting(row, std::nullopt))) continue;
             bool taken = false;
-            for (const auto& unique : table.uniques) {
-                taken = taken || KB_SQL_TRY(writer->conflicting(row, unique.index)).has_value();
+            for (const kernel::IndexSchema* index : unique_indexes) {
+                taken = taken || KB_SQL_TRY(writer->conflicting(row, index->id)).has_value();
             }
             if (taken) continue;
         }
         KB_SQL_TRY(writer->insert(row));
+        if (statement.on_conflict) affected.insert(KB_SQL_TRY(writer->key_of(row)));
         KB_SQL_TRY(add_returning_row(returning, row, eval, result));
         ++inserted;
     }
@@ -438,15 +493,148 @@ SqlStatus fill_added_column(db::Transaction& transaction, kernel::TableId table_
     return sql_ok();
 }
 
+namespace {
+
+// "Key (a, b)=(1, x)" for the row's values in `columns`.
+std::string key_text(const kernel::TableSchema& table, const std::vector<kernel::ColumnId>& columns,
+                     const Row& row) {
+    std::string names, values;
+    for (usize i = 0; i < columns.size(); ++i) {
+        const kernel::ColumnDef* column = table.column(columns[i]);
+        const usize at = static_cast<usize>(column - table.columns.data());
+        names += (i > 0 ? ", " : "") + column->name;
+        values += (i > 0 ? ", " : "") + (row[at].is_null()
+                                             ? std::string("null")
+                                             : value_to_text(row[at], Type::of(column->type)));
+    }
+    return "Key (" + names + ")=(" + values + ")";
+}
+
+}  // namespace
+
+SqlStatus check_unique_index(db::Transaction& transaction, kernel::TableId table_id,
+                             const std::string& name,
+                             const std::vector<kernel::ColumnId>& columns) {
+    const kernel::TableSchema& table =
+        *transaction.catalog().table(table_id, transaction.schema_position());
+    auto rows = transaction.scan(table_id, {}, {});
+    if (!rows) return from_status(rows.status());
+    std::set<Bytes> seen;  // the values' key encodings (equal values, equal bytes)
+    for (const db::KeyedRow& stored : *rows) {
+        auto row = kernel::decode_row(table, stored.row);
+        if (!row) return from_status(row.status());
+        Bytes key;
+        bool has_null = false;
+        for (kernel::ColumnId id : columns) {
+            const kernel::ColumnDef* column = table.column(id);
+            const Value& value = (*row)[static_cast<usize>(column - table.columns.data())];
+            has_null = has_null || value.is_null();
+            if (has_null) break;
+            kernel::encode_key_column({.type = *kernel::key_type_of(column->type.type)},
+                                      kernel::key_value_of(value), &key);
+        }
+        if (has_null) continue;  // NULLs never collide
+        if (!seen.insert(std::move(key)).second) {
+            return SqlError(sqlstate::kUniqueViolation,
+                            "could not create unique index \"" + name + "\"")
+                .with_detail(key_text(table, columns, *row) + " is duplicated.");
+        }
+    }
+    return sql_ok();
+}
+
+SqlStatus check_added_constraints(db::Transaction& transaction, kernel::TableId table_id,
+                                  const kernel::AddedConstraints& constraints, EvalContext& eval) {
+    if (constraints.empty()) return sql_ok();
+    const kernel::TableSchema table =
+        *transaction.catalog().table(table_id, transaction.schema_position());
+    auto writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
+    const Scope scope = writer->scope(table.name);
+    ParameterTypes no_parameters;
+    std::vector<std::pair<std::string, BoundExpr>> checks;
+    for (const kernel::CheckConstraint& check : constraints.checks) {
+        ast::ExprPtr expr = KB_SQL_TRY(parse_expression(check.expression));
+        ExprBinder binder(scope, no_parameters);
+        checks.emplace_back(check.name, KB_SQL_TRY(binder.bind_condition(*expr, "CHECK")));
+    }
+    auto index_of = [&](kernel::ColumnId id) {
+        usize at = 0;
+        while (table.columns[at].id != id) ++at;
+        return at;
+    };
+    auto scanned = transaction.scan(table_id, {}, {});
+    if (!scanned) return from_status(scanned.status());
+    std::vector<Row> rows;
+    for (const db::KeyedRow& stored : *scanned) {
+        auto decoded = kernel::decode_row(table, stored.row);
+        if (!decoded) return from_status(decoded.status());
+        rows.push_back(std::move(*decoded));
+    }
+    // In PostgreSQL's order: the rewrite checks each row, then the indexes are built, then the
+    // foreign keys validated.
+    for (const Row& row : rows) {
+        for (const auto& [name, check] : checks) {
+            Value result = KB_SQL_TRY(evaluate(check, row, eval));
+            if (!result.is_null() && !result.as_bool()) {
+                return SqlError(sqlstate::kCheckViolation, "check constraint \"" + name +
+                                                               "\" of relation \"" + table.name +
+                                                               "\" is violated by some row");
+            }
+        }
+    }
+    for (const kernel::UniqueConstraint& unique : constraints.uniques) {
+        KB_SQL_TRY(check_unique_index(transaction, table_id, unique.name, unique.columns));
+    }
+    for (const Row& row : rows) {
+        for (const kernel::ForeignKey& key : constraints.foreign_keys) {
+            const kernel::TableSchema* parent =
+                key.parent == table.id
+                    ? &table
+                    : transaction.catalog().table(key.parent, transaction.schema_position());
+            KB_ASSERT(parent != nullptr);
+            Row probe(parent->columns.size(), Value::null());
+            bool has_null = false;
+            for (usize i = 0; i < key.columns.size(); ++i) {
+                const Value& value = row[index_of(key.columns[i])];
+                has_null = has_null || value.is_null();
+                for (usize c = 0; c < parent->columns.size(); ++c) {
+                    if (parent->columns[c].id == key.parent_columns[i]) probe[c] = value;
+                }
+            }
+            if (has_null) continue;  // MATCH SIMPLE: no reference
+            auto parent_writer = KB_SQL_TRY(TableWriter::make(transaction, *parent, eval));
+            std::optional<kernel::IndexId> target;  // nullopt: the primary key
+            if (!std::is_permutation(key.parent_columns.begin(), key.parent_columns.end(),
+                                     parent->primary_key.begin(), parent->primary_key.end())) {
+                for (const auto& unique : parent->uniques) {
+                    if (std::is_permutation(unique.columns.begin(), unique.columns.end(),
+                                            key.parent_columns.begin(), key.parent_columns.end())) {
+                        target = unique.index;
+                    }
+                }
+            }
+            if (!KB_SQL_TRY(parent_writer->conflicting(probe, target))) {
+                return SqlError(sqlstate::kForeignKeyViolation,
+                                "insert or update on table \"" + table.name +
+                                    "\" violates foreign key constraint \"" + key.name + "\"")
+                    .with_detail(key_text(table, key.columns, row) + " is not present in table \"" +
+                                 parent->name + "\".");
+            }
+        }
+    }
+    return sql_ok();
+}
+
 SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
                                           db::Transaction& transaction, EvalContext& eval) {
-    ParameterTypes parameters;
+    ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
     RowSource source = KB_SQL_TRY(
         plan_rows(statement.table, statement.where.get(), transaction, parameters, eval));
     const kernel::TableSchema table = *source.table;
     auto writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
     ExprBinder binder(source.scope, parameters);
     binder.set_now(eval.transaction_timestamp);
+    binder.set_clause("UPDATE");
     std::vector<std::pair<usize, std::optional<BoundExpr>>> assignments;
     for (const ast::SetClause& set : statement.set) {
         const kernel::ColumnDef* column = table.find_column(set.column);
@@ -471,6 +659,11 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
     }
     Returning returning =
         KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters, eval));
+    if (eval.describe_only) {
+        StatementResult described;
+        describe_returning(returning, described);
+        return described;
+    }
     // Every row is read before any is written: the statement sees the state as of its start.
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
@@ -493,12 +686,17 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
 
 SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
                                           db::Transaction& transaction, EvalContext& eval) {
-    ParameterTypes parameters;
+    ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
     RowSource source = KB_SQL_TRY(
         plan_rows(statement.table, statement.where.get(), transaction, parameters, eval));
     auto writer = KB_SQL_TRY(TableWriter::make(transaction, *source.table, eval));
     Returning returning =
         KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters, eval));
+    if (eval.describe_only) {
+        StatementResult described;
+        describe_returning(returning, described);
+        return described;
+    }
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
     StatementResult result;

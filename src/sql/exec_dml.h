@@ -32,4 +32,18 @@ SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
 SqlStatus fill_added_column(db::Transaction& transaction, kernel::TableId table,
                             kernel::ColumnId column, EvalContext& eval);
 
+// A new unique index over `columns` of the table (as the transaction sees it) can be built:
+// no two rows hold the same values with none NULL. Else 23505 'could not create unique index
+// "name"' with DETAIL Key (c)=(v) is duplicated.
+SqlStatus check_unique_index(db::Transaction& transaction, kernel::TableId table,
+                             const std::string& name, const std::vector<kernel::ColumnId>& columns);
+
+// After ALTER TABLE ADD COLUMN (and fill_added_column): every row of the table must satisfy
+// the column's new constraints, with PostgreSQL's errors:
+//   23514 check constraint "t_c_check" of relation "t" is violated by some row
+//   23505 could not create unique index "t_c_key" (DETAIL Key (c)=(1) is duplicated.)
+//   23503 insert or update on table "t" violates foreign key constraint "t_c_fkey"
+SqlStatus check_added_constraints(db::Transaction& transaction, kernel::TableId table,
+                                  const kernel::AddedConstraints& constraints, EvalContext& eval);
+
 }  // namespace kb::sql

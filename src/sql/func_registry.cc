@@ -1,6 +1,9 @@
 // Operator and function resolution (see func_registry.h).
 #include "sql/func_registry.h"
 
+#include <array>
+#include <map>
+
 #include "sql/func_catalog.h"
 #include "sql/value_compare.h"
 
@@ -146,12 +149,22 @@ ResolvedFunction resolved(const FunctionDef* def, std::span<const Type> argument
     return out;
 }
 
-std::vector<const FunctionDef*> definitions_named(std::string_view name, bool is_operator) {
-    std::vector<const FunctionDef*> out;
-    for (const FunctionDef* def : all_definitions()) {
-        if (def->is_operator == is_operator && def->name == name) out.push_back(def);
-    }
-    return out;
+// The definitions of `name` in catalog order. Binding asks for every operator and call it
+// resolves, so the catalog is indexed by name once (a scan of every definition cost ~5% of a
+// prepared point SELECT).
+const std::vector<const FunctionDef*>& definitions_named(std::string_view name, bool is_operator) {
+    using Index = std::map<std::string, std::vector<const FunctionDef*>, std::less<>>;
+    static const std::array<Index, 2> indexes = [] {
+        std::array<Index, 2> out;
+        for (const FunctionDef* def : all_definitions()) {
+            out[def->is_operator ? 1 : 0][std::string(def->name)].push_back(def);
+        }
+        return out;
+    }();
+    static const std::vector<const FunctionDef*> none;
+    const Index& index = indexes[is_operator ? 1 : 0];
+    const auto found = index.find(name);
+    return found == index.end() ? none : found->second;
 }
 
 }  // namespace

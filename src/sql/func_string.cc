@@ -8,6 +8,7 @@
 // code points; the database collation is C, so lower/upper/ILIKE fold ASCII letters only
 // (PostgreSQL's behaviour under LC_CTYPE C) and comparisons are bytewise.
 #include <algorithm>
+#include <span>
 
 #include "sql/func_catalog.h"
 #include "sql/value_cast.h"
@@ -43,54 +44,64 @@ SqlError too_large() {
 
 // --- LIKE -------------------------------------------------------------------------------------
 
-struct PatternItem {
-    enum class Kind { literal, any_one, any_sequence } kind;
-    std::string_view literal;
-};
+enum class LikeOutcome { match, no_match, abort };  // abort: no later start can match
 
-// `units` are characters (text) or single bytes (bytea); '\' escapes the next unit.
-SqlResult<bool> like_match(const std::vector<std::string_view>& text,
-                           const std::vector<std::string_view>& pattern_units) {
-    std::vector<PatternItem> pattern;
-    for (usize i = 0; i < pattern_units.size(); ++i) {
-        const std::string_view unit = pattern_units[i];
-        if (unit == "\\") {
-            if (++i >= pattern_units.size()) {
-                return SqlError(kInvalidEscapeSequence,
-                                "LIKE pattern must not end with escape character");
+SqlError like_trailing_escape() {
+    return SqlError(kInvalidEscapeSequence, "LIKE pattern must not end with escape character");
+}
+
+// PostgreSQL's LIKE matcher: '%' searches for a text position where the rest of the pattern
+// matches, '_' takes one unit, '\' makes the next unit literal. A trailing '\' is an error
+// only when the match gets that far ('a' LIKE 'a\' is false, 'ab' LIKE 'a\' an error).
+// `t` and `p` are units: characters (text) or single bytes (bytea).
+SqlResult<LikeOutcome> like_units(std::span<const std::string_view> t,
+                                  std::span<const std::string_view> p) {
+    if (p.size() == 1 && p[0] == "%") return LikeOutcome::match;
+    while (!t.empty() && !p.empty()) {
+        if (p[0] == "\\") {
+            p = p.subspan(1);
+            if (p.empty()) return like_trailing_escape();
+            if (p[0] != t[0]) return LikeOutcome::no_match;
+        } else if (p[0] == "%") {
+            p = p.subspan(1);
+            // N '_' and any '%' right after: skip N units of text.
+            while (!p.empty()) {
+                if (p[0] == "%") {
+                    p = p.subspan(1);
+                } else if (p[0] == "_") {
+                    if (t.empty()) return LikeOutcome::abort;
+                    t = t.subspan(1);
+                    p = p.subspan(1);
+                } else {
+                    break;
+                }
             }
-            pattern.push_back({PatternItem::Kind::literal, pattern_units[i]});
-        } else if (unit == "%") {
-            pattern.push_back({PatternItem::Kind::any_sequence, {}});
-        } else if (unit == "_") {
-            pattern.push_back({PatternItem::Kind::any_one, {}});
-        } else {
-            pattern.push_back({PatternItem::Kind::literal, unit});
+            if (p.empty()) return LikeOutcome::match;
+            std::string_view first = p[0];
+            if (first == "\\") {
+                if (p.size() < 2) return like_trailing_escape();
+                first = p[1];
+            }
+            for (; !t.empty(); t = t.subspan(1)) {
+                if (t[0] != first) continue;
+                const LikeOutcome outcome = KB_SQL_TRY(like_units(t, p));
+                if (outcome != LikeOutcome::no_match) return outcome;
+            }
+            return LikeOutcome::abort;
+        } else if (p[0] != "_" && p[0] != t[0]) {
+            return LikeOutcome::no_match;
         }
+        t = t.subspan(1);
+        p = p.subspan(1);
     }
-    // Glob matching with backtracking to the last '%': linear for patterns with one '%'.
-    usize t = 0;
-    usize p = 0;
-    std::optional<usize> star;
-    usize star_text = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() &&
-            (pattern[p].kind == PatternItem::Kind::any_one ||
-             (pattern[p].kind == PatternItem::Kind::literal && pattern[p].literal == text[t]))) {
-            ++t;
-            ++p;
-        } else if (p < pattern.size() && pattern[p].kind == PatternItem::Kind::any_sequence) {
-            star = p++;
-            star_text = t;
-        } else if (star) {
-            p = *star + 1;
-            t = ++star_text;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p].kind == PatternItem::Kind::any_sequence) ++p;
-    return p == pattern.size();
+    if (!t.empty()) return LikeOutcome::no_match;
+    while (!p.empty() && p[0] == "%") p = p.subspan(1);
+    return p.empty() ? LikeOutcome::match : LikeOutcome::abort;
+}
+
+SqlResult<bool> like_match(const std::vector<std::string_view>& text,
+                           const std::vector<std::string_view>& pattern) {
+    return KB_SQL_TRY(like_units(text, pattern)) == LikeOutcome::match;
 }
 
 std::vector<std::string_view> bytes_of(const Bytes& bytes) {

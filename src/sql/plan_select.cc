@@ -7,6 +7,8 @@
 #include "sql/ast_walk.h"
 #include "sql/bind_ddl.h"
 #include "sql/exec_query.h"
+#include "sql/exec_scan.h"
+#include "sql/plan_access.h"
 
 namespace kb::sql {
 
@@ -31,43 +33,11 @@ bool mentions_aggregate(const ast::Expr& expr) {
     return found;
 }
 
-// The name PostgreSQL gives an unaliased output column.
-std::string output_name(const ast::Expr& expr) {
-    if (const auto* column = expr.as<ast::ColumnRef>()) return column->column;
-    if (const auto* call = expr.as<ast::FuncCall>()) return call->name;
-    if (const auto* cast = expr.as<ast::Cast>()) {
-        if (cast->expr->is<ast::Literal>() || cast->expr->is<ast::Param>()) {
-            return type_name(Type::of(cast->type.type.type)) == "character varying"
-                       ? "varchar"
-                       : ast::to_sql(cast->type);
-        }
-        return output_name(*cast->expr);
-    }
-    if (expr.is<ast::Case>()) return "case";
-    if (expr.is<ast::Coalesce>()) return "coalesce";
-    if (const auto* minmax = expr.as<ast::MinMax>()) {
-        return minmax->op == ast::MinMaxOp::greatest ? "greatest" : "least";
-    }
-    if (expr.is<ast::NullIf>()) return "nullif";
-    if (const auto* function = expr.as<ast::SqlValueFunction>()) {
-        switch (function->kind) {
-            case ast::SqlValueKind::current_date:
-                return "current_date";
-            case ast::SqlValueKind::current_timestamp:
-                return "current_timestamp";
-            case ast::SqlValueKind::localtimestamp:
-                return "localtimestamp";
-            default:
-                return "?column?";
-        }
-    }
-    return "?column?";
-}
-
 // Evaluates a LIMIT / OFFSET expression (constants and parameters only).
 SqlResult<std::optional<u64>> count_of(const ast::Expr* expr, ExprBinder& binder, EvalContext& eval,
                                        const char* what) {
     if (expr == nullptr) return std::optional<u64>();
+    binder.set_clause(what);
     BoundExpr bound = KB_SQL_TRY(binder.bind(*expr, Type::of(SqlType::bigint)));
     bound = KB_SQL_TRY(
         binder.coerce(std::move(bound), Type::of(SqlType::bigint), CoercionContext::assignment));
@@ -82,76 +52,163 @@ SqlResult<std::optional<u64>> count_of(const ast::Expr* expr, ExprBinder& binder
     return std::optional<u64>(static_cast<u64>(value.as_int()));
 }
 
-// A primary-key point lookup when WHERE is a conjunction fixing every key column to a constant
-// or parameter: the encoded key, else nullopt.
-SqlResult<std::optional<Bytes>> point_key(const kernel::TableSchema& table, const BoundExpr* where,
-                                          EvalContext& eval) {
-    if (where == nullptr) return std::optional<Bytes>();
-    std::vector<const BoundExpr*> conjuncts;
-    if (where->kind == BoundKind::and_) {
-        for (const BoundExpr& arg : where->args) conjuncts.push_back(&arg);
-    } else {
-        conjuncts.push_back(where);
-    }
-    std::vector<Value> values(table.columns.size(), Value::null());
-    std::vector<bool> fixed(table.columns.size(), false);
-    for (const BoundExpr* conjunct : conjuncts) {
-        if (conjunct->kind != BoundKind::call || conjunct->name != "=" ||
-            conjunct->args.size() != 2)
-            continue;
-        const BoundExpr* column = &conjunct->args[0];
-        const BoundExpr* other = &conjunct->args[1];
-        if (column->kind != BoundKind::column) std::swap(column, other);
-        if (column->kind != BoundKind::column) continue;
-        if (other->kind != BoundKind::constant && other->kind != BoundKind::parameter) continue;
-        Value value = KB_SQL_TRY(evaluate(*other, {}, eval));
-        if (value.is_null()) continue;
-        if (!(other->type == column->type)) {
-            // A cross-type comparison (bigint = integer): the key is encoded in the column's
-            // type, so convert when an implicit cast exists and keeps the value (it fails on
-            // overflow, and then this is no point lookup).
-            auto cast = resolve_cast(other->type, column->type, CoercionContext::implicit);
-            if (!cast) continue;
-            Value args[] = {std::move(value)};
-            auto converted = (*cast)(args, eval);
-            if (!converted) continue;
-            value = std::move(*converted);
-        }
-        values[column->index] = std::move(value);
-        fixed[column->index] = true;
-    }
-    for (kernel::ColumnId id : table.primary_key) {
-        for (usize i = 0; i < table.columns.size(); ++i) {
-            if (table.columns[i].id == id && !fixed[i]) return std::optional<Bytes>();
-        }
-    }
-    kernel::TableKeys keys(table, {});
-    auto key = keys.primary_key(values);
-    if (!key) return std::optional<Bytes>();
-    return std::optional<Bytes>(std::move(*key));
-}
-
-SqlResult<std::unique_ptr<Operator>> scan_of(const kernel::TableSchema& table,
-                                             const BoundExpr* where, EvalContext& eval) {
-    auto key = KB_SQL_TRY(point_key(table, where, eval));
-    if (key) {
-        Bytes end = *key;
-        end.push_back(0);  // keys are prefix-free: [key, key 00) holds exactly `key`
-        return std::unique_ptr<Operator>(std::make_unique<TableScan>(
-            table, *key, std::move(end),
-            "Index Scan using " + table.name + "_pkey on " + table.name));
-    }
-    return std::unique_ptr<Operator>(
-        std::make_unique<TableScan>(table, Bytes(), Bytes(), "Seq Scan on " + table.name));
-}
-
 std::vector<std::string> names_of(const Scope& scope) {
     std::vector<std::string> names;
     for (const ScopeColumn& column : scope.columns) names.push_back(column.name);
     return names;
 }
 
+// The table a FROM or a DML target names, the scope its rows bind in, and its WHERE bound.
+struct Source {
+    const kernel::TableSchema* table = nullptr;
+    std::string label;  // for EXPLAIN: "t" or "t x"
+    Scope scope;
+    std::optional<BoundExpr> condition;
+};
+
+SqlResult<Source> bind_source(const ast::TableRef& table_ref, const ast::Expr* where,
+                              db::Transaction& transaction, ParameterTypes& parameters,
+                              EvalContext& eval) {
+    Source source;
+    source.table = KB_SQL_TRY(find_table(transaction, table_ref));
+    source.label = source.table->name + (table_ref.alias.empty() ? "" : " " + table_ref.alias);
+    source.scope =
+        scope_of(*source.table, table_ref.alias.empty() ? table_ref.name : table_ref.alias);
+    ExprBinder binder(source.scope, parameters);
+    binder.set_now(eval.transaction_timestamp);
+    if (where != nullptr) source.condition = KB_SQL_TRY(binder.bind_condition(*where, "WHERE"));
+    return source;
+}
+
+// The scan of the source's table through the access path chosen for its WHERE and `order`,
+// with a Filter for what the path does not apply. `ordered`: the rows come in `order`.
+std::unique_ptr<Operator> access_plan(Source& source, db::Transaction& transaction,
+                                      std::span<const SortKey> order, bool limited, bool* ordered) {
+    const std::vector<std::string> names = names_of(source.scope);
+    const std::vector<const kernel::IndexSchema*> indexes =
+        transaction.catalog().indexes_of(source.table->id, transaction.schema_position());
+    AccessChoice choice =
+        choose_access(*source.table, indexes, std::move(source.condition), order, limited, names);
+    if (ordered != nullptr) *ordered = choice.ordered;
+    std::unique_ptr<Operator> root =
+        std::make_unique<TableScan>(*source.table, std::move(choice.path), source.label);
+    if (choice.residual) {
+        std::string description = describe(*choice.residual, names);
+        root = std::make_unique<Filter>(std::move(root), std::move(*choice.residual),
+                                        std::move(description));
+    }
+    return root;
+}
+
 }  // namespace
+
+namespace {
+
+// pg_type.typname, what PostgreSQL names a column after a cast to the type.
+std::string_view typname(SqlType type) {
+    switch (type) {
+        case SqlType::smallint:
+            return "int2";
+        case SqlType::integer:
+            return "int4";
+        case SqlType::bigint:
+            return "int8";
+        case SqlType::real:
+            return "float4";
+        case SqlType::double_precision:
+            return "float8";
+        case SqlType::character:
+            return "bpchar";
+        case SqlType::boolean:
+            return "bool";
+        case SqlType::varchar:
+            return "varchar";
+        case SqlType::timestamp:
+            return "timestamp";
+        case SqlType::timestamptz:
+            return "timestamptz";
+        default:
+            return kernel::sql_type_name(type);  // numeric, text, date, uuid, ...
+    }
+}
+
+// PostgreSQL's FigureColnameInternal: the name and its strength (0 none, 1 a type or CASE
+// name a cast may replace, 2 a column or function name).
+int figure_name(const ast::Expr& expr, std::string& name) {
+    if (const auto* column = expr.as<ast::ColumnRef>()) {
+        name = column->column;
+        return 2;
+    }
+    if (const auto* call = expr.as<ast::FuncCall>()) {
+        name = call->name;
+        return 2;
+    }
+    if (const auto* cast = expr.as<ast::Cast>()) {
+        const int strength = figure_name(*cast->expr, name);
+        if (strength > 1) return strength;
+        name = std::string(typname(cast->type.type.type));
+        return 1;
+    }
+    if (const auto* node = expr.as<ast::Case>()) {
+        // Named after its ELSE when that is a column or function: CASE ... ELSE c END is "c".
+        const int strength = node->else_result ? figure_name(*node->else_result, name) : 0;
+        if (strength > 1) return strength;
+        name = "case";
+        return 1;
+    }
+    if (expr.is<ast::Coalesce>()) {
+        name = "coalesce";
+        return 2;
+    }
+    if (const auto* minmax = expr.as<ast::MinMax>()) {
+        name = minmax->op == ast::MinMaxOp::greatest ? "greatest" : "least";
+        return 2;
+    }
+    if (expr.is<ast::NullIf>()) {
+        name = "nullif";
+        return 2;
+    }
+    if (const auto* function = expr.as<ast::SqlValueFunction>()) {
+        switch (function->kind) {
+            case ast::SqlValueKind::current_date:
+                name = "current_date";
+                return 2;
+            case ast::SqlValueKind::current_timestamp:
+                name = "current_timestamp";
+                return 2;
+            case ast::SqlValueKind::localtimestamp:
+                name = "localtimestamp";
+                return 2;
+            case ast::SqlValueKind::current_role:
+                name = "current_role";
+                return 2;
+            case ast::SqlValueKind::current_user:
+                name = "current_user";
+                return 2;
+            case ast::SqlValueKind::user:
+                name = "user";
+                return 2;
+            case ast::SqlValueKind::session_user:
+                name = "session_user";
+                return 2;
+            case ast::SqlValueKind::current_catalog:
+                name = "current_catalog";
+                return 2;
+            case ast::SqlValueKind::current_schema:
+                name = "current_schema";
+                return 2;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::string output_name(const ast::Expr& expr) {
+    std::string name;
+    if (figure_name(expr, name) == 0) return "?column?";
+    return name;
+}
 
 SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
     KB_SQL_TRY(root.open(context));
@@ -167,20 +224,11 @@ SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
                                db::Transaction& transaction, ParameterTypes& parameters,
                                EvalContext& eval) {
+    Source bound = KB_SQL_TRY(bind_source(table_ref, where, transaction, parameters, eval));
     RowSource source;
-    source.table = KB_SQL_TRY(find_table(transaction, table_ref));
-    source.scope =
-        scope_of(*source.table, table_ref.alias.empty() ? table_ref.name : table_ref.alias);
-    ExprBinder binder(source.scope, parameters);
-    binder.set_now(eval.transaction_timestamp);
-    std::optional<BoundExpr> condition;
-    if (where != nullptr) condition = KB_SQL_TRY(binder.bind_condition(*where, "WHERE"));
-    source.root = KB_SQL_TRY(scan_of(*source.table, condition ? &*condition : nullptr, eval));
-    if (condition) {
-        const std::string description = describe(*condition, names_of(source.scope));
-        source.root =
-            std::make_unique<Filter>(std::move(source.root), std::move(*condition), description);
-    }
+    source.table = bound.table;
+    source.root = access_plan(bound, transaction, {}, false, nullptr);
+    source.scope = std::move(bound.scope);
     return source;
 }
 
@@ -188,12 +236,12 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
                                  ParameterTypes& parameters, EvalContext& eval) {
     QueryPlan plan;
     Scope scope;
-    std::unique_ptr<Operator> input;
+    std::unique_ptr<Operator> input;  // without FROM; with it, built once ORDER BY is known
+    std::optional<Source> source;
     if (select.from) {
-        RowSource source =
-            KB_SQL_TRY(plan_rows(*select.from, select.where.get(), transaction, parameters, eval));
-        scope = std::move(source.scope);
-        input = std::move(source.root);
+        source = KB_SQL_TRY(
+            bind_source(*select.from, select.where.get(), transaction, parameters, eval));
+        scope = source->scope;
     } else {
         if (select.where) {
             ExprBinder binder(scope, parameters);
@@ -252,12 +300,64 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
                     .at(expr->position);
             }
             expr = targets[static_cast<usize>(literal->integer - 1)].expr;
+        } else if (const auto* ref = expr->as<ast::ColumnRef>();
+                   ref && !ref->star && ref->table.empty() &&
+                   std::none_of(scope.columns.begin(), scope.columns.end(),
+                                [&](const ScopeColumn& c) { return c.name == ref->column; })) {
+            // Not an input column: an output column's alias (PostgreSQL tries the input
+            // columns first in GROUP BY).
+            const ast::Expr* aliased = nullptr;
+            for (const Target& target : targets) {
+                if (target.expr == nullptr || target.name != ref->column) continue;
+                if (aliased != nullptr && ast::to_sql(*aliased) != ast::to_sql(*target.expr)) {
+                    return SqlError("42702", "GROUP BY \"" + ref->column + "\" is ambiguous")
+                        .at(expr->position);
+                }
+                aliased = target.expr;
+            }
+            if (aliased != nullptr) expr = aliased;
         }
         group_exprs.push_back(expr);
     }
 
+    // Grouped columns are usable written either way (id, t.id); grouping by the primary key
+    // makes every column of the table usable (PostgreSQL's functional dependency). Both join
+    // the keys as extra grouping columns, which cannot split a group.
+    std::vector<ast::ExprPtr> implied_keys;
+    if (source && aggregated && !group_exprs.empty()) {
+        const std::string label = scope.columns.empty() ? std::string() : scope.columns[0].table;
+        std::vector<std::string> key_texts;
+        for (const ast::Expr* expr : group_exprs) key_texts.push_back(ast::to_sql(*expr));
+        auto grouped = [&](const std::string& name) {
+            return std::any_of(group_exprs.begin(), group_exprs.end(), [&](const ast::Expr* e) {
+                const auto* ref = e->as<ast::ColumnRef>();
+                return ref != nullptr && !ref->star && ref->column == name &&
+                       (ref->table.empty() || ref->table == label);
+            });
+        };
+        bool by_primary_key = true;
+        for (kernel::ColumnId id : source->table->primary_key) {
+            by_primary_key = by_primary_key && grouped(source->table->column(id)->name);
+        }
+        for (const ScopeColumn& column : scope.columns) {
+            if (!by_primary_key && !grouped(column.name)) continue;
+            for (ast::ColumnRef ref : {ast::ColumnRef{.column = column.name},
+                                       ast::ColumnRef{.table = label, .column = column.name}}) {
+                ast::ExprPtr key = ast::make_expr(std::move(ref), 0);
+                const std::string text = ast::to_sql(*key);
+                if (std::find(key_texts.begin(), key_texts.end(), text) != key_texts.end()) {
+                    continue;
+                }
+                key_texts.push_back(text);
+                implied_keys.push_back(std::move(key));
+            }
+        }
+        for (const ast::ExprPtr& key : implied_keys) group_exprs.push_back(key.get());
+    }
+
     ExprBinder input_binder(scope, parameters);
     input_binder.set_now(eval.transaction_timestamp);
+    input_binder.set_clause("GROUP BY");
     Scope output_scope = scope;  // what targets bind against (the grouped row when aggregated)
     ExprBinder binder(output_scope, parameters);
     binder.set_now(eval.transaction_timestamp);
@@ -315,12 +415,18 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
             output = static_cast<usize>(literal->integer - 1);
         } else if (const auto* column = expr.as<ast::ColumnRef>();
                    column && column->table.empty() && !column->star) {
-            // An output column's name wins over an input column (SQL92's rule, as PostgreSQL).
+            // An output column's name wins over an input column (SQL92's rule, as PostgreSQL);
+            // two output columns of that name must be the same expression.
+            auto text_of = [&](const Target& target) {
+                return target.expr ? ast::to_sql(*target.expr) : scope.columns[*target.column].name;
+            };
             for (usize i = 0; i < targets.size(); ++i) {
-                if (targets[i].name == column->column) {
-                    output = i;
-                    break;
+                if (targets[i].name != column->column) continue;
+                if (output && text_of(targets[*output]) != text_of(targets[i])) {
+                    return SqlError("42702", "ORDER BY \"" + column->column + "\" is ambiguous")
+                        .at(expr.position);
                 }
+                if (!output) output = i;
             }
         }
         if (output) {
@@ -351,6 +457,14 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
     const auto limit = KB_SQL_TRY(count_of(select.limit.get(), limit_binder, eval, "LIMIT"));
     const auto offset = KB_SQL_TRY(count_of(select.offset.get(), limit_binder, eval, "OFFSET"));
 
+    bool ordered = false;
+    if (source) {
+        // ORDER BY can come from the access path only when rows reach it as scanned.
+        input = access_plan(
+            *source, transaction,
+            aggregated ? std::span<const SortKey>() : std::span<const SortKey>(sort_keys),
+            limit.has_value(), &ordered);
+    }
     std::unique_ptr<Operator> root = std::move(input);
     if (aggregated) {
         root = std::make_unique<Aggregate>(std::move(root), std::move(group_keys),
@@ -358,7 +472,7 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         if (having)
             root = std::make_unique<Filter>(std::move(root), std::move(*having), "(having)");
     }
-    if (!sort_keys.empty())
+    if (!sort_keys.empty() && !ordered)
         root = std::make_unique<Sort>(std::move(root), std::move(sort_keys), sort_description);
     root = std::make_unique<Project>(std::move(root), std::move(projections));
     if (select.distinct) {

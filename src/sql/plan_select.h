@@ -1,9 +1,14 @@
 // SELECT: binding a query against the transaction's catalog and planning it as an operator
 // tree (exec.h, exec_query.h):
 //
-//     scan (primary-key point lookup when WHERE fixes every key column, else the whole table)
-//       -> Filter (WHERE) -> [Aggregate (GROUP BY, aggregates) -> Filter (HAVING)]
-//       -> [Sort (ORDER BY)] -> Project (select list) -> [Distinct] -> [Limit]
+//     TableScan (the access path plan_access.h chooses from WHERE and ORDER BY: the whole
+//       table, a primary-key point or range, a secondary index)
+//       -> [Filter (what of WHERE the path does not apply)]
+//       -> [Aggregate (GROUP BY, aggregates) -> Filter (HAVING)]
+//       -> [Sort (ORDER BY, unless the path reads in that order)] -> Project (select list)
+//       -> [Distinct] -> [Limit]
+//
+// Operators stream, so a Limit stops the scan (and the read set) at the last row it needs.
 //
 // ORDER BY may name output columns by position or alias, or use any expression of the input
 // (PostgreSQL's rules; with DISTINCT it must be in the select list). The same planner serves
@@ -40,6 +45,16 @@ struct RowSource {
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
                                db::Transaction& transaction, ParameterTypes& parameters,
                                EvalContext& eval);
+
+// EXPLAIN's lines for a SELECT, INSERT, UPDATE or DELETE (plan_explain.cc): the plan it would
+// run, without running it. Writes show as "Insert on t", "Update on t", "Delete on t" above
+// the plan of the rows they read.
+SqlResult<std::vector<std::string>> explain_statement(const ast::Statement& statement,
+                                                      db::Transaction& transaction,
+                                                      EvalContext& eval);
+
+// The name PostgreSQL gives an unaliased output column (select list, RETURNING).
+std::string output_name(const ast::Expr& expr);
 
 // Runs a plan to the end, collecting its rows.
 SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context);

@@ -10,6 +10,7 @@
 #include "kernel/kernel_reads.h"
 #include "sql/bind_resolve.h"
 #include "sql/parse.h"
+#include "sql/prepared.h"
 
 namespace kb::sql {
 
@@ -47,6 +48,15 @@ SqlError in_failed_transaction() {
     return SqlError(sqlstate::kInFailedSqlTransaction,
                     "current transaction is aborted, commands ignored until end of transaction "
                     "block");
+}
+
+// Whether kimberlite.as_of_position or kimberlite.as_of_timestamp is set (to a non-empty value).
+bool time_travel_set(const std::map<std::string, std::string, std::less<>>& settings) {
+    for (std::string_view name : {"kimberlite.as_of_position", "kimberlite.as_of_timestamp"}) {
+        auto found = settings.find(name);
+        if (found != settings.end() && !found->second.empty()) return true;
+    }
+    return false;
 }
 
 StatementResult tagged(std::string tag) {
@@ -92,13 +102,13 @@ std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) 
         return results;
     }
     for (const ast::Statement& statement : *statements) {
-        results.push_back(run(statement));
+        results.push_back(run(statement, Bindings{}));
         if (!results.back().has_value()) break;
     }
     return results;
 }
 
-SqlResult<StatementResult> Session::run(const ast::Statement& statement) {
+SqlResult<StatementResult> Session::run(const ast::Statement& statement, const Bindings& bindings) {
     if (const auto* control = statement.as<ast::TransactionStatement>()) {
         return run_transaction_control(*control);
     }
@@ -107,15 +117,14 @@ SqlResult<StatementResult> Session::run(const ast::Statement& statement) {
         statement.is<ast::ShowStatement>()) {
         return run_set(statement);
     }
-    if (open_ == nullptr) return run_autocommit(statement);
-    if (setting("kimberlite.as_of_position").value_or("") != "" ||
-        setting("kimberlite.as_of_timestamp").value_or("") != "") {
+    if (open_ == nullptr) return run_autocommit(statement, bindings);
+    if (time_travel_set(settings_)) {
         failed_ = true;
         return SqlError(sqlstate::kFeatureNotSupported,
                         "time travel (kimberlite.as_of_*) inside a transaction block is not "
                         "supported");
     }
-    auto result = run_in_transaction(statement, open_->transaction);
+    auto result = run_in_transaction(statement, open_->transaction, bindings);
     if (!result) failed_ = true;
     return result;
 }
@@ -129,8 +138,11 @@ SqlResult<db::Transaction> Session::begin_transaction() {
 }
 
 SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& statement,
-                                                       db::Transaction& transaction) {
+                                                       db::Transaction& transaction,
+                                                       const Bindings& bindings) {
     EvalContext eval;
+    eval.parameters = bindings.values;
+    eval.parameter_types.types.assign(bindings.types.begin(), bindings.types.end());
     // now(): fixed for the transaction, logged with its op (FixedValues).
     if (!transaction.fixed_values().transaction_timestamp_us) {
         const auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -153,7 +165,14 @@ SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& sta
         transaction.set_fixed_values(std::move(fixed));
         return uuid;
     };
-    return execute_statement(statement, transaction, eval);
+    StatementResult result = KB_SQL_TRY(execute_statement(statement, transaction, eval));
+    if (bindings.expected != nullptr && (result.returns_rows != bindings.expected->returns_rows ||
+                                         result.columns != bindings.expected->columns)) {
+        // A prepared statement bound again after DDL: its rows would not be what the client
+        // was told to expect (PostgreSQL refuses the same way; the client prepares again).
+        return SqlError(sqlstate::kFeatureNotSupported, "cached plan must not change result type");
+    }
+    return result;
 }
 
 SqlResult<db::SubmitResult> Session::commit(db::Transaction& transaction) {
@@ -178,6 +197,8 @@ SqlResult<db::SubmitResult> Session::commit(db::Transaction& transaction) {
 // The position a time-travel setting names, checked against the snapshot.
 SqlResult<std::optional<Position>> Session::time_travel_position(
     const db::Transaction& transaction) const {
+    // Asked on every statement: looked up without copying (the names are lowercase already).
+    if (!time_travel_set(settings_)) return std::optional<Position>();
     const auto position = setting("kimberlite.as_of_position");
     const auto timestamp = setting("kimberlite.as_of_timestamp");
     if (position && !position->empty()) {
@@ -218,7 +239,8 @@ SqlResult<std::optional<Position>> Session::time_travel_position(
     return std::optional<Position>();
 }
 
-SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& statement) {
+SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& statement,
+                                                   const Bindings& bindings) {
     for (usize attempt = 0;; ++attempt) {
         db::Transaction transaction = KB_SQL_TRY(begin_transaction());
         if (auto as_of = KB_SQL_TRY(time_travel_position(transaction))) {
@@ -230,9 +252,9 @@ SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& stateme
             }
             Status travelled = transaction.read_as_of(*as_of);
             if (!travelled.is_ok()) return from_status(travelled);
-            return run_in_transaction(statement, transaction);
+            return run_in_transaction(statement, transaction, bindings);
         }
-        StatementResult result = KB_SQL_TRY(run_in_transaction(statement, transaction));
+        StatementResult result = KB_SQL_TRY(run_in_transaction(statement, transaction, bindings));
         auto committed = commit(transaction);
         if (committed) return result;
         // A conflict on a statement of its own: nothing was returned yet, so run it again on a
@@ -250,6 +272,7 @@ SqlResult<StatementResult> Session::run_transaction_control(
     switch (statement.kind) {
         case Kind::begin: {
             if (open_ != nullptr) {
+                if (failed_) return in_failed_transaction();  // as PostgreSQL
                 StatementResult result = tagged("BEGIN");
                 result.notices.push_back("there is already a transaction in progress");
                 return result;
@@ -321,6 +344,7 @@ SqlResult<StatementResult> Session::run_transaction_control(
             return tagged("ROLLBACK");
         }
         case Kind::set_transaction:
+            if (open_ != nullptr && failed_) return in_failed_transaction();
             return tagged("SET");
     }
     return SqlError(sqlstate::kFeatureNotSupported, "transaction statement not supported");
@@ -377,6 +401,128 @@ SqlResult<StatementResult> Session::run_set(const ast::Statement& statement) {
     }
     settings_[name] = value;
     return tagged("SET");
+}
+
+// --- prepared statements (prepared.h) ---------------------------------------------------------
+
+SqlResult<std::shared_ptr<const PreparedStatement>> Session::prepare(
+    std::string_view text, std::span<const std::optional<Type>> declared_types,
+    std::string_view name) {
+    auto prepared = [&]() -> SqlResult<std::shared_ptr<const PreparedStatement>> {
+        std::vector<ast::Statement> statements = KB_SQL_TRY(parse(text));
+        if (statements.size() > 1) {
+            return SqlError(sqlstate::kSyntaxError,
+                            "cannot insert multiple commands into a prepared statement");
+        }
+        const usize used = KB_SQL_TRY(highest_parameter_number(text));
+        const usize count = std::max(used, declared_types.size());
+        if (count > kMaxParameters) {
+            return SqlError(
+                sqlstate::kProgramLimitExceeded,
+                "number of parameters must be between 0 and " + std::to_string(kMaxParameters));
+        }
+        // Declared types, by oid in PostgreSQL: no modifier; `unknown` declares nothing.
+        std::vector<std::optional<Type>> types(count);
+        for (usize i = 0; i < declared_types.size(); ++i) {
+            if (declared_types[i] && !declared_types[i]->unknown)
+                types[i] = declared_types[i]->without_modifier();
+        }
+        std::optional<ast::Statement> statement;
+        if (!statements.empty()) statement = std::move(statements.front());
+        // PostgreSQL's Parse refuses everything but leaving a failed transaction.
+        const auto* control = statement ? statement->as<ast::TransactionStatement>() : nullptr;
+        const bool exits =
+            control != nullptr && (control->kind == ast::TransactionKind::commit ||
+                                   control->kind == ast::TransactionKind::rollback ||
+                                   control->kind == ast::TransactionKind::rollback_to);
+        if (open_ != nullptr && failed_ && !exits) return in_failed_transaction();
+        StatementDescription description;
+        if (statement) {
+            description = KB_SQL_TRY(describe(*statement, std::move(types)));
+        } else {
+            for (usize i = 0; i < count; ++i) {
+                if (!types[i]) {
+                    return SqlError(
+                        sqlstate::kIndeterminateDatatype,
+                        "could not determine data type of parameter $" + std::to_string(i + 1));
+                }
+                description.parameter_types.push_back(*types[i]);
+            }
+        }
+        return std::shared_ptr<const PreparedStatement>(std::make_shared<PreparedStatement>(
+            std::string(name), std::string(text), std::move(statement), std::move(description)));
+    }();
+    // As every error inside a transaction block, a failed Parse fails the transaction.
+    if (!prepared && open_ != nullptr) failed_ = true;
+    return prepared;
+}
+
+SqlResult<StatementDescription> Session::describe(
+    const ast::Statement& statement, std::vector<std::optional<Type>> parameter_types) {
+    StatementDescription description;
+    const usize count = parameter_types.size();
+    if (const auto* show = statement.as<ast::ShowStatement>()) {
+        description.returns_rows = true;
+        description.columns.push_back({lowercase(show->name), Type::of(SqlType::text)});
+    } else if (statement.is<ast::SelectStatement>() || statement.is<ast::InsertStatement>() ||
+               statement.is<ast::UpdateStatement>() || statement.is<ast::DeleteStatement>() ||
+               statement.is<ast::ExplainStatement>()) {
+        // Bind on the catalog this session sees: the open transaction's (its own DDL
+        // included), or a fresh snapshot's (as of the time-travel setting, if any). Nothing
+        // runs: describe_only stops each statement once it is bound.
+        std::optional<db::Transaction> fresh;
+        db::Transaction* transaction = nullptr;
+        if (open_ != nullptr) {
+            transaction = &open_->transaction;
+        } else {
+            fresh.emplace(KB_SQL_TRY(begin_transaction()));
+            if (auto as_of = KB_SQL_TRY(time_travel_position(*fresh))) {
+                Status travelled = fresh->read_as_of(*as_of);
+                if (!travelled.is_ok()) return from_status(travelled);
+            }
+            transaction = &*fresh;
+        }
+        const std::vector<Value> nulls(count, Value::null());
+        EvalContext eval;
+        eval.describe_only = true;
+        eval.parameters = nulls;
+        eval.parameter_types.types = std::move(parameter_types);
+        eval.random_uuid = [] { return kernel::Uuid{}; };
+        StatementResult shape = KB_SQL_TRY(execute_statement(statement, *transaction, eval));
+        description.returns_rows = shape.returns_rows;
+        description.columns = std::move(shape.columns);
+        parameter_types = std::move(eval.parameter_types.types);
+        parameter_types.resize(std::max(parameter_types.size(), count));
+    }
+    for (usize i = 0; i < parameter_types.size(); ++i) {
+        if (!parameter_types[i]) {
+            return SqlError(sqlstate::kIndeterminateDatatype,
+                            "could not determine data type of parameter $" + std::to_string(i + 1));
+        }
+        description.parameter_types.push_back(*parameter_types[i]);
+    }
+    return description;
+}
+
+SqlResult<StatementResult> Session::execute_prepared(const PreparedStatement& prepared,
+                                                     std::span<const Value> parameters) {
+    const StatementDescription& description = prepared.description();
+    if (auto counted = check_parameter_count(prepared, parameters.size()); !counted) {
+        if (open_ != nullptr) failed_ = true;
+        return counted.error();
+    }
+    for (usize i = 0; i < parameters.size(); ++i) {
+        KB_ASSERT_MSG(
+            parameters[i].is_null() ||
+                parameters[i].kind() == kernel::value_kind_of(description.parameter_types[i].id()),
+            "a prepared statement's parameter is not of its described type");
+    }
+    if (prepared.statement() == nullptr) return StatementResult{};  // the empty query
+    Bindings bindings;
+    bindings.values = parameters;
+    bindings.types = description.parameter_types;
+    bindings.expected = &description;
+    return run(*prepared.statement(), bindings);
 }
 
 }  // namespace kb::sql

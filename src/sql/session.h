@@ -14,12 +14,17 @@
 //     PostgreSQL;
 //   * a transaction that wrote nothing logs nothing.
 //
+// Statements run from text (execute: the simple query protocol) or prepared (prepare, then
+// execute_prepared any number of times: the extended protocol; prepared.h). Both follow the
+// same transaction rules: one dispatch runs them.
+//
 // Threads: a Session belongs to one thread at a time.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,14 +33,10 @@
 #include "sql/ast.h"
 #include "sql/error.h"
 #include "sql/exec.h"
+#include "sql/prepared.h"
 #include "sql/value_type.h"
 
 namespace kb::sql {
-
-struct ResultColumn {
-    std::string name;
-    Type type;
-};
 
 // What one statement produced: a command tag ("INSERT 0 3", "CREATE TABLE", "SELECT 2") and,
 // for statements that return rows, their description and the rows.
@@ -68,6 +69,26 @@ public:
     // protocol does).
     std::vector<SqlResult<StatementResult>> execute(std::string_view text);
 
+    // Prepares `text`, which must hold one statement (42601 'cannot insert multiple commands
+    // into a prepared statement' otherwise; an empty text is the empty query): parses it,
+    // binds it against the catalog as this session sees it now (inside a transaction: with
+    // that transaction's own DDL) and describes it, running nothing. `declared_types[i]` is
+    // $i+1's type as the client declared it (nullopt: infer it); there may be more than the
+    // text uses. `name` is the wire protocol's statement name, for error messages. Inside a
+    // failed transaction only ROLLBACK/COMMIT prepare (25P02 otherwise); an error inside a
+    // transaction fails it, as every error does.
+    SqlResult<std::shared_ptr<const PreparedStatement>> prepare(
+        std::string_view text, std::span<const std::optional<Type>> declared_types = {},
+        std::string_view name = "");
+
+    // Runs a prepared statement with `parameters` ($1 first), which must be values of the
+    // described parameter types (parameter_from_text converts the wire's text format): 08P01
+    // when their number differs. Transactions as for execute(). The statement is bound again
+    // against the current catalog; 0A000 'cached plan must not change result type' when its
+    // result columns differ from the description.
+    SqlResult<StatementResult> execute_prepared(const PreparedStatement& prepared,
+                                                std::span<const kernel::Value> parameters);
+
     TransactionStatus transaction_status() const;
     // A setting's current value as SHOW prints it, or nullopt for an unknown name.
     std::optional<std::string> setting(std::string_view name) const;
@@ -75,11 +96,24 @@ public:
 private:
     struct Open;  // the open explicit transaction and its savepoints
 
-    SqlResult<StatementResult> run(const ast::Statement& statement);
+    // What a statement runs with besides its text: parameter values and types (none for the
+    // simple query protocol), and for a prepared statement the description its result must
+    // still match.
+    struct Bindings {
+        std::span<const kernel::Value> values{};
+        std::span<const Type> types{};
+        const StatementDescription* expected = nullptr;
+    };
+
+    SqlResult<StatementResult> run(const ast::Statement& statement, const Bindings& bindings);
     SqlResult<StatementResult> run_transaction_control(const ast::TransactionStatement& statement);
     SqlResult<StatementResult> run_in_transaction(const ast::Statement& statement,
-                                                  db::Transaction& transaction);
-    SqlResult<StatementResult> run_autocommit(const ast::Statement& statement);
+                                                  db::Transaction& transaction,
+                                                  const Bindings& bindings);
+    SqlResult<StatementResult> run_autocommit(const ast::Statement& statement,
+                                              const Bindings& bindings);
+    SqlResult<StatementDescription> describe(const ast::Statement& statement,
+                                             std::vector<std::optional<Type>> parameter_types);
     SqlResult<StatementResult> run_set(const ast::Statement& statement);
     SqlResult<db::SubmitResult> commit(db::Transaction& transaction);
     SqlResult<db::Transaction> begin_transaction();

@@ -17,12 +17,12 @@ StatementResult from_ddl(const DdlOutcome& outcome) {
 
 SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
                                       db::Transaction& transaction, EvalContext& eval) {
-    ParameterTypes parameters;
-    QueryPlan plan = KB_SQL_TRY(plan_select(select, transaction, parameters, eval));
+    QueryPlan plan = KB_SQL_TRY(plan_select(select, transaction, eval.parameter_types, eval));
     ExecContext context{&transaction, eval};
     StatementResult result;
     result.returns_rows = true;
     result.columns = std::move(plan.columns);
+    if (eval.describe_only) return result;
     result.rows = KB_SQL_TRY(run_plan(*plan.root, context));
     result.tag = "SELECT " + std::to_string(result.rows.size());
     return result;
@@ -30,18 +30,13 @@ SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
 
 SqlResult<StatementResult> run_explain(const ast::ExplainStatement& explain,
                                        db::Transaction& transaction, EvalContext& eval) {
-    const auto* select = explain.statement->as<ast::SelectStatement>();
-    if (select == nullptr) {
-        return SqlError(sqlstate::kFeatureNotSupported,
-                        "EXPLAIN of INSERT, UPDATE or DELETE is not supported yet");
-    }
-    ParameterTypes parameters;
-    QueryPlan plan = KB_SQL_TRY(plan_select(*select, transaction, parameters, eval));
+    std::vector<std::string> lines =
+        KB_SQL_TRY(explain_statement(*explain.statement, transaction, eval));
     StatementResult result;
     result.returns_rows = true;
     result.columns.push_back({"QUERY PLAN", Type::of(SqlType::text)});
-    for (std::string& line : explain_tree(*plan.root))
-        result.rows.push_back({Value::text(std::move(line))});
+    if (eval.describe_only) return result;
+    for (std::string& line : lines) result.rows.push_back({Value::text(std::move(line))});
     result.tag = "EXPLAIN";
     return result;
 }
@@ -50,6 +45,11 @@ SqlResult<StatementResult> run_explain(const ast::ExplainStatement& explain,
 
 SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
                                              db::Transaction& transaction, EvalContext& eval) {
+    if (eval.describe_only && !statement.is<ast::SelectStatement>() &&
+        !statement.is<ast::InsertStatement>() && !statement.is<ast::UpdateStatement>() &&
+        !statement.is<ast::DeleteStatement>() && !statement.is<ast::ExplainStatement>()) {
+        return StatementResult{};  // DDL: no rows, nothing to bind ahead of running it
+    }
     if (const auto* s = statement.as<ast::SelectStatement>())
         return run_select(*s, transaction, eval);
     if (const auto* s = statement.as<ast::InsertStatement>())

@@ -4,6 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+
+#include "sql/value_datetime_parse.h"
 
 namespace kb::sql {
 namespace {
@@ -16,7 +19,6 @@ constexpr i64 kDateEnd = 2147483494 - 2451545;
 constexpr i64 kTimestampEndDays = 109203528 - 2451545;
 constexpr i64 kTimestampMin = kFirstDate * kMicrosecondsPerDay;
 constexpr i64 kTimestampEnd = kTimestampEndDays * kMicrosecondsPerDay;
-constexpr const char* kInvalidTimeZoneDisplacement = "22009";
 
 bool valid_date_days(i64 days) { return days >= kFirstDate && days < kDateEnd; }
 bool valid_timestamp(i64 ts) { return ts >= kTimestampMin && ts < kTimestampEnd; }
@@ -25,325 +27,41 @@ i64 floor_div(i64 a, i64 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0
 
 bool is_leap(i64 year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+// PostgreSQL's field buffer sizes: date_in's MAXDATELEN + 1, timestamp_in's MAXDATELEN +
+// MAXDATEFIELDS (longer input is a syntax error).
+constexpr usize kDateWorkBytes = 129;
+constexpr usize kTimestampWorkBytes = 153;
 
-enum class Outcome { ok, bad_format, field_overflow, zone_overflow, clock_word };
-
-struct Parsed {
-    enum class Special { none, infinity, negative_infinity, epoch };
-    Special special = Special::none;
-    CivilDate date{};
-    i64 time_us = 0;  // since midnight; may reach 24:00:00 or a leap second
-    i64 zone_s = 0;   // offset east of UTC
-    bool has_zone = false;
-};
-
-class Scanner {
-public:
-    explicit Scanner(std::string_view text) : text_(text) {}
-    bool done() const { return at_ >= text_.size(); }
-    char peek() const { return done() ? '\0' : text_[at_]; }
-    void skip() { ++at_; }
-    bool skip_spaces() {
-        const usize start = at_;
-        while (!done() && is_space(text_[at_])) ++at_;
-        return at_ != start;
-    }
-    std::string_view digits() {
-        const usize start = at_;
-        while (!done() && is_digit(text_[at_])) ++at_;
-        return text_.substr(start, at_ - start);
-    }
-    std::string word() {
-        std::string out;
-        while (!done() && (is_alpha(text_[at_]) || text_[at_] == '/'))
-            out.push_back(lower(text_[at_++]));
-        return out;
-    }
-
-private:
-    std::string_view text_;
-    usize at_ = 0;
-};
-
-bool to_int(std::string_view digits, i64* out) {
-    if (digits.empty() || digits.size() > 12) return false;
-    *out = 0;
-    for (char c : digits) *out = *out * 10 + (c - '0');
-    return true;
-}
-
-Outcome parse_time(Scanner& in, i64* time_us) {
-    i64 hour = 0;
-    i64 minute = 0;
-    i64 second = 0;
-    i64 fraction_us = 0;
-    const std::string_view first = in.digits();
-    const bool compact = (first.size() == 4 || first.size() == 6) && in.peek() != ':';
-    if (compact) {
-        // HHMM or HHMMSS[.ffffff] without colons.
-        to_int(first.substr(0, 2), &hour);
-        to_int(first.substr(2, 2), &minute);
-        if (first.size() == 6) to_int(first.substr(4, 2), &second);
-        if (first.size() == 6 && in.peek() == '.') {
-            in.skip();
-            const std::string fraction = "0." + std::string(in.digits());
-            double value = 0;
-            std::from_chars(fraction.data(), fraction.data() + fraction.size(), value);
-            fraction_us = static_cast<i64>(std::rint(value * 1e6));
-        }
-    } else if (!to_int(first, &hour) || in.peek() != ':') {
-        return Outcome::bad_format;
-    } else {
-        in.skip();
-        if (!to_int(in.digits(), &minute)) return Outcome::bad_format;
-    }
-    if (!compact && in.peek() == ':') {
-        in.skip();
-        if (!to_int(in.digits(), &second)) return Outcome::bad_format;
-        if (in.peek() == '.') {
-            in.skip();
-            const std::string fraction = "0." + std::string(in.digits());
-            double value = 0;
-            std::from_chars(fraction.data(), fraction.data() + fraction.size(), value);
-            // As PostgreSQL: the fraction read as a double, rounded to microseconds.
-            fraction_us = static_cast<i64>(std::rint(value * 1e6));
-        }
-    }
-    if (hour > 24 || minute > 59 || second > 60 ||
-        (hour == 24 && (minute != 0 || second != 0 || fraction_us != 0))) {
-        return Outcome::field_overflow;
-    }
-    *time_us = hour * kMicrosecondsPerHour + minute * kMicrosecondsPerMinute +
-               second * kMicrosecondsPerSecond + fraction_us;
-    return Outcome::ok;
-}
-
-// A numeric zone after its sign, as PostgreSQL's DecodeTimezone reads it: H, HH, HH:MM,
-// HH:MM:SS, or a longer digit run whose last two digits are minutes (+0530). Any field out of
-// range is a displacement error (22009).
-Outcome parse_zone_offset(Scanner& in, bool negative, i64* zone_s) {
-    const std::string_view first = in.digits();
-    i64 hours = 0;
-    i64 minutes = 0;
-    i64 seconds = 0;
-    if (first.empty() || !to_int(first, &hours)) return Outcome::bad_format;
-    if (in.peek() == ':') {
-        in.skip();
-        if (!to_int(in.digits(), &minutes)) return Outcome::bad_format;
-        if (in.peek() == ':') {
-            in.skip();
-            if (!to_int(in.digits(), &seconds)) return Outcome::bad_format;
-        }
-    } else if (first.size() > 2) {
-        minutes = hours % 100;
-        hours /= 100;
-    }
-    if (hours > 15 || minutes > 59 || seconds > 59) return Outcome::zone_overflow;
-    const i64 total = hours * 3600 + minutes * 60 + seconds;
-    *zone_s = negative ? -total : total;
-    return Outcome::ok;
-}
-
-Outcome parse_date_part(Scanner& in, CivilDate* date, bool* two_digit_year) {
-    const std::string_view first = in.digits();
-    if (first.empty()) return Outcome::bad_format;
-    i64 year = 0;
-    i64 month = 0;
-    i64 day = 0;
-    std::string_view year_digits;
-    const char separator = in.peek();
-    if (separator == '-' || separator == '/' || separator == '.') {
-        in.skip();
-        const std::string_view second = in.digits();
-        if (in.peek() != separator) return Outcome::bad_format;
-        in.skip();
-        const std::string_view third = in.digits();
-        i64 a = 0;
-        i64 b = 0;
-        i64 c = 0;
-        if (!to_int(first, &a) || !to_int(second, &b) || !to_int(third, &c)) {
-            return Outcome::bad_format;
-        }
-        if (first.size() >= 3) {  // a leading year: YMD whatever the DateStyle
-            year = a;
-            month = b;
-            day = c;
-            year_digits = first;
-        } else {  // DateStyle MDY
-            month = a;
-            day = b;
-            year = c;
-            year_digits = third;
-        }
-    } else if (first.size() >= 6) {
-        // A run of digits: YYMMDD, or the year then MMDD (PostgreSQL's DecodeNumberField).
-        year_digits = first.substr(0, first.size() - 4);
-        if (!to_int(year_digits, &year)) return Outcome::field_overflow;
-        to_int(first.substr(first.size() - 4, 2), &month);
-        to_int(first.substr(first.size() - 2, 2), &day);
-    } else {
-        // A lone one- or two-digit number: PostgreSQL takes it as the month (DateStyle MDY),
-        // so 0 or one above 12 is out of range before the missing day and year make it a
-        // syntax error.
-        i64 value = 0;
-        if (first.size() <= 2 && in.done() && to_int(first, &value) && (value == 0 || value > 12)) {
-            return Outcome::field_overflow;
-        }
-        return Outcome::bad_format;
-    }
-    if (month > 12 || day > 31) return Outcome::field_overflow;
-    *date = CivilDate{year, static_cast<int>(month), static_cast<int>(day)};
-    *two_digit_year = year_digits.size() <= 2;
-    return Outcome::ok;
-}
-
-Outcome parse_datetime(std::string_view text, Parsed* out) {
-    std::string_view trimmed = text;
-    while (!trimmed.empty() && is_space(trimmed.front())) trimmed.remove_prefix(1);
-    while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
-    std::string word;
-    for (char c : trimmed) word.push_back(lower(c));
-    if (word == "infinity" || word == "+infinity") {
-        out->special = Parsed::Special::infinity;
-        return Outcome::ok;
-    }
-    if (word == "-infinity") {
-        out->special = Parsed::Special::negative_infinity;
-        return Outcome::ok;
-    }
-    if (word == "epoch") {
-        out->special = Parsed::Special::epoch;
-        return Outcome::ok;
-    }
-    if (word == "now" || word == "today" || word == "tomorrow" || word == "yesterday") {
-        return Outcome::clock_word;
-    }
-    Scanner in(trimmed);
-    if (!trimmed.empty() && (trimmed[0] == '+' || trimmed[0] == '-')) {
-        // A lone signed number is a zone to PostgreSQL: its range is checked before the
-        // missing date makes the text a syntax error.
-        in.skip();
-        i64 ignored = 0;
-        if (Outcome o = parse_zone_offset(in, false, &ignored); o == Outcome::zone_overflow) {
-            return o;
-        }
-        return Outcome::bad_format;
-    }
-    const usize digits_end = trimmed.find_first_not_of("0123456789");
-    if (digits_end != std::string_view::npos && digits_end > 0 && trimmed[digits_end] == ':') {
-        // A time without a date: PostgreSQL reports the time's own errors first.
-        i64 ignored = 0;
-        if (Outcome o = parse_time(in, &ignored); o != Outcome::ok) return o;
-        return Outcome::bad_format;
-    }
-    bool two_digit_year = false;
-    if (Outcome o = parse_date_part(in, &out->date, &two_digit_year); o != Outcome::ok) return o;
-    bool bc = false;
-    bool have_time = false;
-    // Then, in any order: a time (after a space or 'T'), a zone, BC/AD.
-    while (!in.done()) {
-        const bool spaced = in.skip_spaces();
-        if (in.done()) break;
-        const char c = in.peek();
-        if (is_digit(c)) {
-            if (have_time || !spaced) return Outcome::bad_format;
-            if (Outcome o = parse_time(in, &out->time_us); o != Outcome::ok) return o;
-            have_time = true;
-        } else if ((c == 'T' || c == 't') && !have_time) {
-            in.skip();
-            if (!is_digit(in.peek())) return Outcome::bad_format;
-            if (Outcome o = parse_time(in, &out->time_us); o != Outcome::ok) return o;
-            have_time = true;
-        } else if ((c == '+' || c == '-') && have_time && !out->has_zone) {
-            in.skip();
-            if (Outcome o = parse_zone_offset(in, c == '-', &out->zone_s); o != Outcome::ok) {
-                return o;
-            }
-            out->has_zone = true;
-        } else if (is_alpha(c)) {
-            const std::string name = in.word();
-            if (name == "bc" || name == "ad") {
-                if (!spaced) return Outcome::bad_format;
-                bc = name == "bc";
-            } else if ((name == "z" || name == "utc" || name == "gmt" || name == "zulu" ||
-                        name == "etc/utc") &&
-                       !out->has_zone) {
-                out->has_zone = true;
-                out->zone_s = 0;
-            } else {
-                return Outcome::bad_format;
-            }
-        } else {
-            return Outcome::bad_format;
-        }
-    }
-    CivilDate& date = out->date;
-    if (two_digit_year && !bc) date.year += date.year < 70 ? 2000 : 1900;
-    if (date.year <= 0) return Outcome::field_overflow;
-    if (bc) date.year = 1 - date.year;
-    if (date.month < 1 || date.month > 12 || date.day < 1 ||
-        date.day > days_in_month(date.year, date.month)) {
-        return Outcome::field_overflow;
-    }
-    return Outcome::ok;
-}
-
-SqlError parse_error(Outcome outcome, std::string_view text, const char* type) {
-    const std::string quoted = "\"" + std::string(text) + "\"";
-    switch (outcome) {
-        case Outcome::field_overflow:
-            return SqlError(sqlstate::kDatetimeFieldOverflow,
-                            "date/time field value out of range: " + quoted);
-        case Outcome::zone_overflow:
-            return SqlError(kInvalidTimeZoneDisplacement,
-                            "time zone displacement out of range: " + quoted);
-        case Outcome::clock_word:
-            return SqlError(sqlstate::kFeatureNotSupported,
-                            "date/time value " + quoted + " is not supported: it needs a clock")
-                .with_hint("Use now() or CURRENT_DATE instead.");
-        case Outcome::ok:
-        case Outcome::bad_format:
-            break;
-    }
-    return SqlError(sqlstate::kInvalidDatetimeFormat,
-                    std::string("invalid input syntax for type ") + type + ": " + quoted);
-}
-
-// The local microseconds since 2000-01-01 of a parsed finite value, or nullopt out of range.
-std::optional<i64> local_timestamp(const Parsed& parsed) {
-    const i64 days = days_from_civil(parsed.date);
+// The local microseconds since 2000-01-01 of a decoded finite value, or nullopt out of range.
+std::optional<i64> local_timestamp(const DecodedDateTime& decoded) {
+    const i64 days = days_from_civil(decoded.date);
     if (days < kFirstDate || days > kTimestampEndDays) return std::nullopt;
-    return days * kMicrosecondsPerDay + parsed.time_us;
+    return days * kMicrosecondsPerDay + decoded.time_us;
 }
 
 SqlResult<i64> parse_timestamp(std::string_view text, bool with_zone) {
     const char* type = with_zone ? "timestamp with time zone" : "timestamp";
-    Parsed parsed;
-    if (Outcome o = parse_datetime(text, &parsed); o != Outcome::ok) {
-        return parse_error(o, text, type);
+    DecodedDateTime decoded;
+    DateTimeStatus status = decode_datetime(text, kTimestampWorkBytes, &decoded);
+    if (status == DateTimeStatus::ok && with_zone && decoded.zone_unsupported) {
+        status = DateTimeStatus::unsupported_zone;
     }
-    switch (parsed.special) {
-        case Parsed::Special::infinity:
+    if (status != DateTimeStatus::ok) return datetime_parse_error(status, text, type, decoded);
+    switch (decoded.kind) {
+        case DecodedDateTime::Kind::infinity:
             return kTimestampPositiveInfinity;
-        case Parsed::Special::negative_infinity:
+        case DecodedDateTime::Kind::negative_infinity:
             return kTimestampNegativeInfinity;
-        case Parsed::Special::epoch:
+        case DecodedDateTime::Kind::epoch:
             return days_from_civil(CivilDate{1970, 1, 1}) * kMicrosecondsPerDay;
-        case Parsed::Special::none:
+        case DecodedDateTime::Kind::date:
             break;
     }
-    std::optional<i64> local = local_timestamp(parsed);
-    if (local && with_zone) *local -= parsed.zone_s * kMicrosecondsPerSecond;
+    std::optional<i64> local = local_timestamp(decoded);
+    if (local && with_zone) *local -= decoded.zone_east_s * kMicrosecondsPerSecond;
     if (!local || !valid_timestamp(*local)) {
         return SqlError(sqlstate::kDatetimeFieldOverflow,
-                        std::string(with_zone ? "timestamp" : "timestamp") + " out of range: \"" +
-                            std::string(text) + "\"");
+                        "timestamp out of range: \"" + std::string(text) + "\"");
     }
     return *local;
 }
@@ -433,21 +151,22 @@ bool timestamp_is_finite(i64 ts) {
 }
 
 SqlResult<i32> date_input(std::string_view text) {
-    Parsed parsed;
-    if (Outcome o = parse_datetime(text, &parsed); o != Outcome::ok) {
-        return parse_error(o, text, "date");
+    DecodedDateTime decoded;
+    if (DateTimeStatus status = decode_datetime(text, kDateWorkBytes, &decoded);
+        status != DateTimeStatus::ok) {
+        return datetime_parse_error(status, text, "date", decoded);
     }
-    switch (parsed.special) {
-        case Parsed::Special::infinity:
+    switch (decoded.kind) {
+        case DecodedDateTime::Kind::infinity:
             return kDatePositiveInfinity;
-        case Parsed::Special::negative_infinity:
+        case DecodedDateTime::Kind::negative_infinity:
             return kDateNegativeInfinity;
-        case Parsed::Special::epoch:
+        case DecodedDateTime::Kind::epoch:
             return static_cast<i32>(days_from_civil(CivilDate{1970, 1, 1}));
-        case Parsed::Special::none:
+        case DecodedDateTime::Kind::date:
             break;
     }
-    const i64 days = days_from_civil(parsed.date);
+    const i64 days = days_from_civil(decoded.date);
     if (!valid_date_days(days)) {
         return SqlError(sqlstate::kDatetimeFieldOverflow,
                         "date out of range: \"" + std::string(text) + "\"");

@@ -10,13 +10,13 @@
 // The session is fixed to TimeZone = UTC and DateStyle = 'ISO, MDY' (docs/SQL.md), so output
 // is '2024-01-31', '2024-01-31 12:00:00.5', '2024-01-31 12:00:00+00' and 'infinity'.
 //
-// Input accepts: ISO dates (YYYY-MM-DD, also YYYYMMDD) and MDY dates (MM/DD/YYYY), with an
-// optional ' BC'/' AD'; 'epoch', 'infinity', '-infinity'; a time after a space or 'T'
-// (HH:MM[:SS[.ffffff]], fractions rounded to microseconds, 24:00:00 and leap second 60 as
-// PostgreSQL allows); a zone 'Z', 'UTC', 'GMT' or a numeric offset (+HH, +HH:MM, +HHMM,
-// +HH:MM:SS). A date ignores any time part; a timestamp ignores the zone. Not supported (an
-// error rather than a guess): month names, named zones other than UTC/GMT, and the clock
-// words 'now', 'today', 'tomorrow', 'yesterday' (0A000: the SQL layer reads no clock).
+// Input follows PostgreSQL's date/time input rules (value_datetime_parse.h): ISO, MDY and
+// run-together dates, month names ('January 8, 1999'), weekdays, BC/AD, AM/PM, times with
+// fractions (rounded to microseconds; 24:00:00 and a leap second 60 as PostgreSQL allows),
+// numeric zones and zone abbreviations, ISO 'T', Julian days, 'epoch', 'infinity',
+// '-infinity'. A date ignores any time part; a timestamp ignores the zone. Not supported (an
+// error rather than a guess): zone database names other than UTC's, and the clock words
+// 'now', 'today', 'tomorrow', 'yesterday' (0A000: the SQL layer reads no clock).
 #pragma once
 
 #include <string>

@@ -9,7 +9,8 @@ completes the .slt files with it, and differential.py compares kb_sql_shell with
 Each frame goes to the server as one simple-protocol Query message (as psql -c sends a
 multi-statement string), and each result is printed as it arrives: values come straight from
 the server's text format, untouched by any client-side conversion. `\\restart` closes the
-connection and opens a new one (session state is lost, data stays).
+connection and opens a new one (session state is lost, data stays). A `\\bind` frame goes as
+Parse (no parameter types: the server infers them), Bind (the values in text format), Execute.
 """
 import argparse
 import sys
@@ -18,7 +19,7 @@ from psycopg import pq
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from pg_server import SESSION_OPTIONS  # noqa: E402
-from shell_protocol import escape_value  # noqa: E402
+from shell_protocol import escape_value, unescape_value  # noqa: E402
 
 
 # Deliberate misbehaviour, for testing the tests (differential.py --pg-vs-pg --fault ...): each
@@ -65,6 +66,14 @@ class PgShell:
             pending.append(result)
         for result in pending:
             self._print(result, out)
+        out.flush()
+
+    def run_bound(self, frame, out):
+        header, _, sql = frame.partition("\n")
+        values = [] if header == "\\bind" else header.split("\t")[1:]
+        params = [None if value == "\\N" else unescape_value(value).encode()
+                  for value in values]
+        self._print(self.connection.exec_params(sql.encode(), params), out)
         out.flush()
 
     def _type_name(self, oid):
@@ -154,6 +163,9 @@ def main():
             if frame.strip() == "\\restart":
                 shell.close()
                 shell.connect()
+                continue
+            if frame == "\\bind" or frame.startswith(("\\bind\t", "\\bind\n")):
+                shell.run_bound(frame, stdout)
                 continue
             shell.run(frame, stdout)
     finally:

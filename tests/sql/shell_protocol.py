@@ -6,7 +6,12 @@ Protocol (line-oriented, UTF-8):
     input   one SQL string per frame: its lines, then a line holding only `\\.`
             (backslash-dot). A frame holding only `\\restart` makes the shell close the
             database and reopen it (its output, if any, is ignored: the client follows it with
-            a `SELECT` of a marker and waits for that marker's rows).
+            a `SELECT` of a marker and waits for that marker's rows). A frame whose first
+            line is `\\bind`, alone or followed by a tab and the parameter values
+            (tab-separated, escaped as ROW values are, NULL as \\N), runs the rest of the
+            frame — one statement — as a prepared statement of the extended protocol: Parse
+            with no declared types (so $n are inferred), Bind with the values in text format,
+            Execute. Its output is that one statement's.
     output  for each statement of the frame, in order, one of
               OK <command tag>                        e.g. "OK INSERT 0 3", "OK CREATE TABLE"
               ROWS <ncols>                            then one line per column:
@@ -292,6 +297,13 @@ class Shell:
             if result.kind == "error":
                 break
         return results
+
+    def run_bound(self, sql, values):
+        """Runs one statement prepared, with parameter values (strings, None for NULL) in text
+        format (the `\\bind` frame); a list of its one Result."""
+        header = "\\bind" + "".join("\t" + escape_value(value) for value in values)
+        self._send(header + "\n" + sql)
+        return [self._read_result()]
 
     def restart(self):
         """Closes and reopens the database (the `\\restart` frame)."""

@@ -25,6 +25,10 @@ File format (classic sqllogictest, plus a few directives):
                                      a result line, in order; `!re`: no line may match re)
     restart                          the shell closes the database and reopens it
     capture NAME                     runs a one-value query; later SQL may use ${NAME}
+    bind [v1<TAB>v2...]              the next statement/query record (one statement) runs as a
+                                     prepared statement with these parameter values in text
+                                     format ($1 = v1, ...; NULL and (empty) as in results), its
+                                     parameter types inferred by the engine
     onlyif ENGINE / skipif ENGINE    the next record runs only on / is skipped on ENGINE
     require ENGINE                   the whole file runs only on ENGINE (kimberlite, postgresql)
     halt                             stops the file here
@@ -74,6 +78,7 @@ class Record:
     header: str = ""
     sql_lines: list = dataclasses.field(default_factory=list)
     name: str = ""  # capture
+    bind: list = None  # parameter values (None entries: NULL) when run prepared
 
 
 @dataclasses.dataclass
@@ -91,6 +96,7 @@ def parse(path):
         lines.pop()
     records, require, conditions = [], [], []
     condition_start = None
+    bind = None  # the values of a pending `bind` line
     index = 0
 
     def fail(message):
@@ -119,6 +125,16 @@ def parse(path):
                 condition_start = index
             index += 1
             continue
+        if head == "bind":
+            values = line.split("\t")[1:] if "\t" in line else []
+            if line.split("\t")[0].strip() != "bind":
+                fail("bind values are separated by tabs")
+            bind = [None if value == "NULL" else "" if value == "(empty)" else value
+                    for value in values]
+            if condition_start is None:
+                condition_start = index
+            index += 1
+            continue
         if head == "require":
             if len(words) != 2 or words[1] not in ENGINES:
                 fail(f"require needs one engine of {ENGINES}")
@@ -128,6 +144,9 @@ def parse(path):
         record = Record(kind=head, line=index + 1, start=start, end=index + 1,
                         conditions=conditions, header=line)
         conditions, condition_start = [], None
+        record.bind, bind = bind, None
+        if record.bind is not None and head not in ("statement", "query"):
+            fail("bind applies to a statement or query record")
         if head in ("restart", "halt"):
             if len(words) != 1:
                 fail(f"{head} takes no arguments")
@@ -183,6 +202,8 @@ def parse(path):
             record.sql = "\n".join(record.sql_lines)
             if not split_statements(record.sql):
                 raise SltSyntaxError(f"{path}:{record.line}: {head} without SQL")
+            if record.bind is not None and len(split_statements(record.sql)) != 1:
+                raise SltSyntaxError(f"{path}:{record.line}: a bound record holds one statement")
         record.end = index
         records.append(record)
     return SltFile(pathlib.Path(path), lines, records, require)
@@ -344,7 +365,7 @@ def run_file(slt, shell, engine, *, complete=False, keep_going=False):
             if record.kind == "restart":
                 shell.restart()
                 continue
-            results = shell.run(sql)
+            results = shell.run(sql) if record.bind is None else shell.run_bound(sql, record.bind)
             if record.kind == "capture":
                 last = results[-1]
                 if last.kind != "rows" or len(last.rows) != 1 or len(last.columns) != 1:

@@ -4,13 +4,18 @@
 //     kb_sql_shell --data-dir DIR --key-dir DIR [--tenant NAME]
 //
 // Input: frames of SQL (lines up to a line "\."); a frame "\restart" closes and reopens the
-// database. Output per statement: OK <tag> | ROWS n, COL name type..., ROW v\tv..., END n |
-// ERROR <sqlstate> <message>.
+// database; a frame whose first line is "\bind" (then a tab and each parameter value, tab
+// separated, escaped as ROW values are, NULL as \N) runs the rest of the frame, one statement,
+// as a prepared statement: Session::prepare with no declared types, the values read as text
+// with the described types, execute_prepared. Output per statement: OK <tag> | ROWS n,
+// COL name type..., ROW v\tv..., END n | ERROR <sqlstate> <message>.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "db/database_core.h"
 #include "kimberlite/database.h"
@@ -38,6 +43,21 @@ std::string escape(const std::string& text) {
             default:
                 out += c;
         }
+    }
+    return out;
+}
+
+// Inverse of escape(); nullopt for \N (NULL).
+std::optional<std::string> unescape(const std::string& text) {
+    if (text == "\\N") return std::nullopt;
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\' || i + 1 == text.size()) {
+            out += text[i];
+            continue;
+        }
+        const char next = text[++i];
+        out += next == 't' ? '\t' : next == 'n' ? '\n' : next == 'r' ? '\r' : next;
     }
     return out;
 }
@@ -74,6 +94,39 @@ void print(const kb::sql::SqlResult<kb::sql::StatementResult>& result) {
         std::cout << "\n";
     }
     std::cout << "END " << result->rows.size() << "\n";
+}
+
+// A "\bind" frame: prepare the statement, read the values with its parameter types, run it.
+kb::sql::SqlResult<kb::sql::StatementResult> run_bound(kb::sql::Session& session,
+                                                       const std::string& frame) {
+    const size_t line_end = frame.find('\n');
+    std::string header = frame.substr(0, line_end);
+    const std::string sql = line_end == std::string::npos ? "" : frame.substr(line_end + 1);
+    std::vector<std::optional<std::string>> texts;
+    if (header.size() > 5) {
+        std::string values = header.substr(6);  // after "\bind\t"
+        size_t start = 0;
+        while (true) {
+            const size_t tab = values.find('\t', start);
+            texts.push_back(unescape(values.substr(start, tab - start)));
+            if (tab == std::string::npos) break;
+            start = tab + 1;
+        }
+    }
+    auto prepared = session.prepare(sql);
+    if (!prepared) return prepared.error();
+    const auto& types = (*prepared)->description().parameter_types;
+    std::vector<kb::kernel::Value> parameters;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (!texts[i] || i >= types.size()) {
+            parameters.push_back(kb::kernel::Value::null());
+            continue;
+        }
+        auto value = kb::sql::parameter_from_text(*texts[i], types[i]);
+        if (!value) return value.error();
+        parameters.push_back(std::move(*value));
+    }
+    return session.execute_prepared(**prepared, parameters);
 }
 
 }  // namespace
@@ -118,9 +171,15 @@ int main(int argc, char** argv) {
             frame += '\n';
             continue;
         }
-        if (frame == "\\restart\n") {
+        // The frame's lines joined by '\n' without a final one, as pg_shell.py joins them
+        // (a trailing newline would show in error messages such as an unterminated string's).
+        if (!frame.empty()) frame.pop_back();
+        if (frame == "\\restart") {
             close();
             if (!open()) return 2;
+        } else if (frame.rfind("\\bind", 0) == 0 &&
+                   (frame.size() == 5 || frame[5] == '\t' || frame[5] == '\n')) {
+            print(run_bound(*session, frame));
         } else {
             for (const auto& result : session->execute(frame)) print(result);
         }

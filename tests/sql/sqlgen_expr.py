@@ -47,6 +47,9 @@ class ExprGen:
             if abs(int(text)) > INT_LIMITS["int4"]:
                 text = "7"
         if kind == "int8":
+            # The cast binds tighter than a minus sign: -9223372036854775808::bigint fails.
+            if abs(int(text)) > INT_LIMITS["int8"]:
+                text = "5"
             return Expr(f"{text}::bigint", False)
         if kind == "int2":
             if abs(int(text)) > INT_LIMITS["int2"]:
