@@ -8,8 +8,7 @@ namespace {
 
 // The sequence must have been created at `at` (earlier in the same op): every other sequence
 // hands out values through ReserveSequenceOp, outside transactions.
-Outcome advance_sequence(TenantCatalog& catalog, const AdvanceSequenceChange& change,
-                         Position at) {
+Outcome advance_sequence(TenantCatalog& catalog, const AdvanceSequenceChange& change, Position at) {
     if (change.count == 0) return Outcome::invalid_definition;
     const auto& sequences = catalog.sequence_versions();
     const auto found = sequences.find(change.sequence);

@@ -187,10 +187,9 @@ struct AdvanceSequenceChange {
     friend bool operator==(const AdvanceSequenceChange&, const AdvanceSequenceChange&) = default;
 };
 
-using DdlChange =
-    std::variant<CreateTableChange, DropTableChange, CreateIndexChange, DropIndexChange,
-                 AddColumnChange, DropColumnChange, CreateSequenceChange, TruncateTableChange,
-                 AdvanceSequenceChange>;
+using DdlChange = std::variant<CreateTableChange, DropTableChange, CreateIndexChange,
+                               DropIndexChange, AddColumnChange, DropColumnChange,
+                               CreateSequenceChange, TruncateTableChange, AdvanceSequenceChange>;
 
 // Stored as a byte: never renumber.
 enum class RowEffectKind : u8 {
