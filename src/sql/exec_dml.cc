@@ -64,19 +64,27 @@ void describe_returning(const Returning& returning, StatementResult& result) {
     result.columns = returning.columns;
 }
 
+// 42804 unless a value of type `from` may be assigned to `column` (PostgreSQL's wording).
+SqlStatus check_assignable(const Type& from, const kernel::ColumnDef& column, int position) {
+    const Type target = Type::of(column.type);
+    if (from == target || from.unknown ||
+        can_coerce(from, target.id(), CoercionContext::assignment)) {
+        return sql_ok();
+    }
+    return SqlError(sqlstate::kDatatypeMismatch,
+                    "column \"" + column.name + "\" is of type " + type_name(target) +
+                        " but expression is of type " + type_name(from))
+        .with_hint("You will need to rewrite or cast the expression.")
+        .at(position);
+}
+
 // A value for a column: coerced to its type as an assignment.
 SqlResult<BoundExpr> assignment(ExprBinder& binder, const ast::Expr& expr,
                                 const kernel::ColumnDef& column) {
     const Type target = Type::of(column.type);
     BoundExpr bound = KB_SQL_TRY(binder.bind(expr, target));
     if (bound.type == target) return bound;
-    if (!bound.type.unknown && !can_coerce(bound.type, target.id(), CoercionContext::assignment)) {
-        return SqlError(sqlstate::kDatatypeMismatch,
-                        "column \"" + column.name + "\" is of type " + type_name(target) +
-                            " but expression is of type " + type_name(bound.type))
-            .with_hint("You will need to rewrite or cast the expression.")
-            .at(expr.position);
-    }
+    KB_SQL_TRY(check_assignable(bound.type, column, expr.position));
     return binder.coerce(std::move(bound), target, CoercionContext::assignment);
 }
 
@@ -259,6 +267,22 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
         if (plan.columns.size() < targets.size() && !statement.columns.empty()) {
             return SqlError(sqlstate::kSyntaxError,
                             "INSERT has more target columns than expressions");
+        }
+        // Types are checked before any row is read, as PostgreSQL's analysis does (an empty
+        // source does not excuse a mismatch).
+        const std::vector<ast::SelectItem>& items = statement.select->targets;
+        const bool one_to_one = items.size() == plan.columns.size();
+        for (usize i = 0; i < plan.columns.size(); ++i) {
+            const ast::Expr* item = one_to_one ? items[i].expr.get() : nullptr;
+            // A bare NULL or string literal is of unknown type there: its row values are
+            // converted (or refused) one by one below.
+            const auto* literal = item != nullptr ? item->as<ast::Literal>() : nullptr;
+            if (literal != nullptr && (literal->kind == ast::Literal::Kind::null ||
+                                       literal->kind == ast::Literal::Kind::string)) {
+                continue;
+            }
+            KB_SQL_TRY(check_assignable(plan.columns[i].type, table.columns[targets[i]],
+                                        item != nullptr ? item->position : 0));
         }
         ExecContext context{&transaction, eval};
         std::vector<Row> selected;
