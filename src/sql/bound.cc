@@ -72,11 +72,15 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
         case BoundKind::call: {
             std::vector<Value> args;
             args.reserve(expr.args.size());
+            // A strict call with a NULL argument is NULL, but every argument is evaluated
+            // first, as PostgreSQL does: NULL / (c * c) still reports c * c overflowing.
+            bool null_argument = false;
             for (const BoundExpr& arg : expr.args) {
                 Value value = KB_SQL_TRY(evaluate(arg, row, context));
-                if (expr.strict && value.is_null()) return Value::null();
+                null_argument = null_argument || value.is_null();
                 args.push_back(std::move(value));
             }
+            if (expr.strict && null_argument) return Value::null();
             auto result = expr.impl(args, context);
             if (!result) {
                 SqlError error = result.error();
