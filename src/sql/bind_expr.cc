@@ -12,6 +12,24 @@ namespace kb::sql {
 
 namespace {
 
+// Whether PostgreSQL marks the cast immutable (pg_cast's function, or I/O conversion through
+// the types' input and output functions). Date/time values converted to or from text, and
+// conversions to or from timestamptz, depend on DateStyle, IntervalStyle or TimeZone: stable.
+bool cast_is_immutable(const Type& from, const Type& to) {
+    const auto is_string = [](SqlType t) {
+        return t == SqlType::text || t == SqlType::varchar || t == SqlType::character;
+    };
+    const auto is_datetime = [](SqlType t) {
+        return t == SqlType::date || t == SqlType::timestamp || t == SqlType::timestamptz ||
+               t == SqlType::interval;
+    };
+    const SqlType a = from.id();
+    const SqlType b = to.id();
+    if ((is_string(a) && is_datetime(b)) || (is_datetime(a) && is_string(b))) return false;
+    if (a != b && (a == SqlType::timestamptz || b == SqlType::timestamptz)) return false;
+    return true;
+}
+
 SqlError undefined_column(const ast::ColumnRef& column, int position) {
     const std::string name =
         column.table.empty() ? column.column : column.table + "." + column.column;
@@ -137,8 +155,10 @@ SqlResult<BoundExpr> ExprBinder::coerce(BoundExpr expr, const Type& target,
         return error.at(expr.position);
     }
     const int position = expr.position;
-    if (expr.kind == BoundKind::constant) {
+    if (expr.kind == BoundKind::constant && cast_is_immutable(expr.type, target)) {
         // Fold: a constant converted at bind time stays a constant (a key lookup can use it).
+        // Only immutable casts, as PostgreSQL's planner: a cast whose result depends on
+        // session settings runs when (and only if) a row needs it, so its errors do too.
         Value args[] = {expr.value};
         EvalContext none;
         auto folded = (*cast)(args, none);

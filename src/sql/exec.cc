@@ -104,6 +104,8 @@ Limit::Limit(std::unique_ptr<Operator> input, std::optional<u64> limit, u64 offs
 SqlStatus Limit::open(ExecContext& context) {
     skipped_ = 0;
     returned_ = 0;
+    // LIMIT 0 runs nothing below it, as in PostgreSQL (no rows read, no expression errors).
+    if (limit_ && *limit_ == 0) return sql_ok();
     return children_[0]->open(context);
 }
 
