@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sql/func_registry.h"
+#include "sql/prepared.h"
 #include "sql/value_cast.h"
 
 namespace kb::sql {
@@ -191,6 +192,13 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
     if (const auto* column = expr.as<ast::ColumnRef>()) return bind_column(*column, position);
     if (const auto* param = expr.as<ast::Param>()) {
         const usize index = static_cast<usize>(param->number - 1);
+        // No statement has more parameters than the wire protocol can bind (and a client's
+        // $2147483647 must not size a table of types): the same error as an unbound $n.
+        if (index >= kMaxParameters) {
+            return SqlError(sqlstate::kUndefinedParameter,
+                            "there is no parameter $" + std::to_string(param->number))
+                .at(position);
+        }
         if (parameters_.types.size() <= index) parameters_.types.resize(index + 1);
         // Typed when the type is known; otherwise unknown until a coercion deduces it (see
         // bind_expr.h) — `expected` is no deduction: PostgreSQL types $n by what it meets.

@@ -25,9 +25,12 @@ Status Log::truncate_after(Position position, DurableCallback done) {
     if (truncation_) {
         return Status::invalid_argument("a truncation is already in progress");
     }
-    truncation_.emplace();
-    truncation_->position = position;
-    truncation_->done = std::move(done);
+    // Assigned whole (not emplace()d): clang does not treat a nested struct with default
+    // member initializers as default-constructible inside its enclosing class.
+    PendingTruncation truncation;
+    truncation.position = position;
+    truncation.done = std::move(done);
+    truncation_ = std::move(truncation);
     maybe_flush(/*may_delay=*/false);
     return Status::ok();
 }
