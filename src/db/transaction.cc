@@ -229,23 +229,29 @@ bool Transaction::wrote(TableId table, ByteSpan key) const {
     return overlay_.contains(OverlayKey{table.value(), copy_of(key)});
 }
 
+bool Transaction::created_sequence(kernel::SequenceId sequence) const {
+    const auto& sequences = catalog_.sequence_versions();
+    const auto found = sequences.find(sequence);
+    return found != sequences.end() && found->second.first.created == schema_position();
+}
+
+Result<kernel::SequenceBlock> Transaction::draw_from_created_sequence(kernel::SequenceId sequence,
+                                                                      u64 count) {
+    kernel::SequenceBlock block;
+    const kernel::Outcome outcome = catalog_.reserve(sequence, count, schema_position(), &block);
+    KB_TRY(status_of_outcome(outcome, "sequence " + std::to_string(sequence.value())));
+    ddl_.push_back(kernel::AdvanceSequenceChange{.sequence = sequence, .count = count});
+    reads_.catalog_version = catalog_.version();
+    return block;
+}
+
 Result<kernel::SequenceBlock> Transaction::reserve_sequence(kernel::SequenceId sequence,
                                                             u64 count) {
     KB_ASSERT(count >= 1);
-    const auto& sequences = catalog_.sequence_versions();
-    const auto found = sequences.find(sequence);
-    if (found != sequences.end() && found->second.first.created == schema_position()) {
-        // Created by this transaction's DDL: nobody else can see it before the commit, so its
-        // values come from the transaction's catalog, and the op carries the reservation for
-        // apply to repeat (the sequence then continues after these values).
-        kernel::SequenceBlock block;
-        const kernel::Outcome outcome =
-            catalog_.reserve(sequence, count, schema_position(), &block);
-        KB_TRY(status_of_outcome(outcome, "sequence " + std::to_string(sequence.value())));
-        ddl_.push_back(kernel::AdvanceSequenceChange{.sequence = sequence, .count = count});
-        reads_.catalog_version = catalog_.version();
-        return block;
-    }
+    // Created by this transaction's DDL: nobody else can see it before the commit, so its
+    // values come from the transaction's catalog, and the op carries the reservation for apply
+    // to repeat (the sequence then continues after these values).
+    if (created_sequence(sequence)) return draw_from_created_sequence(sequence, count);
     auto result = KB_TRY(host_->submit(
         tenant_, principal_, kernel::ReserveSequenceOp{.sequence = sequence, .count = count}));
     KB_TRY(status_of_outcome(result.outcome, result.detail));
@@ -270,15 +276,11 @@ void Transaction::rollback_to(const Mark& mark) {
     catalog_ = mark.catalog;
     truncated_ = mark.truncated;
     for (const kernel::AdvanceSequenceChange& draw : kept_draws) {
-        const auto& sequences = catalog_.sequence_versions();
-        const auto found = sequences.find(draw.sequence);
-        if (found == sequences.end() || found->second.first.created != schema_position()) {
-            continue;  // created after the mark: rolled back with it
-        }
-        kernel::SequenceBlock block;
-        if (catalog_.reserve(draw.sequence, draw.count, schema_position(), &block) ==
-            kernel::Outcome::ok) {
-            ddl_.push_back(draw);
+        // A sequence created after the mark went with it. The draw succeeded before on the
+        // same sequence state, so it succeeds again.
+        if (created_sequence(draw.sequence)) {
+            const auto redrawn = draw_from_created_sequence(draw.sequence, draw.count);
+            KB_ASSERT(redrawn.has_value());
         }
     }
 }

@@ -249,6 +249,11 @@ private:
     Result<std::optional<Bytes>> visible(TableId table, ByteSpan key, bool* existed) const;
     Status check_table(TableId table) const;
     Status check_writable() const;
+    // Whether this transaction's DDL created `sequence` (it is not visible to anyone else yet).
+    bool created_sequence(kernel::SequenceId sequence) const;
+    // Values of such a sequence, from the transaction's catalog; logged as AdvanceSequenceChange.
+    Result<kernel::SequenceBlock> draw_from_created_sequence(kernel::SequenceId sequence,
+                                                             u64 count);
 
     TransactionHost* host_;
     TenantId tenant_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "base/assert.h"
 
@@ -68,34 +69,11 @@ Result<WalkStep> RecordWalker::header_at(u64 offset) {
     ByteSpan bytes = KB_TRY(view(offset, kRecordHeaderSize));
     ++served_;
     std::memcpy(step.header_bytes.data(), bytes.data(), kRecordHeaderSize);
-    HeaderDecode decoded =
-        decode_record_header(std::span<const u8, kRecordHeaderSize>(step.header_bytes));
-    if (!decoded.header) {
-        switch (decoded.problem) {
-            case HeaderProblem::zero:
-                step.outcome = ScanOutcome::end;
-                break;
-            case HeaderProblem::unknown_version:
-                step.outcome = ScanOutcome::unsupported;
-                step.problem = "record format version " + std::to_string(decoded.version) +
-                               " is not supported";
-                break;
-            default:
-                step.outcome = ScanOutcome::damaged_header;
-                step.problem = std::string(header_problem_name(decoded.problem));
-                break;
-        }
-        return step;
-    }
-    step.header = *decoded.header;
-    const u64 end = offset + kRecordHeaderSize + step.header.payload_length;
-    if (end > file_size_) {
-        step.outcome = ScanOutcome::damaged_header;
-        step.problem = "record length runs past the end of the segment";
-        return step;
-    }
-    step.next_offset = end;
-    step.outcome = ScanOutcome::record;
+    HeaderCheck checked = check_record_header(step.header_bytes, offset, file_size_);
+    step.outcome = checked.outcome;
+    step.next_offset = checked.next_offset;
+    step.header = checked.header;
+    step.problem = std::move(checked.problem);
     return step;
 }
 

@@ -2,6 +2,7 @@
 #include "storage/segment_reader.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/assert.h"
 
@@ -109,35 +110,44 @@ Result<ScanStep> SegmentReader::read_header_at(u64 offset) {
         return step;
     }
     KB_TRY(read_exact(offset, step.header_bytes));
-    HeaderDecode decoded =
-        decode_record_header(std::span<const u8, kRecordHeaderSize>(step.header_bytes));
+    HeaderCheck checked = check_record_header(step.header_bytes, offset, file_size_);
+    step.outcome = checked.outcome;
+    step.next_offset = checked.next_offset;
+    step.header = checked.header;
+    step.problem = std::move(checked.problem);
+    return step;
+}
+
+HeaderCheck check_record_header(const RecordHeaderBytes& bytes, u64 offset, u64 file_size) {
+    HeaderCheck check;
+    HeaderDecode decoded = decode_record_header(std::span<const u8, kRecordHeaderSize>(bytes));
     if (!decoded.header) {
         switch (decoded.problem) {
             case HeaderProblem::zero:
-                step.outcome = ScanOutcome::end;
+                check.outcome = ScanOutcome::end;
                 break;
             case HeaderProblem::unknown_version:
-                step.outcome = ScanOutcome::unsupported;
-                step.problem = "record format version " + std::to_string(decoded.version) +
-                               " is not supported";
+                check.outcome = ScanOutcome::unsupported;
+                check.problem = "record format version " + std::to_string(decoded.version) +
+                                " is not supported";
                 break;
             default:
-                step.outcome = ScanOutcome::damaged_header;
-                step.problem = std::string(header_problem_name(decoded.problem));
+                check.outcome = ScanOutcome::damaged_header;
+                check.problem = std::string(header_problem_name(decoded.problem));
                 break;
         }
-        return step;
+        return check;
     }
-    step.header = *decoded.header;
-    const u64 end = offset + kRecordHeaderSize + step.header.payload_length;
-    if (end > file_size_) {
-        step.outcome = ScanOutcome::damaged_header;
-        step.problem = "record length runs past the end of the segment";
-        return step;
+    check.header = *decoded.header;
+    const u64 end = offset + kRecordHeaderSize + check.header.payload_length;
+    if (end > file_size) {
+        check.outcome = ScanOutcome::damaged_header;
+        check.problem = "record length runs past the end of the segment";
+        return check;
     }
-    step.next_offset = end;
-    step.outcome = ScanOutcome::record;
-    return step;
+    check.next_offset = end;
+    check.outcome = ScanOutcome::record;
+    return check;
 }
 
 }  // namespace kb::storage

@@ -25,6 +25,18 @@ enum class ScanOutcome : u8 {
     unsupported,      // a record format version this build does not read
 };
 
+// What a record header read at `offset` says, in a segment file of `file_size` bytes: a record
+// (header, and where the next record starts), the end of the records (zeros or no room), or a
+// problem (damaged_header, unsupported). The one definition SegmentReader and RecordWalker
+// (log_walker.h) share.
+struct HeaderCheck {
+    ScanOutcome outcome = ScanOutcome::end;
+    u64 next_offset = 0;  // record only
+    RecordHeader header;  // record only
+    std::string problem;  // damaged_header, unsupported
+};
+HeaderCheck check_record_header(const RecordHeaderBytes& bytes, u64 offset, u64 file_size);
+
 struct ScanStep {
     ScanOutcome outcome = ScanOutcome::end;
     u64 offset = 0;       // where the record starts in the file
