@@ -2,6 +2,7 @@
 #include "db/transaction.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "kernel/ddl.h"
 #include "kernel/kernel_trees.h"
@@ -31,6 +32,16 @@ Transaction::Transaction(TransactionHost& host, TenantId tenant, PrincipalId pri
       principal_(principal),
       snapshot_(std::move(snapshot)),
       catalog_(std::move(catalog)) {}
+
+u64 TransactionHost::next_instance_id() {
+    static std::atomic<u64> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::optional<SchemaKey> Transaction::schema_key() const {
+    if (as_of_ || !ddl_.empty()) return std::nullopt;
+    return SchemaKey{host_->instance_id(), tenant_, catalog_.version()};
+}
 
 Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
                                        PrincipalId principal) {

@@ -52,6 +52,22 @@ public:
     // Admits, logs and applies the op; waits for the result.
     virtual Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
                                         kernel::OpBody body) = 0;
+    // Distinct for every host this process ever creates (never reused, unlike an address).
+    u64 instance_id() const { return instance_id_; }
+
+private:
+    static u64 next_instance_id();
+    const u64 instance_id_ = next_instance_id();
+};
+
+// What a transaction's statements are planned against, for keeping plans across transactions
+// (sql::PlanCache): transactions with equal keys see the same tables, columns and indexes.
+// A tenant's catalog version grows with every schema change it applies.
+struct SchemaKey {
+    u64 host = 0;  // TransactionHost::instance_id()
+    TenantId tenant{};
+    u64 catalog_version = 0;
+    friend bool operator==(const SchemaKey&, const SchemaKey&) = default;
 };
 
 // One row as a scan returns it.
@@ -159,6 +175,9 @@ public:
     TenantId tenant() const { return tenant_; }
     // The tenant's catalog as of the snapshot, with this transaction's DDL applied.
     const kernel::TenantCatalog& catalog() const { return catalog_; }
+    // nullopt while the schema this transaction sees is its own (it made schema changes) or a
+    // past one (time travel): plans made against it are not for other transactions.
+    std::optional<SchemaKey> schema_key() const;
 
     // --- reads (recorded) -------------------------------------------------------------------
     // The row of `key`, or nullopt.

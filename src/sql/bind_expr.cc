@@ -433,19 +433,17 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
     }
     if (const auto* function = expr.as<ast::SqlValueFunction>()) {
         switch (function->kind) {
+            // The transaction's now(), read when evaluated (a prepared statement's plan is
+            // reused across transactions): CURRENT_TIMESTAMP is now(), LOCALTIMESTAMP and
+            // CURRENT_DATE are it converted.
             case ast::SqlValueKind::current_timestamp:
-                return BoundExpr::constant_of(Value::timestamptz(now_us_),
-                                              Type::of(SqlType::timestamptz), position);
+                return bind_call("now", {}, position);
             case ast::SqlValueKind::localtimestamp:
-                return BoundExpr::constant_of(Value::timestamp(now_us_),
-                                              Type::of(SqlType::timestamp), position);
-            case ast::SqlValueKind::current_date: {
-                const i64 day_us = i64{86'400'000'000};
-                const i64 days =
-                    now_us_ >= 0 ? now_us_ / day_us : -((-now_us_ + day_us - 1) / day_us);
-                return BoundExpr::constant_of(Value::date(static_cast<i32>(days)),
-                                              Type::of(SqlType::date), position);
-            }
+                return coerce(KB_SQL_TRY(bind_call("now", {}, position)),
+                              Type::of(SqlType::timestamp), CoercionContext::explicit_cast);
+            case ast::SqlValueKind::current_date:
+                return coerce(KB_SQL_TRY(bind_call("now", {}, position)), Type::of(SqlType::date),
+                              CoercionContext::explicit_cast);
             default:
                 return SqlError(sqlstate::kFeatureNotSupported,
                                 "this SQL value function is not supported yet")
@@ -608,10 +606,6 @@ SqlResult<BoundExpr> ExprBinder::bind_function(const ast::FuncCall& call, int po
     std::vector<BoundExpr> arguments;
     for (const ast::ExprPtr& arg : call.args)
         arguments.push_back(KB_SQL_TRY(bind_node(*arg, std::nullopt)));
-    if (call.name == "now" && arguments.empty()) {
-        return BoundExpr::constant_of(Value::timestamptz(now_us_), Type::of(SqlType::timestamptz),
-                                      position);
-    }
     return bind_call(call.name, std::move(arguments), position);
 }
 

@@ -85,9 +85,6 @@ public:
     // names its own clause).
     void set_clause(std::string clause) { clause_ = std::move(clause); }
 
-    // The transaction's now(), for CURRENT_TIMESTAMP and now().
-    void set_now(i64 timestamp_us) { now_us_ = timestamp_us; }
-
 private:
     SqlResult<BoundExpr> bind_node(const ast::Expr& expr, const std::optional<Type>& expected);
     // bind_condition without naming a clause (AND / OR / NOT arguments, CASE conditions).
@@ -114,7 +111,6 @@ private:
     bool inside_aggregate_ = false;
     std::vector<std::string> group_keys_;
     std::vector<BoundAggregate> aggregates_;
-    i64 now_us_ = 0;
     std::vector<usize> assigned_parameters_;  // $n (0-based) deduced by bind(bare $n, expected)
     std::string clause_ = "this context";
 };

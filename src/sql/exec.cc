@@ -96,14 +96,34 @@ SqlResult<bool> Project::next(ExecContext& context, Row& row) {
 
 // --- Limit -------------------------------------------------------------------------------
 
-Limit::Limit(std::unique_ptr<Operator> input, std::optional<u64> limit, u64 offset)
-    : limit_(limit), offset_(offset) {
+Limit::Limit(std::unique_ptr<Operator> input, std::optional<BoundExpr> limit,
+             std::optional<BoundExpr> offset)
+    : limit_expr_(std::move(limit)), offset_expr_(std::move(offset)) {
     children_.push_back(std::move(input));
 }
+
+namespace {
+
+// A LIMIT or OFFSET count: nullopt for NULL.
+SqlResult<std::optional<u64>> count_of(const std::optional<BoundExpr>& expr, const char* what,
+                                       const char* sqlstate, const EvalContext& eval) {
+    if (!expr) return std::optional<u64>();
+    const Value value = KB_SQL_TRY(evaluate(*expr, {}, eval));
+    if (value.is_null()) return std::optional<u64>();
+    if (value.as_int() < 0) {
+        return SqlError(sqlstate, std::string(what) + " must not be negative").at(expr->position);
+    }
+    return std::optional<u64>(static_cast<u64>(value.as_int()));
+}
+
+}  // namespace
 
 SqlStatus Limit::open(ExecContext& context) {
     skipped_ = 0;
     returned_ = 0;
+    // OFFSET first, as PostgreSQL's Limit evaluates them.
+    offset_ = KB_SQL_TRY(count_of(offset_expr_, "OFFSET", "2201X", context.eval)).value_or(0);
+    limit_ = KB_SQL_TRY(count_of(limit_expr_, "LIMIT", "2201W", context.eval));
     // LIMIT 0 runs nothing below it, as in PostgreSQL (no rows read, no expression errors).
     if (limit_ && *limit_ == 0) return sql_ok();
     return children_[0]->open(context);
@@ -122,8 +142,8 @@ SqlResult<bool> Limit::next(ExecContext& context, Row& row) {
 
 std::string Limit::explain() const {
     std::string out = "Limit";
-    if (limit_) out += " " + std::to_string(*limit_);
-    if (offset_ > 0) out += " offset " + std::to_string(offset_);
+    if (limit_expr_) out += " " + describe(*limit_expr_, {});
+    if (offset_expr_) out += " offset " + describe(*offset_expr_, {});
     return out;
 }
 

@@ -37,6 +37,12 @@ public:
     // EXPLAIN's text for this operator (without children): one line, optionally followed by
     // detail lines after '\n' ("Index Cond: ..."), printed indented under it.
     virtual std::string explain() const = 0;
+    // Releases what the last execution holds — cursors into its transaction, buffered rows —
+    // so a plan kept for reuse (plan_cache.h) pins nothing between executions. open() may
+    // follow. Overrides call Operator::close() for the children.
+    virtual void close() {
+        for (const std::unique_ptr<Operator>& child : children_) child->close();
+    }
     const std::vector<std::unique_ptr<Operator>>& children() const { return children_; }
 
 protected:
@@ -67,6 +73,10 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override { return "Project"; }
+    void close() override {
+        input_row_.clear();
+        Operator::close();
+    }
 
 private:
     std::vector<BoundExpr> expressions_;
@@ -77,14 +87,20 @@ private:
 // OFFSET then LIMIT (nullopt: none), both already evaluated.
 class Limit final : public Operator {
 public:
-    Limit(std::unique_ptr<Operator> input, std::optional<u64> limit, u64 offset);
+    // LIMIT / OFFSET as bound bigint expressions (constants and parameters), evaluated when
+    // the operator opens: NULL is no limit (no offset); a negative value is PostgreSQL's
+    // 2201W / 2201X. Either may be absent.
+    Limit(std::unique_ptr<Operator> input, std::optional<BoundExpr> limit,
+          std::optional<BoundExpr> offset);
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override;
 
 private:
-    std::optional<u64> limit_;
-    u64 offset_;
+    std::optional<BoundExpr> limit_expr_;
+    std::optional<BoundExpr> offset_expr_;
+    std::optional<u64> limit_;  // this execution's values
+    u64 offset_ = 0;
     u64 skipped_ = 0;
     u64 returned_ = 0;
 };
@@ -96,6 +112,10 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override;
+    void close() override {
+        rows_.clear();
+        Operator::close();
+    }
 
 private:
     std::vector<std::vector<BoundExpr>> expressions_;

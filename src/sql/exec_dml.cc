@@ -20,10 +20,9 @@ struct Returning {
 };
 
 SqlResult<Returning> bind_returning(const std::vector<ast::SelectItem>& items, const Scope& scope,
-                                    ParameterTypes& parameters, EvalContext& eval) {
+                                    ParameterTypes& parameters) {
     Returning returning;
     ExprBinder binder(scope, parameters);
-    binder.set_now(eval.transaction_timestamp);
     binder.set_clause("RETURNING");
     for (const ast::SelectItem& item : items) {
         const auto* column = item.expr->as<ast::ColumnRef>();
@@ -124,7 +123,6 @@ public:
                 Scope empty;
                 ParameterTypes none;
                 ExprBinder binder(empty, none);
-                binder.set_now(eval_.transaction_timestamp);
                 BoundExpr bound = KB_SQL_TRY(assignment(binder, *expr, column));
                 return evaluate(bound, {}, eval_);
             }
@@ -205,7 +203,6 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     std::vector<std::vector<std::optional<Value>>> rows;
     Scope empty;
     ExprBinder binder(empty, parameters);
-    binder.set_now(eval.transaction_timestamp);
     binder.set_clause("VALUES");
     if (statement.source == ast::InsertSource::values) {
         std::vector<std::vector<std::optional<BoundExpr>>> bound_rows;
@@ -259,7 +256,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             }
         }
     } else if (statement.source == ast::InsertSource::select) {
-        QueryPlan plan = KB_SQL_TRY(plan_select(*statement.select, transaction, parameters, eval));
+        QueryPlan plan = KB_SQL_TRY(plan_select(*statement.select, transaction, parameters));
         if (plan.columns.size() > targets.size()) {
             return SqlError(sqlstate::kSyntaxError,
                             "INSERT has more expressions than target columns");
@@ -312,8 +309,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     Defaults defaults(transaction, table, eval);
     defaults.expect_rows(rows.size());
     const Scope table_scope = writer->scope(visible);
-    Returning returning =
-        KB_SQL_TRY(bind_returning(statement.returning, table_scope, parameters, eval));
+    Returning returning = KB_SQL_TRY(bind_returning(statement.returning, table_scope, parameters));
 
     // ON CONFLICT: which constraint, and the SET list bound against the row and EXCLUDED.
     std::optional<std::optional<kernel::IndexId>> conflict_target;  // nullopt: none written
@@ -389,7 +385,6 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                 both.columns.push_back({"excluded", column.name, column.type});
             }
             ExprBinder set_binder(both, parameters);
-            set_binder.set_now(eval.transaction_timestamp);
             set_binder.set_clause("UPDATE");
             for (const ast::SetClause& set : conflict.set) {
                 const kernel::ColumnDef* column = table.find_column(set.column);
@@ -652,12 +647,11 @@ SqlStatus check_added_constraints(db::Transaction& transaction, kernel::TableId 
 SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
                                           db::Transaction& transaction, EvalContext& eval) {
     ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
-    RowSource source = KB_SQL_TRY(
-        plan_rows(statement.table, statement.where.get(), transaction, parameters, eval));
+    RowSource source =
+        KB_SQL_TRY(plan_rows(statement.table, statement.where.get(), transaction, parameters));
     const kernel::TableSchema table = *source.table;
     auto writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
     ExprBinder binder(source.scope, parameters);
-    binder.set_now(eval.transaction_timestamp);
     binder.set_clause("UPDATE");
     std::vector<std::pair<usize, std::optional<BoundExpr>>> assignments;
     for (const ast::SetClause& set : statement.set) {
@@ -681,8 +675,7 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
             assignments.emplace_back(index, KB_SQL_TRY(assignment(binder, *set.value, *column)));
         }
     }
-    Returning returning =
-        KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters, eval));
+    Returning returning = KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters));
     if (eval.describe_only) {
         StatementResult described;
         describe_returning(returning, described);
@@ -711,11 +704,10 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
 SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
                                           db::Transaction& transaction, EvalContext& eval) {
     ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
-    RowSource source = KB_SQL_TRY(
-        plan_rows(statement.table, statement.where.get(), transaction, parameters, eval));
+    RowSource source =
+        KB_SQL_TRY(plan_rows(statement.table, statement.where.get(), transaction, parameters));
     auto writer = KB_SQL_TRY(TableWriter::make(transaction, *source.table, eval));
-    Returning returning =
-        KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters, eval));
+    Returning returning = KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters));
     if (eval.describe_only) {
         StatementResult described;
         describe_returning(returning, described);

@@ -26,6 +26,10 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override { return "Sort: " + description_; }
+    void close() override {
+        rows_.clear();
+        Operator::close();
+    }
 
 private:
     std::vector<SortKey> keys_;
@@ -43,6 +47,10 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override;
+    void close() override {
+        output_.clear();
+        Operator::close();
+    }
 
 private:
     std::vector<BoundExpr> group_keys_;
@@ -58,6 +66,10 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override { return "Unique"; }
+    void close() override {
+        seen_.clear();
+        Operator::close();
+    }
 
 private:
     std::vector<Type> types_;

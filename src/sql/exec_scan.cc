@@ -20,6 +20,14 @@ SqlStatus TableScan::open(ExecContext& context) {
     return sql_ok();
 }
 
+void TableScan::close() {
+    cursor_.reset();
+    point_row_.reset();
+    ranges_.clear();
+    next_range_ = 0;
+    started_ = false;
+}
+
 SqlStatus TableScan::open_next_range(db::Transaction& transaction) {
     const KeyRange& range = ranges_[next_range_++];
     started_ = false;

@@ -26,6 +26,7 @@ public:
     SqlStatus open(ExecContext& context) override;
     SqlResult<bool> next(ExecContext& context, Row& row) override;
     std::string explain() const override;
+    void close() override;
 
     const AccessPath& path() const { return path_; }
 

@@ -27,25 +27,24 @@ SqlResult<std::vector<std::string>> explain_statement(const ast::Statement& stat
                                                       EvalContext& eval) {
     ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
     if (const auto* select = statement.as<ast::SelectStatement>()) {
-        QueryPlan plan = KB_SQL_TRY(plan_select(*select, transaction, parameters, eval));
+        QueryPlan plan = KB_SQL_TRY(plan_select(*select, transaction, parameters));
         return explain_tree(*plan.root);
     }
     if (const auto* update = statement.as<ast::UpdateStatement>()) {
-        RowSource source = KB_SQL_TRY(
-            plan_rows(update->table, update->where.get(), transaction, parameters, eval));
+        RowSource source =
+            KB_SQL_TRY(plan_rows(update->table, update->where.get(), transaction, parameters));
         return under("Update on " + target_of(update->table), *source.root);
     }
     if (const auto* remove = statement.as<ast::DeleteStatement>()) {
-        RowSource source = KB_SQL_TRY(
-            plan_rows(remove->table, remove->where.get(), transaction, parameters, eval));
+        RowSource source =
+            KB_SQL_TRY(plan_rows(remove->table, remove->where.get(), transaction, parameters));
         return under("Delete on " + target_of(remove->table), *source.root);
     }
     if (const auto* insert = statement.as<ast::InsertStatement>()) {
         (void)KB_SQL_TRY(find_table(transaction, insert->table));  // 42P01 as the insert would
         const std::string head = "Insert on " + target_of(insert->table);
         if (insert->source == ast::InsertSource::select) {
-            QueryPlan plan =
-                KB_SQL_TRY(plan_select(*insert->select, transaction, parameters, eval));
+            QueryPlan plan = KB_SQL_TRY(plan_select(*insert->select, transaction, parameters));
             return under(head, *plan.root);
         }
         const usize rows = insert->rows.size();

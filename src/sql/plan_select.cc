@@ -33,23 +33,20 @@ bool mentions_aggregate(const ast::Expr& expr) {
     return found;
 }
 
-// Evaluates a LIMIT / OFFSET expression (constants and parameters only).
-SqlResult<std::optional<u64>> count_of(const ast::Expr* expr, ExprBinder& binder, EvalContext& eval,
-                                       const char* what) {
-    if (expr == nullptr) return std::optional<u64>();
+// Binds a LIMIT / OFFSET expression (constants and parameters only) as a bigint; the Limit
+// operator evaluates it when it opens, so a reused plan takes each execution's parameters.
+SqlResult<std::optional<BoundExpr>> bind_count(const ast::Expr* expr, ExprBinder& binder,
+                                               const char* what) {
+    if (expr == nullptr) return std::optional<BoundExpr>();
     binder.set_clause(what);
     BoundExpr bound = KB_SQL_TRY(binder.bind(*expr, Type::of(SqlType::bigint)));
     bound = KB_SQL_TRY(
         binder.coerce(std::move(bound), Type::of(SqlType::bigint), CoercionContext::assignment));
-    Value value = KB_SQL_TRY(evaluate(bound, {}, eval));
-    if (value.is_null()) return std::optional<u64>();
-    if (value.as_int() < 0) {
-        // PostgreSQL: 2201W for LIMIT, 2201X for OFFSET.
-        return SqlError(std::string(what) == "LIMIT" ? "2201W" : "2201X",
-                        std::string(what) + " must not be negative")
-            .at(expr->position);
-    }
-    return std::optional<u64>(static_cast<u64>(value.as_int()));
+    return std::optional<BoundExpr>(std::move(bound));
+}
+
+bool is_constant_null(const std::optional<BoundExpr>& expr) {
+    return expr && expr->kind == BoundKind::constant && expr->value.is_null();
 }
 
 std::vector<std::string> names_of(const Scope& scope) {
@@ -67,15 +64,13 @@ struct Source {
 };
 
 SqlResult<Source> bind_source(const ast::TableRef& table_ref, const ast::Expr* where,
-                              db::Transaction& transaction, ParameterTypes& parameters,
-                              EvalContext& eval) {
+                              db::Transaction& transaction, ParameterTypes& parameters) {
     Source source;
     source.table = KB_SQL_TRY(find_table(transaction, table_ref));
     source.label = source.table->name + (table_ref.alias.empty() ? "" : " " + table_ref.alias);
     source.scope =
         scope_of(*source.table, table_ref.alias.empty() ? table_ref.name : table_ref.alias);
     ExprBinder binder(source.scope, parameters);
-    binder.set_now(eval.transaction_timestamp);
     if (where != nullptr) source.condition = KB_SQL_TRY(binder.bind_condition(*where, "WHERE"));
     return source;
 }
@@ -222,9 +217,8 @@ SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
 }
 
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
-                               db::Transaction& transaction, ParameterTypes& parameters,
-                               EvalContext& eval) {
-    Source bound = KB_SQL_TRY(bind_source(table_ref, where, transaction, parameters, eval));
+                               db::Transaction& transaction, ParameterTypes& parameters) {
+    Source bound = KB_SQL_TRY(bind_source(table_ref, where, transaction, parameters));
     RowSource source;
     source.table = bound.table;
     source.root = access_plan(bound, transaction, {}, false, nullptr);
@@ -233,14 +227,13 @@ SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* 
 }
 
 SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transaction& transaction,
-                                 ParameterTypes& parameters, EvalContext& eval) {
+                                 ParameterTypes& parameters) {
     QueryPlan plan;
     Scope scope;
     std::unique_ptr<Operator> input;  // without FROM; with it, built once ORDER BY is known
     std::optional<Source> source;
     if (select.from) {
-        source = KB_SQL_TRY(
-            bind_source(*select.from, select.where.get(), transaction, parameters, eval));
+        source = KB_SQL_TRY(bind_source(*select.from, select.where.get(), transaction, parameters));
         scope = source->scope;
     } else {
         if (select.where) {
@@ -356,11 +349,9 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
     }
 
     ExprBinder input_binder(scope, parameters);
-    input_binder.set_now(eval.transaction_timestamp);
     input_binder.set_clause("GROUP BY");
     Scope output_scope = scope;  // what targets bind against (the grouped row when aggregated)
     ExprBinder binder(output_scope, parameters);
-    binder.set_now(eval.transaction_timestamp);
     std::vector<BoundExpr> group_keys;
     if (aggregated) {
         std::vector<std::string> key_sql;
@@ -454,8 +445,13 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
     }
 
     ExprBinder limit_binder(scope, parameters);
-    const auto limit = KB_SQL_TRY(count_of(select.limit.get(), limit_binder, eval, "LIMIT"));
-    const auto offset = KB_SQL_TRY(count_of(select.offset.get(), limit_binder, eval, "OFFSET"));
+    auto limit = KB_SQL_TRY(bind_count(select.limit.get(), limit_binder, "LIMIT"));
+    auto offset = KB_SQL_TRY(bind_count(select.offset.get(), limit_binder, "OFFSET"));
+    if (is_constant_null(limit)) limit.reset();  // LIMIT NULL / ALL: no limit
+    if (is_constant_null(offset) ||
+        (offset && offset->kind == BoundKind::constant && offset->value.as_int() == 0)) {
+        offset.reset();
+    }
 
     bool ordered = false;
     if (source) {
@@ -480,8 +476,8 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         for (const ResultColumn& column : plan.columns) types.push_back(column.type);
         root = std::make_unique<Distinct>(std::move(root), std::move(types));
     }
-    if (limit || offset.value_or(0) > 0)
-        root = std::make_unique<Limit>(std::move(root), limit, offset.value_or(0));
+    if (limit || offset)
+        root = std::make_unique<Limit>(std::move(root), std::move(limit), std::move(offset));
     plan.root = std::move(root);
     return plan;
 }

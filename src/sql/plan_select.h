@@ -33,7 +33,7 @@ struct QueryPlan {
 };
 
 SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transaction& transaction,
-                                 ParameterTypes& parameters, EvalContext& eval);
+                                 ParameterTypes& parameters);
 
 // The rows of `table` that `where` (may be null) selects, each as [table columns...], with the
 // scope their expressions bind in: what UPDATE and DELETE work on.
@@ -43,8 +43,7 @@ struct RowSource {
     const kernel::TableSchema* table = nullptr;
 };
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
-                               db::Transaction& transaction, ParameterTypes& parameters,
-                               EvalContext& eval);
+                               db::Transaction& transaction, ParameterTypes& parameters);
 
 // EXPLAIN's lines for a SELECT, INSERT, UPDATE or DELETE (plan_explain.cc): the plan it would
 // run, without running it. Writes show as "Insert on t", "Update on t", "Delete on t" above

@@ -9,8 +9,20 @@
 #include <string>
 
 #include "sql/bind_resolve.h"
+#include "sql/plan_cache.h"
 
 namespace kb::sql {
+
+PreparedStatement::PreparedStatement(std::string name, std::string text,
+                                     std::optional<ast::Statement> statement,
+                                     StatementDescription description)
+    : name_(std::move(name)),
+      text_(std::move(text)),
+      statement_(std::move(statement)),
+      description_(std::move(description)),
+      plan_cache_(std::make_unique<PlanCache>()) {}
+
+PreparedStatement::~PreparedStatement() = default;
 
 SqlResult<usize> highest_parameter_number(std::string_view text) {
     // Cheap exit: no '$' at all, no parameter (the common case for simple queries).

@@ -19,6 +19,7 @@
 // no longer match the description is 0A000 'cached plan must not change result type'.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,8 @@
 #include "sql/value_type.h"
 
 namespace kb::sql {
+
+class PlanCache;
 
 // One output column of a statement: its name and type (with modifier, as the rows carry it).
 struct ResultColumn {
@@ -58,11 +61,8 @@ public:
     // An empty text (or only comments) prepares to "no statement": executing it returns an
     // empty result with an empty tag (PostgreSQL's EmptyQueryResponse).
     PreparedStatement(std::string name, std::string text, std::optional<ast::Statement> statement,
-                      StatementDescription description)
-        : name_(std::move(name)),
-          text_(std::move(text)),
-          statement_(std::move(statement)),
-          description_(std::move(description)) {}
+                      StatementDescription description);
+    ~PreparedStatement();
 
     const std::string& name() const { return name_; }
     const std::string& text() const { return text_; }
@@ -70,12 +70,15 @@ public:
     const ast::Statement* statement() const { return statement_ ? &*statement_ : nullptr; }
     const StatementDescription& description() const { return description_; }
     usize parameter_count() const { return description_.parameter_types.size(); }
+    // The statement's kept plan (plan_cache.h): running a const statement may refresh it.
+    PlanCache& plan_cache() const { return *plan_cache_; }
 
 private:
     std::string name_;
     std::string text_;
     std::optional<ast::Statement> statement_;
     StatementDescription description_;
+    std::unique_ptr<PlanCache> plan_cache_;
 };
 
 // The highest $n in `text` (0 when it has none), found by PostgreSQL's scanner, so $1 inside a

@@ -165,7 +165,8 @@ SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& sta
         transaction.set_fixed_values(std::move(fixed));
         return uuid;
     };
-    StatementResult result = KB_SQL_TRY(execute_statement(statement, transaction, eval));
+    StatementResult result =
+        KB_SQL_TRY(execute_statement(statement, transaction, eval, bindings.plan_cache));
     if (bindings.expected != nullptr && (result.returns_rows != bindings.expected->returns_rows ||
                                          result.columns != bindings.expected->columns)) {
         // A prepared statement bound again after DDL: its rows would not be what the client
@@ -522,6 +523,7 @@ SqlResult<StatementResult> Session::execute_prepared(const PreparedStatement& pr
     bindings.values = parameters;
     bindings.types = description.parameter_types;
     bindings.expected = &description;
+    bindings.plan_cache = &prepared.plan_cache();
     return run(*prepared.statement(), bindings);
 }
 

@@ -103,6 +103,7 @@ private:
         std::span<const kernel::Value> values{};
         std::span<const Type> types{};
         const StatementDescription* expected = nullptr;
+        PlanCache* plan_cache = nullptr;  // a prepared statement's
     };
 
     SqlResult<StatementResult> run(const ast::Statement& statement, const Bindings& bindings);
@@ -130,8 +131,9 @@ private:
 };
 
 // Runs one statement (not transaction control or SET/SHOW) on `transaction`: the dispatch to
-// the DDL, DML and query code. `text` is the whole query string, for positions.
+// the DDL, DML and query code. A prepared statement passes its plan cache (plan_cache.h).
 SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
-                                             db::Transaction& transaction, EvalContext& eval);
+                                             db::Transaction& transaction, EvalContext& eval,
+                                             PlanCache* plan_cache = nullptr);
 
 }  // namespace kb::sql

@@ -1,6 +1,7 @@
 // One statement on a transaction: the dispatch to DDL, DML, queries and EXPLAIN (session.h).
 #include "sql/bind_ddl.h"
 #include "sql/exec_dml.h"
+#include "sql/plan_cache.h"
 #include "sql/plan_select.h"
 #include "sql/session.h"
 
@@ -16,15 +17,27 @@ StatementResult from_ddl(const DdlOutcome& outcome) {
 }
 
 SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
-                                      db::Transaction& transaction, EvalContext& eval) {
-    QueryPlan plan = KB_SQL_TRY(plan_select(select, transaction, eval.parameter_types, eval));
-    ExecContext context{&transaction, eval};
+                                      db::Transaction& transaction, EvalContext& eval,
+                                      PlanCache* plan_cache) {
+    const std::optional<db::SchemaKey> key =
+        plan_cache != nullptr ? transaction.schema_key() : std::nullopt;
+    std::unique_ptr<CachedPlan> cached = key ? plan_cache->take(*key) : nullptr;
+    if (cached == nullptr) {
+        cached = std::make_unique<CachedPlan>();
+        cached->plan = KB_SQL_TRY(plan_select(select, transaction, eval.parameter_types));
+    }
     StatementResult result;
     result.returns_rows = true;
-    result.columns = std::move(plan.columns);
-    if (eval.describe_only) return result;
-    result.rows = KB_SQL_TRY(run_plan(*plan.root, context));
-    result.tag = "SELECT " + std::to_string(result.rows.size());
+    result.columns = cached->plan.columns;
+    if (!eval.describe_only) {
+        ExecContext context{&transaction, eval};
+        result.rows = KB_SQL_TRY(run_plan(*cached->plan.root, context));
+        result.tag = "SELECT " + std::to_string(result.rows.size());
+    }
+    if (key) {
+        cached->key = *key;
+        plan_cache->keep(std::move(cached));
+    }
     return result;
 }
 
@@ -44,14 +57,15 @@ SqlResult<StatementResult> run_explain(const ast::ExplainStatement& explain,
 }  // namespace
 
 SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
-                                             db::Transaction& transaction, EvalContext& eval) {
+                                             db::Transaction& transaction, EvalContext& eval,
+                                             PlanCache* plan_cache) {
     if (eval.describe_only && !statement.is<ast::SelectStatement>() &&
         !statement.is<ast::InsertStatement>() && !statement.is<ast::UpdateStatement>() &&
         !statement.is<ast::DeleteStatement>() && !statement.is<ast::ExplainStatement>()) {
         return StatementResult{};  // DDL: no rows, nothing to bind ahead of running it
     }
     if (const auto* s = statement.as<ast::SelectStatement>())
-        return run_select(*s, transaction, eval);
+        return run_select(*s, transaction, eval, plan_cache);
     if (const auto* s = statement.as<ast::InsertStatement>())
         return execute_insert(*s, transaction, eval);
     if (const auto* s = statement.as<ast::UpdateStatement>())
