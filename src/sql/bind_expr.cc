@@ -5,6 +5,7 @@
 #include <cctype>
 #include <utility>
 
+#include "sql/bind_fold.h"
 #include "sql/func_registry.h"
 #include "sql/prepared.h"
 #include "sql/value_cast.h"
@@ -89,17 +90,10 @@ SqlResult<BoundExpr> ExprBinder::bind_condition(const ast::Expr& expr, std::stri
     std::string outer_clause = std::exchange(clause_, std::string(clause));
     auto bound = bind_boolean(expr, clause);
     clause_ = std::move(outer_clause);
-    if (bound && clause == "WHERE") {
-        // PostgreSQL's planner runs no scan under a WHERE whose top-level AND has a constant
-        // false or NULL part: the other parts are never evaluated (they could fail).
-        const auto never_true = [](const BoundExpr& e) {
-            return e.kind == BoundKind::constant && (e.value.is_null() || !e.value.as_bool());
-        };
-        if (never_true(*bound) ||
-            (bound->kind == BoundKind::and_ &&
-             std::any_of(bound->args.begin(), bound->args.end(), never_true))) {
-            return BoundExpr::constant_of(Value::boolean(false), kBoolean, expr.position);
-        }
+    if (bound && (clause == "WHERE" || clause == "HAVING")) {
+        // PostgreSQL's planner runs no scan under a condition that can never be true, nor
+        // evaluates the parts a constant decides (they could fail).
+        return canonicalize_condition(std::move(*bound));
     }
     return bound;
 }
@@ -156,24 +150,15 @@ SqlResult<BoundExpr> ExprBinder::coerce(BoundExpr expr, const Type& target,
         return error.at(expr.position);
     }
     const int position = expr.position;
-    if (expr.kind == BoundKind::constant && cast_is_immutable(expr.type, target)) {
-        // Fold: a constant converted at bind time stays a constant (a key lookup can use it).
-        // Only immutable casts, as PostgreSQL's planner: a cast whose result depends on
-        // session settings runs when (and only if) a row needs it, so its errors do too.
-        Value args[] = {expr.value};
-        EvalContext none;
-        auto folded = (*cast)(args, none);
-        if (!folded) {
-            SqlError error = folded.error();
-            return error.at(position);
-        }
-        return BoundExpr::constant_of(std::move(*folded), target, position);
-    }
+    const bool immutable = cast_is_immutable(expr.type, target);
     BoundExpr call = node_of(BoundKind::call, target, {}, position);
     call.args.push_back(std::move(expr));
     call.impl = std::move(*cast);
     call.name = "CAST";
-    return call;
+    // A constant converted at bind time stays a constant (a key lookup can use it). Only
+    // immutable casts, as PostgreSQL's planner: a cast whose result depends on session
+    // settings runs when (and only if) a row needs it, so its errors do too.
+    return fold_call(std::move(call), immutable);
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
@@ -224,12 +209,18 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         if (kind != BoundKind::not_) {
             // PostgreSQL's simplification: a constant false (AND) or true (OR) decides the
             // whole without evaluating the other arguments; the opposite constant drops out.
+            // The arguments before the deciding one were folded (their errors stand); the
+            // ones after it never are.
             const bool decisive = kind == BoundKind::or_;
             std::vector<BoundExpr> kept;
-            for (BoundExpr& arg : args) {
-                if (arg.kind == BoundKind::constant && !arg.value.is_null()) {
+            for (usize i = 0; i < args.size(); ++i) {
+                BoundExpr& arg = args[i];
+                if (is_folded_constant(arg) && !arg.value.is_null()) {
                     if (arg.value.as_bool() == decisive) {
-                        return BoundExpr::constant_of(Value::boolean(decisive), kBoolean, position);
+                        BoundExpr decided =
+                            BoundExpr::constant_of(Value::boolean(decisive), kBoolean, position);
+                        decided.deferred_error = first_error_in(kept);
+                        return decided;
                     }
                     continue;
                 }
@@ -241,13 +232,14 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             if (kept.size() == 1) return std::move(kept[0]);
             args = std::move(kept);
         }
-        return node_of(kind, kBoolean, std::move(args), position);
+        return fold_call(node_of(kind, kBoolean, std::move(args), position), true);
     }
     if (const auto* test = expr.as<ast::NullTest>()) {
         std::vector<BoundExpr> args;
         args.push_back(KB_SQL_TRY(bind_node(*test->expr, std::nullopt)));
-        return node_of(test->negated ? BoundKind::is_not_null : BoundKind::is_null, kBoolean,
-                       std::move(args), position);
+        return fold_call(node_of(test->negated ? BoundKind::is_not_null : BoundKind::is_null,
+                                 kBoolean, std::move(args), position),
+                         true);
     }
     if (const auto* in = expr.as<ast::InList>()) {
         // x IN (a, b) is x = a OR x = b, with the same three-valued result.
@@ -261,9 +253,10 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         for (usize i = 1; i < items.size(); ++i) {
             comparisons.push_back(KB_SQL_TRY(bind_call("=", {items[0], items[i]}, position)));
         }
-        BoundExpr any = node_of(BoundKind::or_, kBoolean, std::move(comparisons), position);
+        BoundExpr any =
+            fold_call(node_of(BoundKind::or_, kBoolean, std::move(comparisons), position), true);
         if (!in->negated) return any;
-        return node_of(BoundKind::not_, kBoolean, {std::move(any)}, position);
+        return fold_call(node_of(BoundKind::not_, kBoolean, {std::move(any)}, position), true);
     }
     if (const auto* between = expr.as<ast::Between>()) {
         std::vector<BoundExpr> items;
@@ -286,8 +279,9 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             either.push_back(node_of(BoundKind::and_, kBoolean, std::move(swapped), position));
             within = node_of(BoundKind::or_, kBoolean, std::move(either), position);
         }
+        within = fold_call(std::move(within), true);
         if (!between->negated) return within;
-        return node_of(BoundKind::not_, kBoolean, {std::move(within)}, position);
+        return fold_call(node_of(BoundKind::not_, kBoolean, {std::move(within)}, position), true);
     }
     if (const auto* like = expr.as<ast::Like>()) {
         std::vector<BoundExpr> args;
@@ -311,9 +305,10 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         items.push_back(KB_SQL_TRY(bind_node(*distinct->right, std::nullopt)));
         Type common;
         items = KB_SQL_TRY(to_common_type(std::move(items), "IS DISTINCT FROM", &common));
+        bool immutable = true;
         BoundExpr equal = KB_SQL_TRY(bind_call(
             "=", {BoundExpr::column_of(0, common, "a"), BoundExpr::column_of(1, common, "b")},
-            position));
+            position, /*fold=*/true, &immutable));
         // Not strict: NULL and NULL are not distinct, NULL and a value are.
         BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(items), position);
         call.strict = false;
@@ -331,7 +326,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             }
             return Value::boolean(negated ? same : !same);
         };
-        return call;
+        return fold_call(std::move(call), immutable);
     }
     if (const auto* nullif = expr.as<ast::NullIf>()) {
         // As PostgreSQL: the = operator is resolved for the two operands (coercing them as
@@ -346,8 +341,9 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         std::vector<BoundExpr> operands;
         operands.push_back(std::move(left));
         operands.push_back(std::move(right));
+        bool immutable = true;
         BoundExpr compared =
-            KB_SQL_TRY(bind_call("=", std::move(operands), position, /*fold_null=*/false));
+            KB_SQL_TRY(bind_call("=", std::move(operands), position, /*fold=*/false, &immutable));
         KB_ASSERT(compared.kind == BoundKind::call && compared.args.size() == 2);
         std::vector<BoundExpr> items = std::move(compared.args);
         const Type result = items[0].type;
@@ -364,7 +360,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             Value same = KB_SQL_TRY(evaluate(equal, values, context));
             return same.as_bool() ? Value::null() : values[0];
         };
-        return call;
+        return fold_call(std::move(call), immutable);
     }
     if (const auto* test = expr.as<ast::BooleanTest>()) {
         std::vector<BoundExpr> args;
@@ -417,7 +413,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
                                          const EvalContext&) -> SqlResult<Value> {
             return greatest_least(values, compared, greatest);
         };
-        return call;
+        return fold_call(std::move(call), true);  // comparisons within one type are immutable
     }
     if (const auto* call = expr.as<ast::FuncCall>()) {
         if (is_aggregate(call->name)) return bind_aggregate(*call, position);
@@ -525,7 +521,7 @@ SqlResult<BoundExpr> ExprBinder::bind_column(const ast::ColumnRef& column, int p
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<BoundExpr> arguments,
-                                           int position, bool fold_null) {
+                                           int position, bool fold, bool* immutable) {
     ResolvedCall resolved;
     if (arguments.size() == 2 && !std::isalpha(static_cast<unsigned char>(name.front()))) {
         resolved = KB_SQL_TRY([&]() -> SqlResult<ResolvedCall> {
@@ -552,7 +548,8 @@ SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<Bo
     }
     // As PostgreSQL's planner: a strict function with a constant NULL argument is NULL, and its
     // other arguments are never evaluated.
-    if (fold_null && resolved.strict &&
+    if (immutable != nullptr) *immutable = resolved.immutable;
+    if (fold && resolved.strict &&
         std::any_of(arguments.begin(), arguments.end(), [](const BoundExpr& argument) {
             return argument.kind == BoundKind::constant && argument.value.is_null();
         })) {
@@ -562,7 +559,7 @@ SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<Bo
     call.impl = std::move(resolved.impl);
     call.strict = resolved.strict;
     call.name = std::string(name);
-    return call;
+    return fold ? fold_call(std::move(call), resolved.immutable) : call;
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_operator(const ast::Operator& op, int position) {
@@ -582,7 +579,7 @@ SqlResult<BoundExpr> ExprBinder::bind_operator(const ast::Operator& op, int posi
         call.impl = std::move(resolved->impl);
         call.strict = resolved->strict;
         call.name = op.name;
-        return call;
+        return fold_call(std::move(call), resolved->immutable);
     }
     BoundExpr left = KB_SQL_TRY(bind_node(*op.left, std::nullopt));
     BoundExpr right = KB_SQL_TRY(
@@ -709,15 +706,7 @@ SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) 
     Type common;
     results = KB_SQL_TRY(to_common_type(std::move(results), "CASE", &common));
     if (has_else) std::rotate(results.begin(), results.begin() + 1, results.end());
-    std::vector<BoundExpr> args;
-    for (usize i = 0; i < conditions.size(); ++i) {
-        args.push_back(std::move(conditions[i]));
-        args.push_back(std::move(results[i]));
-    }
-    if (has_else) args.push_back(std::move(results.back()));
-    BoundExpr expr = node_of(BoundKind::case_, common, std::move(args), position);
-    expr.case_has_else = has_else;
-    return expr;
+    return simplify_case(std::move(conditions), std::move(results), has_else, common, position);
 }
 
 SqlResult<std::vector<BoundExpr>> ExprBinder::to_common_type(std::vector<BoundExpr> items,
@@ -743,6 +732,7 @@ SqlResult<BoundExpr> ExprBinder::bind_list_to_common(std::vector<BoundExpr> item
                                                      int position) {
     Type common;
     items = KB_SQL_TRY(to_common_type(std::move(items), what, &common));
+    if (kind == BoundKind::coalesce) return simplify_coalesce(std::move(items), common, position);
     return node_of(kind, common, std::move(items), position);
 }
 

@@ -94,7 +94,7 @@ private:
                                       const std::optional<Type>& expected);
     SqlResult<BoundExpr> bind_operator(const ast::Operator& op, int position);
     SqlResult<BoundExpr> bind_call(std::string_view name, std::vector<BoundExpr> arguments,
-                                   int position, bool fold_null = true);
+                                   int position, bool fold = true, bool* immutable = nullptr);
     SqlResult<BoundExpr> bind_function(const ast::FuncCall& call, int position);
     SqlResult<BoundExpr> bind_aggregate(const ast::FuncCall& call, int position);
     SqlResult<BoundExpr> bind_order_key(const ast::FuncCall& call, const ast::OrderItem& item);

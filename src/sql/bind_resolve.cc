@@ -17,6 +17,7 @@ ResolvedCall call_of(const ResolvedFunction& function) {
     call.result = function.result_type;
     call.argument_types = function.argument_types;
     call.strict = function.def->strict;
+    call.immutable = function.def->immutable;
     call.impl = [function](std::span<const Value> args, const EvalContext& context) {
         return invoke(function, args, context);
     };

@@ -21,6 +21,7 @@ struct ResolvedCall {
     std::vector<Type> argument_types{};  // what each argument must be coerced to first
     ScalarImpl impl{};
     bool strict = true;
+    bool immutable = true;  // FunctionDef::immutable
 };
 
 // A binary operator (`left` present) or prefix operator, with the argument types it was

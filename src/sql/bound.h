@@ -53,6 +53,10 @@ struct BoundExpr {
     bool strict = true;  // call: NULL in, NULL out
     std::string name{};  // call: what it is, for EXPLAIN ("=", "lower", "CAST")
     bool case_has_else = false;
+    // An error folding this node met at bind time (bind_fold.h): PostgreSQL's planner raises
+    // it before the statement runs, unless simplification drops the node first (a CASE arm
+    // that can never be taken, a COALESCE argument after a non-NULL constant).
+    std::shared_ptr<const SqlError> deferred_error{};
 
     static BoundExpr constant_of(Value value, Type type, int position = 0);
     static BoundExpr column_of(usize index, Type type, std::string name, int position = 0);

@@ -283,7 +283,10 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
         }
         ExecContext context{&transaction, eval};
         std::vector<Row> selected;
-        if (!eval.describe_only) selected = KB_SQL_TRY(run_plan(*plan.root, context));
+        if (!eval.describe_only) {
+            KB_SQL_TRY(plan.folding.raise());
+            selected = KB_SQL_TRY(run_plan(*plan.root, context));
+        }
         for (Row& source : selected) {
             std::vector<std::optional<Value>> row;
             for (usize i = 0; i < source.size(); ++i) {
@@ -411,6 +414,12 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     StatementResult result;
     describe_returning(returning, result);
     if (eval.describe_only) return result;
+    // Constant-folding errors of RETURNING and ON CONFLICT (the VALUES were evaluated above).
+    FoldingError folding;
+    for (const BoundExpr& expr : returning.expressions) folding.note(expr);
+    for (const auto& [index, expr] : conflict_set) folding.note(expr);
+    folding.note(conflict_where);
+    KB_SQL_TRY(folding.raise());
     usize inserted = 0;
     // Primary keys of the rows this statement inserted or updated: DO UPDATE may not touch one
     // of them again (PostgreSQL cannot tell which proposed row should win).
@@ -681,6 +690,12 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
         describe_returning(returning, described);
         return described;
     }
+    // Constant-folding errors, in PostgreSQL's planning order: SET, RETURNING, then WHERE.
+    FoldingError folding;
+    for (const auto& [index, expr] : assignments) folding.note(expr);
+    for (const BoundExpr& expr : returning.expressions) folding.note(expr);
+    KB_SQL_TRY(folding.raise());
+    KB_SQL_TRY(source.where_folding.raise());
     // Every row is read before any is written: the statement sees the state as of its start.
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
@@ -713,6 +728,11 @@ SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
         describe_returning(returning, described);
         return described;
     }
+    // Constant-folding errors, in PostgreSQL's planning order: RETURNING, then WHERE.
+    FoldingError folding;
+    for (const BoundExpr& expr : returning.expressions) folding.note(expr);
+    KB_SQL_TRY(folding.raise());
+    KB_SQL_TRY(source.where_folding.raise());
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
     StatementResult result;

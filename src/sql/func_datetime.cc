@@ -110,6 +110,16 @@ std::vector<FunctionDef> build() {
     out.push_back(binary_operator("+", iv, iv, iv, interval_plus_interval));
     out.push_back(binary_operator("-", iv, iv, iv, interval_minus_interval));
     out.push_back(prefix_operator("-", iv, interval_negate));
+    // PostgreSQL marks what reads the TimeZone setting stable, not immutable (never folded at
+    // plan time): timestamptz compared with date or timestamp, timestamptz +/- interval.
+    for (FunctionDef& def : out) {
+        if (def.param_count != 2 || (def.params[0].type != tz && def.params[1].type != tz))
+            continue;
+        const bool compares_with_other_type =
+            def.result == SqlType::boolean && def.params[0].type != def.params[1].type;
+        const bool shifts_by_interval = def.result == tz;
+        if (compares_with_other_type || shifts_by_interval) def.immutable = false;
+    }
     out.push_back(binary_operator("*", iv, f8, iv, interval_times));
     out.push_back(binary_operator("*", f8, iv, iv, times_interval));
     out.push_back(binary_operator("/", iv, f8, iv, interval_divided));

@@ -134,6 +134,8 @@ std::vector<FunctionDef> build() {
     out.push_back(function("mod", {num, num}, num, numeric_mod_fn));
     out.push_back(function("now", {}, SqlType::timestamptz, now));
     out.push_back(function("gen_random_uuid", {}, SqlType::uuid, gen_random_uuid));
+    out[out.size() - 2].immutable = false;  // stable: the transaction's time
+    out.back().immutable = false;           // volatile
     return out;
 }
 

@@ -62,6 +62,10 @@ struct FunctionDef {
     SqlType result = SqlType::text;
     ScalarFunction impl = nullptr;  // nullptr: a PostgreSQL signature we do not support
     bool strict = true;             // a NULL argument gives NULL without calling impl
+    // PostgreSQL's provolatile = 'i': the result depends on the arguments alone, so a call
+    // on constants is evaluated at bind time (bind_fold.h). Stable and volatile ones (now(),
+    // concat(), anything reading TimeZone) are not.
+    bool immutable = true;
 };
 
 struct ResolvedFunction {

@@ -415,6 +415,7 @@ FunctionDef variadic(std::string_view name, std::initializer_list<SqlType> fixed
     def.result = SqlType::text;
     def.impl = impl;
     def.strict = false;
+    def.immutable = false;  // concat and friends are stable in PostgreSQL (output functions)
     return def;
 }
 
@@ -431,9 +432,11 @@ std::vector<FunctionDef> build() {
         binary_operator("||", SqlType::jsonb, SqlType::jsonb, SqlType::jsonb, jsonb_concat_op));
     FunctionDef any_text = binary_operator("||", text, text, text, any_text_concat);
     any_text.params[0] = ParamType{.any = true};  // anytextcat(anynonarray, text)
+    any_text.immutable = false;                   // stable: it calls the type's output function
     out.push_back(any_text);
     FunctionDef text_any = binary_operator("||", text, text, text, any_text_concat);
     text_any.params[1] = ParamType{.any = true};  // textanycat(text, anynonarray)
+    text_any.immutable = false;
     out.push_back(text_any);
 
     out.push_back(binary_operator("~~", text, text, boolean, text_like<false, false>));

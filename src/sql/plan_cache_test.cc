@@ -152,6 +152,16 @@ TEST_F(PlanCacheTest, ReadingThePastPlansAgainstThePastSchema) {
     EXPECT_EQ(select->plan_cache().reuses(), 1U);  // the present run only
 }
 
+TEST_F(PlanCacheTest, FoldingErrorsComeWithEveryRunNotWithTheDescription) {
+    // PostgreSQL folds constants when it plans (Bind / Execute), not when it describes.
+    auto divide = prepare("SELECT 1 / 0 FROM t WHERE a = $1");
+    ASSERT_NE(divide, nullptr);
+    EXPECT_EQ(divide->description().columns.size(), 1U);
+    EXPECT_EQ(error(*divide, {Value::int32(1)}), "22012");
+    EXPECT_EQ(error(*divide, {Value::int32(99)}), "22012");  // no row: still the planner's error
+    EXPECT_EQ(divide->plan_cache().reuses(), 1U);
+}
+
 TEST(PlanCache, HandsOutOnePlanAndDropsPlansForAnotherSchema) {
     PlanCache cache;
     const db::SchemaKey key{1, TenantId(1), 7};

@@ -28,16 +28,19 @@ SqlResult<std::vector<std::string>> explain_statement(const ast::Statement& stat
     ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
     if (const auto* select = statement.as<ast::SelectStatement>()) {
         QueryPlan plan = KB_SQL_TRY(plan_select(*select, transaction, parameters));
+        KB_SQL_TRY(plan.folding.raise());  // planning raises it in PostgreSQL
         return explain_tree(*plan.root);
     }
     if (const auto* update = statement.as<ast::UpdateStatement>()) {
         RowSource source =
             KB_SQL_TRY(plan_rows(update->table, update->where.get(), transaction, parameters));
+        KB_SQL_TRY(source.where_folding.raise());
         return under("Update on " + target_of(update->table), *source.root);
     }
     if (const auto* remove = statement.as<ast::DeleteStatement>()) {
         RowSource source =
             KB_SQL_TRY(plan_rows(remove->table, remove->where.get(), transaction, parameters));
+        KB_SQL_TRY(source.where_folding.raise());
         return under("Delete on " + target_of(remove->table), *source.root);
     }
     if (const auto* insert = statement.as<ast::InsertStatement>()) {
@@ -45,6 +48,7 @@ SqlResult<std::vector<std::string>> explain_statement(const ast::Statement& stat
         const std::string head = "Insert on " + target_of(insert->table);
         if (insert->source == ast::InsertSource::select) {
             QueryPlan plan = KB_SQL_TRY(plan_select(*insert->select, transaction, parameters));
+            KB_SQL_TRY(plan.folding.raise());
             return under(head, *plan.root);
         }
         const usize rows = insert->rows.size();

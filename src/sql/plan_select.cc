@@ -6,6 +6,7 @@
 #include "kernel/row_codec.h"
 #include "sql/ast_walk.h"
 #include "sql/bind_ddl.h"
+#include "sql/bind_fold.h"
 #include "sql/exec_query.h"
 #include "sql/exec_scan.h"
 #include "sql/plan_access.h"
@@ -221,6 +222,7 @@ SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* 
     Source bound = KB_SQL_TRY(bind_source(table_ref, where, transaction, parameters));
     RowSource source;
     source.table = bound.table;
+    source.where_folding.note(bound.condition);
     source.root = access_plan(bound, transaction, {}, false, nullptr);
     source.scope = std::move(bound.scope);
     return source;
@@ -230,20 +232,14 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
                                  ParameterTypes& parameters) {
     QueryPlan plan;
     Scope scope;
-    std::unique_ptr<Operator> input;  // without FROM; with it, built once ORDER BY is known
-    std::optional<Source> source;
+    std::optional<Source> source;  // FROM a table; without FROM, one empty row
+    std::optional<BoundExpr> where_without_from;
     if (select.from) {
         source = KB_SQL_TRY(bind_source(*select.from, select.where.get(), transaction, parameters));
         scope = source->scope;
-    } else {
-        if (select.where) {
-            ExprBinder binder(scope, parameters);
-            BoundExpr condition = KB_SQL_TRY(binder.bind_condition(*select.where, "WHERE"));
-            input = std::make_unique<Values>(std::vector<std::vector<BoundExpr>>{{}});
-            input = std::make_unique<Filter>(std::move(input), std::move(condition), "(condition)");
-        } else {
-            input = std::make_unique<Values>(std::vector<std::vector<BoundExpr>>{{}});
-        }
+    } else if (select.where) {
+        ExprBinder binder(scope, parameters);
+        where_without_from = KB_SQL_TRY(binder.bind_condition(*select.where, "WHERE"));
     }
 
     // Expand the select list (* and t.*).
@@ -390,6 +386,7 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
     if (select.having) having = KB_SQL_TRY(binder.bind_condition(*select.having, "HAVING"));
 
     std::vector<SortKey> sort_keys;
+    std::vector<std::optional<usize>> sort_outputs;  // per key: the output column it is
     std::string sort_description;
     for (const ast::OrderItem& item : select.order_by) {
         SortKey key{.expr = {}, .descending = item.descending, .nulls = item.nulls};
@@ -442,6 +439,7 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         if (!sort_description.empty()) sort_description += ", ";
         sort_description += ast::to_sql(expr) + (item.descending ? " DESC" : "");
         sort_keys.push_back(std::move(key));
+        sort_outputs.push_back(output);
     }
 
     ExprBinder limit_binder(scope, parameters);
@@ -453,8 +451,29 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         offset.reset();
     }
 
+    // Everything is bound: what PostgreSQL's planner would raise folding constants, in its
+    // order (the target list with ORDER BY and GROUP BY expressions, WHERE, HAVING, OFFSET,
+    // LIMIT), to be raised before anything runs.
+    for (const BoundExpr& expr : projections) plan.folding.note(expr);
+    for (const SortKey& key : sort_keys) plan.folding.note(key.expr);
+    for (const BoundExpr& expr : group_keys) plan.folding.note(expr);
+    for (const BoundAggregate& aggregate : binder.aggregates()) {
+        for (const BoundExpr& expr : aggregate.arguments) plan.folding.note(expr);
+    }
+    plan.folding.note(source ? source->condition : where_without_from);
+    plan.folding.note(having);
+    plan.folding.note(offset);
+    plan.folding.note(limit);
+
+    std::unique_ptr<Operator> input;
     bool ordered = false;
-    if (source) {
+    if (!source) {
+        input = std::make_unique<Values>(std::vector<std::vector<BoundExpr>>{{}});
+        if (where_without_from) {
+            input = std::make_unique<Filter>(std::move(input), std::move(*where_without_from),
+                                             "(condition)");
+        }
+    } else {
         // ORDER BY can come from the access path only when rows reach it as scanned.
         input = access_plan(
             *source, transaction,
@@ -468,9 +487,28 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         if (having)
             root = std::make_unique<Filter>(std::move(root), std::move(*having), "(having)");
     }
-    if (!sort_keys.empty() && !ordered)
+    if (!sort_keys.empty() && !ordered) {
+        // As PostgreSQL: the select list is computed below the Sort, for every row sorted
+        // (its errors too, whatever LIMIT keeps), with any other ORDER BY expression as an
+        // extra column that a Project above drops.
+        const usize width = projections.size();
+        std::vector<BoundExpr> wide = std::move(projections);
+        for (usize i = 0; i < sort_keys.size(); ++i) {
+            usize column = sort_outputs[i].value_or(wide.size());
+            if (!sort_outputs[i]) wide.push_back(sort_keys[i].expr);
+            sort_keys[i].expr = BoundExpr::column_of(column, wide[column].type, "sort");
+        }
+        const bool extra = wide.size() > width;
+        std::vector<BoundExpr> outputs;
+        for (usize i = 0; extra && i < width; ++i) {
+            outputs.push_back(BoundExpr::column_of(i, wide[i].type, plan.columns[i].name));
+        }
+        root = std::make_unique<Project>(std::move(root), std::move(wide));
         root = std::make_unique<Sort>(std::move(root), std::move(sort_keys), sort_description);
-    root = std::make_unique<Project>(std::move(root), std::move(projections));
+        if (extra) root = std::make_unique<Project>(std::move(root), std::move(outputs));
+    } else {
+        root = std::make_unique<Project>(std::move(root), std::move(projections));
+    }
     if (select.distinct) {
         std::vector<Type> types;
         for (const ResultColumn& column : plan.columns) types.push_back(column.type);

@@ -22,6 +22,7 @@
 #include "db/transaction.h"
 #include "sql/ast.h"
 #include "sql/bind_expr.h"
+#include "sql/bind_fold.h"
 #include "sql/exec.h"
 #include "sql/session.h"
 
@@ -30,6 +31,9 @@ namespace kb::sql {
 struct QueryPlan {
     std::unique_ptr<Operator> root;
     std::vector<ResultColumn> columns;
+    // What folding the statement's constants raised (bind_fold.h): running the plan must
+    // report it first; describing it does not.
+    FoldingError folding;
 };
 
 SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transaction& transaction,
@@ -41,6 +45,7 @@ struct RowSource {
     std::unique_ptr<Operator> root;
     Scope scope;
     const kernel::TableSchema* table = nullptr;
+    FoldingError where_folding;  // WHERE's (QueryPlan::folding)
 };
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
                                db::Transaction& transaction, ParameterTypes& parameters);

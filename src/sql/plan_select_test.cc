@@ -72,7 +72,10 @@ TEST_F(PlanSelectTest, ExplainShowsTheAccessPath) {
                      "              ->  Index Scan Backward using t_k_idx on t",
                      "                    Index Cond: (k >= 2)"}));
     EXPECT_EQ(rows("EXPLAIN SELECT * FROM t ORDER BY v"),
-              (Lines{"Project", "  ->  Sort: v", "        ->  Seq Scan on t"}));
+              (Lines{"Sort: v", "  ->  Project", "        ->  Seq Scan on t"}));
+    EXPECT_EQ(rows("EXPLAIN SELECT id FROM t ORDER BY v"),
+              (Lines{"Project", "  ->  Sort: v", "        ->  Project",
+                     "              ->  Seq Scan on t"}));
     EXPECT_EQ(rows("EXPLAIN DELETE FROM t WHERE u = 'a'"),
               (Lines{"Delete on t", "  ->  Index Scan using t_u_key on t",
                      "        Index Cond: (u = a)"}));

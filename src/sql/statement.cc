@@ -29,15 +29,22 @@ SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
     StatementResult result;
     result.returns_rows = true;
     result.columns = cached->plan.columns;
+    SqlResult<std::vector<Row>> rows = std::vector<Row>{};
     if (!eval.describe_only) {
-        ExecContext context{&transaction, eval};
-        result.rows = KB_SQL_TRY(run_plan(*cached->plan.root, context));
-        result.tag = "SELECT " + std::to_string(result.rows.size());
+        if (SqlStatus folded = cached->plan.folding.raise(); !folded) {
+            rows = folded.error();
+        } else {
+            ExecContext context{&transaction, eval};
+            rows = run_plan(*cached->plan.root, context);
+        }
     }
-    if (key) {
+    if (key) {  // kept whatever this run met: the plan is as good for the next one
         cached->key = *key;
         plan_cache->keep(std::move(cached));
     }
+    if (!rows) return rows.error();
+    result.rows = std::move(*rows);
+    if (!eval.describe_only) result.tag = "SELECT " + std::to_string(result.rows.size());
     return result;
 }
 

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "base/prng.h"
+#include "sql/func_catalog.h"
 #include "sql/value_test_support.h"
 
 namespace kb::sql {
@@ -500,6 +501,60 @@ TEST(PostgresDifferential, ExpressionsMatchPostgres) {
     EXPECT_GT(errors, expressions.size() / 20);
     EXPECT_LT(errors, expressions.size() / 2);
     EXPECT_EQ(mismatches, 0U) << "seed " << seed << ", " << errors << " errors in PostgreSQL";
+}
+
+// Our registry folds a call on constants at bind time exactly when PostgreSQL's planner would:
+// FunctionDef::immutable must match pg_proc.provolatile = 'i' for every signature we implement.
+TEST(PostgresDifferential, ImmutableFunctionsAreThoseOfPgProc) {
+    PostgresServer server;
+    if (const std::string why = server.start(); !why.empty()) GTEST_SKIP() << why;
+    std::vector<const FunctionDef*> defs;
+    for (auto catalog : {operator_catalog(), datetime_operator_catalog(), string_function_catalog(),
+                         math_function_catalog()}) {
+        for (const FunctionDef& def : catalog) {
+            if (def.impl != nullptr) defs.push_back(&def);
+        }
+    }
+    auto type_of = [](const FunctionDef& def, usize i) -> std::string {
+        const ParamType& param = def.params[i];
+        if (param.any) return def.variadic_any ? "\"any\"" : "anynonarray";
+        return type_name(Type::of(param.type));
+    };
+    std::string script;
+    for (const FunctionDef* def : defs) {
+        std::string lookup;
+        if (def->is_operator) {
+            lookup =
+                "SELECT p.provolatile FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode "
+                "WHERE o.oprname = '" +
+                std::string(def->name) + "' AND o.oprleft = " +
+                (def->param_count == 2 ? "'" + type_of(*def, 0) + "'::regtype" : "0") +
+                " AND o.oprright = '" + type_of(*def, def->param_count - 1) + "'::regtype";
+        } else {
+            std::string signature = std::string(def->name) + "(";
+            for (usize i = 0; i < def->param_count; ++i) {
+                signature += (i > 0 ? "," : "") + type_of(*def, i);
+            }
+            lookup =
+                "SELECT provolatile FROM pg_proc WHERE oid = to_regprocedure('" + signature + ")')";
+        }
+        script += "SELECT coalesce((" + lookup + "), '?');\n";
+    }
+    std::istringstream output(server.psql(script));
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(output, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), defs.size()) << "psql output:\n" << output.str();
+    for (usize i = 0; i < defs.size(); ++i) {
+        const FunctionDef& def = *defs[i];
+        std::string signature = std::string(def.name) + "(";
+        for (usize j = 0; j < def.param_count; ++j)
+            signature += (j > 0 ? "," : "") + type_of(def, j);
+        signature += ")";
+        EXPECT_NE(lines[i], "?") << signature << ": not in pg_proc / pg_operator";
+        if (lines[i] == "?") continue;
+        EXPECT_EQ(def.immutable, lines[i] == "i")
+            << signature << ": provolatile " << lines[i] << ", ours immutable=" << def.immutable;
+    }
 }
 
 }  // namespace
