@@ -141,6 +141,33 @@ SqlResult<bool> evaluate_condition(const BoundExpr& expr, std::span<const Value>
     return value.value_or(false);
 }
 
+bool same_expression(const BoundExpr& a, const BoundExpr& b) {
+    if (a.kind != b.kind || !(a.type == b.type) || a.args.size() != b.args.size()) return false;
+    switch (a.kind) {
+        case BoundKind::constant:
+            if (a.value.is_null() || b.value.is_null()) {
+                if (a.value.is_null() != b.value.is_null()) return false;
+            } else if (!(a.value == b.value)) {
+                return false;
+            }
+            break;
+        case BoundKind::column:
+        case BoundKind::parameter:
+            if (a.index != b.index) return false;
+            break;
+        case BoundKind::call:
+            if (a.name != b.name) return false;
+            break;
+        default:
+            if (a.case_has_else != b.case_has_else) return false;
+            break;
+    }
+    for (usize i = 0; i < a.args.size(); ++i) {
+        if (!same_expression(a.args[i], b.args[i])) return false;
+    }
+    return true;
+}
+
 std::string describe(const BoundExpr& expr, std::span<const std::string> column_names) {
     auto join = [&](std::string_view separator) {
         std::string out;

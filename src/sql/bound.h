@@ -71,6 +71,10 @@ SqlResult<Value> evaluate(const BoundExpr& expr, std::span<const Value> row,
 SqlResult<bool> evaluate_condition(const BoundExpr& expr, std::span<const Value> row,
                                    const EvalContext& context);
 
+// Whether two bound expressions compute the same thing (PostgreSQL's equal() on expression
+// trees): same kinds, types, columns, parameters, constants and calls, argument by argument.
+bool same_expression(const BoundExpr& a, const BoundExpr& b);
+
 // For EXPLAIN: "(id = $1)", "lower(name)", ...
 std::string describe(const BoundExpr& expr, std::span<const std::string> column_names);
 

@@ -404,13 +404,11 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         } else if (const auto* column = expr.as<ast::ColumnRef>();
                    column && column->table.empty() && !column->star) {
             // An output column's name wins over an input column (SQL92's rule, as PostgreSQL);
-            // two output columns of that name must be the same expression.
-            auto text_of = [&](const Target& target) {
-                return target.expr ? ast::to_sql(*target.expr) : scope.columns[*target.column].name;
-            };
+            // two output columns of that name must be the same expression once bound
+            // (`CAST(ts AS timestamp)` of a timestamp column is the column itself).
             for (usize i = 0; i < targets.size(); ++i) {
                 if (targets[i].name != column->column) continue;
-                if (output && text_of(targets[*output]) != text_of(targets[i])) {
+                if (output && !same_expression(projections[*output], projections[i])) {
                     return SqlError("42702", "ORDER BY \"" + column->column + "\" is ambiguous")
                         .at(expr.position);
                 }
