@@ -95,7 +95,9 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
         answer(std::move(done), std::move(refused));
         return;
     }
-    auto admitted = admission_->admit(op, position);
+    // Shared with admission, which keeps the op until it is applied (no copy of it).
+    auto shared = std::make_shared<const kernel::Op>(std::move(op));
+    auto admitted = admission_->admit(shared, position);
     if (!admitted) {
         stop(admitted.error());
         answer(std::move(done), admitted.error());
@@ -128,10 +130,10 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
 
     storage::RecordInput input;
     input.kind = storage::RecordKind::op;
-    input.seal = seal_for(op.body);
+    input.seal = seal_for(shared->body);
     input.position = position;
-    input.tenant = op.tenant;
-    input.principal = op.principal;
+    input.tenant = shared->tenant;
+    input.principal = shared->principal;
     input.timestamp = next_timestamp();
     input.payload = *payload;
     auto built = storage::build_record(input, log_->last_chain_hash(), &keys_, random_);
@@ -146,7 +148,7 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
     records.push_back(std::move(built->bytes));
     Status accepted = log_->append(
         std::move(records),
-        [this, alive = alive_, op = std::move(op), position, timestamp,
+        [this, alive = alive_, op = std::move(shared), position, timestamp,
          done = std::move(done)](Status durable) mutable {
             if (!*alive) return;
             if (!durable.is_ok()) {
@@ -155,7 +157,7 @@ void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
                 return;
             }
             auto applied = kernel_->apply(
-                op, kernel::ApplyContext{position, timestamp, op.tenant, op.principal});
+                *op, kernel::ApplyContext{position, timestamp, op->tenant, op->principal});
             if (!applied) {
                 stop(applied.error());
                 done(applied.error());

@@ -303,6 +303,18 @@ bool Transaction::writes_nothing() const {
     });
 }
 
+namespace {
+
+// The effect an overlay entry makes, or nullopt when it changed nothing (inserted and removed
+// again). Its key and image are filled by the caller.
+std::optional<kernel::RowEffectKind> effect_kind(bool existed, bool has_image) {
+    if (existed) return has_image ? kernel::RowEffectKind::update : kernel::RowEffectKind::remove;
+    if (has_image) return kernel::RowEffectKind::insert;
+    return std::nullopt;
+}
+
+}  // namespace
+
 kernel::TransactionOp Transaction::build_op() const {
     kernel::TransactionOp op;
     op.snapshot = snapshot_position();
@@ -310,22 +322,14 @@ kernel::TransactionOp Transaction::build_op() const {
     op.reads = reads_;
     op.ddl = ddl_;
     op.fixed = fixed_;
+    op.effects.reserve(overlay_.size());
     for (const auto& [key, row] : overlay_) {
-        kernel::RowEffect effect;
-        effect.table = TableId(key.table);
-        effect.key = key.key;
-        if (row.existed && row.image) {
-            effect.kind = kernel::RowEffectKind::update;
-            effect.row = *row.image;
-        } else if (row.existed) {
-            effect.kind = kernel::RowEffectKind::remove;
-        } else if (row.image) {
-            effect.kind = kernel::RowEffectKind::insert;
-            effect.row = *row.image;
-        } else {
-            continue;  // inserted and removed again: nothing happened
-        }
-        op.effects.push_back(std::move(effect));
+        const auto kind = effect_kind(row.existed, row.image.has_value());
+        if (!kind) continue;
+        op.effects.push_back(kernel::RowEffect{.kind = *kind,
+                                               .table = TableId(key.table),
+                                               .key = key.key,
+                                               .row = row.image ? *row.image : Bytes()});
     }
     return op;
 }
@@ -338,7 +342,27 @@ Result<SubmitResult> Transaction::commit() {
         nothing.position = Position::none();
         return nothing;
     }
-    auto result = KB_TRY(host_->submit(tenant_, principal_, build_op()));
+    // The op build_op() would make, its read set, keys and images moved out of the spent
+    // transaction rather than copied (nodes taken out of the overlay lend their keys).
+    kernel::TransactionOp op;
+    op.snapshot = snapshot_position();
+    op.idempotency = idempotency_;
+    op.reads = std::move(reads_);
+    reads_ = {};
+    op.ddl = ddl_;
+    op.fixed = fixed_;
+    op.effects.reserve(overlay_.size());
+    while (!overlay_.empty()) {
+        auto node = overlay_.extract(overlay_.begin());
+        OverlayRow& row = node.mapped();
+        const auto kind = effect_kind(row.existed, row.image.has_value());
+        if (!kind) continue;
+        op.effects.push_back(kernel::RowEffect{.kind = *kind,
+                                               .table = TableId(node.key().table),
+                                               .key = std::move(node.key().key),
+                                               .row = row.image ? std::move(*row.image) : Bytes()});
+    }
+    auto result = KB_TRY(host_->submit(tenant_, principal_, std::move(op)));
     KB_TRY(status_of_outcome(result.outcome, result.detail));
     return result;
 }

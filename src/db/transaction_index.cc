@@ -120,20 +120,28 @@ void RowCursor::record_read() {
         read_index_ = reads.ranges.size();
         reads.ranges.push_back(kernel::KeyRange{.object = object_, .start = {}, .end = {}});
         if (whole_table_read_) return;  // [empty, unbounded): the whole key space
+        // The bound the scan starts from never moves: set it once (the other moves per row).
+        if (backward_) {
+            reads.ranges.back().end = upper_;
+        } else {
+            reads.ranges.back().start = lower_;
+        }
     }
     if (whole_table_read_) return;
     kernel::KeyRange& range = reads.ranges[*read_index_];
+    const ByteSpan current = current_index_key_;
     if (!valid_) {
         range.start = lower_;
         range.end = upper_;
     } else if (backward_) {
         // Read from the top down to the current key.
-        range.start.assign(current_index_key_.begin(), current_index_key_.end());
-        range.end = upper_;
+        range.start.assign(current.begin(), current.end());
     } else {
-        range.start = lower_;
-        range.end.assign(current_index_key_.begin(), current_index_key_.end());
-        range.end.push_back(0);  // the smallest key after it: [lower, current] half-open
+        // The smallest key after the current one: [lower, current] as a half-open range. (The
+        // buffer keeps its capacity from row to row: no allocation per row.)
+        range.end.resize(current.size() + 1);
+        std::copy(current.begin(), current.end(), range.end.begin());
+        range.end.back() = 0;
     }
 }
 

@@ -11,7 +11,7 @@
 namespace kb::kernel {
 
 struct Admission::PendingOp {
-    Op op;
+    std::shared_ptr<const Op> op;
     // The idempotency id the op carries (none when zero), kept to find repeats in flight.
     IdempotencyId idempotency{};
 };
@@ -51,19 +51,32 @@ TenantId Admission::next_tenant_id() const { return next_tenant_id_in(pending_);
 
 Result<AdmitResult> Admission::admit(const Op& op, Position position) {
     KB_ASSERT(position > kernel_.applied());
-    KB_ASSERT(pending_ops_.empty() || position > pending_ops_.rbegin()->first);
-
     if (auto repeat = KB_TRY(applied_repeat(op, position))) {
         return AdmitResult{.outcome = Outcome::ok, .detail = {}, .repeat = std::move(repeat)};
     }
+    return admit_new(std::make_shared<const Op>(op), position);
+}
+
+Result<AdmitResult> Admission::admit(std::shared_ptr<const Op> op, Position position) {
+    KB_ASSERT(op != nullptr);
+    KB_ASSERT(position > kernel_.applied());
+    if (auto repeat = KB_TRY(applied_repeat(*op, position))) {
+        return AdmitResult{.outcome = Outcome::ok, .detail = {}, .repeat = std::move(repeat)};
+    }
+    return admit_new(std::move(op), position);
+}
+
+Result<AdmitResult> Admission::admit_new(std::shared_ptr<const Op> op, Position position) {
+    KB_ASSERT(pending_ops_.empty() || position > pending_ops_.rbegin()->first);
+    // The op is checked where it is kept: the pending rows it writes view its bytes.
     WriteSet writes;
-    AdmitResult result = KB_TRY(check(op, position, pending_, *rows_, writes));
+    AdmitResult result = KB_TRY(check(*op, position, pending_, *rows_, writes));
     if (!result.admitted()) return result;
 
-    if (!writes.empty()) window_.record(position, op.tenant, writes);
+    if (!writes.empty()) window_.record(position, op->tenant, std::move(writes));
     auto pending = std::make_unique<PendingOp>();
-    pending->op = op;
-    pending->idempotency = idempotency_of(op);
+    pending->idempotency = idempotency_of(*op);
+    pending->op = std::move(op);
     pending_ops_.emplace(position, std::move(pending));
     return result;
 }
@@ -95,7 +108,7 @@ void Admission::rebuild_pending_state() {
     rows_ = std::make_unique<PendingRows>();
     for (const auto& [position, pending] : pending_ops_) {
         WriteSet ignored;
-        auto result = check(pending->op, position, pending_, *rows_, ignored);
+        auto result = check(*pending->op, position, pending_, *rows_, ignored);
         KB_ASSERT_MSG(result.has_value() && result->admitted(),
                       "a pending op no longer passes admission");
     }
@@ -117,7 +130,7 @@ bool Admission::pending_idempotency(const Op& op) const {
     const IdempotencyId id = idempotency_of(op);
     if (id.is_none()) return false;
     return std::any_of(pending_ops_.begin(), pending_ops_.end(), [&](const auto& entry) {
-        return entry.second->op.tenant == op.tenant && entry.second->idempotency == id;
+        return entry.second->op->tenant == op.tenant && entry.second->idempotency == id;
     });
 }
 

@@ -69,6 +69,10 @@ public:
     // > the kernel's applied position). Status errors are store failures reading the applied
     // state (the caller stops).
     Result<AdmitResult> admit(const Op& op, Position position);
+    // The same for an op the caller shares: an admitted op is kept until applied (to rebuild
+    // the pending state, and its rows are read in place), and sharing it saves a copy. The op
+    // must not change while it is pending.
+    Result<AdmitResult> admit(std::shared_ptr<const Op> op, Position position);
 
     // The op admitted at `position` (and every one before it) has been applied.
     void applied(Position position);
@@ -86,6 +90,9 @@ public:
 
 private:
     struct PendingOp;
+
+    // admit() of an op that is not an applied repeat.
+    Result<AdmitResult> admit_new(std::shared_ptr<const Op> op, Position position);
 
     // The checks of `op` at `position` against `catalog` and `rows`, which they advance when
     // the op is admitted; `writes` gets its write set for the conflict window.

@@ -190,5 +190,105 @@ TEST_F(AdmissionTest, TransactionsAreCheckedAgainstTheirTablesAndPendingRows) {
     EXPECT_EQ(**stored, testing::image(table, row(1, "uno")));
 }
 
+// Pending rows view the bytes of the ops that wrote them: a row written by two pending ops must
+// keep the newer op's image (and key) once the older op is applied and gone.
+TEST_F(AdmissionTest, PendingRowsOutliveTheOpsTheyReplaced) {
+    const TableSchema table = testing::simple_table(1, "items", 1);
+    TransactionOp ddl;
+    ddl.snapshot = harness.kernel->applied();
+    ddl.ddl = {CreateTableChange{.schema = table}};
+    ASSERT_TRUE(admit(tenant_op(tenant, ddl)).admitted());
+    apply_pending();
+    auto row = [&](i64 id, std::string value) {
+        return std::vector<Value>{Value::int64(id), Value::text(std::move(value))};
+    };
+    auto txn = [&](std::vector<RowEffect> effects) {
+        TransactionOp op;
+        op.snapshot = harness.kernel->applied();
+        op.effects = std::move(effects);
+        return tenant_op(tenant, op);
+    };
+    {
+        // Admitted from a temporary: admission keeps its own copy.
+        ASSERT_TRUE(admit(txn({testing::insert_effect(table, row(1, "one")),
+                               testing::insert_effect(table, row(2, "two"))}))
+                        .admitted());
+    }
+    ASSERT_TRUE(admit(txn({testing::update_effect(table, row(1, "uno"))})).admitted());
+    // Apply only the first op: the second's pending image of row 1 must stay readable.
+    const auto first = pending.front();
+    harness.apply(first.first, std::nullopt, first.second);
+    admission->applied(first.second);
+    pending.erase(pending.begin());
+    EXPECT_EQ(admission->pending_ops(), 1u);
+    EXPECT_EQ(admit(txn({testing::insert_effect(table, row(1, "again"))})).outcome,
+              Outcome::unique_violation);
+    ASSERT_TRUE(admit(txn({testing::remove_effect(table, row(1, ""))})).admitted());
+    // Removed by a pending op: an update is refused, an insert admitted.
+    EXPECT_EQ(admit(txn({testing::update_effect(table, row(1, "x"))})).outcome,
+              Outcome::invalid_effect);
+    ASSERT_TRUE(admit(txn({testing::insert_effect(table, row(1, "back"))})).admitted());
+    // Two effects on one key are refused whatever their order.
+    EXPECT_EQ(admit(txn({testing::insert_effect(table, row(3, "a")),
+                         testing::insert_effect(table, row(4, "b")),
+                         testing::insert_effect(table, row(3, "c"))}))
+                  .outcome,
+              Outcome::invalid_effect);
+    EXPECT_EQ(admit(txn({testing::update_effect(table, row(2, "a")),
+                         testing::update_effect(table, row(2, "b"))}))
+                  .outcome,
+              Outcome::invalid_effect);
+    apply_pending();
+    auto stored =
+        reads::row_get(harness.published(), tenant, table.id,
+                       testing::primary_key(table, row(1, "")), harness.kernel->applied());
+    ASSERT_TRUE(stored.has_value() && stored->has_value());
+    EXPECT_EQ(**stored, testing::image(table, row(1, "back")));
+}
+
+// A pending truncate hides the rows before it (applied or pending), not the rows its own op
+// and later ops write.
+TEST_F(AdmissionTest, PendingTruncatesHideOlderRows) {
+    const TableSchema table = testing::simple_table(1, "items", 1);
+    auto row = [&](i64 id, std::string value) {
+        return std::vector<Value>{Value::int64(id), Value::text(std::move(value))};
+    };
+    auto txn = [&](std::vector<DdlChange> ddl, std::vector<RowEffect> effects) {
+        TransactionOp op;
+        op.snapshot = harness.kernel->applied();
+        op.ddl = std::move(ddl);
+        op.effects = std::move(effects);
+        return tenant_op(tenant, op);
+    };
+    ASSERT_TRUE(admit(txn({CreateTableChange{.schema = table}},
+                          {testing::insert_effect(table, row(1, "applied"))}))
+                    .admitted());
+    apply_pending();
+    ASSERT_TRUE(admit(txn({}, {testing::insert_effect(table, row(2, "pending"))})).admitted());
+    ASSERT_TRUE(admit(txn({TruncateTableChange{.table = table.id}},
+                          {testing::insert_effect(table, row(3, "after"))}))
+                    .admitted());
+    // Rows 1 and 2 are gone as of the truncate; row 3 is there.
+    EXPECT_EQ(admit(txn({}, {testing::update_effect(table, row(1, "x"))})).outcome,
+              Outcome::invalid_effect);
+    EXPECT_EQ(admit(txn({}, {testing::remove_effect(table, row(2, ""))})).outcome,
+              Outcome::invalid_effect);
+    EXPECT_EQ(admit(txn({}, {testing::insert_effect(table, row(3, "again"))})).outcome,
+              Outcome::unique_violation);
+    // Effects out of key order are looked up all the same.
+    ASSERT_TRUE(admit(txn({}, {testing::insert_effect(table, row(9, "nine")),
+                               testing::insert_effect(table, row(1, "one")),
+                               testing::insert_effect(table, row(5, "five"))}))
+                    .admitted());
+    EXPECT_EQ(admit(txn({}, {testing::insert_effect(table, row(5, "x"))})).outcome,
+              Outcome::unique_violation);
+    ASSERT_TRUE(admit(txn({}, {testing::update_effect(table, row(1, "uno")),
+                               testing::update_effect(table, row(9, "nueve"))}))
+                    .admitted());
+    apply_pending();
+    EXPECT_TRUE(admit(txn({}, {testing::insert_effect(table, row(2, "two"))})).admitted());
+    apply_pending();
+}
+
 }  // namespace
 }  // namespace kb::kernel

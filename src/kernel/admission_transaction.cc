@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "kernel/admission.h"
@@ -37,13 +38,50 @@ Result<std::vector<KeyRef>> index_keys(const TableKeys& keys, std::span<const Va
     return out;
 }
 
-}  // namespace
+bool bytes_less(ByteSpan a, ByteSpan b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
 
-// A row effect as admission checked it, kept until every effect has passed.
-struct CheckedEffect {
-    const RowEffect* effect;
-    std::optional<Bytes> image;  // the row after the effect (nullopt: removed)
+// Whether an effect names the (table, key) of an earlier one. Effects usually come in
+// (table, key) order (a transaction's overlay is sorted): then each only needs comparing with
+// the one before it. The first effect out of order switches to a set of every key seen.
+class RepeatedKeys {
+public:
+    bool repeated(std::span<const RowEffect> effects, usize index) {
+        const RowEffect& effect = effects[index];
+        if (!in_set_) {
+            if (index == 0 || in_order(effects[index - 1], effect)) return false;
+            for (usize i = 0; i < index; ++i) {
+                seen_.emplace(effects[i].table.value(), effects[i].key);
+            }
+            in_set_ = true;
+        }
+        return !seen_.emplace(effect.table.value(), effect.key).second;
+    }
+
+private:
+    static bool in_order(const RowEffect& before, const RowEffect& after) {
+        if (before.table != after.table) return before.table < after.table;
+        return bytes_less(before.key, after.key);
+    }
+    struct Less {
+        bool operator()(const std::pair<u64, ByteSpan>& a,
+                        const std::pair<u64, ByteSpan>& b) const {
+            if (a.first != b.first) return a.first < b.first;
+            return bytes_less(a.second, b.second);
+        }
+    };
+    bool in_set_ = false;
+    std::set<std::pair<u64, ByteSpan>, Less> seen_;
 };
+
+// What check_transaction needs of each table its effects write, made on first use.
+struct EffectTable {
+    std::unique_ptr<TableKeys> keys;
+    std::optional<store::TreeView> applied;  // its tree in the store (not read when cleared)
+};
+
+}  // namespace
 
 Result<AdmitResult> Admission::check_transaction(const Op& op, const TransactionOp& transaction,
                                                  Position position, TenantCatalog& tenant,
@@ -91,31 +129,38 @@ Result<AdmitResult> Admission::check_transaction(const Op& op, const Transaction
         }
     }
 
-    std::vector<CheckedEffect> checked;
-    checked.reserve(transaction.effects.size());
-    std::set<std::pair<u64, Bytes>> seen;
-    std::map<TableId, std::unique_ptr<TableKeys>> keys_of;
-    for (const RowEffect& effect : transaction.effects) {
+    RepeatedKeys repeats;
+    std::map<TableId, EffectTable> tables;
+    const std::span<const RowEffect> effects(transaction.effects);
+    for (usize e = 0; e < effects.size(); ++e) {
+        const RowEffect& effect = effects[e];
         const TableSchema* table = schema.table(effect.table, position);
         if (table == nullptr) {
             return refused(Outcome::no_such_table,
                            table_detail(Outcome::no_such_table, effect.table, ""));
         }
-        auto& keys = keys_of[effect.table];
-        if (!keys)
-            keys = std::make_unique<TableKeys>(*table, schema.indexes_of(effect.table, position));
-        if (!seen.emplace(effect.table.value(), effect.key).second) {
+        // The row before this op: cleared tables start empty.
+        const bool table_cleared =
+            std::find(cleared.begin(), cleared.end(), effect.table) != cleared.end();
+        EffectTable& of_table = tables[effect.table];
+        if (!of_table.keys) {
+            of_table.keys =
+                std::make_unique<TableKeys>(*table, schema.indexes_of(effect.table, position));
+            if (!table_cleared) {
+                of_table.applied =
+                    KB_TRY(PendingRows::applied_table(store_, op.tenant, effect.table));
+            }
+        }
+        const TableKeys* keys = of_table.keys.get();
+        if (repeats.repeated(effects, e)) {
             return refused(
                 Outcome::invalid_effect,
                 table_detail(Outcome::invalid_effect, effect.table, "two effects on one key"));
         }
 
-        // The row before this op: cleared tables start empty.
-        const bool table_cleared =
-            std::find(cleared.begin(), cleared.end(), effect.table) != cleared.end();
         std::optional<Bytes> before;
         if (!table_cleared) {
-            before = KB_TRY(rows.current(store_, op.tenant, effect.table, effect.key));
+            before = KB_TRY(rows.current(of_table.applied, op.tenant, effect.table, effect.key));
         }
         if (effect.kind == RowEffectKind::insert && before) {
             return refused(
@@ -140,10 +185,7 @@ Result<AdmitResult> Admission::check_transaction(const Op& op, const Transaction
                 writes.keys.push_back(std::move(key));
             }
         }
-        if (effect.kind == RowEffectKind::remove) {
-            checked.push_back({&effect, std::nullopt});
-            continue;
-        }
+        if (effect.kind == RowEffectKind::remove) continue;
         RowCheck row = check_row(*table, effect.row);
         if (row.outcome != Outcome::ok) {
             return refused(row.outcome, table_detail(row.outcome, effect.table, row.reason));
@@ -162,16 +204,17 @@ Result<AdmitResult> Admission::check_transaction(const Op& op, const Transaction
                 table_detail(Outcome::invalid_effect, effect.table, new_keys.status().message()));
         }
         for (KeyRef& key : *new_keys) writes.keys.push_back(std::move(key));
-        checked.push_back({&effect, effect.row});
     }
 
     // Every check passed: this is what the op will do.
     if (changed) tenant = std::move(*changed);
     for (TableId table : cleared) rows.clear_table(op.tenant, table, position);
-    for (CheckedEffect& effect : checked) {
-        rows.write(op.tenant, effect.effect->table, effect.effect->key, position,
-                   std::move(effect.image));
+    for (const RowEffect& effect : effects) {
+        std::optional<ByteSpan> image;
+        if (effect.kind != RowEffectKind::remove) image = ByteSpan(effect.row);
+        rows.write(op.tenant, effect.table, effect.key, position, image);
     }
+    rows.done(position);
     return AdmitResult{};
 }
 

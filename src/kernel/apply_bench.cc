@@ -12,6 +12,12 @@
 //                                           one version and creates one); the counter
 //                                           row_versions_per_second is what ApplyResult counts
 //                                           (target >= 100k/s)
+//   BM_AdmitApplyRows/<rows per op>       what the loop thread does per SQL transaction commit:
+//                                           Admission::admit (conflict window, pending rows)
+//                                           then apply and publish, of an op inserting new rows
+//                                           (each insert's key also in the read set as an
+//                                           absent key, as db::Transaction records it); the
+//                                           window starts with 1,000 such ops in it
 //   BM_SqliteRows/<kind>/<rows per op>      the peer: SQLite applying the same row changes to
 //                                           the same table (INTEGER PRIMARY KEY, an index on
 //                                           c3), one transaction per op, in an in-memory
@@ -29,6 +35,7 @@
 #include <string>
 
 #include "base/prng.h"
+#include "kernel/admission.h"
 #include "kernel/catalog_test_support.h"
 #include "kernel/kernel.h"
 #include "kernel/row_codec.h"
@@ -217,6 +224,56 @@ BENCHMARK(BM_ReplayRows)
     ->Args({0, 10})
     ->Args({1, 10})
     ->Unit(benchmark::kMicrosecond);
+
+// What the loop thread does for each commit of a SQL transaction of `rows` inserts.
+void BM_AdmitApplyRows(benchmark::State& state) {
+    const i64 rows_per_op = state.range(0);
+    const TableSchema table = rows_table();
+    const TableKeys keys(table, {});
+    const AdminPermissions permissions({PrincipalId(1)});
+    Machine machine(13);
+    TransactionOp create;
+    create.ddl.push_back(CreateTableChange{.schema = table});
+    machine.apply(tenant_op(create));
+    check(machine.kernel->publish(), "publish");
+    Admission admission(*machine.kernel, *machine.store, permissions);
+    i64 next_id = 0;
+    auto next_op = [&] {
+        TransactionOp txn;
+        txn.snapshot = machine.kernel->applied();
+        for (i64 r = 0; r < rows_per_op; ++r) {
+            const i64 id = next_id++;
+            txn.effects.push_back(row_effect(keys, RowEffectKind::insert, id, id % 1000));
+            txn.reads.absent_keys.push_back(
+                KeyRef{.object = object_of(TableId(1)), .key = txn.effects.back().key});
+        }
+        return std::make_shared<const Op>(tenant_op(std::move(txn)));
+    };
+    // As Engine::submit does: the op is shared with admission until applied.
+    auto commit = [&](std::shared_ptr<const Op> op) {
+        const Position at = machine.kernel->applied().next();
+        auto admitted = admission.admit(op, at);
+        check(admitted.status(), "admit");
+        if (!admitted->admitted()) {
+            std::fprintf(stderr, "apply bench: not admitted: %s\n", admitted->detail.c_str());
+            std::abort();
+        }
+        machine.apply(*op);
+        admission.applied(at);
+        check(machine.kernel->publish(), "publish");
+    };
+    for (int i = 0; i < 1000; ++i) commit(next_op());
+    u64 ops = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto op = next_op();
+        state.ResumeTiming();
+        commit(std::move(op));
+        ++ops;
+    }
+    state.SetItemsProcessed(static_cast<i64>(ops) * rows_per_op);
+}
+BENCHMARK(BM_AdmitApplyRows)->ArgNames({"rows"})->Arg(100)->Unit(benchmark::kMicrosecond);
 
 void sqlite_exec(sqlite3* db, const char* sql) {
     char* error = nullptr;

@@ -2,6 +2,7 @@
 #include "kernel/conflict_window.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/assert.h"
 
@@ -11,10 +12,21 @@ namespace {
 // Memory per written key beyond its bytes: map node, position, entry bookkeeping.
 constexpr u64 kKeyOverheadBytes = 64;
 
+// Byte strings in the store's order (unsigned bytes, then length).
+int bytes_compare(ByteSpan a, ByteSpan b) {
+    const usize common = std::min(a.size(), b.size());
+    if (common > 0) {
+        const int order = std::memcmp(a.data(), b.data(), common);
+        if (order != 0) return order;
+    }
+    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
 }  // namespace
 
 WriteSet transaction_write_set(const TransactionOp& transaction) {
     WriteSet writes;
+    writes.keys.reserve(transaction.effects.size());
     for (const RowEffect& effect : transaction.effects) {
         writes.keys.push_back({.object = object_of(effect.table), .key = effect.key});
     }
@@ -50,7 +62,7 @@ std::string ConflictCheck::describe() const {
 }
 
 bool ConflictWindow::BytesLess::operator()(ByteSpan a, ByteSpan b) const {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    return bytes_compare(a, b) < 0;
 }
 
 ConflictWindow::ConflictWindow(ConflictWindowOptions options, Position start)
@@ -59,22 +71,37 @@ ConflictWindow::ConflictWindow(ConflictWindowOptions options, Position start)
 }
 
 void ConflictWindow::index(const Entry& entry) {
+    // Write sets name their keys grouped by object (primary keys, then each index's): look the
+    // key space up once per run of keys in it.
+    std::map<Bytes, Position, BytesLess>* space = nullptr;
+    ObjectId object{};
     for (const KeyRef& ref : entry.writes.keys) {
-        keys_[Space{entry.tenant, ref.object}][ref.key] = entry.position;
+        if (space == nullptr || ref.object != object) {
+            object = ref.object;
+            space = &keys_[Space{entry.tenant, object}];
+        }
+        auto found = space->find(ByteSpan(ref.key));
+        if (found != space->end()) {
+            found->second = entry.position;
+        } else {
+            space->emplace(ref.key, entry.position);
+        }
     }
-    for (ObjectId object : entry.writes.whole_objects) {
-        whole_[Space{entry.tenant, object}] = entry.position;
+    for (ObjectId whole : entry.writes.whole_objects) {
+        whole_[Space{entry.tenant, whole}] = entry.position;
     }
     if (entry.writes.catalog) catalog_[entry.tenant] = entry.position;
 }
 
-void ConflictWindow::record(Position position, TenantId tenant, const WriteSet& writes) {
+void ConflictWindow::record(Position position, TenantId tenant, WriteSet writes) {
     KB_ASSERT(position > newest_);
     newest_ = position;
     if (!writes.empty()) {
-        Entry entry{.position = position, .tenant = tenant, .writes = writes};
-        for (const KeyRef& ref : writes.keys) entry.bytes += ref.key.size() + kKeyOverheadBytes;
-        entry.bytes += writes.whole_objects.size() * kKeyOverheadBytes + kKeyOverheadBytes;
+        Entry entry{.position = position, .tenant = tenant, .writes = std::move(writes)};
+        for (const KeyRef& ref : entry.writes.keys) {
+            entry.bytes += ref.key.size() + kKeyOverheadBytes;
+        }
+        entry.bytes += entry.writes.whole_objects.size() * kKeyOverheadBytes + kKeyOverheadBytes;
         index(entry);
         bytes_ += entry.bytes;
         entries_.push_back(std::move(entry));
@@ -90,7 +117,7 @@ void ConflictWindow::evict_oldest() {
     for (const KeyRef& ref : entry.writes.keys) {
         auto space = keys_.find(Space{entry.tenant, ref.object});
         if (space == keys_.end()) continue;
-        auto key = space->second.find(ref.key);
+        auto key = space->second.find(ByteSpan(ref.key));
         if (key != space->second.end() && key->second == entry.position) {
             space->second.erase(key);
             if (space->second.empty()) keys_.erase(space);
@@ -136,16 +163,31 @@ void ConflictWindow::truncate_after(Position position) {
     horizon_ = std::min(horizon_, position);
 }
 
-Position ConflictWindow::newest_write(const Space& space, ByteSpan key) const {
-    auto found = keys_.find(space);
-    if (found == keys_.end()) return Position::none();
-    auto entry = found->second.find(key);
-    return entry == found->second.end() ? Position::none() : entry->second;
-}
-
 Position ConflictWindow::whole_write(const Space& space) const {
     auto found = whole_.find(space);
     return found == whole_.end() ? Position::none() : found->second;
+}
+
+std::vector<ConflictWindow::Recent> ConflictWindow::recent_keys(usize first) const {
+    std::vector<Recent> recent;
+    for (usize i = first; i < entries_.size(); ++i) {
+        const Entry& entry = entries_[i];
+        for (const KeyRef& ref : entry.writes.keys) {
+            recent.push_back(Recent{Space{entry.tenant, ref.object}, ref.key, entry.position});
+        }
+    }
+    // By key, newest first within a key; then only the newest of each key stays.
+    std::sort(recent.begin(), recent.end(), [](const Recent& a, const Recent& b) {
+        if (a.space != b.space) return a.space < b.space;
+        const int order = bytes_compare(a.key, b.key);
+        if (order != 0) return order < 0;
+        return a.position > b.position;
+    });
+    auto same_key = [](const Recent& a, const Recent& b) {
+        return a.space == b.space && bytes_compare(a.key, b.key) == 0;
+    };
+    recent.erase(std::unique(recent.begin(), recent.end(), same_key), recent.end());
+    return recent;
 }
 
 ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
@@ -156,6 +198,9 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
         result.write_position = horizon_;
         return result;
     }
+    // Every recorded write is at or before newest_: nothing after the snapshot to overlap.
+    if (newest_ <= snapshot) return result;
+
     // Report the newest overlapping write: deterministic, and the most useful to a reader.
     auto overlap = [&](Position written, ObjectId object, std::string_view what) {
         if (written > snapshot && written > result.write_position) {
@@ -164,6 +209,45 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
             result.object = object;
             result.what = std::string(what);
         }
+    };
+
+    // The writes after the snapshot: few, so looked at alone, or else the whole index. Either
+    // gives the newest write of a key when it is after the snapshot, which is all overlap uses.
+    const usize first = static_cast<usize>(
+        std::partition_point(entries_.begin(), entries_.end(),
+                             [&](const Entry& entry) { return entry.position <= snapshot; }) -
+        entries_.begin());
+    const u64 read_count = reads.keys.size() + reads.absent_keys.size() + reads.parent_keys.size() +
+                           reads.ranges.size();
+    const u64 per_read = options_.scan_keys_per_read;
+    const u64 relative = read_count != 0 && per_read > (~u64{0} - 16) / read_count
+                             ? ~u64{0}
+                             : 16 + per_read * read_count;
+    const u64 scan_max = std::min(options_.scan_keys_max, relative);
+    u64 recent_count = 0;
+    for (usize i = first; i < entries_.size() && recent_count <= scan_max; ++i) {
+        recent_count += entries_[i].writes.keys.size();
+    }
+    const bool scan = recent_count <= scan_max;
+    std::vector<Recent> recent;
+    if (scan) recent = recent_keys(first);
+    auto recent_less = [](const Recent& a, const Recent& b) {
+        if (a.space != b.space) return a.space < b.space;
+        return bytes_compare(a.key, b.key) < 0;
+    };
+    auto newest_write = [&](const Space& space, ByteSpan key) {
+        if (scan) {
+            const Recent probe{space, key, Position::none()};
+            auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
+            if (it == recent.end() || it->space != space || bytes_compare(it->key, key) != 0) {
+                return Position::none();
+            }
+            return it->position;
+        }
+        auto found = keys_.find(space);
+        if (found == keys_.end()) return Position::none();
+        auto entry = found->second.find(key);
+        return entry == found->second.end() ? Position::none() : entry->second;
     };
     auto point_reads = [&](const std::vector<KeyRef>& refs, std::string_view what) {
         for (const KeyRef& ref : refs) {
@@ -178,9 +262,19 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
     for (const KeyRange& range : reads.ranges) {
         const Space space{tenant, range.object};
         overlap(whole_write(space), range.object, "key space");
+        if (!range.end.empty() && bytes_compare(range.start, range.end) >= 0) continue;  // empty
+        if (scan) {
+            const Recent probe{space, range.start, Position::none()};
+            auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
+            for (; it != recent.end() && it->space == space &&
+                   (range.end.empty() || bytes_compare(it->key, range.end) < 0);
+                 ++it) {
+                overlap(it->position, range.object, "range");
+            }
+            continue;
+        }
         auto found = keys_.find(space);
         if (found == keys_.end()) continue;
-        if (!range.end.empty() && !BytesLess{}(range.start, range.end)) continue;  // empty
         const auto& written = found->second;
         auto it = written.lower_bound(ByteSpan(range.start));
         auto end = range.end.empty() ? written.end() : written.lower_bound(ByteSpan(range.end));

@@ -18,8 +18,16 @@
 // have been forgotten, a snapshot S < H cannot be checked and is too_old (the client retries
 // on a fresh snapshot, SQLSTATE 40001). Snapshots at or after the horizon are checked exactly.
 //
-// Cost: a point read is a map lookup; a range read walks the written keys inside the range
-// that are still in the window. Memory: about the key bytes plus ~64 bytes per written key.
+// Cost: only writes after the snapshot can conflict, and a transaction's snapshot is usually
+// recent, so a check first counts the keys written after its snapshot (entries are kept in
+// position order). When there are few (ConflictWindowOptions::scan_keys_max), it sorts just
+// those and looks its reads up there: nothing written after the snapshot, the common case of a
+// transaction that began after the previous commit, costs nothing per read. Otherwise (more
+// than a few, see ConflictWindowOptions) it uses
+// the index of every key in the window (the newest position that wrote it, kept as ops are
+// recorded, so an old snapshot costs no more to check than a new one): a point read is a map
+// lookup; a range read walks the written keys inside the range. Both ways answer the same (the
+// newest overlapping write). Memory: about the key bytes plus ~64 bytes per written key.
 // The window lives only in the primary's memory and is never replayed: a new primary starts
 // with an empty window whose horizon is the newest position it holds, so snapshots older than
 // that are too_old and retried. Deterministic all the same (ordered maps only).
@@ -67,6 +75,12 @@ struct ConflictCheck {
 struct ConflictWindowOptions {
     u64 positions_max = 1'000'000;      // writes older than newest - positions_max are forgotten
     u64 bytes_max = 256 * 1024 * 1024;  // key bytes (plus per-key overhead) kept at most
+    // A check with few keys written after its snapshot looks at those writes alone (sorting
+    // them), otherwise it uses the index of the whole window: few is at most scan_keys_max and
+    // at most 16 + scan_keys_per_read per read (beyond that, sorting costs more than looking
+    // each read up in the index).
+    u64 scan_keys_max = 512;
+    u64 scan_keys_per_read = 1;
 };
 
 class ConflictWindow {
@@ -77,7 +91,7 @@ public:
 
     // Records the writes of the op accepted at `position`; positions strictly increase
     // (asserted). An op without writes (streams, sequences) need not be recorded.
-    void record(Position position, TenantId tenant, const WriteSet& writes);
+    void record(Position position, TenantId tenant, WriteSet writes);
 
     // Whether a transaction of `tenant` that read `reads` on the snapshot at `snapshot` may
     // commit now, with respect to every recorded write after its snapshot.
@@ -110,12 +124,19 @@ private:
         WriteSet writes;
         u64 bytes = 0;
     };
+    // A key written after a check's snapshot, for the check that scans those writes.
+    struct Recent {
+        Space space;
+        ByteSpan key;
+        Position position;
+    };
 
     void index(const Entry& entry);
     void evict_oldest();
     void evict_to_bounds();
-    Position newest_write(const Space& space, ByteSpan key) const;
     Position whole_write(const Space& space) const;
+    // The writes after `snapshot` (entries from `first`), newest position per key, sorted.
+    std::vector<Recent> recent_keys(usize first) const;
 
     ConflictWindowOptions options_;
     Position horizon_;

@@ -104,6 +104,12 @@ void check_exactness(u64 seed, ConflictWindowOptions options) {
     Prng prng(seed);
     const Position start(prng.uniform(5));
     ConflictWindow window(options, start);
+    // A twin that answers each check the other way (index vs scan of the recent writes) must
+    // give the very same answer, what and object included.
+    ConflictWindowOptions twin_options = options;
+    twin_options.scan_keys_max = options.scan_keys_max == 0 ? ~u64{0} : 0;
+    twin_options.scan_keys_per_read = ~u64{0};
+    ConflictWindow twin(twin_options, start);
     std::vector<Recorded> history;
     Position newest = start;
     usize conflicts = 0, too_old = 0, clean = 0;
@@ -118,11 +124,13 @@ void check_exactness(u64 seed, ConflictWindowOptions options) {
             }
             Recorded entry{newest, TenantId(1 + prng.uniform(2)), random_writes(prng)};
             window.record(entry.position, entry.tenant, entry.writes);
+            twin.record(entry.position, entry.tenant, entry.writes);
             history.push_back(entry);
         } else if (action == 9) {
             // A view change drops a suffix of recorded (not yet committed) ops.
             Position keep(newest.value() - std::min<u64>(newest.value(), prng.uniform(4)));
             window.truncate_after(keep);
+            twin.truncate_after(keep);
             std::erase_if(history, [&](const Recorded& r) { return r.position > keep; });
             newest = keep;
             forced = std::min(forced, keep.value());
@@ -133,6 +141,11 @@ void check_exactness(u64 seed, ConflictWindowOptions options) {
             const u64 lag = prng.uniform(std::min<u64>(40, options.positions_max + 3));
             const Position snapshot(newest.value() - std::min<u64>(newest.value(), lag));
             const ConflictCheck result = window.check(tenant, reads, snapshot);
+            const ConflictCheck twin_result = twin.check(tenant, reads, snapshot);
+            ASSERT_EQ(result.verdict, twin_result.verdict) << "seed " << seed << " step " << step;
+            ASSERT_EQ(result.write_position, twin_result.write_position) << "seed " << seed;
+            ASSERT_EQ(result.object, twin_result.object) << "seed " << seed;
+            ASSERT_EQ(result.what, twin_result.what) << "seed " << seed;
             if (snapshot < window.horizon()) {
                 ASSERT_EQ(result.verdict, ConflictVerdict::too_old) << "seed " << seed;
                 ++too_old;
@@ -173,12 +186,25 @@ TEST(ConflictWindow, ExactAgainstTheWholeHistory) {
     for (u64 seed = 1; seed <= 30; ++seed) {
         check_exactness(seed, {.positions_max = 3 + seed % 25, .bytes_max = ~u64{0}});
         check_exactness(seed, {.positions_max = 1'000'000, .bytes_max = ~u64{0}});
+        // Always the index (the twin always scans), and a bound the recent writes cross.
+        check_exactness(seed,
+                        {.positions_max = 1'000'000, .bytes_max = ~u64{0}, .scan_keys_max = 0});
+        check_exactness(seed, {.positions_max = 1'000'000,
+                               .bytes_max = ~u64{0},
+                               .scan_keys_max = 1 + seed % 12,
+                               .scan_keys_per_read = ~u64{0}});
+        check_exactness(seed, {.positions_max = 1'000'000,
+                               .bytes_max = ~u64{0},
+                               .scan_keys_max = 512,
+                               .scan_keys_per_read = seed % 3});
     }
 }
 
 TEST(ConflictWindow, ExactUnderAByteBound) {
     for (u64 seed = 1; seed <= 30; ++seed) {
         check_exactness(seed, {.positions_max = 1'000'000, .bytes_max = 2000 + 100 * seed});
+        check_exactness(
+            seed, {.positions_max = 1'000'000, .bytes_max = 2000 + 100 * seed, .scan_keys_max = 0});
     }
 }
 
@@ -452,7 +478,11 @@ Violations simulate(u64 seed, const Checker& checker) {
 
 TEST(ConflictWindow, ConcurrentTransactionsAreSerializable) {
     for (u64 seed = 1; seed <= 25; ++seed) {
-        ConflictWindow window({.positions_max = 64}, Position(1));
+        // Odd seeds scan the recent writes when few, even ones always use the index.
+        ConflictWindow window({.positions_max = 64,
+                               .scan_keys_max = seed % 2 == 0 ? 0u : 8u,
+                               .scan_keys_per_read = ~u64{0}},
+                              Position(1));
         Position recorded(1);
         auto check = [&](const Transaction& txn,
                          const std::vector<std::pair<Position, WriteSet>>& history) {

@@ -179,10 +179,13 @@ Result<u64> write_transaction(KernelState& state, TransactionPlan& plan) {
                                          effect.old->created.value(), at.value()));
             ++versions;
         }
+        // effect.old is the key's live version now: planned before any write, and the writes
+        // before this one (truncations, other keys) do not touch it.
         if (row.kind == RowEffectKind::remove) {
-            KB_TRY(store::mvcc_delete(state.store, tree, row.key, at));
+            KB_ASSERT(effect.old.has_value());
+            KB_TRY(store::mvcc_delete(state.store, tree, row.key, at, *effect.old));
         } else {
-            KB_TRY(store::mvcc_put(state.store, tree, row.key, row.row, at));
+            KB_TRY(store::mvcc_put(state.store, tree, row.key, row.row, at, effect.old));
             state.hash.add(row_version_entry(tenant.value(), table, row.key, row.row, at.value()));
             ++versions;
         }
@@ -202,7 +205,7 @@ Result<u64> write_transaction(KernelState& state, TransactionPlan& plan) {
                                           to_hex(key) + " for row " + to_hex(effect.effect->key));
             }
             KB_ASSERT(current->created < at);
-            KB_TRY(store::mvcc_delete(state.store, tree, key, at));
+            KB_TRY(store::mvcc_delete(state.store, tree, key, at, *current));
             state.hash.add(row_end_entry(tenant.value(), index.value(), key,
                                          current->created.value(), at.value()));
         }

@@ -75,6 +75,26 @@ TablePlan* table_plan(TransactionPlan& plan, TableId id) {
     return &table;
 }
 
+bool key_less(ByteSpan a, ByteSpan b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// Whether an earlier effect of the op wrote `key` of `table`. Effects usually come in key
+// order (a transaction's overlay is sorted), and then comparing with the previous key is
+// enough; the set of keys is filled once they do not, or when an index build will need it.
+bool repeated_key(const TransactionPlan& plan, TablePlan& table, const Bytes& key) {
+    if (!table.keys_in_set) {
+        if (table.built.empty() &&
+            (table.effects.empty() ||
+             key_less(plan.effects[table.effects.back()].effect->key, key))) {
+            return false;
+        }
+        for (usize e : table.effects) table.effect_keys.insert(plan.effects[e].effect->key);
+        table.keys_in_set = true;
+    }
+    return !table.effect_keys.insert(key).second;
+}
+
 // Checks one effect and works out its versions and maintained index keys; an outcome other
 // than ok refuses the op.
 Result<ApplyResult> plan_effect(KernelState& state, TransactionPlan& plan, usize index) {
@@ -89,7 +109,7 @@ Result<ApplyResult> plan_effect(KernelState& state, TransactionPlan& plan, usize
     EffectPlan& effect_plan = plan.effects[index];
     effect_plan.table = table;
     if (effect.key.size() > limits::kKeySizeBytesMax) return invalid("the key is too long");
-    if (!table->effect_keys.insert(effect.key).second) {
+    if (repeated_key(plan, *table, effect.key)) {
         return invalid("a second effect on the key in one op");
     }
     table->effects.push_back(index);
@@ -109,8 +129,11 @@ Result<ApplyResult> plan_effect(KernelState& state, TransactionPlan& plan, usize
     }
 
     if (!table->fresh) {
-        effect_plan.old = KB_TRY(
-            store::mvcc_current(state.store, trees::table(plan.tenant, table->id), effect.key));
+        if (!table->rows) {
+            table->rows =
+                KB_TRY(state.store.working_view().tree(trees::table(plan.tenant, table->id)));
+        }
+        effect_plan.old = KB_TRY(store::mvcc_current(*table->rows, effect.key));
     }
     if (effect.kind == RowEffectKind::insert && effect_plan.old) {
         return invalid("the key is live (created at position " +
@@ -161,6 +184,7 @@ Result<ApplyResult> check_unique_keys(KernelState& state, TransactionPlan& plan)
         }
     }
     std::set<std::pair<IndexId, Bytes>> added;
+    std::map<IndexId, store::TreeView> views;  // each index's tree, found once
     for (usize e = 0; e < plan.effects.size(); ++e) {
         const EffectPlan& effect = plan.effects[e];
         for (usize i = 0; i < effect.new_index_keys.size(); ++i) {
@@ -169,9 +193,14 @@ Result<ApplyResult> check_unique_keys(KernelState& state, TransactionPlan& plan)
             auto entry = std::make_pair(index.id, effect.new_index_keys[i]);
             bool taken = !added.insert(entry).second;
             if (!taken && !effect.table->fresh && !ended.contains(entry)) {
-                taken = KB_TRY(store::mvcc_current(state.store, trees::index(plan.tenant, index.id),
-                                                   entry.second))
-                            .has_value();
+                auto view = views.find(index.id);
+                if (view == views.end()) {
+                    view = views
+                               .emplace(index.id, KB_TRY(state.store.working_view().tree(
+                                                      trees::index(plan.tenant, index.id))))
+                               .first;
+                }
+                taken = KB_TRY(store::mvcc_current(view->second, entry.second)).has_value();
             }
             if (taken) {
                 return refusal(Outcome::unique_violation,

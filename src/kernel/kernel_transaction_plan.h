@@ -43,8 +43,14 @@ struct TablePlan {
     std::vector<const IndexSchema*> maintained;  // live after the op and before it
     std::vector<const IndexSchema*> built;       // created by the op, live after it
     std::unique_ptr<TableKeys> keys;             // primary key and the maintained indexes
-    std::set<Bytes> effect_keys;                 // primary keys the op's effects write
-    std::vector<usize> effects;                  // indexes into TransactionPlan::effects
+    // Primary keys the op's effects write. Filled only when needed (an index build reads it, or
+    // the effects are not in key order): effects in increasing key order have distinct keys.
+    std::set<Bytes, std::less<>> effect_keys;
+    bool keys_in_set = false;    // effect_keys holds every effect's key so far
+    std::vector<usize> effects;  // indexes into TransactionPlan::effects
+    // The table's tree in the writer's view before any write (not fresh tables), for reading
+    // the versions effects end without finding the tree's root each time.
+    std::optional<store::TreeView> rows;
 };
 
 struct EffectPlan {

@@ -299,6 +299,10 @@ TEST(KernelTransaction, InvalidEffectsChangeNothing) {
         {{insert_effect(table, row(2, "b", 2)), insert_effect(table, row(9, "x", 1)),
           update_effect(table, row(1, "a", 1)), remove_effect(table, row(1, "", 0))},
          Outcome::invalid_effect},
+        // Keys in order, then one repeating an earlier (not the previous) key.
+        {{insert_effect(table, row(2, "b", 2)), insert_effect(table, row(9, "x", 1)),
+          insert_effect(table, row(2, "c", 3))},
+         Outcome::invalid_effect},
     };
     for (usize i = 0; i < cases.size(); ++i) {
         ApplyResult result = f.txn({}, cases[i].first);

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "base/assert.h"
+#include "base/endian.h"
 #include "kernel/wire.h"
 #include "types/limits.h"
 
@@ -287,6 +288,87 @@ RowDecoder::RowDecoder(const TableSchema& table) : table_(table.id) {
     }
 }
 
+bool RowDecoder::decode_plain(ByteSpan image, std::vector<Value>& out) const {
+    const u8* in = image.data() + 1;  // past the format version
+    const u8* const end = image.data() + image.size();
+    auto left = [&] { return static_cast<usize>(end - in); };
+    if (left() < 4 || load_le_u32(in) != columns_.size()) return false;
+    in += 4;
+    out.resize(columns_.size());
+    for (const Column& column : columns_) {
+        if (left() < 5) return false;
+        const u32 id = load_le_u32(in);
+        if (id == 0 || id != column.id.value() || in[4] != static_cast<u8>(column.kind)) {
+            return false;
+        }
+        in += 5;
+        Value& value = out[column.position];
+        switch (column.kind) {
+            case ValueKind::int64:
+            case ValueKind::timestamp:
+            case ValueKind::timestamptz: {
+                if (left() < 8) return false;
+                const i64 bits = static_cast<i64>(load_le_u64(in));
+                in += 8;
+                value = column.kind == ValueKind::int64       ? Value::int64(bits)
+                        : column.kind == ValueKind::timestamp ? Value::timestamp(bits)
+                                                              : Value::timestamptz(bits);
+                break;
+            }
+            case ValueKind::int32:
+            case ValueKind::date: {
+                if (left() < 4) return false;
+                const i32 bits = static_cast<i32>(load_le_u32(in));
+                in += 4;
+                value = column.kind == ValueKind::int32 ? Value::int32(bits) : Value::date(bits);
+                break;
+            }
+            case ValueKind::int16: {
+                if (left() < 2) return false;
+                value = Value::int16(static_cast<i16>(load_le_u16(in)));
+                in += 2;
+                break;
+            }
+            case ValueKind::float32: {
+                if (left() < 4) return false;
+                const u32 bits = load_le_u32(in);
+                const float f = std::bit_cast<float>(bits);
+                if (std::isnan(f) && bits != kCanonicalNan32) return false;
+                value = Value::float32(f);
+                in += 4;
+                break;
+            }
+            case ValueKind::float64: {
+                if (left() < 8) return false;
+                const u64 bits = load_le_u64(in);
+                const double d = std::bit_cast<double>(bits);
+                if (std::isnan(d) && bits != kCanonicalNan64) return false;
+                value = Value::float64(d);
+                in += 8;
+                break;
+            }
+            case ValueKind::boolean: {
+                if (left() < 1 || in[0] > 1) return false;
+                value = Value::boolean(in[0] == 1);
+                in += 1;
+                break;
+            }
+            case ValueKind::text: {
+                if (left() < 4) return false;
+                const u32 size = load_le_u32(in);
+                in += 4;
+                if (left() < size) return false;
+                value.assign_text(as_chars(ByteSpan(in, size)));
+                in += size;
+                break;
+            }
+            default:
+                return false;
+        }
+    }
+    return in == end;
+}
+
 Status RowDecoder::decode(ByteSpan image, std::vector<Value>& out) const {
     // walk_image's checks, inlined so values decode straight into `out`.
     if (image.empty()) return Status::corruption("row image: empty");
@@ -295,6 +377,7 @@ Status RowDecoder::decode(ByteSpan image, std::vector<Value>& out) const {
                                    " (this build reads version " +
                                    std::to_string(kRowFormatVersion) + ")");
     }
+    if (decode_plain(image, out)) return Status::ok();
     out.resize(columns_.size());
     WireReader in(image.subspan(1), "row image");
     const usize count = in.count("column count", kMinColumnBytes);

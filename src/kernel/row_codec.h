@@ -80,6 +80,11 @@ private:
         usize position;  // in table.columns
         ValueKind kind;  // what its type stores
     };
+    // The common case without WireReader's bookkeeping: the image holds every column, of its
+    // kind, each a fixed-size integer, float, date, timestamp, boolean or text. False (with `out`
+    // in any state) for anything else, valid or not: decode() then takes the general path.
+    bool decode_plain(ByteSpan image, std::vector<Value>& out) const;
+
     TableId table_;
     std::vector<Column> columns_;  // sorted by id
 };

@@ -262,6 +262,7 @@ Result<RootRef> tree_put(PageWriter& writer, TenantId tenant, RootRef root, Byte
     std::shared_ptr<const Node> leaf_read;
     bool rightmost = true;
     if (!root.empty()) {
+        path.reserve(root.level);  // one step per level above the leaves
         auto node = KB_TRY(load_root(writer.file(), tenant, root));
         while (!node->is_leaf()) {
             const u16 index = node->child_index(key);

@@ -104,6 +104,7 @@ Status Cursor::seek_forward(RootRef root) {
     }
     valid_ = positioned;
     check_bounds();
+    note_leaf();
     return Status::ok();
 }
 
@@ -128,6 +129,7 @@ Status Cursor::seek_backward(RootRef root) {
     const bool positioned = KB_TRY(step_backward());
     valid_ = positioned;
     check_bounds();
+    note_leaf();
     return Status::ok();
 }
 
@@ -138,6 +140,38 @@ void Cursor::check_bounds() {
         valid_ = upper_.empty() || compare_keys(current, upper_) < 0;
     } else {
         valid_ = compare_keys(current, lower_) >= 0;
+    }
+}
+
+void Cursor::note_leaf() {
+    leaf_in_bounds_ = false;
+    if (!valid_) return;
+    // Child i of an inner node holds keys k with key(i) <= k < key(i + 1), so the nearest
+    // ancestor's separator on the cursor's side bounds every key of the leaf. It is in a node
+    // the cursor just read (the leaf's own edge key may be a cache miss away).
+    const bool forward = direction_ == Direction::forward;
+    for (usize level = path_.size() - 1; level-- > 0;) {
+        const Frame& frame = path_[level];
+        if (forward && frame.index + 1 < frame.node->count()) {
+            // Every key of the leaf is below the separator.
+            leaf_in_bounds_ =
+                upper_.empty() ||
+                compare_keys(frame.node->key(static_cast<u16>(frame.index + 1)), upper_) <= 0;
+            return;
+        }
+        if (!forward && frame.index > 0) {
+            // Every key of the leaf is at least the separator.
+            leaf_in_bounds_ = compare_keys(frame.node->key(frame.index), lower_) >= 0;
+            return;
+        }
+    }
+    // The tree's last (forwards) or first (backwards) leaf: its own edge key decides.
+    const Node& leaf = *path_.back().node;
+    if (forward) {
+        leaf_in_bounds_ = upper_.empty() ||
+                          compare_keys(leaf.key(static_cast<u16>(leaf.count() - 1)), upper_) < 0;
+    } else {
+        leaf_in_bounds_ = compare_keys(leaf.key(0), lower_) >= 0;
     }
 }
 
@@ -174,10 +208,35 @@ Result<ByteSpan> Cursor::value() {
     return ByteSpan(value_buffer_);
 }
 
+bool Cursor::inline_entry(ByteSpan& key, ByteSpan& value) const {
+    KB_ASSERT(valid_);
+    check_writer();
+    const Frame& leaf = path_.back();
+    const LeafValue stored = leaf.node->value(leaf.index);
+    if (stored.overflow) return false;
+    key = leaf.node->key(leaf.index);
+    value = stored.bytes;
+    return true;
+}
+
 Status Cursor::next() {
     KB_ASSERT(valid_);
     check_writer();
     value_loaded_ = false;
+    // The common case first: the next key is in the same leaf (and, when note_leaf() found the
+    // rest of the leaf in bounds, needs no comparison).
+    Frame& leaf = path_.back();
+    if (direction_ == Direction::forward) {
+        if (leaf.index + 1 < leaf.node->count()) {
+            ++leaf.index;
+            if (!leaf_in_bounds_) check_bounds();
+            return Status::ok();
+        }
+    } else if (leaf.index > 0 && leaf.index <= leaf.node->count()) {
+        --leaf.index;
+        if (!leaf_in_bounds_) check_bounds();
+        return Status::ok();
+    }
     auto moved = direction_ == Direction::forward ? step_forward() : step_backward();
     if (!moved) {
         valid_ = false;  // the path is half-walked: the cursor is done
@@ -185,6 +244,7 @@ Status Cursor::next() {
     }
     valid_ = *moved;
     check_bounds();
+    note_leaf();
     return Status::ok();
 }
 

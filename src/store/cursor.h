@@ -38,6 +38,9 @@ public:
     u64 value_size() const;
     // The current value; an overflow value is read on first access.
     Result<ByteSpan> value();
+    // key() and value() in one step for the common case of a value stored inline: false (and
+    // nothing set) for a value in an overflow run, which only value() reads.
+    bool inline_entry(ByteSpan& key, ByteSpan& value) const;
     // Moves to the next key in the cursor's direction (valid() turns false past the range).
     Status next();
 
@@ -61,6 +64,9 @@ private:
     Result<bool> step_backward();
     // Sets valid_ from the bounds.
     void check_bounds();
+    // Notes whether every key from the current one to the leaf's edge (in the cursor's
+    // direction) is within the bounds, so that steps inside the leaf need not compare keys.
+    void note_leaf();
     void check_writer() const;
 
     const PageFile* file_ = nullptr;
@@ -73,6 +79,7 @@ private:
     Bytes upper_;
     Direction direction_ = Direction::forward;
     bool valid_ = false;
+    bool leaf_in_bounds_ = false;  // see note_leaf()
     bool value_loaded_ = false;
     Bytes value_buffer_;
 };

@@ -3,6 +3,7 @@
 #include "store/mvcc.h"
 
 #include <algorithm>
+#include <array>
 
 #include "base/endian.h"
 #include "types/limits.h"
@@ -91,11 +92,38 @@ Range range_of(u8 prefix, ByteSpan lower, ByteSpan upper) {
     return range;
 }
 
-Bytes value_with_position(Position position, ByteSpan row) {
-    Bytes value(kPositionSize + row.size());
-    store_le_u64(value.data(), position.value());
-    std::copy(row.begin(), row.end(), value.begin() + kPositionSize);
-    return value;
+// A store key or value built on the stack when it is small (the common case: every key, and
+// rows of a few hundred bytes), so writing a version allocates nothing for them.
+class Scratch {
+public:
+    explicit Scratch(usize size) : size_(size) {
+        if (size > kInline) heap_.resize(size);
+    }
+    u8* data() { return size_ > kInline ? heap_.data() : inline_.data(); }
+    ByteSpan span() const {
+        return ByteSpan(size_ > kInline ? heap_.data() : inline_.data(), size_);
+    }
+
+private:
+    static constexpr usize kInline = 1 + limits::kKeySizeBytesMax + kSuffixSize;
+    usize size_;
+    std::array<u8, kInline> inline_;
+    Bytes heap_;
+};
+
+// The store key of `key`'s current version (check_key passed: it fits inline).
+Scratch current_key_of(ByteSpan key) {
+    Scratch out(1 + key.size());
+    out.data()[0] = kCurrentPrefix;
+    std::copy(key.begin(), key.end(), out.data() + 1);
+    return out;
+}
+
+Scratch value_of(Position position, ByteSpan row) {
+    Scratch out(kPositionSize + row.size());
+    store_le_u64(out.data(), position.value());
+    std::copy(row.begin(), row.end(), out.data() + kPositionSize);
+    return out;
 }
 
 Status check_key(ByteSpan key) {
@@ -118,7 +146,11 @@ bool only_current_visible(const View& view, Position as_of) {
 // `at`.
 Status retire_current(Store& store, TreeId tree, ByteSpan key, Position created, ByteSpan row,
                       Position at) {
-    return store.put(tree, mvcc_older_key(key, created), value_with_position(at, row));
+    Scratch older_key(1 + key.size() + kSuffixSize);
+    older_key.data()[0] = kOlderPrefix;
+    std::copy(key.begin(), key.end(), older_key.data() + 1);
+    store_inverted(older_key.data() + 1 + key.size(), created);
+    return store.put(tree, older_key.span(), value_of(at, row).span());
 }
 
 }  // namespace
@@ -133,29 +165,68 @@ Bytes mvcc_older_key(ByteSpan key, Position created) {
     return out;
 }
 
-Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at) {
-    KB_TRY(check_key(key));
+namespace {
+
+Status check_row_size(ByteSpan row) {
     if (row.size() > limits::kRowSizeBytesMax) {
         return Status::invalid_argument("a row of " + std::to_string(row.size()) +
                                         " bytes is over the limit of " +
                                         std::to_string(limits::kRowSizeBytesMax));
     }
+    return Status::ok();
+}
+
+// Writes the new current version over the one the caller found (if `found`: created at
+// `created`, with `old_row`), moving that one to the older range first.
+Status put_over(Store& store, TreeId tree, ByteSpan key, ByteSpan current_key, ByteSpan row,
+                Position at, bool found, Position created, ByteSpan old_row) {
+    if (found) {
+        if (created > at) {
+            return Status::invalid_argument("a version at position " + std::to_string(at.value()) +
+                                            " is older than the current one, at " +
+                                            std::to_string(created.value()));
+        }
+        // A second write at one position replaces the first; otherwise the current version ends.
+        if (created < at) KB_TRY(retire_current(store, tree, key, created, old_row, at));
+    }
+    return store.put(tree, current_key, value_of(at, row).span());
+}
+
+Status delete_over(Store& store, TreeId tree, ByteSpan key, ByteSpan current_key, Position at,
+                   Position created, ByteSpan old_row) {
+    if (created > at) {
+        return Status::invalid_argument("a deletion at position " + std::to_string(at.value()) +
+                                        " is older than the current version, at " +
+                                        std::to_string(created.value()));
+    }
+    // Created and deleted at one position: it was never visible, so it leaves no history.
+    if (created < at) KB_TRY(retire_current(store, tree, key, created, old_row, at));
+    KB_TRY(store.erase(tree, current_key));
+    return Status::ok();
+}
+
+}  // namespace
+
+Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at) {
+    KB_TRY(check_key(key));
+    KB_TRY(check_row_size(row));
     if (at == Position::none()) return Status::invalid_argument("a version at position 0");
     const Bytes current_key = mvcc_current_key(key);
     auto current = KB_TRY(store.get(tree, current_key));
-    if (current) {
-        const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
-        if (stored.created > at) {
-            return Status::invalid_argument("a version at position " + std::to_string(at.value()) +
-                                            " is older than the current one, at " +
-                                            std::to_string(stored.created.value()));
-        }
-        // A second write at one position replaces the first; otherwise the current version ends.
-        if (stored.created < at) {
-            KB_TRY(retire_current(store, tree, key, stored.created, stored.row, at));
-        }
-    }
-    return store.put(tree, current_key, value_with_position(at, row));
+    if (!current) return put_over(store, tree, key, current_key, row, at, false, {}, {});
+    const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
+    return put_over(store, tree, key, current_key, row, at, true, stored.created, stored.row);
+}
+
+Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at,
+                const std::optional<Version>& current) {
+    KB_TRY(check_key(key));
+    KB_TRY(check_row_size(row));
+    if (at == Position::none()) return Status::invalid_argument("a version at position 0");
+    const Scratch current_key = current_key_of(key);
+    if (!current) return put_over(store, tree, key, current_key.span(), row, at, false, {}, {});
+    return put_over(store, tree, key, current_key.span(), row, at, true, current->created,
+                    current->row);
 }
 
 Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at) {
@@ -165,17 +236,14 @@ Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at) {
     auto current = KB_TRY(store.get(tree, current_key));
     if (!current) return Status::not_found(to_string(tree) + ": no live version to delete");
     const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
-    if (stored.created > at) {
-        return Status::invalid_argument("a deletion at position " + std::to_string(at.value()) +
-                                        " is older than the current version, at " +
-                                        std::to_string(stored.created.value()));
-    }
-    // Created and deleted at one position: it was never visible, so it leaves no history.
-    if (stored.created < at) {
-        KB_TRY(retire_current(store, tree, key, stored.created, stored.row, at));
-    }
-    KB_TRY(store.erase(tree, current_key));
-    return Status::ok();
+    return delete_over(store, tree, key, current_key, at, stored.created, stored.row);
+}
+
+Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at, const Version& current) {
+    KB_TRY(check_key(key));
+    if (at == Position::none()) return Status::invalid_argument("a deletion at position 0");
+    return delete_over(store, tree, key, current_key_of(key).span(), at, current.created,
+                       current.row);
 }
 
 Result<std::optional<Version>> mvcc_current(const Store& store, TreeId tree, ByteSpan key) {
@@ -186,6 +254,18 @@ Result<std::optional<Version>> mvcc_current(const Store& store, TreeId tree, Byt
     const Stored stored = KB_TRY(parse_current(tree, current_key, *current));
     return std::optional<Version>(
         Version{stored.created, Position::none(), Bytes(stored.row.begin(), stored.row.end())});
+}
+
+Result<std::optional<Version>> mvcc_current(const TreeView& view, ByteSpan key) {
+    KB_TRY(check_key(key));
+    const Scratch current_key = current_key_of(key);
+    Bytes value;
+    if (!KB_TRY(view.read(current_key.span(), value))) return std::optional<Version>();
+    const Stored stored = KB_TRY(parse_current(view.tree(), current_key.span(), value));
+    const Position created = stored.created;
+    // The row is the value past its position: shift it down rather than copy it.
+    value.erase(value.begin(), value.begin() + kPositionSize);
+    return std::optional<Version>(Version{created, Position::none(), std::move(value)});
 }
 
 Result<std::optional<Bytes>> mvcc_get(const Snapshot& view, TreeId tree, ByteSpan key,
@@ -245,6 +325,11 @@ Result<MvccCursor> MvccCursor::open(const Snapshot& view, TreeId tree, ByteSpan 
 
 Status MvccCursor::next() {
     KB_ASSERT(valid_);
+    valid_ = false;
+    if (on_current_) {
+        on_current_ = false;
+        KB_TRY(current_.next());
+    }
     return settle();
 }
 
@@ -253,40 +338,60 @@ Status MvccCursor::settle() {
     const bool forward = direction_ == Direction::forward;
     while (current_.valid() || older_.valid()) {
         // The next user key in the cursor's direction, from either range.
-        ByteSpan from_current = current_.valid() ? user_of(current_, false) : ByteSpan();
-        ByteSpan from_older = older_.valid() ? user_of(older_, true) : ByteSpan();
+        ByteSpan current_key;
+        ByteSpan value;
+        bool have_value = false;  // else the value is in an overflow run, read only if needed
+        if (current_.valid()) {
+            have_value = current_.inline_entry(current_key, value);
+            if (!have_value) current_key = current_.key();
+        }
+        const ByteSpan from_current = current_key.empty() ? current_key : current_key.subspan(1);
         bool take_current = current_.valid();
-        if (current_.valid() && older_.valid()) {
-            const int order = compare_keys(from_current, from_older);
+        if (take_current && older_.valid()) {
+            const int order = compare_keys(from_current, user_of(older_, true));
             take_current = forward ? order <= 0 : order >= 0;
         }
-        ByteSpan next_key = take_current ? from_current : from_older;
-        key_.assign(next_key.begin(), next_key.end());
 
         // The current version decides if it existed at as_of: it is newer than every older one.
-        bool decided = false;
-        bool found = false;
-        if (current_.valid() && same(user_of(current_, false), key_)) {
-            ByteSpan value = KB_TRY(current_.value());
-            const Stored stored = KB_TRY(parse_current(tree_, current_.key(), value));
-            if (stored.created <= as_of_) {
-                row_.assign(stored.row.begin(), stored.row.end());
-                created_ = stored.created;
-                decided = found = true;
+        if (take_current) {
+            if (!have_value) value = KB_TRY(current_.value());
+            if (current_key.empty() || current_key[0] != kCurrentPrefix ||
+                value.size() < kPositionSize) {
+                return Status::corruption(to_string(tree_) + ": a malformed current version");
             }
+            const Position created(load_le_u64(value.data()));
+            if (created <= as_of_) {
+                // Visible: skip the key's older versions, and stay on this entry until next()
+                // so the key and row need no copy.
+                while (older_.valid() && same(user_of(older_, true), from_current)) {
+                    KB_TRY(older_.next());
+                }
+                key_ = from_current;
+                row_ = value.subspan(kPositionSize);
+                created_ = created;
+                on_current_ = true;
+                valid_ = true;
+                return Status::ok();
+            }
+            key_buffer_.assign(from_current.begin(), from_current.end());
             KB_TRY(current_.next());
+        } else {
+            const ByteSpan from_older = user_of(older_, true);
+            key_buffer_.assign(from_older.begin(), from_older.end());
         }
         // Otherwise the newest older version created at or before as_of decides: visible if it
         // ended after as_of. Forwards they come newest first (the first such one decides);
         // backwards oldest first (the last such one does).
-        while (older_.valid() && same(user_of(older_, true), key_)) {
+        bool decided = false;
+        bool found = false;
+        while (older_.valid() && same(user_of(older_, true), key_buffer_)) {
             if (!decided) {
-                ByteSpan value = KB_TRY(older_.value());
-                const Stored stored = KB_TRY(parse_older(tree_, older_.key(), value));
+                const ByteSpan older_value = KB_TRY(older_.value());
+                const Stored stored = KB_TRY(parse_older(tree_, older_.key(), older_value));
                 if (stored.created <= as_of_) {
                     found = stored.ended > as_of_;
                     if (found) {
-                        row_.assign(stored.row.begin(), stored.row.end());
+                        row_buffer_.assign(stored.row.begin(), stored.row.end());
                         created_ = stored.created;
                     }
                     decided = forward;
@@ -295,6 +400,8 @@ Status MvccCursor::settle() {
             KB_TRY(older_.next());
         }
         if (found) {
+            key_ = key_buffer_;
+            row_ = row_buffer_;
             valid_ = true;
             return Status::ok();
         }

@@ -55,9 +55,18 @@ Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position 
 // Ends the live version of `key` at `at`. not_found if there is none.
 Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at);
 
+// The same two, for a caller that already read the key's live version: `current` must be what
+// mvcc_current returns for `key` now (nullopt: none). They skip looking it up again.
+Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at,
+                const std::optional<Version>& current);
+Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at, const Version& current);
+
 // The live version of `key` in the writer's view (its created position and row; ended is
 // Position::none()), or nullopt if it has none: the version a write at a later position ends.
 Result<std::optional<Version>> mvcc_current(const Store& store, TreeId tree, ByteSpan key);
+// The same through a view of the writer's state (store.working_view().tree(...)), which finds
+// the tree's root once for many lookups.
+Result<std::optional<Version>> mvcc_current(const TreeView& tree, ByteSpan key);
 
 // The row of `key` live at `as_of` (created <= as_of < ended), or nullopt. Pass
 // store.working_view() to read the writer's state; a TreeView saves finding the tree's root on
@@ -71,8 +80,16 @@ Result<std::optional<Bytes>> mvcc_get(const TreeView& tree, ByteSpan key,
 Result<std::vector<Version>> mvcc_history(const Snapshot& view, TreeId tree, ByteSpan key);
 
 // The rows live at `as_of` with user keys in [lower, upper) (an empty upper: no bound).
+// key() and row() views stay valid until the next call of next() (or the cursor's end); moving
+// the cursor keeps them valid.
 class MvccCursor {
 public:
+    // Movable, not copyable: key() and row() may view the cursor's own buffers.
+    MvccCursor(MvccCursor&&) noexcept = default;
+    MvccCursor& operator=(MvccCursor&&) noexcept = default;
+    MvccCursor(const MvccCursor&) = delete;
+    MvccCursor& operator=(const MvccCursor&) = delete;
+
     bool valid() const { return valid_; }
     ByteSpan key() const { return key_; }  // the user key
     ByteSpan row() const { return row_; }
@@ -85,6 +102,7 @@ public:
                                    ByteSpan upper, Position as_of, Direction direction);
 
 private:
+    MvccCursor() = default;
     // Moves to the next user key with a version visible at as_of_.
     Status settle();
 
@@ -94,8 +112,13 @@ private:
     Position as_of_;
     Direction direction_ = Direction::forward;
     bool valid_ = false;
-    Bytes key_;
-    Bytes row_;
+    // The row is current_'s entry, which stays put until next() (no copy of the key or row:
+    // key_ and row_ view current_'s leaf). Otherwise they view the buffers below.
+    bool on_current_ = false;
+    ByteSpan key_;
+    ByteSpan row_;
+    Bytes key_buffer_;  // an older version's key and row, copied: older_ has moved past them
+    Bytes row_buffer_;
     Position created_;
 };
 
