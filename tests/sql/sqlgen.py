@@ -361,7 +361,9 @@ class Generator:
                 keys.append(f"{rng.choice(orderable).name} IS NULL" + self._direction())
         total = rng.random() < 0.8
         if total:
-            keys += [name + self._direction() for name in table.pk]
+            # Qualified: a bare name could be an output column's (CASE ... ELSE k0 END is
+            # named k0), which need not order the rows at all.
+            keys += [f"{table.name}.{name}" + self._direction() for name in table.pk]
         if not keys:
             return "", False
         return " ORDER BY " + ", ".join(keys), total
