@@ -158,7 +158,7 @@ SqlResult<BoundExpr> ExprBinder::coerce(BoundExpr expr, const Type& target,
     // A constant converted at bind time stays a constant (a key lookup can use it). Only
     // immutable casts, as PostgreSQL's planner: a cast whose result depends on session
     // settings runs when (and only if) a row needs it, so its errors do too.
-    return fold_call(std::move(call), immutable);
+    return folded(std::move(call), immutable);
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
@@ -212,6 +212,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             // The arguments before the deciding one were folded (their errors stand); the
             // ones after it never are.
             const bool decisive = kind == BoundKind::or_;
+            if (!fold_) return node_of(kind, kBoolean, std::move(args), position);
             std::vector<BoundExpr> kept;
             for (usize i = 0; i < args.size(); ++i) {
                 BoundExpr& arg = args[i];
@@ -232,14 +233,14 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             if (kept.size() == 1) return std::move(kept[0]);
             args = std::move(kept);
         }
-        return fold_call(node_of(kind, kBoolean, std::move(args), position), true);
+        return folded(node_of(kind, kBoolean, std::move(args), position), true);
     }
     if (const auto* test = expr.as<ast::NullTest>()) {
         std::vector<BoundExpr> args;
         args.push_back(KB_SQL_TRY(bind_node(*test->expr, std::nullopt)));
-        return fold_call(node_of(test->negated ? BoundKind::is_not_null : BoundKind::is_null,
-                                 kBoolean, std::move(args), position),
-                         true);
+        return folded(node_of(test->negated ? BoundKind::is_not_null : BoundKind::is_null, kBoolean,
+                              std::move(args), position),
+                      true);
     }
     if (const auto* in = expr.as<ast::InList>()) {
         // x IN (a, b) is x = a OR x = b, with the same three-valued result.
@@ -254,9 +255,9 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             comparisons.push_back(KB_SQL_TRY(bind_call("=", {items[0], items[i]}, position)));
         }
         BoundExpr any =
-            fold_call(node_of(BoundKind::or_, kBoolean, std::move(comparisons), position), true);
+            folded(node_of(BoundKind::or_, kBoolean, std::move(comparisons), position), true);
         if (!in->negated) return any;
-        return fold_call(node_of(BoundKind::not_, kBoolean, {std::move(any)}, position), true);
+        return folded(node_of(BoundKind::not_, kBoolean, {std::move(any)}, position), true);
     }
     if (const auto* between = expr.as<ast::Between>()) {
         std::vector<BoundExpr> items;
@@ -279,9 +280,9 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             either.push_back(node_of(BoundKind::and_, kBoolean, std::move(swapped), position));
             within = node_of(BoundKind::or_, kBoolean, std::move(either), position);
         }
-        within = fold_call(std::move(within), true);
+        within = folded(std::move(within), true);
         if (!between->negated) return within;
-        return fold_call(node_of(BoundKind::not_, kBoolean, {std::move(within)}, position), true);
+        return folded(node_of(BoundKind::not_, kBoolean, {std::move(within)}, position), true);
     }
     if (const auto* like = expr.as<ast::Like>()) {
         std::vector<BoundExpr> args;
@@ -326,7 +327,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             }
             return Value::boolean(negated ? same : !same);
         };
-        return fold_call(std::move(call), immutable);
+        return folded(std::move(call), immutable);
     }
     if (const auto* nullif = expr.as<ast::NullIf>()) {
         // As PostgreSQL: the = operator is resolved for the two operands (coercing them as
@@ -360,7 +361,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             Value same = KB_SQL_TRY(evaluate(equal, values, context));
             return same.as_bool() ? Value::null() : values[0];
         };
-        return fold_call(std::move(call), immutable);
+        return folded(std::move(call), immutable);
     }
     if (const auto* test = expr.as<ast::BooleanTest>()) {
         std::vector<BoundExpr> args;
@@ -413,7 +414,7 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
                                          const EvalContext&) -> SqlResult<Value> {
             return greatest_least(values, compared, greatest);
         };
-        return fold_call(std::move(call), true);  // comparisons within one type are immutable
+        return folded(std::move(call), true);  // comparisons within one type are immutable
     }
     if (const auto* call = expr.as<ast::FuncCall>()) {
         if (is_aggregate(call->name)) return bind_aggregate(*call, position);
@@ -520,6 +521,10 @@ SqlResult<BoundExpr> ExprBinder::bind_column(const ast::ColumnRef& column, int p
                                 position);
 }
 
+BoundExpr ExprBinder::folded(BoundExpr node, bool immutable) const {
+    return fold_ ? fold_call(std::move(node), immutable) : node;
+}
+
 SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<BoundExpr> arguments,
                                            int position, bool fold, bool* immutable) {
     ResolvedCall resolved;
@@ -559,7 +564,7 @@ SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<Bo
     call.impl = std::move(resolved.impl);
     call.strict = resolved.strict;
     call.name = std::string(name);
-    return fold ? fold_call(std::move(call), resolved.immutable) : call;
+    return fold ? folded(std::move(call), resolved.immutable) : call;
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_operator(const ast::Operator& op, int position) {
@@ -579,7 +584,7 @@ SqlResult<BoundExpr> ExprBinder::bind_operator(const ast::Operator& op, int posi
         call.impl = std::move(resolved->impl);
         call.strict = resolved->strict;
         call.name = op.name;
-        return fold_call(std::move(call), resolved->immutable);
+        return folded(std::move(call), resolved->immutable);
     }
     BoundExpr left = KB_SQL_TRY(bind_node(*op.left, std::nullopt));
     BoundExpr right = KB_SQL_TRY(
@@ -706,7 +711,8 @@ SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) 
     Type common;
     results = KB_SQL_TRY(to_common_type(std::move(results), "CASE", &common));
     if (has_else) std::rotate(results.begin(), results.begin() + 1, results.end());
-    return simplify_case(std::move(conditions), std::move(results), has_else, common, position);
+    return simplify_case(std::move(conditions), std::move(results), has_else, common, position,
+                         fold_);
 }
 
 SqlResult<std::vector<BoundExpr>> ExprBinder::to_common_type(std::vector<BoundExpr> items,
@@ -732,7 +738,9 @@ SqlResult<BoundExpr> ExprBinder::bind_list_to_common(std::vector<BoundExpr> item
                                                      int position) {
     Type common;
     items = KB_SQL_TRY(to_common_type(std::move(items), what, &common));
-    if (kind == BoundKind::coalesce) return simplify_coalesce(std::move(items), common, position);
+    if (kind == BoundKind::coalesce && fold_) {
+        return simplify_coalesce(std::move(items), common, position);
+    }
     return node_of(kind, common, std::move(items), position);
 }
 

@@ -81,6 +81,11 @@ public:
     // for assignment; this gives the generic one).
     SqlResult<BoundExpr> coerce(BoundExpr expr, const Type& target, CoercionContext context);
 
+    // Whether constants are folded (bind_fold.h; on by default). Off, the expression is bound
+    // as PostgreSQL's parse analysis leaves it, for comparing two select-list entries as
+    // PostgreSQL does before planning.
+    void set_folding(bool fold) { fold_ = fold; }
+
     // The clause being bound, for "aggregate functions are not allowed in WHERE" (bind_condition
     // names its own clause).
     void set_clause(std::string clause) { clause_ = std::move(clause); }
@@ -104,6 +109,7 @@ private:
     SqlResult<std::vector<BoundExpr>> to_common_type(std::vector<BoundExpr> items,
                                                      std::string_view context, Type* common);
     std::optional<usize> group_key_of(const ast::Expr& expr) const;
+    BoundExpr folded(BoundExpr node, bool immutable) const;  // fold_call when folding is on
 
     const Scope& scope_;
     ParameterTypes& parameters_;
@@ -113,6 +119,7 @@ private:
     std::vector<BoundAggregate> aggregates_;
     std::vector<usize> assigned_parameters_;  // $n (0-based) deduced by bind(bare $n, expected)
     std::string clause_ = "this context";
+    bool fold_ = true;
 };
 
 }  // namespace kb::sql

@@ -52,13 +52,13 @@ BoundExpr simplify_coalesce(std::vector<BoundExpr> args, const Type& type, int p
 }
 
 BoundExpr simplify_case(std::vector<BoundExpr> conditions, std::vector<BoundExpr> results,
-                        bool has_else, const Type& type, int position) {
+                        bool has_else, const Type& type, int position, bool simplify) {
     std::vector<BoundExpr> args;
     std::optional<BoundExpr> else_result;
     if (has_else) else_result = std::move(results.back());
     for (usize i = 0; i < conditions.size(); ++i) {
         BoundExpr& condition = conditions[i];
-        if (is_folded_constant(condition)) {
+        if (simplify && is_folded_constant(condition)) {
             if (condition.value.is_null() || !condition.value.as_bool()) continue;  // never
             else_result = std::move(results[i]);  // always: later arms are never reached
             break;

@@ -37,8 +37,9 @@ BoundExpr fold_call(BoundExpr call, bool immutable);
 // The simplifications above, on already coerced arguments.
 BoundExpr simplify_coalesce(std::vector<BoundExpr> args, const Type& type, int position);
 // `results` holds one result per condition, then the ELSE result when `has_else`.
+// `simplify` false builds the CASE node as it is.
 BoundExpr simplify_case(std::vector<BoundExpr> conditions, std::vector<BoundExpr> results,
-                        bool has_else, const Type& type, int position);
+                        bool has_else, const Type& type, int position, bool simplify = true);
 // A WHERE or HAVING condition as PostgreSQL's canonicalize_qual leaves it: where NULL means
 // FALSE, a constant FALSE or NULL makes an AND false and drops out of an OR, a TRUE drops out
 // of an AND and makes an OR true. Errors folding met anywhere in it stand.

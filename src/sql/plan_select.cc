@@ -404,11 +404,27 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
         } else if (const auto* column = expr.as<ast::ColumnRef>();
                    column && column->table.empty() && !column->star) {
             // An output column's name wins over an input column (SQL92's rule, as PostgreSQL);
-            // two output columns of that name must be the same expression once bound
-            // (`CAST(ts AS timestamp)` of a timestamp column is the column itself).
+            // two output columns of that name must be the same expression as analysed, before
+            // constant folding (`CAST(ts AS timestamp)` of a timestamp column is the column
+            // itself; `CASE WHEN NULL THEN a ELSE b END` is not b).
+            auto analysed = [&](usize i) -> std::optional<BoundExpr> {
+                if (targets[i].expr == nullptr) return projections[i];
+                ParameterTypes scratch = parameters;
+                ExprBinder unfolded(scope, scratch);
+                unfolded.set_folding(false);
+                auto bound = unfolded.bind(*targets[i].expr);
+                if (!bound) return std::nullopt;  // aggregates: compare the bound entries
+                return std::move(*bound);
+            };
+            auto same = [&](usize a, usize b) {
+                const auto first = analysed(a);
+                const auto second = analysed(b);
+                return first && second ? same_expression(*first, *second)
+                                       : same_expression(projections[a], projections[b]);
+            };
             for (usize i = 0; i < targets.size(); ++i) {
                 if (targets[i].name != column->column) continue;
-                if (output && !same_expression(projections[*output], projections[i])) {
+                if (output && !same(*output, i)) {
                     return SqlError("42702", "ORDER BY \"" + column->column + "\" is ambiguous")
                         .at(expr.position);
                 }

@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 from pg_server import PgServer, PgUnavailable  # noqa: E402
 from shell_protocol import Result, Shell, ShellError  # noqa: E402
 from sqlgen import Generator  # noqa: E402
+from sqlgen_values import Statement  # noqa: E402
 
 SKIP = 77
 ROUND_STATEMENTS = 250  # statements per round after the schema and the initial data
@@ -300,6 +301,15 @@ def run_statements(reference, candidate, statements, args, stats=None, generator
         if severity == "tolerated" and not args.strict:
             if stats is not None:
                 stats.tolerated.append((statement.sql, reason, ref.describe(), cand.describe()))
+            if ref.kind != cand.kind:
+                # An error on one side only: inside a transaction block, one side's block is
+                # now failed and the other's is not. End both (outside one, ROLLBACK is a
+                # no-op) so what follows compares like with like.
+                resync = Statement("ROLLBACK", "txn")
+                reference.run(resync)
+                candidate.run(resync)
+                if generator is not None:
+                    generator.observe(resync, "ok")
             continue
         divergence = Divergence(len(history) - 1, statement, ref, cand, reason)
         divergence.history = history
