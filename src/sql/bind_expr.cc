@@ -14,6 +14,11 @@ namespace kb::sql {
 
 namespace {
 
+bool mentions_column(const BoundExpr& expr) {
+    if (expr.kind == BoundKind::column) return true;
+    return std::any_of(expr.args.begin(), expr.args.end(), mentions_column);
+}
+
 // Whether PostgreSQL marks the cast immutable (pg_cast's function, or I/O conversion through
 // the types' input and output functions). Date/time values converted to or from text, and
 // conversions to or from timestamptz, depend on DateStyle, IntervalStyle or TimeZone: stable.
@@ -243,16 +248,34 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
                       true);
     }
     if (const auto* in = expr.as<ast::InList>()) {
-        // x IN (a, b) is x = a OR x = b, with the same three-valued result.
-        std::vector<BoundExpr> items;
-        items.push_back(KB_SQL_TRY(bind_node(*in->expr, std::nullopt)));
-        for (const ast::ExprPtr& item : in->list)
-            items.push_back(KB_SQL_TRY(bind_node(*item, std::nullopt)));
-        Type common;
-        items = KB_SQL_TRY(to_common_type(std::move(items), "IN", &common));
+        // x IN (a, b) is x = a OR x = b, with the same three-valued result, typed as
+        // PostgreSQL's transformAExprIn types it: when several items mention no column and
+        // share a common type with x, they are coerced to it and each compared with the
+        // operator resolved for (x's type, that type) — x itself is not coerced, so
+        // `-0.003 IN (1::real, -0.003)` compares numeric with real as float8 = real, which is
+        // false. Other items (all of them, without a common type) are compared one by one.
+        BoundExpr left = KB_SQL_TRY(bind_node(*in->expr, std::nullopt));
+        std::vector<BoundExpr> constants, others;
+        for (const ast::ExprPtr& item : in->list) {
+            BoundExpr bound = KB_SQL_TRY(bind_node(*item, std::nullopt));
+            (mentions_column(bound) ? others : constants).push_back(std::move(bound));
+        }
+        if (constants.size() > 1) {
+            std::vector<Type> types{left.type};
+            for (const BoundExpr& item : constants) types.push_back(item.type);
+            usize failing = 0;
+            if (auto common = common_type(types, "IN", &failing)) {
+                for (BoundExpr& item : constants) {
+                    item = KB_SQL_TRY(coerce(std::move(item), *common, CoercionContext::implicit));
+                }
+            }
+        }
         std::vector<BoundExpr> comparisons;
-        for (usize i = 1; i < items.size(); ++i) {
-            comparisons.push_back(KB_SQL_TRY(bind_call("=", {items[0], items[i]}, position)));
+        for (std::vector<BoundExpr>* items : {&constants, &others}) {
+            for (BoundExpr& item : *items) {
+                comparisons.push_back(
+                    KB_SQL_TRY(bind_call("=", {left, std::move(item)}, position)));
+            }
         }
         BoundExpr any =
             folded(node_of(BoundKind::or_, kBoolean, std::move(comparisons), position), true);

@@ -501,14 +501,29 @@ SqlStatus fill_added_column(db::Transaction& transaction, kernel::TableId table_
     while (table->columns[index].id != column_id) ++index;
     const kernel::ColumnDef& column = table->columns[index];
     if (column.default_value.kind == kernel::DefaultKind::none && !column.not_null) return sql_ok();
+    // As PostgreSQL: a default that is not volatile is evaluated once, now — even for an empty
+    // table, so its error is the ALTER's — and every row gets that value; a volatile one (a
+    // sequence, gen_random_uuid()) is evaluated per row.
+    const kernel::ColumnDefault& given = column.default_value;
+    const bool is_volatile = column.identity != kernel::Identity::none ||
+                             given.kind == kernel::DefaultKind::nextval ||
+                             given.kind == kernel::DefaultKind::gen_random_uuid ||
+                             (given.kind == kernel::DefaultKind::expression &&
+                              (given.expression.find("gen_random_uuid") != std::string::npos ||
+                               given.expression.find("nextval") != std::string::npos));
+    Defaults defaults(transaction, *table, eval);
+    std::optional<Value> once;
+    if (!is_volatile) {
+        defaults.expect_rows(1);
+        once = KB_SQL_TRY(defaults.value(index));
+    }
     auto rows = transaction.scan(table_id, {}, {});
     if (!rows) return from_status(rows.status());
-    Defaults defaults(transaction, *table, eval);
-    defaults.expect_rows(rows->size());
+    if (is_volatile) defaults.expect_rows(rows->size());
     for (const db::KeyedRow& stored : *rows) {
         auto values = kernel::decode_row(*table, stored.row);
         if (!values) return from_status(values.status());
-        (*values)[index] = KB_SQL_TRY(defaults.value(index));
+        (*values)[index] = once ? *once : KB_SQL_TRY(defaults.value(index));
         if (column.not_null && (*values)[index].is_null()) {
             return SqlError(sqlstate::kNotNullViolation, "column \"" + column.name +
                                                              "\" of relation \"" + table->name +
