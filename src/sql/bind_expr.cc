@@ -576,6 +576,14 @@ SqlResult<BoundExpr> ExprBinder::bind_call(std::string_view name, std::vector<Bo
     }
     // As PostgreSQL's planner: a strict function with a constant NULL argument is NULL, and its
     // other arguments are never evaluated.
+    if (!resolved.immutable && name == "||" && arguments.size() == 2) {
+        // anytextcat / textanycat are stable SQL functions that PostgreSQL inlines as
+        // `a::text || b`: folded after all when the non-text side's conversion to text is
+        // immutable ('' || -4 is the constant '-4').
+        const BoundExpr& other =
+            resolved.argument_types[0].id() == SqlType::text ? arguments[1] : arguments[0];
+        resolved.immutable = cast_is_immutable(other.type, Type::of(SqlType::text));
+    }
     if (immutable != nullptr) *immutable = resolved.immutable;
     if (fold && resolved.strict &&
         std::any_of(arguments.begin(), arguments.end(), [](const BoundExpr& argument) {
