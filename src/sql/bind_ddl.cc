@@ -74,6 +74,26 @@ i64 sequence_max(kernel::SqlType type) {
     }
 }
 
+// The sequence a SERIAL or identity column owns, with PostgreSQL's defaults for its type.
+kernel::SequenceSchema owned_sequence(kernel::SequenceId id, std::string name,
+                                      kernel::TableId table, const kernel::ColumnDef& column,
+                                      const ast::SequenceOptions& options) {
+    kernel::SequenceSchema sequence;
+    sequence.id = id;
+    sequence.name = std::move(name);
+    sequence.increment = options.increment.value_or(1);
+    const bool ascending = sequence.increment > 0;
+    sequence.max_value =
+        options.max_value.value_or(ascending ? sequence_max(column.type.type) : -1);
+    sequence.min_value =
+        options.min_value.value_or(ascending ? 1 : -sequence_max(column.type.type));
+    sequence.start = options.start.value_or(ascending ? sequence.min_value : sequence.max_value);
+    sequence.cycle = options.cycle.value_or(false);
+    sequence.owner_table = table;
+    sequence.owner_column = column.id;
+    return sequence;
+}
+
 bool is_integer(kernel::SqlType type) {
     return type == kernel::SqlType::smallint || type == kernel::SqlType::integer ||
            type == kernel::SqlType::bigint;
@@ -259,21 +279,9 @@ private:
 
     kernel::SequenceSchema new_sequence(const kernel::ColumnDef& column,
                                         const ast::SequenceOptions& options) {
-        kernel::SequenceSchema sequence;
-        sequence.id = kernel::SequenceId(next_id_++);
-        sequence.name = schema_.name + "_" + column.name + "_seq";
-        sequence.increment = options.increment.value_or(1);
-        const bool ascending = sequence.increment > 0;
-        sequence.max_value =
-            options.max_value.value_or(ascending ? sequence_max(column.type.type) : -1);
-        sequence.min_value =
-            options.min_value.value_or(ascending ? 1 : -sequence_max(column.type.type));
-        sequence.start =
-            options.start.value_or(ascending ? sequence.min_value : sequence.max_value);
-        sequence.cycle = options.cycle.value_or(false);
-        sequence.owner_table = schema_.id;
-        sequence.owner_column = column.id;
-        return sequence;
+        return owned_sequence(kernel::SequenceId(next_id_++),
+                              schema_.name + "_" + column.name + "_seq", schema_.id, column,
+                              options);
     }
 
     SqlStatus add_column(const ast::ColumnDefinition& definition) {
@@ -426,11 +434,6 @@ bool name_taken(const kernel::TableSchema& table, const db::Transaction& transac
 SqlResult<kernel::AddColumnChange> added_column(const kernel::TableSchema& table,
                                                 const ast::ColumnDefinition& definition,
                                                 const db::Transaction& transaction) {
-    if (definition.serial) {
-        return SqlError(sqlstate::kFeatureNotSupported,
-                        "ALTER TABLE ADD COLUMN of a serial column is not supported")
-            .at(definition.position);
-    }
     kernel::AddColumnChange change;
     change.table = table.id;
     kernel::ColumnDef& column = change.column;
@@ -450,10 +453,38 @@ SqlResult<kernel::AddColumnChange> added_column(const kernel::TableSchema& table
                             "\" of table \"" + table.name + "\"")
             .at(definition.position);
     }
+    u64 next_id = transaction.catalog().next_object_id().value();
+    // SERIAL and identity: a sequence the column owns, named as PostgreSQL names it (a number
+    // appended when the name is taken); existing rows draw from it (fill_added_column).
+    auto add_sequence = [&](const ast::SequenceOptions& options) {
+        const std::string base = table.name + "_" + column.name + "_seq";
+        std::string name = base;
+        for (int n = 1; name_taken(table, transaction, name); ++n) name = base + std::to_string(n);
+        change.sequence =
+            owned_sequence(kernel::SequenceId(next_id++), name, table.id, column, options);
+        column.not_null = true;
+        return change.sequence->id;
+    };
+    if (definition.serial) {
+        const kernel::SequenceId sequence = add_sequence({});
+        column.default_value = kernel::ColumnDefault{
+            .kind = kernel::DefaultKind::nextval,
+            .expression = "nextval('" + change.sequence->name + "'::regclass)",
+            .sequence = sequence};
+    }
+    for (const ast::Constraint& constraint : definition.constraints) {
+        if (constraint.kind != ast::ConstraintKind::identity) continue;
+        if (!is_integer(column.type.type)) {
+            return SqlError(sqlstate::kInvalidParameterValue,
+                            "identity column type must be smallint, integer, or bigint")
+                .at(constraint.position);
+        }
+        column.identity = constraint.identity;
+        column.identity_sequence = add_sequence(constraint.sequence);
+    }
     // The table as it will be, for resolving the constraints' columns.
     kernel::TableSchema after = table;
     after.columns.push_back(column);
-    u64 next_id = transaction.catalog().next_object_id().value();
     std::set<std::string> used;
     auto name_for = [&](const ast::Constraint& constraint, std::string_view suffix) {
         if (!constraint.name.empty()) return constraint.name;
@@ -501,12 +532,8 @@ SqlResult<kernel::AddColumnChange> added_column(const kernel::TableSchema& table
                 change.constraints.foreign_keys.push_back(KB_SQL_TRY(build_foreign_key(
                     constraint, own, after, name_for(constraint, "fkey"), transaction)));
                 break;
-            case ast::ConstraintKind::identity:
-                return SqlError(sqlstate::kFeatureNotSupported,
-                                "ALTER TABLE ADD COLUMN of an identity column is not supported")
-                    .at(constraint.position);
             default:
-                break;  // NULL, NOT NULL, DEFAULT: above
+                break;  // NULL, NOT NULL, DEFAULT, identity: above
         }
     }
     return change;
