@@ -175,8 +175,12 @@ SqlResult<i64> integer_input(std::string_view input, i64 min, i64 max, const cha
                             std::string(input) + "\"");
     }
     if (!negative) {
-        if (value == INT64_MIN) overflow = true;
-        value = -value;
+        // Digits accumulate negatively (so INT64_MIN reads); its positive twin overflows.
+        if (value == INT64_MIN) {
+            overflow = true;
+        } else {
+            value = -value;
+        }
     }
     if (overflow || value < min || value > max) {
         return SqlError(
