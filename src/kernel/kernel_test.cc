@@ -49,7 +49,8 @@ TEST(Kernel, TenantIdsCountUpAndNamesAreUnique) {
     }
     auto keys = h.kernel->tenant_keys();
     ASSERT_EQ(keys.size(), 2u);
-    const auto& op = std::get<CreateTenantOp>(create_tenant_op("beta").body);
+    const Op created = create_tenant_op("beta");
+    const auto& op = std::get<CreateTenantOp>(created.body);
     EXPECT_EQ(keys[1].tenant, TenantId(2));
     EXPECT_EQ(keys[1].kek, op.kek);
     EXPECT_EQ(keys[1].root, op.root_key);
