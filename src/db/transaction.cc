@@ -20,6 +20,10 @@ Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
 
 }  // namespace
 
+bool Transaction::BytesLess::operator()(const Bytes& a, const Bytes& b) const {
+    return bytes_less(a, b);
+}
+
 bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayKey& b) const {
     if (a.table != b.table) return a.table < b.table;
     return bytes_less(a.key, b.key);
@@ -171,8 +175,7 @@ Status Transaction::insert(TableId table, Bytes key, Bytes row) {
                                       " has a row with this primary key");
     }
     reads_.absent_keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = key});
-    overlay_.insert_or_assign(OverlayKey{table.value(), std::move(key)},
-                              OverlayRow{existed, std::move(row)});
+    write_overlay(table, std::move(key), OverlayRow{existed, std::move(row)});
     return Status::ok();
 }
 
@@ -185,8 +188,7 @@ Status Transaction::update(TableId table, Bytes key, Bytes row) {
                                  " has no row with this primary key");
     }
     reads_.keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = key});
-    overlay_.insert_or_assign(OverlayKey{table.value(), std::move(key)},
-                              OverlayRow{existed, std::move(row)});
+    write_overlay(table, std::move(key), OverlayRow{existed, std::move(row)});
     return Status::ok();
 }
 
@@ -199,8 +201,7 @@ Status Transaction::remove(TableId table, ByteSpan key) {
                                  " has no row with this primary key");
     }
     reads_.keys.push_back(kernel::KeyRef{.object = kernel::object_of(table), .key = copy_of(key)});
-    overlay_.insert_or_assign(OverlayKey{table.value(), copy_of(key)},
-                              OverlayRow{existed, std::nullopt});
+    write_overlay(table, copy_of(key), OverlayRow{existed, std::nullopt});
     return Status::ok();
 }
 
@@ -216,6 +217,7 @@ kernel::Outcome Transaction::try_change_schema(kernel::DdlChange change) {
     const kernel::Outcome outcome = kernel::apply_ddl(catalog_, change, schema_position());
     if (outcome != kernel::Outcome::ok) return outcome;
     reads_.catalog_version = catalog_.version();
+    overlay_indexes_.clear();  // keyed for the schema as it was
     if (const auto* truncate = std::get_if<kernel::TruncateTableChange>(&change)) {
         // Apply runs DDL before row effects, so rows this transaction wrote before the truncate
         // go with it, and the snapshot's rows are gone for every later read and write.
@@ -234,6 +236,23 @@ std::vector<KeyedRow> Transaction::written_rows(TableId table) const {
         if (it->second.image) rows.push_back(KeyedRow{it->first.key, *it->second.image});
     }
     return rows;
+}
+
+void Transaction::write_overlay(TableId table, Bytes key, OverlayRow row) {
+    auto [entry, added] = overlay_.try_emplace(OverlayKey{table.value(), std::move(key)});
+    ++writes_;
+    std::optional<Bytes> before = added ? std::nullopt : std::move(entry->second.image);
+    const u64 since = added ? writes_ : entry->second.since;
+    entry->second = std::move(row);
+    entry->second.since = since;
+    if (!overlay_indexes_.empty()) {
+        reindex_overlay_row(table, entry->first.key, before, entry->second.image);
+    }
+}
+
+bool Transaction::wrote_before(TableId table, ByteSpan key, u64 writes) const {
+    const auto found = overlay_.find(OverlayKey{table.value(), copy_of(key)});
+    return found != overlay_.end() && found->second.since <= writes;
 }
 
 bool Transaction::wrote(TableId table, ByteSpan key) const {
@@ -283,6 +302,7 @@ void Transaction::rollback_to(const Mark& mark) {
         }
     }
     overlay_ = mark.overlay;
+    overlay_indexes_.clear();
     ddl_ = mark.ddl;
     catalog_ = mark.catalog;
     truncated_ = mark.truncated;

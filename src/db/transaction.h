@@ -131,7 +131,9 @@ private:
     store::TreeView rows_;                       // index cursors: the table's rows
     std::vector<Pending> pending_;               // overlay rows in cursor order
     usize pending_next_ = 0;
-    std::vector<Bytes> written_keys_;  // index cursors: primary keys the overlay holds, sorted
+    kernel::TableId table_{};          // whose rows the cursor returns
+    bool table_written_ = false;       // index cursors: the overlay holds rows of table_
+    u64 opened_at_ = 0;                // the transaction's write count when it opened
     std::optional<usize> read_index_;  // into the read set's ranges, once recorded
     bool whole_table_read_ = false;    // recorded as the table's whole key space instead
     bool valid_ = false;
@@ -153,7 +155,13 @@ private:
     struct OverlayRow {
         bool existed = false;        // the snapshot had a row
         std::optional<Bytes> image;  // the row now (nullopt: removed)
+        u64 since = 0;               // the write that first put the key in the overlay
     };
+    struct BytesLess {
+        bool operator()(const Bytes& a, const Bytes& b) const;
+    };
+    // The overlay's rows of a table keyed for one of its indexes: index key -> primary key.
+    using OverlayIndex = std::multimap<Bytes, Bytes, BytesLess>;
 
 public:
     // A transaction of `principal` in `tenant` on the latest published state. not_found when
@@ -264,6 +272,18 @@ private:
                                                  ByteSpan upper) const;
     Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
                 store::Snapshot snapshot, kernel::TenantCatalog catalog);
+    // Every overlay write goes through here: it keeps the overlay indexes current and
+    // numbers the keys' first writes.
+    void write_overlay(TableId table, Bytes key, OverlayRow row);
+    // Whether the overlay held `key` of `table` before write number `writes` (a cursor
+    // opened then saw the overlay's version, not the snapshot's).
+    bool wrote_before(TableId table, ByteSpan key, u64 writes) const;
+    // The overlay's rows of `index`'s table keyed for it: built when an index cursor first
+    // needs it, then kept current by every write (so the unique checks of a bulk insert do not
+    // key every row written so far again, per row); dropped on schema changes and rollbacks.
+    Result<const OverlayIndex*> overlay_index(const kernel::IndexSchema& index);
+    void reindex_overlay_row(TableId table, ByteSpan key, const std::optional<Bytes>& before,
+                             const std::optional<Bytes>& after);
     // The row as the transaction sees it, without recording a read.
     Result<std::optional<Bytes>> visible(TableId table, ByteSpan key, bool* existed) const;
     Status check_table(TableId table) const;
@@ -282,7 +302,9 @@ private:
     kernel::ReadSet reads_;
     std::vector<kernel::DdlChange> ddl_;
     std::map<OverlayKey, OverlayRow, OverlayKeyLess> overlay_;
-    std::set<u64> truncated_;  // tables this transaction truncated
+    std::set<u64> truncated_;                      // tables this transaction truncated
+    std::map<u64, OverlayIndex> overlay_indexes_;  // by index id (overlay_index)
+    u64 writes_ = 0;                               // overlay writes so far
     IdempotencyId idempotency_{};
     kernel::FixedValues fixed_{};
     bool spent_ = false;

@@ -53,15 +53,10 @@ Status RowCursor::settle() {
     auto before = [&](ByteSpan a, ByteSpan b) {
         return backward_ ? bytes_less(b, a) : bytes_less(a, b);
     };
-    auto written = [&](ByteSpan key) {
-        return std::binary_search(
-            written_keys_.begin(), written_keys_.end(), key,
-            [](const auto& a, const auto& b) { return bytes_less(ByteSpan(a), ByteSpan(b)); });
-    };
     for (;;) {
         // An index entry of a row the transaction wrote is stale: the overlay has the row.
-        while (index_ && !written_keys_.empty() && snapshot_ && snapshot_->valid() &&
-               written(snapshot_->row())) {
+        while (index_ && table_written_ && snapshot_ && snapshot_->valid() &&
+               transaction_->wrote_before(table_, snapshot_->row(), opened_at_)) {
             KB_TRY(snapshot_->next());
         }
         const bool have_snapshot = snapshot_ && snapshot_->valid();
@@ -170,6 +165,7 @@ Result<RowCursor> Transaction::open_cursor(TableId table, ByteSpan lower, ByteSp
     cursor.index_ = false;
     cursor.backward_ = direction == store::Direction::backward;
     cursor.object_ = kernel::object_of(table);
+    cursor.table_ = table;
     cursor.lower_ = copy_of(lower);
     cursor.upper_ = copy_of(upper);
     const store::TreeId tree = kernel::trees::table(tenant_, table);
@@ -197,10 +193,23 @@ Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lowe
     cursor.index_ = true;
     cursor.backward_ = direction == store::Direction::backward;
     cursor.object_ = kernel::object_of(index_id);
+    cursor.table_ = table_id;
+    cursor.opened_at_ = writes_;
     cursor.lower_ = copy_of(lower);
     cursor.upper_ = copy_of(upper);
 
-    // The transaction's rows of the table, keyed for the index.
+    // The transaction's rows of the table in the range, keyed for the index.
+    const OverlayIndex& written = *KB_TRY(overlay_index(*index));
+    for (auto it = written.lower_bound(cursor.lower_);
+         it != written.end() && in_range(it->first, lower, upper); ++it) {
+        const auto row = overlay_.find(OverlayKey{table_id.value(), it->second});
+        KB_ASSERT(row != overlay_.end() && row->second.image);
+        cursor.pending_.push_back(RowCursor::Pending{
+            .index_key = it->first, .key = it->second, .row = *row->second.image});
+    }
+    const auto first_written = overlay_.lower_bound(OverlayKey{table_id.value(), Bytes()});
+    cursor.table_written_ =
+        first_written != overlay_.end() && first_written->first.table == table_id.value();
     auto add_row = [&](ByteSpan key, ByteSpan image) -> Status {
         auto values = KB_TRY(kernel::decode_row(table, image));
         Bytes index_key = KB_TRY(keys.index_key(0, values, key));
@@ -210,11 +219,6 @@ Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lowe
         }
         return Status::ok();
     };
-    for (auto it = overlay_.lower_bound(OverlayKey{table_id.value(), Bytes()});
-         it != overlay_.end() && it->first.table == table_id.value(); ++it) {
-        cursor.written_keys_.push_back(it->first.key);  // the overlay's order is key order
-        if (it->second.image) KB_TRY(add_row(it->first.key, *it->second.image));
-    }
 
     const bool table_cleared = truncated_.contains(table_id.value());
     const store::TreeId table_tree = kernel::trees::table(tenant_, table_id);
@@ -231,12 +235,7 @@ Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lowe
         auto rows = KB_TRY(store::MvccCursor::open(snapshot_, table_tree, {}, {}, read_position(),
                                                    store::Direction::forward));
         while (rows.valid()) {
-            if (!std::binary_search(cursor.written_keys_.begin(), cursor.written_keys_.end(),
-                                    rows.key(), [](const auto& a, const auto& b) {
-                                        return bytes_less(ByteSpan(a), ByteSpan(b));
-                                    })) {
-                KB_TRY(add_row(rows.key(), rows.row()));
-            }
+            if (!wrote(table_id, rows.key())) KB_TRY(add_row(rows.key(), rows.row()));
             KB_TRY(rows.next());
         }
         cursor.whole_table_read_ = true;
@@ -249,6 +248,64 @@ Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lowe
               });
     KB_TRY(cursor.settle());
     return cursor;
+}
+
+Result<const Transaction::OverlayIndex*> Transaction::overlay_index(
+    const kernel::IndexSchema& index) {
+    if (auto found = overlay_indexes_.find(index.id.value()); found != overlay_indexes_.end()) {
+        return &found->second;
+    }
+    const kernel::TableSchema* table = catalog_.table(index.table, schema_position());
+    KB_ASSERT(table != nullptr);
+    kernel::TableKeys keys(*table, {&index});
+    OverlayIndex built;
+    for (auto it = overlay_.lower_bound(OverlayKey{index.table.value(), Bytes()});
+         it != overlay_.end() && it->first.table == index.table.value(); ++it) {
+        if (!it->second.image) continue;
+        auto values = KB_TRY(kernel::decode_row(*table, *it->second.image));
+        built.emplace(KB_TRY(keys.index_key(0, values, it->first.key)), it->first.key);
+    }
+    return &overlay_indexes_.emplace(index.id.value(), std::move(built)).first->second;
+}
+
+void Transaction::reindex_overlay_row(TableId table_id, ByteSpan key,
+                                      const std::optional<Bytes>& before,
+                                      const std::optional<Bytes>& after) {
+    const kernel::TableSchema* table = catalog_.table(table_id, schema_position());
+    for (auto entry = overlay_indexes_.begin(); entry != overlay_indexes_.end();) {
+        const kernel::IndexSchema* index = catalog_.index(IndexId(entry->first), schema_position());
+        if (index == nullptr || index->table != table_id) {
+            ++entry;
+            continue;
+        }
+        kernel::TableKeys keys(*table, {index});
+        auto index_key_of = [&](const Bytes& image) -> Result<Bytes> {
+            auto values = KB_TRY(kernel::decode_row(*table, image));
+            return keys.index_key(0, values, key);
+        };
+        bool kept = true;
+        if (before) {
+            auto old_key = index_key_of(*before);
+            kept = old_key.is_ok();
+            if (kept) {
+                auto [first, last] = entry->second.equal_range(*old_key);
+                for (; first != last; ++first) {
+                    if (bytes_equal(first->second, key)) {
+                        entry->second.erase(first);
+                        break;
+                    }
+                }
+            }
+        }
+        if (kept && after) {
+            auto new_key = index_key_of(*after);
+            kept = new_key.is_ok();
+            if (kept) entry->second.emplace(std::move(*new_key), copy_of(key));
+        }
+        // An image that does not decode: forget this index; the next cursor rebuilds it and
+        // meets the error there.
+        entry = kept ? std::next(entry) : overlay_indexes_.erase(entry);
+    }
 }
 
 Result<std::vector<IndexedRow>> Transaction::index_scan(IndexId index, ByteSpan lower,

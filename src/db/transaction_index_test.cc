@@ -162,6 +162,45 @@ TEST_F(TransactionIndex, CursorsRunBackwardAndSeeTheOverlayAsOfOpening) {
     EXPECT_EQ(ids, (std::vector<i64>{5, 4, 3, 2}));
 }
 
+TEST_F(TransactionIndex, AnUpdateAfterOpeningDoesNotHideTheRowFromTheCursor) {
+    Transaction txn = begin();
+    auto cursor = txn.open_index_cursor(by_name, {}, {});
+    ASSERT_TRUE(cursor.has_value());
+    ASSERT_TRUE(txn.update(items, key_of(2), row_of(2, "a")).is_ok());  // 'd' -> 'a', later
+    std::vector<i64> ids;
+    while (cursor->valid()) {
+        ids.push_back(id_in(cursor->row()));
+        ASSERT_TRUE(cursor->next().is_ok());
+    }
+    EXPECT_EQ(ids, (std::vector<i64>{1, 2, 3}));  // b, d, f: the state when it opened
+    EXPECT_EQ(ids_of(txn, by_name, {}, {}), (std::vector<i64>{2, 1, 3}));  // a, b, f now
+}
+
+TEST_F(TransactionIndex, KeyedOverlayFollowsEveryWriteOfALongTransaction) {
+    // Many writes with index reads between them (what unique checks of a bulk insert do): the
+    // overlay keyed for the index is kept current, not rebuilt per read.
+    Transaction txn = begin();
+    for (i64 id = 10; id < 400; ++id) {
+        const std::string name = "n" + std::to_string(id);
+        EXPECT_FALSE(txn.index_get(by_name, name_key(name))->has_value());
+        ASSERT_TRUE(txn.insert(items, key_of(id), row_of(id, name)).is_ok());
+        auto found = txn.index_get(by_name, name_key(name));
+        ASSERT_TRUE(found.has_value() && found->has_value()) << id;
+        EXPECT_EQ((*found)->key, key_of(id));
+    }
+    ASSERT_TRUE(txn.update(items, key_of(10), row_of(10, "renamed")).is_ok());
+    ASSERT_TRUE(txn.remove(items, key_of(11)).is_ok());
+    EXPECT_FALSE(txn.index_get(by_name, name_key("n10"))->has_value());
+    EXPECT_FALSE(txn.index_get(by_name, name_key("n11"))->has_value());
+    EXPECT_TRUE(txn.index_get(by_name, name_key("renamed"))->has_value());
+    const Transaction::Mark mark = txn.mark();
+    ASSERT_TRUE(txn.remove(items, key_of(12)).is_ok());
+    EXPECT_FALSE(txn.index_get(by_name, name_key("n12"))->has_value());
+    txn.rollback_to(mark);
+    EXPECT_TRUE(txn.index_get(by_name, name_key("n12"))->has_value());
+    EXPECT_EQ(ids_of(txn, by_name, name_key("n398"), name_key("n4")), (std::vector<i64>{398, 399}));
+}
+
 TEST_F(TransactionIndex, PhantomInTheRangeReadConflicts) {
     Transaction reader = begin();
     EXPECT_EQ(ids_of(reader, by_name, name_key("c"), name_key("g")), (std::vector<i64>{2, 3}));
