@@ -83,7 +83,7 @@ TransactionHost::Start DatabaseCore::start(TenantId tenant) {
     Engine::Published published = engine_->published(tenant);
     Start out;
     out.snapshot = std::move(published.snapshot);
-    if (published.catalog) out.catalog = *published.catalog;
+    out.catalog = std::move(published.catalog);
     return out;
 }
 

@@ -73,7 +73,9 @@ public:
     Start start(TenantId tenant) override {
         Start out;
         out.snapshot = engine_->snapshot();
-        if (const auto* found = engine_->catalog().tenant(tenant)) out.catalog = *found;
+        if (const auto* found = engine_->catalog().tenant(tenant)) {
+            out.catalog = std::make_shared<const kernel::TenantCatalog>(*found);
+        }
         return out;
     }
     Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,

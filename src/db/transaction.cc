@@ -30,7 +30,8 @@ bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayK
 }
 
 Transaction::Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
-                         store::Snapshot snapshot, kernel::TenantCatalog catalog)
+                         store::Snapshot snapshot,
+                         std::shared_ptr<const kernel::TenantCatalog> catalog)
     : host_(&host),
       tenant_(tenant),
       principal_(principal),
@@ -44,7 +45,16 @@ u64 TransactionHost::next_instance_id() {
 
 std::optional<SchemaKey> Transaction::schema_key() const {
     if (as_of_ || !ddl_.empty()) return std::nullopt;
-    return SchemaKey{host_->instance_id(), tenant_, catalog_.version()};
+    return SchemaKey{host_->instance_id(), tenant_, catalog_->version()};
+}
+
+kernel::TenantCatalog& Transaction::own_catalog() {
+    if (own_catalog_ == nullptr) {
+        auto copy = std::make_shared<kernel::TenantCatalog>(*catalog_);
+        own_catalog_ = copy.get();
+        catalog_ = std::move(copy);
+    }
+    return *own_catalog_;
 }
 
 Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
@@ -54,7 +64,7 @@ Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
         return Status::not_found("no tenant " + std::to_string(tenant.value()));
     }
     return Transaction(host, tenant, principal, std::move(start.snapshot),
-                       std::move(*start.catalog));
+                       std::move(start.catalog));
 }
 
 Status Transaction::read_as_of(Position position) {
@@ -76,7 +86,7 @@ Status Transaction::check_writable() const {
 }
 
 Status Transaction::check_table(TableId table) const {
-    if (catalog_.table(table, schema_position()) == nullptr) {
+    if (catalog_->table(table, schema_position()) == nullptr) {
         return Status::not_found("no table " + std::to_string(table.value()));
     }
     return Status::ok();
@@ -214,9 +224,9 @@ Status Transaction::change_schema(kernel::DdlChange change) {
 kernel::Outcome Transaction::try_change_schema(kernel::DdlChange change) {
     KB_ASSERT_MSG(!as_of_, "schema changes in a time-travel transaction");
     // Checked as of the position after the snapshot; admission checks it again at the op's.
-    const kernel::Outcome outcome = kernel::apply_ddl(catalog_, change, schema_position());
+    const kernel::Outcome outcome = kernel::apply_ddl(own_catalog(), change, schema_position());
     if (outcome != kernel::Outcome::ok) return outcome;
-    reads_.catalog_version = catalog_.version();
+    reads_.catalog_version = catalog_->version();
     overlay_indexes_.clear();  // keyed for the schema as it was
     if (const auto* truncate = std::get_if<kernel::TruncateTableChange>(&change)) {
         // Apply runs DDL before row effects, so rows this transaction wrote before the truncate
@@ -260,7 +270,7 @@ bool Transaction::wrote(TableId table, ByteSpan key) const {
 }
 
 bool Transaction::created_sequence(kernel::SequenceId sequence) const {
-    const auto& sequences = catalog_.sequence_versions();
+    const auto& sequences = catalog_->sequence_versions();
     const auto found = sequences.find(sequence);
     return found != sequences.end() && found->second.first.created == schema_position();
 }
@@ -268,10 +278,11 @@ bool Transaction::created_sequence(kernel::SequenceId sequence) const {
 Result<kernel::SequenceBlock> Transaction::draw_from_created_sequence(kernel::SequenceId sequence,
                                                                       u64 count) {
     kernel::SequenceBlock block;
-    const kernel::Outcome outcome = catalog_.reserve(sequence, count, schema_position(), &block);
+    const kernel::Outcome outcome =
+        own_catalog().reserve(sequence, count, schema_position(), &block);
     KB_TRY(status_of_outcome(outcome, "sequence " + std::to_string(sequence.value())));
     ddl_.push_back(kernel::AdvanceSequenceChange{.sequence = sequence, .count = count});
-    reads_.catalog_version = catalog_.version();
+    reads_.catalog_version = catalog_->version();
     return block;
 }
 
@@ -289,7 +300,7 @@ Result<kernel::SequenceBlock> Transaction::reserve_sequence(kernel::SequenceId s
 }
 
 Transaction::Mark Transaction::mark() const {
-    return Mark{.overlay = overlay_, .ddl = ddl_, .catalog = catalog_, .truncated = truncated_};
+    return Mark{.overlay = overlay_, .ddl = ddl_, .catalog = *catalog_, .truncated = truncated_};
 }
 
 void Transaction::rollback_to(const Mark& mark) {
@@ -304,7 +315,7 @@ void Transaction::rollback_to(const Mark& mark) {
     overlay_ = mark.overlay;
     overlay_indexes_.clear();
     ddl_ = mark.ddl;
-    catalog_ = mark.catalog;
+    own_catalog() = mark.catalog;
     truncated_ = mark.truncated;
     for (const kernel::AdvanceSequenceChange& draw : kept_draws) {
         // A sequence created after the mark went with it. The draw succeeded before on the

@@ -44,7 +44,9 @@ class TransactionHost {
 public:
     struct Start {
         store::Snapshot snapshot;
-        std::optional<kernel::TenantCatalog> catalog;  // nullopt: no such tenant
+        // Shared, never changed (a transaction copies it before its own schema changes);
+        // nullptr: no such tenant.
+        std::shared_ptr<const kernel::TenantCatalog> catalog;
     };
     virtual ~TransactionHost() = default;
     // The latest published snapshot and the tenant's catalog, taken together.
@@ -182,7 +184,7 @@ public:
     const store::Snapshot& snapshot() const { return snapshot_; }
     TenantId tenant() const { return tenant_; }
     // The tenant's catalog as of the snapshot, with this transaction's DDL applied.
-    const kernel::TenantCatalog& catalog() const { return catalog_; }
+    const kernel::TenantCatalog& catalog() const { return *catalog_; }
     // nullopt while the schema this transaction sees is its own (it made schema changes) or a
     // past one (time travel): plans made against it are not for other transactions.
     std::optional<SchemaKey> schema_key() const;
@@ -271,7 +273,10 @@ private:
     std::vector<RowCursor::Pending> overlay_rows(TableId table, ByteSpan lower,
                                                  ByteSpan upper) const;
     Transaction(TransactionHost& host, TenantId tenant, PrincipalId principal,
-                store::Snapshot snapshot, kernel::TenantCatalog catalog);
+                store::Snapshot snapshot, std::shared_ptr<const kernel::TenantCatalog> catalog);
+    // The catalog, copied for this transaction on its first schema change (until then it is
+    // the published one, shared: most transactions change no schema).
+    kernel::TenantCatalog& own_catalog();
     // Every overlay write goes through here: it keeps the overlay indexes current and
     // numbers the keys' first writes.
     void write_overlay(TableId table, Bytes key, OverlayRow row);
@@ -298,7 +303,8 @@ private:
     TenantId tenant_;
     PrincipalId principal_;
     store::Snapshot snapshot_;
-    kernel::TenantCatalog catalog_;
+    std::shared_ptr<const kernel::TenantCatalog> catalog_;
+    kernel::TenantCatalog* own_catalog_ = nullptr;  // *catalog_ once own_catalog() copied it
     kernel::ReadSet reads_;
     std::vector<kernel::DdlChange> ddl_;
     std::map<OverlayKey, OverlayRow, OverlayKeyLess> overlay_;

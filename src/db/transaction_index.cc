@@ -181,11 +181,11 @@ Result<RowCursor> Transaction::open_cursor(TableId table, ByteSpan lower, ByteSp
 
 Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lower, ByteSpan upper,
                                                  store::Direction direction) {
-    const kernel::IndexSchema* index = catalog_.index(index_id, schema_position());
+    const kernel::IndexSchema* index = catalog_->index(index_id, schema_position());
     if (index == nullptr) return Status::not_found("no index " + std::to_string(index_id.value()));
     const TableId table_id = index->table;
     KB_TRY(check_table(table_id));
-    const kernel::TableSchema& table = *catalog_.table(table_id, schema_position());
+    const kernel::TableSchema& table = *catalog_->table(table_id, schema_position());
     kernel::TableKeys keys(table, {index});
 
     RowCursor cursor;
@@ -255,7 +255,7 @@ Result<const Transaction::OverlayIndex*> Transaction::overlay_index(
     if (auto found = overlay_indexes_.find(index.id.value()); found != overlay_indexes_.end()) {
         return &found->second;
     }
-    const kernel::TableSchema* table = catalog_.table(index.table, schema_position());
+    const kernel::TableSchema* table = catalog_->table(index.table, schema_position());
     KB_ASSERT(table != nullptr);
     kernel::TableKeys keys(*table, {&index});
     OverlayIndex built;
@@ -271,9 +271,10 @@ Result<const Transaction::OverlayIndex*> Transaction::overlay_index(
 void Transaction::reindex_overlay_row(TableId table_id, ByteSpan key,
                                       const std::optional<Bytes>& before,
                                       const std::optional<Bytes>& after) {
-    const kernel::TableSchema* table = catalog_.table(table_id, schema_position());
+    const kernel::TableSchema* table = catalog_->table(table_id, schema_position());
     for (auto entry = overlay_indexes_.begin(); entry != overlay_indexes_.end();) {
-        const kernel::IndexSchema* index = catalog_.index(IndexId(entry->first), schema_position());
+        const kernel::IndexSchema* index =
+            catalog_->index(IndexId(entry->first), schema_position());
         if (index == nullptr || index->table != table_id) {
             ++entry;
             continue;
