@@ -1,6 +1,7 @@
 // Byte views and small helpers shared by every subsystem.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,17 @@ inline ByteSpan as_bytes(std::string_view text) {
 inline std::string_view as_chars(ByteSpan bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
+
+// Byte-wise (unsigned) lexicographic order, and equality, of two byte strings.
+inline bool bytes_less(ByteSpan a, ByteSpan b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+inline bool bytes_equal(ByteSpan a, ByteSpan b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// An owned copy of a view.
+inline Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
 
 // Lowercase hex, two characters per byte.
 std::string to_hex(ByteSpan bytes);

@@ -10,16 +10,6 @@
 
 namespace kb::db {
 
-namespace {
-
-bool bytes_less(ByteSpan a, ByteSpan b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
-}
-
-Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
-
-}  // namespace
-
 bool Transaction::BytesLess::operator()(const Bytes& a, const Bytes& b) const {
     return bytes_less(a, b);
 }

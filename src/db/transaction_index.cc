@@ -20,16 +20,6 @@ namespace kb::db {
 
 namespace {
 
-bool bytes_less(ByteSpan a, ByteSpan b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
-}
-
-bool bytes_equal(ByteSpan a, ByteSpan b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
-
-Bytes copy_of(ByteSpan bytes) { return Bytes(bytes.begin(), bytes.end()); }
-
 bool in_range(ByteSpan key, ByteSpan lower, ByteSpan upper) {
     return !bytes_less(key, lower) && (upper.empty() || bytes_less(key, upper));
 }

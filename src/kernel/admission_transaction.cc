@@ -38,10 +38,6 @@ Result<std::vector<KeyRef>> index_keys(const TableKeys& keys, std::span<const Va
     return out;
 }
 
-bool bytes_less(ByteSpan a, ByteSpan b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
-}
-
 // Whether an effect names the (table, key) of an earlier one. Effects usually come in
 // (table, key) order (a transaction's overlay is sorted): then each only needs comparing with
 // the one before it. The first effect out of order switches to a set of every key seen.
