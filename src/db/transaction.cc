@@ -327,30 +327,41 @@ bool Transaction::writes_nothing() const {
 namespace {
 
 // The effect an overlay entry makes, or nullopt when it changed nothing (inserted and removed
-// again). Its key and image are filled by the caller.
-std::optional<kernel::RowEffectKind> effect_kind(bool existed, bool has_image) {
-    if (existed) return has_image ? kernel::RowEffectKind::update : kernel::RowEffectKind::remove;
-    if (has_image) return kernel::RowEffectKind::insert;
-    return std::nullopt;
+// again).
+std::optional<kernel::RowEffect> effect_of(u64 table, Bytes key, bool existed,
+                                           std::optional<Bytes> image) {
+    kernel::RowEffectKind kind;
+    if (existed) {
+        kind = image ? kernel::RowEffectKind::update : kernel::RowEffectKind::remove;
+    } else if (image) {
+        kind = kernel::RowEffectKind::insert;
+    } else {
+        return std::nullopt;
+    }
+    return kernel::RowEffect{.kind = kind,
+                             .table = TableId(table),
+                             .key = std::move(key),
+                             .row = image ? std::move(*image) : Bytes()};
 }
 
 }  // namespace
 
-kernel::TransactionOp Transaction::build_op() const {
+kernel::TransactionOp Transaction::op_with(kernel::ReadSet reads) const {
     kernel::TransactionOp op;
     op.snapshot = snapshot_position();
     op.idempotency = idempotency_;
-    op.reads = reads_;
+    op.reads = std::move(reads);
     op.ddl = ddl_;
     op.fixed = fixed_;
     op.effects.reserve(overlay_.size());
+    return op;
+}
+
+kernel::TransactionOp Transaction::build_op() const {
+    kernel::TransactionOp op = op_with(reads_);
     for (const auto& [key, row] : overlay_) {
-        const auto kind = effect_kind(row.existed, row.image.has_value());
-        if (!kind) continue;
-        op.effects.push_back(kernel::RowEffect{.kind = *kind,
-                                               .table = TableId(key.table),
-                                               .key = key.key,
-                                               .row = row.image ? *row.image : Bytes()});
+        auto effect = effect_of(key.table, key.key, row.existed, row.image);
+        if (effect) op.effects.push_back(std::move(*effect));
     }
     return op;
 }
@@ -365,23 +376,12 @@ Result<SubmitResult> Transaction::commit() {
     }
     // The op build_op() would make, its read set, keys and images moved out of the spent
     // transaction rather than copied (nodes taken out of the overlay lend their keys).
-    kernel::TransactionOp op;
-    op.snapshot = snapshot_position();
-    op.idempotency = idempotency_;
-    op.reads = std::move(reads_);
-    reads_ = {};
-    op.ddl = ddl_;
-    op.fixed = fixed_;
-    op.effects.reserve(overlay_.size());
+    kernel::TransactionOp op = op_with(std::exchange(reads_, {}));
     while (!overlay_.empty()) {
         auto node = overlay_.extract(overlay_.begin());
-        OverlayRow& row = node.mapped();
-        const auto kind = effect_kind(row.existed, row.image.has_value());
-        if (!kind) continue;
-        op.effects.push_back(kernel::RowEffect{.kind = *kind,
-                                               .table = TableId(node.key().table),
-                                               .key = std::move(node.key().key),
-                                               .row = row.image ? std::move(*row.image) : Bytes()});
+        auto effect = effect_of(node.key().table, std::move(node.key().key), node.mapped().existed,
+                                std::move(node.mapped().image));
+        if (effect) op.effects.push_back(std::move(*effect));
     }
     auto result = KB_TRY(host_->submit(tenant_, principal_, std::move(op)));
     KB_TRY(status_of_outcome(result.outcome, result.detail));

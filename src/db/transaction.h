@@ -277,6 +277,12 @@ private:
     // The catalog, copied for this transaction on its first schema change (until then it is
     // the published one, shared: most transactions change no schema).
     kernel::TenantCatalog& own_catalog();
+    // A cursor of this transaction over [lower, upper) of `table`'s rows (`object`: the table or
+    // an index of it), positioned nowhere yet (open_cursor, open_index_cursor).
+    RowCursor new_cursor(kernel::ObjectId object, TableId table, ByteSpan lower, ByteSpan upper,
+                         store::Direction direction);
+    // The op of this transaction with `reads` and no effects yet (build_op, commit).
+    kernel::TransactionOp op_with(kernel::ReadSet reads) const;
     // Every overlay write goes through here: it keeps the overlay indexes current and
     // numbers the keys' first writes.
     void write_overlay(TableId table, Bytes key, OverlayRow row);

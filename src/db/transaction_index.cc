@@ -147,17 +147,23 @@ std::vector<RowCursor::Pending> Transaction::overlay_rows(TableId table, ByteSpa
     return rows;
 }
 
+RowCursor Transaction::new_cursor(kernel::ObjectId object, TableId table, ByteSpan lower,
+                                  ByteSpan upper, store::Direction direction) {
+    RowCursor cursor;
+    cursor.transaction_ = this;
+    cursor.backward_ = direction == store::Direction::backward;
+    cursor.object_ = object;
+    cursor.table_ = table;
+    cursor.opened_at_ = writes_;
+    cursor.lower_ = copy_of(lower);
+    cursor.upper_ = copy_of(upper);
+    return cursor;
+}
+
 Result<RowCursor> Transaction::open_cursor(TableId table, ByteSpan lower, ByteSpan upper,
                                            store::Direction direction) {
     KB_TRY(check_table(table));
-    RowCursor cursor;
-    cursor.transaction_ = this;
-    cursor.index_ = false;
-    cursor.backward_ = direction == store::Direction::backward;
-    cursor.object_ = kernel::object_of(table);
-    cursor.table_ = table;
-    cursor.lower_ = copy_of(lower);
-    cursor.upper_ = copy_of(upper);
+    RowCursor cursor = new_cursor(kernel::object_of(table), table, lower, upper, direction);
     const store::TreeId tree = kernel::trees::table(tenant_, table);
     if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
         cursor.snapshot_ = KB_TRY(
@@ -178,15 +184,8 @@ Result<RowCursor> Transaction::open_index_cursor(IndexId index_id, ByteSpan lowe
     const kernel::TableSchema& table = *catalog_->table(table_id, schema_position());
     kernel::TableKeys keys(table, {index});
 
-    RowCursor cursor;
-    cursor.transaction_ = this;
+    RowCursor cursor = new_cursor(kernel::object_of(index_id), table_id, lower, upper, direction);
     cursor.index_ = true;
-    cursor.backward_ = direction == store::Direction::backward;
-    cursor.object_ = kernel::object_of(index_id);
-    cursor.table_ = table_id;
-    cursor.opened_at_ = writes_;
-    cursor.lower_ = copy_of(lower);
-    cursor.upper_ = copy_of(upper);
 
     // The transaction's rows of the table in the range, keyed for the index.
     const OverlayIndex& written = *KB_TRY(overlay_index(*index));

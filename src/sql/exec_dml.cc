@@ -57,6 +57,14 @@ SqlStatus add_returning_row(const Returning& returning, const Row& row, EvalCont
     return sql_ok();
 }
 
+// What folding an UPDATE's or DELETE's constants raised (bind_fold.h), in PostgreSQL's planning
+// order: the target list (`target`: the SET list), RETURNING, then WHERE.
+SqlStatus raise_folding(FoldingError target, const Returning& returning, const RowSource& rows) {
+    for (const BoundExpr& expr : returning.expressions) target.note(expr);
+    KB_SQL_TRY(target.raise());
+    return rows.where_folding.raise();
+}
+
 void describe_returning(const Returning& returning, StatementResult& result) {
     if (returning.expressions.empty()) return;
     result.returns_rows = true;
@@ -705,12 +713,9 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
         describe_returning(returning, described);
         return described;
     }
-    // Constant-folding errors, in PostgreSQL's planning order: SET, RETURNING, then WHERE.
-    FoldingError folding;
-    for (const auto& [index, expr] : assignments) folding.note(expr);
-    for (const BoundExpr& expr : returning.expressions) folding.note(expr);
-    KB_SQL_TRY(folding.raise());
-    KB_SQL_TRY(source.where_folding.raise());
+    FoldingError set_folding;
+    for (const auto& [index, expr] : assignments) set_folding.note(expr);
+    KB_SQL_TRY(raise_folding(std::move(set_folding), returning, source));
     // Every row is read before any is written: the statement sees the state as of its start.
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
@@ -743,11 +748,7 @@ SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
         describe_returning(returning, described);
         return described;
     }
-    // Constant-folding errors, in PostgreSQL's planning order: RETURNING, then WHERE.
-    FoldingError folding;
-    for (const BoundExpr& expr : returning.expressions) folding.note(expr);
-    KB_SQL_TRY(folding.raise());
-    KB_SQL_TRY(source.where_folding.raise());
+    KB_SQL_TRY(raise_folding({}, returning, source));
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
     StatementResult result;
