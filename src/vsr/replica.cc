@@ -1,0 +1,374 @@
+// Replica: construction, start, normal operation, commit and apply (see replica.h).
+#include "vsr/replica.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+#include "storage/record.h"
+#include "vsr/record_links.h"
+
+namespace kb::vsr {
+
+std::string_view replica_status_name(ReplicaStatus status) {
+    switch (status) {
+        case ReplicaStatus::normal:
+            return "normal";
+        case ReplicaStatus::view_change:
+            return "view_change";
+        case ReplicaStatus::recovering:
+            return "recovering";
+    }
+    return "unknown";
+}
+
+std::optional<storage::RecordHeader> record_header_of(ByteSpan record) {
+    if (record.size() < storage::kRecordHeaderSize) return std::nullopt;
+    return storage::decode_record_header(std::span<const u8, storage::kRecordHeaderSize>(
+                                             record.data(), storage::kRecordHeaderSize))
+        .header;
+}
+
+ComplianceHash chain_hash_of(const ComplianceHash& previous, ByteSpan record) {
+    KB_ASSERT(record.size() >= storage::kRecordHeaderSize);
+    storage::RecordHeaderBytes header_bytes{};
+    std::copy_n(record.begin(), storage::kRecordHeaderSize, header_bytes.begin());
+    return storage::chain_hash_next(previous, header_bytes);
+}
+
+Replica::Replica(io::EventLoop& loop, io::MessageBus& bus, storage::Log& log,
+                 Superblock& superblock, StateMachine& state_machine, ReplicaOptions options)
+    : loop_(loop),
+      bus_(bus),
+      log_(log),
+      superblock_(superblock),
+      state_machine_(state_machine),
+      options_(options),
+      limits_{.cluster = superblock.state().cluster,
+              .replica_count = superblock.state().replica_count,
+              .body_size_max = options.body_size_max},
+      view_(superblock.state().view),
+      log_view_(superblock.state().log_view) {
+    hashes_[log_.last_position()] = log_.last_chain_hash();
+    bus_.set_receiver([this, alive = alive_](io::Peer from, io::Message message) {
+        if (*alive) on_message(from, std::move(message));
+    });
+}
+
+Replica::~Replica() {
+    *alive_ = false;
+    if (tick_timer_.value() != 0) loop_.cancel(tick_timer_);
+    bus_.set_receiver([](io::Peer, io::Message) {});
+}
+
+void Replica::start() {
+    if (log_.last_position().value() > 0) {
+        auto last = log_.read(log_.last_position(), log_.last_position(), options_.body_size_max);
+        if (!last) {
+            fail(last.error());
+            return;
+        }
+        if (auto header = record_header_of(last->front())) last_timestamp_ = header->timestamp;
+    }
+    arm_tick();
+    if (replica_count() == 1) {
+        // The only replica: everything durable is committed (a quorum of one).
+        status_ = ReplicaStatus::normal;
+        commit_max_ = log_.durable_position();
+        apply_committed();
+        return;
+    }
+    if (superblock_.created() && view_.value() == 0 && log_.last_position().value() == 0) {
+        // A new cluster: view 0 needs no election.
+        status_ = ReplicaStatus::normal;
+        last_heard_primary_ns_ = loop_.clock().monotonic_ns();
+        return;
+    }
+    if (view_ > log_view_) {
+        // Restarted in a view change: take it up again.
+        status_ = ReplicaStatus::view_change;
+        view_change_started_ns_ = loop_.clock().monotonic_ns();
+        broadcast(header_for(Command::start_view_change));
+        start_view_change_from_.insert(index());
+        return;
+    }
+    if (primary_of(view_) == index()) {
+        // A primary cannot know how far its last pipeline got: let the others elect.
+        start_view_change(View(view_.value() + 1));
+        return;
+    }
+    status_ = ReplicaStatus::recovering;
+    view_change_started_ns_ = loop_.clock().monotonic_ns();
+    send(primary_of(view_), header_for(Command::request_start_view));
+}
+
+void Replica::submit_local(ClientId client, RequestNumber request, Bytes body, LocalReply done) {
+    Header header = header_for(Command::request);
+    header.replica = kClientReplica;
+    header.client = client;
+    header.request = request;
+    header.size = static_cast<u32>(kHeaderSize + body.size());
+    local_waiting_[{client, request}] = std::move(done);
+    on_request(header, std::move(body), std::nullopt);
+}
+
+void Replica::on_request(const Header& header, Bytes body, std::optional<io::Peer> from) {
+    auto refuse_local = [&](Status why) {
+        ++counters_.requests_dropped;
+        if (from) return;
+        auto found = local_waiting_.find({header.client, header.request});
+        if (found == local_waiting_.end()) return;
+        auto done = std::move(found->second);
+        local_waiting_.erase(found);
+        done(std::move(why));
+    };
+    if (!failure_.is_ok()) {
+        refuse_local(failure_);
+        return;
+    }
+    if (!is_primary()) {
+        refuse_local(Status::busy("replica " + std::to_string(index()) +
+                                  " is not the primary (view " + std::to_string(view_.value()) +
+                                  ", " + std::string(replica_status_name(status_)) + ")"));
+        return;
+    }
+    if (auto session = sessions_.find(header.client); session != sessions_.end()) {
+        if (header.request == session->second.request) {
+            ++counters_.repeats_answered;
+            reply(header.client, header.request, session->second.committed_at,
+                  session->second.reply);
+            return;
+        }
+        if (header.request < session->second.request) {
+            refuse_local(Status::invalid_argument("request " +
+                                                  std::to_string(header.request.value()) +
+                                                  " is older than the session's newest"));
+            return;
+        }
+    }
+    if (in_flight_.contains(header.client)) {
+        // Already queued or prepared: its reply comes when it commits.
+        if (!from && in_flight_[header.client] != header.request) {
+            refuse_local(Status::busy("the client has a request in flight"));
+        }
+        return;
+    }
+    if (queue_.size() >= options_.request_queue_max) {
+        refuse_local(Status::busy("the primary's request queue is full"));
+        return;
+    }
+    in_flight_[header.client] = header.request;
+    queue_.push_back(QueuedRequest{header, std::move(body), from});
+    prepare_next();
+}
+
+void Replica::prepare_next() {
+    // A new primary first commits what it inherited: admission then starts from applied state.
+    while (is_primary() && state_machine_.applied() >= inherited_until_ && !queue_.empty() &&
+           pipeline_.size() < options_.pipeline_max && failure_.is_ok()) {
+        QueuedRequest request = std::move(queue_.front());
+        queue_.pop_front();
+        prepare_one(std::move(request));
+    }
+}
+
+void Replica::prepare_one(QueuedRequest request) {
+    const Position position = log_.last_position().next();
+    const u64 now = loop_.clock().realtime().value();
+    const Timestamp timestamp(std::max(now, last_timestamp_.value() + 1));
+    PrepareInput input{.client = request.header.client,
+                       .request = request.header.request,
+                       .body = request.body,
+                       .position = position,
+                       .view = view_,
+                       .timestamp = timestamp,
+                       .previous_chain_hash = log_.last_chain_hash()};
+    auto prepared = state_machine_.prepare(input);
+    if (!prepared) {
+        fail(prepared.error());
+        return;
+    }
+    if (!prepared->record) {
+        in_flight_.erase(request.header.client);
+        reply(request.header.client, request.header.request, Position(), prepared->refusal);
+        return;
+    }
+    Bytes record = std::move(*prepared->record);
+    const ComplianceHash hash = chain_hash_of(log_.last_chain_hash(), record);
+    Header header = header_for(Command::prepare);
+    header.op = position;
+    header.commit = commit_max_;
+    header.hash = hash;
+    header.timestamp = timestamp;
+    header.client = request.header.client;
+    header.request = request.header.request;
+    header.size = static_cast<u32>(kHeaderSize + record.size());
+    auto message = std::make_shared<const Bytes>(encode_message(header, record));
+
+    std::vector<Bytes> records;
+    records.push_back(record);
+    Status accepted = log_.append(
+        std::move(records),
+        [this, alive = alive_, position, hash, view = view_](Status durable) {
+            if (!*alive) return;
+            if (!durable.is_ok()) {
+                // Truncated by a view change (the op is gone) or a failed sync (fatal).
+                if (durable.code() == StatusCode::fatal) fail(durable);
+                return;
+            }
+            if (view == view_ && is_primary()) count_ok(position, hash, index());
+            // Backups may have made it committed first: applying waited for this write.
+            apply_committed();
+        },
+        storage::RecordSource::built_here);
+    if (!accepted.is_ok()) {
+        state_machine_.discard_after(position.prev());
+        fail(accepted);
+        return;
+    }
+    last_timestamp_ = timestamp;
+    remember_hash(position, hash);
+    unapplied_[position] = std::move(record);
+    pipeline_.push_back(
+        PipelineEntry{position, hash, {}, request.header.client, request.header.request});
+    for (u8 replica = 0; replica < replica_count(); ++replica) {
+        if (replica != index()) bus_.send(io::Peer::replica(replica), message);
+    }
+    counters_.prepares_sent += replica_count() - 1u;
+}
+
+void Replica::count_ok(Position op, const ComplianceHash& hash, u8 replica) {
+    if (pipeline_.empty() || op < pipeline_.front().op || op > pipeline_.back().op) return;
+    PipelineEntry& entry = pipeline_[static_cast<usize>(op.value() - pipeline_.front().op.value())];
+    KB_ASSERT(entry.op == op);
+    if (entry.hash != hash) return;  // a prepare_ok for another record at this op (stale)
+    entry.oks.insert(replica);
+    Position committed = commit_max_;
+    while (!pipeline_.empty() && pipeline_.front().oks.size() >= quorum()) {
+        committed = pipeline_.front().op;
+        pipeline_.pop_front();
+    }
+    if (committed > commit_max_) {
+        commit_max_ = committed;
+        apply_committed();
+        prepare_next();
+    }
+}
+
+void Replica::apply_committed() {
+    while (failure_.is_ok() && state_machine_.applied() < commit_max_) {
+        const Position position = state_machine_.applied().next();
+        if (position > log_.durable_position()) return;  // not held yet: repair fetches it
+        Bytes record;
+        if (auto kept = unapplied_.find(position); kept != unapplied_.end()) {
+            record = std::move(kept->second);
+            unapplied_.erase(kept);
+        } else {
+            auto read = log_.read(position, position, options_.body_size_max);
+            if (!read) {
+                fail(read.error());
+                return;
+            }
+            record = std::move(read->front());
+        }
+        auto reply_bytes = state_machine_.commit(position, record);
+        if (!reply_bytes) {
+            fail(reply_bytes.error());
+            return;
+        }
+        ++counters_.commits;
+        // Hashes below the applied position are never asked for again (logs are cut back to
+        // it at most), except the applied one itself.
+        hashes_.erase(hashes_.begin(), hashes_.lower_bound(position));
+        const auto header = record_header_of(record);
+        KB_ASSERT(header);  // the log checked it
+        if (header->client_id.value() == 0) continue;
+        record_session(header->client_id, header->request_number, position, *reply_bytes);
+        if (is_primary()) {
+            if (auto found = in_flight_.find(header->client_id);
+                found != in_flight_.end() && found->second == header->request_number) {
+                in_flight_.erase(found);
+            }
+            reply(header->client_id, header->request_number, position, *reply_bytes);
+        }
+    }
+    prepare_next();
+}
+
+void Replica::record_session(ClientId client, RequestNumber request, Position position,
+                             const Bytes& reply_bytes) {
+    auto [session, inserted] = sessions_.try_emplace(client);
+    if (!inserted) sessions_by_age_.erase(session->second.committed_at);
+    session->second = Session{request, position, reply_bytes};
+    sessions_by_age_[position] = client;
+    // Deterministic eviction: the session whose last commit is oldest (every replica commits
+    // the same ops, so every replica evicts the same one).
+    while (sessions_.size() > options_.client_sessions_max) {
+        auto oldest = sessions_by_age_.begin();
+        sessions_.erase(oldest->second);
+        sessions_by_age_.erase(oldest);
+    }
+}
+
+void Replica::reply(ClientId client, RequestNumber request, Position op, const Bytes& body) {
+    if (auto found = local_waiting_.find({client, request}); found != local_waiting_.end()) {
+        auto done = std::move(found->second);
+        local_waiting_.erase(found);
+        done(body);
+        return;
+    }
+    Header header = header_for(Command::reply);
+    header.op = op;
+    header.commit = commit_max_;
+    header.client = client;
+    header.request = request;
+    header.size = static_cast<u32>(kHeaderSize + body.size());
+    bus_.send(io::Peer::client(client),
+              std::make_shared<const Bytes>(encode_message(header, body)));
+}
+
+Header Replica::header_for(Command command) const {
+    Header header;
+    header.cluster = limits_.cluster;
+    header.command = command;
+    header.replica = index();
+    header.view = view_;
+    return header;
+}
+
+void Replica::send(u8 replica, const Header& header, ByteSpan body) {
+    KB_ASSERT(header.size == kHeaderSize + body.size());
+    bus_.send(io::Peer::replica(replica),
+              std::make_shared<const Bytes>(encode_message(header, body)));
+}
+
+void Replica::broadcast(const Header& header, ByteSpan body) {
+    KB_ASSERT(header.size == kHeaderSize + body.size());
+    auto message = std::make_shared<const Bytes>(encode_message(header, body));
+    for (u8 replica = 0; replica < replica_count(); ++replica) {
+        if (replica != index()) bus_.send(io::Peer::replica(replica), message);
+    }
+}
+
+void Replica::remember_hash(Position position, const ComplianceHash& hash) {
+    hashes_[position] = hash;
+}
+
+std::optional<ComplianceHash> Replica::chain_hash_at(Position position) {
+    if (position == log_.last_position()) return log_.last_chain_hash();
+    if (auto found = hashes_.find(position); found != hashes_.end()) return found->second;
+    if (position.value() == 0 || position > log_.durable_position()) return std::nullopt;
+    // Below what this process appended (after a restart): from the record itself.
+    auto read = log_.read(position, position, options_.body_size_max);
+    if (!read) return std::nullopt;
+    const auto header = record_header_of(read->front());
+    if (!header) return std::nullopt;
+    return chain_hash_of(header->previous_chain_hash, read->front());
+}
+
+void Replica::fail(Status status) {
+    if (failure_.is_ok()) failure_ = std::move(status);
+    for (auto& [key, done] : local_waiting_) done(failure_);
+    local_waiting_.clear();
+}
+
+}  // namespace kb::vsr

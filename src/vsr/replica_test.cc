@@ -1,0 +1,269 @@
+// Replica tests: normal operation, view changes and catch-up on real replicas over simulated
+// disks and network (replica_test_support.h). The simulator (vopr) runs the same replicas
+// under random faults; these tests script exact situations.
+#include "vsr/replica.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "vsr/replica_test_support.h"
+
+namespace kb::vsr {
+namespace {
+
+using testing::ClusterOptions;
+using testing::TestClient;
+using testing::TestCluster;
+
+std::string text_of(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+// Sends `count` requests one after another, each waiting for its reply.
+void run_requests(TestCluster& cluster, TestClient& client, int count, const std::string& tag) {
+    for (int i = 0; i < count; ++i) {
+        client.send(tag + " " + std::to_string(i));
+        ASSERT_TRUE(cluster.run_until([&] { return client.done(); }))
+            << "request " << i << " (" << tag << ") got no reply";
+    }
+}
+
+TEST(Replica, OneReplicaCommitsLocalRequestsInOrder) {
+    TestCluster cluster(ClusterOptions{.replicas = 1});
+    Replica& replica = cluster.replica(0);
+    ASSERT_TRUE(replica.is_primary());
+    std::vector<std::string> replies;
+    for (u64 i = 1; i <= 5; ++i) {
+        const std::string body = "hello " + std::to_string(i);
+        replica.submit_local(ClientId(9), RequestNumber(i), Bytes(body.begin(), body.end()),
+                             [&](Result<Bytes> reply) {
+                                 ASSERT_TRUE(reply.has_value()) << reply.status().to_string();
+                                 replies.push_back(text_of(*reply));
+                             });
+        ASSERT_TRUE(cluster.run_until([&] { return replies.size() == i; }));
+    }
+    EXPECT_EQ(replies.back(), "applied at 5");
+    EXPECT_EQ(replica.commit_max(), Position(5));
+    EXPECT_EQ(cluster.state(0).applied(), Position(5));
+}
+
+TEST(Replica, RefusedRequestIsAnsweredAndNotLogged) {
+    TestCluster cluster(ClusterOptions{.replicas = 1});
+    std::optional<std::string> reply;
+    const std::string body = "refuse this";
+    cluster.replica(0).submit_local(ClientId(9), RequestNumber(1), Bytes(body.begin(), body.end()),
+                                    [&](Result<Bytes> got) { reply = text_of(*got); });
+    ASSERT_TRUE(cluster.run_until([&] { return reply.has_value(); }));
+    EXPECT_EQ(*reply, "refused: refuse this");
+    EXPECT_EQ(cluster.replica(0).op(), Position(0));
+}
+
+TEST(Replica, ThreeReplicasCommitTheSameLog) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 2});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 20, "write");
+    // Backups learn the last commit from the next heartbeat.
+    ASSERT_TRUE(cluster.run_until([&] {
+        return cluster.state(1).applied() == Position(20) &&
+               cluster.state(2).applied() == Position(20);
+    }));
+    cluster.expect_same_history();
+    EXPECT_EQ(cluster.replica(0).counters().view_changes, 0u);
+}
+
+TEST(Replica, RetriedRequestIsAnsweredFromTheClientTableNotAppliedTwice) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 3});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 3, "once");
+    const Position applied = cluster.state(0).applied();
+    client.resend();  // the same request number again, to every replica
+    cluster.loop().run_for(1'000'000'000);
+    EXPECT_EQ(cluster.state(0).applied(), applied);
+    EXPECT_GE(cluster.replica(0).counters().repeats_answered, 1u);
+}
+
+TEST(Replica, BackupThatMissedOpsCatchesUp) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 4});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    // Replica 2 hears nothing for a while; 0 and 1 still form a quorum.
+    cluster.network().partition(
+        {{io::Peer::replica(0), io::Peer::replica(1)}, {io::Peer::replica(2)}});
+    run_requests(cluster, client, 10, "while apart");
+    EXPECT_EQ(cluster.state(2).applied(), Position(0));
+    cluster.network().heal();
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(10); }));
+    cluster.expect_same_history();
+}
+
+TEST(Replica, PrimaryCrashElectsNewPrimaryWithoutLosingCommittedOps) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 5});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 10, "before");
+    cluster.crash(0);
+    run_requests(cluster, client, 10, "after");
+    const auto primary = cluster.primary();
+    ASSERT_TRUE(primary.has_value());
+    EXPECT_NE(*primary, 0);
+    EXPECT_GE(cluster.replica(*primary).view(), View(1));
+    // Every acknowledged request is applied on the new primary.
+    EXPECT_GE(cluster.state(*primary).applied(), Position(20));
+
+    cluster.restart(0);
+    ASSERT_TRUE(cluster.run_until([&] {
+        return cluster.state(0).applied() >= Position(20) &&
+               cluster.replica(0).status() == ReplicaStatus::normal;
+    }));
+    cluster.expect_same_history();
+    run_requests(cluster, client, 5, "rejoined");
+    cluster.expect_same_history();
+}
+
+TEST(Replica, OldPrimaryPartitionedAwayRejoinsTheNewView) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 6});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 5, "first");
+    cluster.network().partition(
+        {{io::Peer::replica(0)}, {io::Peer::replica(1), io::Peer::replica(2)}});
+    run_requests(cluster, client, 5, "split");
+    const auto primary = cluster.primary();
+    ASSERT_TRUE(primary.has_value());
+    EXPECT_NE(*primary, 0);
+    cluster.network().heal();
+    ASSERT_TRUE(cluster.run_until([&] {
+        return cluster.replica(0).view() == cluster.replica(*primary).view() &&
+               cluster.replica(0).status() == ReplicaStatus::normal &&
+               cluster.state(0).applied() >= Position(10);
+    }));
+    cluster.expect_same_history();
+}
+
+TEST(Replica, AllReplicasRestartAtOnceAndKeepCommittedOps) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 7});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 8, "before");
+    for (u8 index = 0; index < 3; ++index) cluster.crash(index);
+    for (u8 index = 0; index < 3; ++index) cluster.restart(index);
+    run_requests(cluster, client, 4, "after");
+    const auto primary = cluster.primary();
+    ASSERT_TRUE(primary.has_value());
+    EXPECT_GE(cluster.state(*primary).applied(), Position(12));
+    cluster.expect_same_history();
+}
+
+TEST(Replica, GarbageMessagesAreRejectedNotFatal) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 8});
+    io::MessageBus& rogue = cluster.network().bus(io::Peer::client(ClientId(66)));
+    Prng prng(8);
+    for (int i = 0; i < 200; ++i) {
+        Bytes junk(prng.uniform(400));
+        for (u8& byte : junk) byte = static_cast<u8>(prng.uniform(256));
+        rogue.send(io::Peer::replica(0), std::make_shared<const Bytes>(std::move(junk)));
+    }
+    cluster.loop().run_for(100'000'000);
+    EXPECT_EQ(cluster.replica(0).counters().messages_rejected, 200u);
+    EXPECT_TRUE(cluster.replica(0).failure().is_ok());
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 2, "still works");
+}
+
+// A short random run: message loss and duplication, partitions, crashes and restarts, two
+// clients. After every acknowledged request, every replica that applied its position applied
+// that very request there, and all replicas agree on the history. (The vopr simulator runs the
+// same idea at length.)
+void random_faults(u64 seed) {
+    ClusterOptions options{.replicas = 3, .seed = seed};
+    options.network.loss_per_million = 20'000;
+    options.network.duplication_per_million = 20'000;
+    TestCluster cluster(options);
+    Prng prng(seed);
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (u64 id = 1; id <= 2; ++id) {
+        clients.push_back(
+            std::make_unique<TestClient>(cluster.loop(), cluster.network(), ClientId(id), 3));
+    }
+    std::vector<std::pair<Position, std::pair<ClientId, RequestNumber>>> acknowledged;
+    u64 sent = 0;
+    for (int step = 0; step < 400; ++step) {
+        for (usize c = 0; c < clients.size(); ++c) {
+            TestClient& client = *clients[c];
+            if (client.request().value() > 0 && client.done()) {
+                acknowledged.push_back({client.reply_op(), {ClientId(c + 1), client.request()}});
+            }
+            if (client.request().value() == 0 || client.done()) {
+                client.send("op " + std::to_string(++sent));
+            }
+        }
+        switch (prng.uniform(40)) {
+            case 0: {
+                const u8 victim = static_cast<u8>(prng.uniform(3));
+                if (cluster.running(victim)) cluster.crash(victim);
+                break;
+            }
+            case 1:
+                cluster.network().partition(
+                    {{io::Peer::replica(static_cast<u8>(prng.uniform(3)))}});
+                break;
+            case 2:
+                cluster.network().heal();
+                break;
+            default:
+                break;
+        }
+        // At most one replica down at a time, and not for long: the cluster must progress.
+        for (u8 index = 0; index < 3; ++index) {
+            if (!cluster.running(index) && prng.uniform(4) == 0) cluster.restart(index);
+        }
+        int down = 0;
+        for (u8 index = 0; index < 3; ++index) down += cluster.running(index) ? 0 : 1;
+        if (down > 1) {
+            for (u8 index = 0; index < 3; ++index) {
+                if (!cluster.running(index)) {
+                    cluster.restart(index);
+                    break;
+                }
+            }
+        }
+        cluster.loop().run_for(20'000'000 + prng.uniform(80'000'000));
+        cluster.expect_same_history();
+        for (u8 index = 0; index < 3; ++index) {
+            if (!cluster.running(index)) continue;
+            const auto& requests = cluster.state(index).requests;
+            for (const auto& [op, request] : acknowledged) {
+                if (op.value() == 0 || op.value() > requests.size()) continue;
+                ASSERT_EQ(requests[op.value() - 1], request)
+                    << "seed " << seed << ": replica " << int(index) << " applied another "
+                    << "request at acknowledged position " << op.value();
+            }
+        }
+    }
+    // Everyone back, no faults: the cluster converges and keeps committing.
+    cluster.network().heal();
+    for (u8 index = 0; index < 3; ++index) {
+        if (!cluster.running(index)) cluster.restart(index);
+    }
+    clients[0]->send("final");
+    const bool progressed = cluster.run_until([&] { return clients[0]->done(); }, 600'000'000'000);
+    if (!progressed) {
+        for (u8 r = 0; r < 3; ++r) {
+            Replica& rep = cluster.replica(r);
+            printf("r%d status=%s view=%lu log_view=%lu op=%lu commit=%lu applied=%lu\n", r,
+                   std::string(replica_status_name(rep.status())).c_str(), rep.view().value(),
+                   rep.log_view().value(), rep.op().value(), rep.commit_max().value(),
+                   rep.commit_min().value());
+        }
+    }
+    ASSERT_TRUE(progressed) << "seed " << seed << ": no progress after healing";
+    EXPECT_GT(acknowledged.size(), 20u) << "seed " << seed << ": too little progress";
+}
+
+// KB_VSR_RANDOM_SEEDS=N runs seeds 1..N (default 20, a second or two).
+TEST(Replica, RandomFaultsKeepHistoriesEqualAndAcknowledgedWritesApplied) {
+    const char* env = std::getenv("KB_VSR_RANDOM_SEEDS");
+    const u64 seeds = env != nullptr ? std::strtoull(env, nullptr, 10) : 20;
+    for (u64 seed = 1; seed <= seeds; ++seed) {
+        random_faults(seed);
+        if (::testing::Test::HasFatalFailure()) return;
+    }
+}
+
+}  // namespace
+}  // namespace kb::vsr

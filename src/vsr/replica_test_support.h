@@ -1,0 +1,299 @@
+// Test support for replicas: a cluster of real replicas (real log, superblock and replica code)
+// on simulated disks, a simulated network and one SimEventLoop, with a simple state machine
+// whose records carry the request bytes. Test-only; not part of kb_vsr.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/random.h"
+#include "io/sim_disk.h"
+#include "io/sim_event_loop.h"
+#include "io/sim_network.h"
+#include "io/sim_storage.h"
+#include "storage/log.h"
+#include "storage/log_test_support.h"
+#include "storage/record_builder.h"
+#include "vsr/record_links.h"
+#include "vsr/replica.h"
+
+namespace kb::vsr::testing {
+
+inline constexpr u64 kCluster = 77;
+
+// Logs each request's bytes as the op payload; refuses requests that start with "refuse".
+// commit() keeps what it applied, so tests can compare replicas position by position.
+class EchoStateMachine final : public StateMachine {
+public:
+    explicit EchoStateMachine(storage::KeySource* keys) : keys_(keys), random_(3) {}
+
+    Result<Prepared> prepare(const PrepareInput& input) override {
+        ++prepares;
+        const std::string_view text(reinterpret_cast<const char*>(input.body.data()),
+                                    input.body.size());
+        if (text.starts_with("refuse")) {
+            const std::string refusal = "refused: " + std::string(text);
+            return Prepared{std::nullopt, Bytes(refusal.begin(), refusal.end())};
+        }
+        storage::RecordInput record;
+        record.seal = storage::SealKind::tenant;
+        record.position = input.position;
+        record.view = input.view;
+        record.tenant = storage::testing::kTestTenant;
+        record.principal = PrincipalId(1);
+        record.client_id = input.client;
+        record.request_number = input.request;
+        record.timestamp = input.timestamp;
+        record.payload = input.body;
+        auto built = storage::build_record(record, input.previous_chain_hash, keys_, random_);
+        if (!built) return built.error();
+        return Prepared{std::move(built->bytes), {}};
+    }
+
+    Result<Bytes> commit(Position position, ByteSpan record) override {
+        if (position != applied().next()) {
+            return Status::internal("commit out of order: " + std::to_string(position.value()));
+        }
+        const auto header = record_header_of(record);
+        if (!header) return Status::internal("commit of a record without a header");
+        chain_ = chain_hash_of(chain_, record);
+        chains.push_back(chain_);
+        requests.emplace_back(header->client_id, header->request_number);
+        const std::string reply = "applied at " + std::to_string(position.value());
+        return Bytes(reply.begin(), reply.end());
+    }
+
+    void discard_after(Position) override {}
+    Position applied() const override { return Position(chains.size()); }
+
+    std::vector<ComplianceHash> chains;  // chain hash after each applied position
+    std::vector<std::pair<ClientId, RequestNumber>> requests;
+    u64 prepares = 0;
+
+private:
+    storage::KeySource* keys_;
+    crypto::SeededRandom random_;
+    ComplianceHash chain_{};
+};
+
+// A client on the simulated network: one request at a time, retried to every replica until a
+// reply comes back.
+class TestClient {
+public:
+    TestClient(io::SimEventLoop& loop, io::SimNetwork& network, ClientId id, u8 replicas)
+        : loop_(loop), bus_(network.bus(io::Peer::client(id))), id_(id), replicas_(replicas) {
+        bus_.set_receiver([this](io::Peer, io::Message message) { on_reply(*message); });
+    }
+    ~TestClient() { *alive_ = false; }
+
+    // Sends the next request; done() becomes true once its reply arrived.
+    void send(std::string body) {
+        ++request_;
+        body_ = Bytes(body.begin(), body.end());
+        reply_.reset();
+        attempt(0);
+    }
+    bool done() const { return reply_.has_value(); }
+    const std::string& reply() const { return *reply_; }
+    Position reply_op() const { return reply_op_; }
+    RequestNumber request() const { return RequestNumber(request_); }
+    // Sends the current request again to every replica (a client that lost its reply).
+    void resend() {
+        for (u8 replica = 0; replica < replicas_; ++replica) send_to(replica);
+    }
+
+private:
+    void attempt(u64 round) {
+        if (reply_) return;
+        // First the primary of view 0, then everyone: the client does not track views.
+        if (round == 0) {
+            send_to(0);
+        } else {
+            resend();
+        }
+        loop_.schedule_after(200'000'000, [this, alive = alive_, round, request = request_] {
+            if (*alive && request == request_) attempt(round + 1);
+        });
+    }
+    void send_to(u8 replica) {
+        Header header;
+        header.cluster = kCluster;
+        header.command = Command::request;
+        header.replica = kClientReplica;
+        header.client = id_;
+        header.request = RequestNumber(request_);
+        header.size = static_cast<u32>(kHeaderSize + body_.size());
+        bus_.send(io::Peer::replica(replica),
+                  std::make_shared<const Bytes>(encode_message(header, body_)));
+    }
+    void on_reply(const Bytes& bytes) {
+        auto decoded = decode_message(
+            bytes, MessageLimits{
+                       .cluster = kCluster, .replica_count = replicas_, .body_size_max = 1 << 20});
+        if (!decoded || decoded->header.command != Command::reply ||
+            decoded->header.request.value() != request_ || reply_) {
+            return;
+        }
+        reply_ = std::string(decoded->body.begin(), decoded->body.end());
+        reply_op_ = decoded->header.op;
+    }
+
+    io::SimEventLoop& loop_;
+    io::MessageBus& bus_;
+    ClientId id_;
+    u8 replicas_;
+    u64 request_ = 0;
+    Bytes body_;
+    std::optional<std::string> reply_;
+    Position reply_op_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+struct ClusterOptions {
+    u8 replicas = 3;
+    u64 seed = 1;
+    io::SimNetworkOptions network{};
+    ReplicaOptions replica{};
+};
+
+// N replicas, each on its own simulated disk, all on one loop and network.
+class TestCluster {
+public:
+    explicit TestCluster(ClusterOptions options)
+        : options_(options),
+          loop_(clock_),
+          network_(loop_, network_options(options)),
+          keys_(storage::testing::make_test_keys()) {
+        for (u8 index = 0; index < options.replicas; ++index) {
+            auto node = std::make_unique<Node>();
+            node->disk = std::make_unique<io::SimDisk>();
+            io::SimStorageOptions storage_options;
+            storage_options.seed = options.seed * 31 + index;
+            node->storage = std::make_unique<io::SimStorage>(*node->disk, loop_, storage_options);
+            nodes_.push_back(std::move(node));
+            start(index, /*fresh=*/true);
+        }
+    }
+    ~TestCluster() {
+        for (auto& node : nodes_) stop(*node);
+    }
+
+    io::SimEventLoop& loop() { return loop_; }
+    io::SimNetwork& network() { return network_; }
+    Replica& replica(u8 index) { return *nodes_[index]->replica; }
+    EchoStateMachine& state(u8 index) { return *nodes_[index]->state; }
+    bool running(u8 index) const { return nodes_[index]->replica != nullptr; }
+    u8 size() const { return options_.replicas; }
+
+    // Power loss of one replica: unsynced writes lost or torn, messages in flight dropped.
+    void crash(u8 index) {
+        Node& node = *nodes_[index];
+        stop(node);
+        node.storage->crash();
+        network_.reset(io::Peer::replica(index));
+    }
+    void restart(u8 index) { start(index, /*fresh=*/false); }
+
+    // The primary of the newest view any running replica is primary of (an old primary cut
+    // off from the others may still believe it leads an older view).
+    std::optional<u8> primary() const {
+        std::optional<u8> found;
+        for (u8 index = 0; index < size(); ++index) {
+            const Replica* replica = nodes_[index]->replica.get();
+            if (replica == nullptr || !replica->is_primary()) continue;
+            if (!found || replica->view() > nodes_[*found]->replica->view()) found = index;
+        }
+        return found;
+    }
+
+    // Runs until `predicate` holds or `limit_ns` of simulated time passes.
+    bool run_until(const std::function<bool()>& predicate, u64 limit_ns = 60'000'000'000) {
+        return loop_.run_until(predicate, limit_ns);
+    }
+
+    // Every pair of running replicas agrees on the chain hash at every position both applied.
+    void expect_same_history() const {
+        for (u8 a = 0; a < size(); ++a) {
+            for (u8 b = static_cast<u8>(a + 1); b < size(); ++b) {
+                if (!nodes_[a]->state || !nodes_[b]->state) continue;
+                const auto& left = nodes_[a]->state->chains;
+                const auto& right = nodes_[b]->state->chains;
+                const usize common = std::min(left.size(), right.size());
+                for (usize i = 0; i < common; ++i) {
+                    ASSERT_EQ(left[i], right[i]) << "replicas " << int(a) << " and " << int(b)
+                                                 << " differ at position " << i + 1;
+                }
+            }
+        }
+    }
+
+private:
+    struct Node {
+        std::unique_ptr<io::SimDisk> disk;
+        std::unique_ptr<io::SimStorage> storage;
+        std::unique_ptr<storage::Log> log;
+        std::unique_ptr<Superblock> superblock;
+        std::unique_ptr<EchoStateMachine> state;
+        std::unique_ptr<Replica> replica;
+    };
+
+    static io::SimNetworkOptions network_options(const ClusterOptions& options) {
+        io::SimNetworkOptions network = options.network;
+        network.seed = options.seed;
+        return network;
+    }
+
+    void start(u8 index, bool fresh) {
+        Node& node = *nodes_[index];
+        auto log = storage::Log::open(*node.storage, loop_, log_options());
+        ASSERT_TRUE(log.has_value()) << log.status().to_string();
+        node.log = std::move(*log);
+        if (fresh) {
+            auto created = Superblock::create(*node.storage, loop_,
+                                              ReplicaState{.cluster = kCluster,
+                                                           .replica = index,
+                                                           .replica_count = size(),
+                                                           .view = View(),
+                                                           .log_view = View(),
+                                                           .head_limit = std::nullopt});
+            ASSERT_TRUE(created.has_value()) << created.status().to_string();
+            node.superblock = std::move(*created);
+        } else {
+            auto opened = Superblock::open(*node.storage, loop_);
+            ASSERT_TRUE(opened.has_value()) << opened.status().to_string();
+            node.superblock = std::move(*opened);
+        }
+        node.state = std::make_unique<EchoStateMachine>(keys_.get());
+        node.replica =
+            std::make_unique<Replica>(loop_, network_.bus(io::Peer::replica(index)), *node.log,
+                                      *node.superblock, *node.state, options_.replica);
+        node.replica->start();
+    }
+
+    static storage::LogOptions log_options() {
+        storage::LogOptions options;
+        options.segment_capacity_bytes = 1 << 20;  // the simulated disk keeps space in memory
+        options.zero_fill_segments = false;
+        return options;
+    }
+
+    void stop(Node& node) {
+        node.replica.reset();
+        node.state.reset();
+        node.superblock.reset();
+        node.log.reset();
+    }
+
+    ClusterOptions options_;
+    io::ManualClock clock_;
+    io::SimEventLoop loop_;
+    io::SimNetwork network_;
+    std::unique_ptr<storage::KeyringKeySource> keys_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace kb::vsr::testing
