@@ -74,22 +74,17 @@ public:
         asio::error_code ignored;
         socket_.set_option(tcp::no_delay(true), ignored);
         auto endpoint = socket_.remote_endpoint(ignored);
-        if (!ignored)
+        if (!ignored) {
             remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+        }
         enqueue_raw(std::make_shared<const Bytes>(bus_->hello()));
-        // close() cancels this timer, so while it is pending the bus holds the connection.
-        hello_timer_ =
-            bus_->loop_.schedule_after(bus_->options_.hello_timeout_ns, [weak = weak_from_this()] {
-                std::shared_ptr<Connection> self = weak.lock();
-                if (self == nullptr || self->bus_ == nullptr) return;
-                self->hello_timer_ = TimerId{};
-                ++self->bus_->stats_.hello_timeouts;
-                self->close("no hello within the timeout");
-            });
+        if (hello_timer_.value() == 0) arm_hello_timer();
         read_more();
     }
 
+    // Dials; the hello timeout covers the connect too (a black-holed SYN waits minutes).
     void connect(const tcp::endpoint& endpoint) {
+        arm_hello_timer();
         socket_.async_connect(endpoint, [self = shared_from_this()](const asio::error_code& error) {
             if (self->bus_ == nullptr || self->closed_) return;
             if (error) {
@@ -146,6 +141,18 @@ public:
     const std::optional<Peer>& peer() const { return peer_; }
 
 private:
+    void arm_hello_timer() {
+        // close() cancels this timer, so while it is pending the bus holds the connection.
+        hello_timer_ =
+            bus_->loop_.schedule_after(bus_->options_.hello_timeout_ns, [weak = weak_from_this()] {
+                std::shared_ptr<Connection> self = weak.lock();
+                if (self == nullptr || self->bus_ == nullptr) return;
+                self->hello_timer_ = TimerId{};
+                ++self->bus_->stats_.hello_timeouts;
+                self->close("no hello within the timeout");
+            });
+    }
+
     struct Outgoing {
         std::array<u8, kTcpFrameHeaderBytes> header{};
         usize header_bytes = 0;  // 0 for the hello, which has no frame header
@@ -460,8 +467,9 @@ void TcpMessageBus::schedule_redial(u8 replica) {
 void TcpMessageBus::established(Connection& connection) {
     const Peer peer = *connection.peer();
     ++stats_.connections_established;
-    if (connection.dialed())
+    if (connection.dialed()) {
         dials_.at(*connection.dialed()).backoff_ns = options_.reconnect_backoff_min_ns;
+    }
     auto route = routes_.find(peer);
     if (route != routes_.end()) {
         auto older = connections_.find(route->second);

@@ -33,11 +33,13 @@
 // (only lower indexes dial), or (on a dialed connection) from anyone but the replica we dialed
 // closes the connection; so does a frame longer than max_message_bytes (checked before anything
 // is allocated) or with a wrong checksum. These are counted (TcpBusStats), never asserted. A
-// connection that has not sent its hello within hello_timeout_ns is closed too.
+// connection whose hello has not arrived within hello_timeout_ns (for one we dial, counted from
+// the dial, so a connect that hangs is abandoned too) is closed as well.
 //
 // Bounds: at most connections_max connections (more are accepted and closed at once); per
 // connection, messages beyond send_queue_bytes_max of queued frames are dropped; one read
-// buffer of 64 KiB plus, while one is arriving, one message of at most max_message_bytes.
+// buffer of 64 KiB plus, while one is arriving, one message of at most max_message_bytes,
+// filled (and its memory touched) 1 MiB at a time as its bytes arrive.
 //
 // Addresses are "host:port" ("[v6]:port" for IPv6 literals), resolved once by open(). Everything
 // but open() runs on the loop thread. close() (also run by the destructor) closes the listener
