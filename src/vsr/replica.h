@@ -53,6 +53,14 @@
 
 namespace kb::vsr {
 
+// Bugs put in on purpose, so the simulator can show that its checkers catch a broken replica
+// (vopr --canary). Never set outside tests.
+enum class Canary : u8 {
+    none,
+    commit_without_quorum,      // the primary commits once its own write is durable
+    prepare_ok_before_durable,  // backups acknowledge a prepare as soon as it is appended
+};
+
 struct ReplicaOptions {
     // Ops prepared and not yet committed, at most.
     u64 pipeline_max = 32;
@@ -67,6 +75,7 @@ struct ReplicaOptions {
     u64 view_change_timeout_ns = 500'000'000;
     // The largest message body accepted (a record: header + payload).
     u64 body_size_max = (64ull << 20) + 4096;
+    Canary canary = Canary::none;
 };
 
 enum class ReplicaStatus : u8 {
@@ -123,7 +132,10 @@ public:
     const Status& failure() const { return failure_; }
 
     u8 primary_of(View view) const { return static_cast<u8>(view.value() % replica_count()); }
-    u8 quorum() const { return static_cast<u8>(replica_count() / 2 + 1); }
+    u8 quorum() const {
+        if (options_.canary == Canary::commit_without_quorum) return 1;
+        return static_cast<u8>(replica_count() / 2 + 1);
+    }
 
     // A log head offered in a view change.
     struct Head {

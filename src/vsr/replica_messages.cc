@@ -205,6 +205,10 @@ bool Replica::append_record(const Header& header, ByteSpan record) {
     last_timestamp_ = std::max(last_timestamp_, record_header->timestamp);
     remember_hash(op, hash);
     unapplied_[op] = Bytes(record.begin(), record.end());
+    if (options_.canary == Canary::prepare_ok_before_durable && !sync_ &&
+        status_ == ReplicaStatus::normal) {
+        send_prepare_ok(op, hash);
+    }
     return true;
 }
 
@@ -215,7 +219,9 @@ void Replica::on_backup_durable(Position op, const ComplianceHash& hash) {
         return;
     }
     if (status_ == ReplicaStatus::normal && primary_of(view_) != index()) {
-        if (op > state_machine_.applied()) send_prepare_ok(op, hash);
+        if (op > state_machine_.applied() && options_.canary != Canary::prepare_ok_before_durable) {
+            send_prepare_ok(op, hash);
+        }
         request_missing(primary_of(view_));
     }
     apply_committed();
