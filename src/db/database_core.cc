@@ -100,6 +100,7 @@ Status DatabaseCore::close() {
     if (thread_.joinable()) {
         loop_.stop();
         thread_.join();
+        loop_.clear_stop();
     }
     close_status_ = engine_->close();
     engine_.reset();

@@ -435,7 +435,8 @@ TEST(DatabaseProcess, KillNineLosesNothingAcknowledged) {
                 }
             }
         }
-        ASSERT_TRUE((*db)->close().is_ok());
+        const Status closed = (*db)->close();
+        ASSERT_TRUE(closed.is_ok()) << closed.to_string();
     }
     EXPECT_GT(acknowledged[0] + acknowledged[1], static_cast<u64>(rounds));
     EXPECT_GT(acknowledged[2], 0u);

@@ -1,4 +1,5 @@
-// Engine: the write path (admission, sealing, logging, apply) and publishing (see engine.h).
+// Engine: publishing, checkpoints and closing (see engine.h; the write path is in
+// engine_machine.cc).
 #include "db/engine.h"
 
 #include <algorithm>
@@ -8,17 +9,6 @@
 #include "storage/record_builder.h"
 
 namespace kb::db {
-
-namespace {
-
-// Ops that carry key material or change who may do what are system records, sealed under the
-// system key; everything else under the tenant's own keys.
-storage::SealKind seal_for(const kernel::OpBody& body) {
-    return std::holds_alternative<kernel::CreateTenantOp>(body) ? storage::SealKind::system
-                                                                : storage::SealKind::tenant;
-}
-
-}  // namespace
 
 Engine::Engine(io::Storage& storage, io::EventLoop& loop, const crypto::MasterKeyProvider& master,
                crypto::RandomSource& random, const io::Clock& clock,
@@ -34,6 +24,7 @@ Engine::Engine(io::Storage& storage, io::EventLoop& loop, const crypto::MasterKe
 
 Engine::~Engine() {
     *alive_ = false;
+    replica_.reset();
     // The kernel and admission read the store; the store must go last of the three.
     admission_.reset();
     kernel_.reset();
@@ -59,128 +50,6 @@ Timestamp Engine::next_timestamp() {
     const u64 now = clock_.realtime().value();
     last_timestamp_ = Timestamp(std::max(now, last_timestamp_.value() + 1));
     return last_timestamp_;
-}
-
-void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
-                    SubmitCallback done) {
-    auto answer = [this](SubmitCallback callback, Result<SubmitResult> result) {
-        loop_.post([callback = std::move(callback), result = std::move(result)]() mutable {
-            callback(std::move(result));
-        });
-    };
-    if (!failure_.is_ok()) {
-        answer(std::move(done), failure_);
-        return;
-    }
-    kernel::Op op{tenant, principal, std::move(body)};
-    const Position position = log_->last_position().next();
-
-    // A new tenant's keys are made here, by the primary, for the id it is about to get.
-    std::optional<crypto::TenantWrappedKeys> new_keys;
-    if (auto* create = std::get_if<kernel::CreateTenantOp>(&op.body)) {
-        new_keys = crypto::create_tenant_keys(master_, admission_->next_tenant_id(), random_);
-        create->kek = new_keys->kek;
-        create->root_key = new_keys->root;
-    }
-    auto payload = kernel::encode_op(op);
-    if (!payload) {
-        answer(std::move(done), payload.error());
-        return;
-    }
-    if (payload->size() > options_.op_size_max_bytes) {
-        SubmitResult refused;
-        refused.outcome = kernel::Outcome::op_too_large;
-        refused.detail = "the operation is " + std::to_string(payload->size()) +
-                         " bytes, over the limit of " + std::to_string(options_.op_size_max_bytes);
-        answer(std::move(done), std::move(refused));
-        return;
-    }
-    // Shared with admission, which keeps the op until it is applied (no copy of it).
-    auto shared = std::make_shared<const kernel::Op>(std::move(op));
-    auto admitted = admission_->admit(shared, position);
-    if (!admitted) {
-        stop(admitted.error());
-        answer(std::move(done), admitted.error());
-        return;
-    }
-    if (admitted->repeat) {
-        // An idempotent retry of an applied op: its original result, nothing logged.
-        SubmitResult repeated;
-        repeated.position = admitted->repeat->original;
-        repeated.applied = std::move(*admitted->repeat);
-        answer(std::move(done), std::move(repeated));
-        return;
-    }
-    if (admitted->outcome != kernel::Outcome::ok) {
-        SubmitResult refused;
-        refused.outcome = admitted->outcome;
-        refused.detail = std::move(admitted->detail);
-        answer(std::move(done), std::move(refused));
-        return;
-    }
-    if (new_keys) {
-        // Sealing this tenant's next ops needs its keys before this op is applied.
-        Status added = keys_.add_tenant(*new_keys);
-        if (!added.is_ok()) {
-            admission_->abandon(position);
-            answer(std::move(done), added);
-            return;
-        }
-    }
-
-    storage::RecordInput input;
-    input.kind = storage::RecordKind::op;
-    input.seal = seal_for(shared->body);
-    input.position = position;
-    input.tenant = shared->tenant;
-    input.principal = shared->principal;
-    input.timestamp = next_timestamp();
-    input.payload = *payload;
-    auto built = storage::build_record(input, log_->last_chain_hash(), &keys_, random_);
-    if (!built) {
-        // A key refusing to seal (its bound) or a missing key: nothing was logged.
-        admission_->abandon(position);
-        answer(std::move(done), built.error());
-        return;
-    }
-    const Timestamp timestamp = input.timestamp;
-    std::vector<Bytes> records;
-    records.push_back(std::move(built->bytes));
-    Status accepted = log_->append(
-        std::move(records),
-        [this, alive = alive_, op = std::move(shared), position, timestamp,
-         done = std::move(done)](Status durable) mutable {
-            if (!*alive) return;
-            if (!durable.is_ok()) {
-                stop(durable);
-                done(durable);
-                return;
-            }
-            auto applied = kernel_->apply(
-                *op, kernel::ApplyContext{position, timestamp, op->tenant, op->principal});
-            if (!applied) {
-                stop(applied.error());
-                done(applied.error());
-                return;
-            }
-            admission_->applied(position);
-            SubmitResult result;
-            result.outcome = applied->outcome;
-            result.position = position;
-            result.timestamp = timestamp;
-            result.applied = std::move(*applied);
-            // Callers see their own write: callbacks run after the publish that includes it.
-            waiting_publish_.emplace_back(std::move(done), std::move(result));
-            applied_one();
-        },
-        storage::RecordSource::built_here);
-    if (!accepted.is_ok()) {
-        // Nothing of it was logged (no space for a new segment, or the log has stopped).
-        admission_->abandon(position);
-        if (new_keys) keys_.remove_tenant(new_keys->tenant);
-        if (accepted.code() == StatusCode::fatal) stop(accepted);
-        answer(std::move(done), accepted);
-    }
 }
 
 Status Engine::publish() {
@@ -264,8 +133,12 @@ Status Engine::close() {
         return Status::busy(std::to_string(live) +
                             " snapshots (transactions, readers) are still open; end them first");
     }
-    // Let in-flight appends finish, then make the store durable.
-    KB_TRY(run_until([&] { return log_->durable_position() == log_->last_position(); }));
+    // Let in-flight ops commit and apply, then make the store durable.
+    KB_TRY(run_until([&] {
+        return !replica_->failure().is_ok() || (log_->durable_position() == log_->last_position() &&
+                                                machine_applied_ == log_->last_position());
+    }));
+    KB_TRY(replica_->failure());
     std::optional<Status> result;
     loop_.post([&] { checkpoint([&](Status status) { result = std::move(status); }); });
     KB_TRY(run_until([&] { return result.has_value(); }));

@@ -6,8 +6,10 @@
 //                   callback with the apply result
 //
 // A refused op is never logged: the callback gets its outcome at once (on a later loop turn).
-// This is the one write path; the VSR core issue puts a one-replica cluster between admission
-// and apply with no change above the engine.
+// This is the one write path, and it runs through a VSR replica (vsr/replica.h): the engine is
+// the replica's state machine (prepare = admission and sealing at the position the replica
+// gives, commit = apply) and submits its ops as the replica's in-process client. The embedded
+// database is a cluster of one: no network, everything durable is committed.
 //
 // Opening: an empty data directory is initialised (genesis record at position 1: the cluster's
 // identity and the wrapped system root key; then tenant "default"). Otherwise the genesis
@@ -41,6 +43,9 @@
 #include "kernel/permissions.h"
 #include "storage/log.h"
 #include "store/store.h"
+#include "vsr/replica.h"
+#include "vsr/state_machine.h"
+#include "vsr/superblock.h"
 
 namespace kb::db {
 
@@ -79,7 +84,7 @@ using SubmitCallback = io::UniqueFunction<void(Result<SubmitResult>)>;
 // exhausted sequences), invalid_argument for the rest.
 Status status_of_outcome(kernel::Outcome outcome, const std::string& detail);
 
-class Engine {
+class Engine final : private vsr::StateMachine {
 public:
     // Everything passed in must outlive the engine. Runs `loop` until opening is done (so call
     // it outside loop tasks).
@@ -116,6 +121,7 @@ public:
     std::optional<TenantId> tenant_id(std::string_view name) const;
 
     Position log_position() const { return log_->durable_position(); }
+    const vsr::Replica& replica() const { return *replica_; }
     Position applied_position() const { return kernel_->applied(); }
     const Genesis& genesis() const { return genesis_; }
     const kernel::Kernel& kernel() const { return *kernel_; }
@@ -142,6 +148,21 @@ private:
     Status create_default_tenant();
     Status apply_logged(ByteSpan record_bytes);
 
+    Status open_replica();
+
+    // engine_machine.cc: the replica's state machine, and what a submitted op waits with.
+    struct Local {
+        std::shared_ptr<kernel::Op> op;  // until prepared
+        SubmitCallback done;
+        std::optional<Result<SubmitResult>> answer;  // refused, repeated, or applied
+        bool applied = false;  // applied here: answered after the publish that includes it
+    };
+    Result<vsr::Prepared> prepare(const vsr::PrepareInput& input) override;
+    Result<Bytes> commit(Position position, ByteSpan record) override;
+    void discard_after(Position position) override;
+    Position applied() const override { return machine_applied_; }
+    void on_local_reply(RequestNumber request, Result<Bytes> reply);
+
     // engine.cc
     // The kernel's publish, and the catalogs published() hands out refreshed with it.
     Status publish();
@@ -166,7 +187,17 @@ private:
     std::unique_ptr<kernel::Kernel> kernel_;
     std::unique_ptr<kernel::Admission> admission_;
 
-    Timestamp last_timestamp_;
+    Timestamp last_timestamp_;  // genesis only; the replica assigns op timestamps
+    std::unique_ptr<vsr::Superblock> superblock_;
+    std::unique_ptr<io::MessageBus> bus_;
+    std::unique_ptr<vsr::Replica> replica_;
+    Position machine_applied_;  // every record up to here is applied (or needs no apply)
+    RequestNumber last_request_;
+    std::map<RequestNumber, Local> local_;
+    // Ops prepared here and not yet committed, so commit need not decode them back.
+    std::map<Position, std::shared_ptr<const kernel::Op>> prepared_;
+    // Tenants whose keys a prepared create-tenant op added (removed if it is discarded).
+    std::map<Position, TenantId> prepared_tenant_keys_;
     std::vector<std::pair<SubmitCallback, SubmitResult>> waiting_publish_;
     u64 applied_since_checkpoint_ = 0;
     bool publish_posted_ = false;

@@ -31,6 +31,7 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
     }
     engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
                                                              engine->permissions_);
+    KB_TRY(engine->open_replica());
     // A new cluster gets its first tenant (also when a crash came between genesis and it).
     if (engine->kernel_->catalog().tenants().empty()) KB_TRY(engine->create_default_tenant());
     return engine;

@@ -100,6 +100,11 @@ void AsioEventLoop::run_for(u64 duration_ns) {
     if (context_.stopped()) context_.restart();
 }
 
+void AsioEventLoop::clear_stop() {
+    stop_requested_.store(false);
+    if (context_.stopped()) context_.restart();
+}
+
 void AsioEventLoop::stop() {
     stop_requested_.store(true);
     context_.stop();

@@ -40,6 +40,11 @@ public:
     bool run_until(const std::function<bool()>& predicate, u64 timeout_ns = kNoTimeout) override;
     void run_for(u64 duration_ns) override;
     void stop() override;
+    // Forgets any stop request and readies the loop to run again. For a caller that stopped
+    // the thread running the loop and now runs it itself: stop() sets its request and stops
+    // the context in two steps, so the exiting thread may consume one and leave the other.
+    // Loop thread (or no thread running the loop) only.
+    void clear_stop();
 
 private:
     // True if a stop was requested; clears the request and readies the context to run again.

@@ -89,4 +89,19 @@ public:
     virtual MessageBusCounters counters() const = 0;
 };
 
+// A bus with nobody else on it: a one-replica cluster whose only client is in-process (the
+// embedded database). Sends are dropped and counted; nothing ever arrives.
+class DetachedMessageBus final : public MessageBus {
+public:
+    explicit DetachedMessageBus(Peer self) : self_(self) {}
+    Peer self() const override { return self_; }
+    void send(Peer, Message) override { ++counters_.dropped; }
+    void set_receiver(MessageReceiver) override {}
+    MessageBusCounters counters() const override { return counters_; }
+
+private:
+    Peer self_;
+    MessageBusCounters counters_;
+};
+
 }  // namespace kb::io

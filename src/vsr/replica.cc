@@ -145,7 +145,10 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
             return;
         }
     }
-    if (in_flight_.contains(header.client)) {
+    // Client 0 is the in-process client (the embedded database): no session, any number of
+    // requests in flight, each request number used once.
+    const bool sessionless = header.client.value() == 0;
+    if (!sessionless && in_flight_.contains(header.client)) {
         // Already queued or prepared: its reply comes when it commits.
         if (!from && in_flight_[header.client] != header.request) {
             refuse_local(Status::busy("the client has a request in flight"));
@@ -156,7 +159,7 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
         refuse_local(Status::busy("the primary's request queue is full"));
         return;
     }
-    in_flight_[header.client] = header.request;
+    if (!sessionless) in_flight_[header.client] = header.request;
     queue_.push_back(QueuedRequest{header, std::move(body), from});
     prepare_next();
 }
@@ -194,16 +197,6 @@ void Replica::prepare_one(QueuedRequest request) {
     }
     Bytes record = std::move(*prepared->record);
     const ComplianceHash hash = chain_hash_of(log_.last_chain_hash(), record);
-    Header header = header_for(Command::prepare);
-    header.op = position;
-    header.commit = commit_max_;
-    header.hash = hash;
-    header.timestamp = timestamp;
-    header.client = request.header.client;
-    header.request = request.header.request;
-    header.size = static_cast<u32>(kHeaderSize + record.size());
-    auto message = std::make_shared<const Bytes>(encode_message(header, record));
-
     std::vector<Bytes> records;
     records.push_back(record);
     Status accepted = log_.append(
@@ -230,9 +223,16 @@ void Replica::prepare_one(QueuedRequest request) {
     unapplied_[position] = std::move(record);
     pipeline_.push_back(
         PipelineEntry{position, hash, {}, request.header.client, request.header.request});
-    for (u8 replica = 0; replica < replica_count(); ++replica) {
-        if (replica != index()) bus_.send(io::Peer::replica(replica), message);
-    }
+    if (replica_count() == 1) return;
+    Header header = header_for(Command::prepare);
+    header.op = position;
+    header.commit = commit_max_;
+    header.hash = hash;
+    header.timestamp = timestamp;
+    header.client = request.header.client;
+    header.request = request.header.request;
+    header.size = static_cast<u32>(kHeaderSize + unapplied_[position].size());
+    broadcast(header, unapplied_[position]);
     counters_.prepares_sent += replica_count() - 1u;
 }
 
@@ -281,8 +281,10 @@ void Replica::apply_committed() {
         hashes_.erase(hashes_.begin(), hashes_.lower_bound(position));
         const auto header = record_header_of(record);
         KB_ASSERT(header);  // the log checked it
-        if (header->client_id.value() == 0) continue;
-        record_session(header->client_id, header->request_number, position, *reply_bytes);
+        if (header->kind != storage::RecordKind::op) continue;
+        if (header->client_id.value() != 0) {
+            record_session(header->client_id, header->request_number, position, *reply_bytes);
+        }
         if (is_primary()) {
             if (auto found = in_flight_.find(header->client_id);
                 found != in_flight_.end() && found->second == header->request_number) {

@@ -1,0 +1,237 @@
+// Engine: the write path through the replica — submit() hands an op to the replica as its
+// in-process client; the replica calls prepare() (admission, sealing) at the position it gives
+// and commit() (apply) once the op is committed, then answers (see engine.h).
+//
+// In-process requests use client id 0: no client session (the embedded caller does not retry
+// across restarts; idempotency ids are the API for that), and each request number names one
+// submit() call. The op object travels beside the request, so the replica's request body stays
+// empty and nothing is encoded or decoded twice: prepare() encodes the op once, for the record.
+#include <algorithm>
+
+#include "base/assert.h"
+#include "db/engine.h"
+#include "kernel/op_codec.h"
+#include "storage/record_builder.h"
+
+namespace kb::db {
+
+namespace {
+
+constexpr ClientId kLocalClient{0};
+
+// Ops that carry key material or change who may do what are system records, sealed under the
+// system key; everything else under the tenant's own keys.
+storage::SealKind seal_for(const kernel::OpBody& body) {
+    return std::holds_alternative<kernel::CreateTenantOp>(body) ? storage::SealKind::system
+                                                                : storage::SealKind::tenant;
+}
+
+SubmitResult refused(kernel::Outcome outcome, std::string detail) {
+    SubmitResult result;
+    result.outcome = outcome;
+    result.detail = std::move(detail);
+    return result;
+}
+
+}  // namespace
+
+Status Engine::open_replica() {
+    vsr::ReplicaState initial;
+    u64 cluster = 0;
+    for (usize i = 0; i < sizeof(cluster); ++i) {
+        cluster |= u64{genesis_.cluster_id[i]} << (8 * i);
+    }
+    initial.cluster = cluster;
+    initial.replica = 0;
+    initial.replica_count = 1;
+    auto opened = vsr::Superblock::open(storage_, loop_);
+    if (!opened && opened.error().code() == StatusCode::not_found) {
+        // A new data directory, or one from before replication: a cluster of one starts here.
+        opened = vsr::Superblock::create(storage_, loop_, initial);
+    }
+    superblock_ = KB_TRY(std::move(opened));
+    if (superblock_->state().cluster != cluster || superblock_->state().replica_count != 1) {
+        return Status::invalid_argument(
+            "replica.state belongs to another cluster or to a cluster of " +
+            std::to_string(superblock_->state().replica_count) +
+            " replicas; this database opens clusters of one");
+    }
+    bus_ = std::make_unique<io::DetachedMessageBus>(io::Peer::replica(0));
+    machine_applied_ = log_->durable_position();
+    vsr::ReplicaOptions options;
+    options.body_size_max = options_.op_size_max_bytes + 64 * limits::kKiB;
+    replica_ = std::make_unique<vsr::Replica>(loop_, *bus_, *log_, *superblock_,
+                                              static_cast<vsr::StateMachine&>(*this), options);
+    replica_->start();
+    return replica_->failure();
+}
+
+void Engine::submit(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                    SubmitCallback done) {
+    if (!failure_.is_ok()) {
+        loop_.post([done = std::move(done), failure = failure_]() mutable { done(failure); });
+        return;
+    }
+    last_request_ = RequestNumber(last_request_.value() + 1);
+    const RequestNumber request = last_request_;
+    local_[request] =
+        Local{std::make_shared<kernel::Op>(kernel::Op{tenant, principal, std::move(body)}),
+              std::move(done), std::nullopt, false};
+    replica_->submit_local(kLocalClient, request, Bytes(),
+                           [this, alive = alive_, request](Result<Bytes> reply) {
+                               if (*alive) on_local_reply(request, std::move(reply));
+                           });
+}
+
+void Engine::on_local_reply(RequestNumber request, Result<Bytes> reply) {
+    auto found = local_.find(request);
+    if (found == local_.end()) return;
+    Local local = std::move(found->second);
+    local_.erase(found);
+    if (!reply) {
+        if (reply.error().code() == StatusCode::fatal || !replica_->failure().is_ok()) {
+            stop(reply.error());
+        }
+        loop_.post([done = std::move(local.done), status = reply.error()]() mutable {
+            done(std::move(status));
+        });
+        return;
+    }
+    KB_ASSERT(local.answer.has_value());
+    if (local.applied) {
+        // Applied: callers see their own write, so the answer waits for the publish.
+        waiting_publish_.emplace_back(std::move(local.done), std::move(**local.answer));
+        applied_one();
+        return;
+    }
+    // Refused, repeated, or an error before logging: nothing was applied, answer now.
+    loop_.post([done = std::move(local.done), answer = std::move(*local.answer)]() mutable {
+        done(std::move(answer));
+    });
+}
+
+Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
+    auto found = local_.find(input.request);
+    if (input.client != kLocalClient || found == local_.end()) {
+        // Requests from network clients come with the server (a later issue).
+        const std::string why = "requests from network clients are not served yet";
+        return vsr::Prepared{std::nullopt, Bytes(why.begin(), why.end())};
+    }
+    Local& local = found->second;
+    auto not_logged = [&](Result<SubmitResult> answer) {
+        local.answer = std::move(answer);
+        return vsr::Prepared{};
+    };
+    kernel::Op& op = *local.op;
+
+    // A new tenant's keys are made here, by the primary, for the id it is about to get.
+    std::optional<crypto::TenantWrappedKeys> new_keys;
+    if (auto* create = std::get_if<kernel::CreateTenantOp>(&op.body)) {
+        new_keys = crypto::create_tenant_keys(master_, admission_->next_tenant_id(), random_);
+        create->kek = new_keys->kek;
+        create->root_key = new_keys->root;
+    }
+    auto payload = kernel::encode_op(op);
+    if (!payload) return not_logged(payload.error());
+    if (payload->size() > options_.op_size_max_bytes) {
+        return not_logged(refused(kernel::Outcome::op_too_large,
+                                  "the operation is " + std::to_string(payload->size()) +
+                                      " bytes, over the limit of " +
+                                      std::to_string(options_.op_size_max_bytes)));
+    }
+    // Shared with admission, which keeps the op until it is applied (no copy of it).
+    std::shared_ptr<const kernel::Op> shared = std::move(local.op);
+    auto admitted = admission_->admit(shared, input.position);
+    if (!admitted) return admitted.error();  // the store failed: the replica stops
+    if (admitted->repeat) {
+        // An idempotent retry of an applied op: its original result, nothing logged.
+        SubmitResult repeated;
+        repeated.position = admitted->repeat->original;
+        repeated.applied = std::move(*admitted->repeat);
+        return not_logged(std::move(repeated));
+    }
+    if (admitted->outcome != kernel::Outcome::ok) {
+        return not_logged(refused(admitted->outcome, std::move(admitted->detail)));
+    }
+    if (new_keys) {
+        // Sealing this tenant's next ops needs its keys before this op is applied.
+        Status added = keys_.add_tenant(*new_keys);
+        if (!added.is_ok()) {
+            admission_->abandon(input.position);
+            return not_logged(added);
+        }
+        prepared_tenant_keys_[input.position] = new_keys->tenant;
+    }
+
+    storage::RecordInput record;
+    record.kind = storage::RecordKind::op;
+    record.seal = seal_for(shared->body);
+    record.position = input.position;
+    record.view = input.view;
+    record.tenant = shared->tenant;
+    record.principal = shared->principal;
+    record.client_id = input.client;
+    record.request_number = input.request;
+    record.timestamp = input.timestamp;
+    record.payload = *payload;
+    auto built = storage::build_record(record, input.previous_chain_hash, &keys_, random_);
+    if (!built) {
+        // A key refusing to seal (its bound) or a missing key: nothing is logged.
+        discard_after(input.position.prev());
+        return not_logged(built.error());
+    }
+    prepared_[input.position] = std::move(shared);
+    return vsr::Prepared{std::move(built->bytes), {}};
+}
+
+Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
+    KB_ASSERT(position == machine_applied_.next());
+    std::shared_ptr<const kernel::Op> op;
+    auto record = KB_TRY(storage::parse_record_header(record_bytes));
+    const storage::RecordHeader& header = record.header;
+    if (auto prepared = prepared_.find(position); prepared != prepared_.end()) {
+        op = std::move(prepared->second);
+        prepared_.erase(prepared);
+    } else if (header.kind == storage::RecordKind::op) {
+        // Prepared elsewhere (a former primary): from the record itself.
+        KB_TRY(apply_logged(record_bytes));
+        machine_applied_ = position;
+        return Bytes();
+    } else {
+        machine_applied_ = position;  // genesis, attestations: no derived state
+        return Bytes();
+    }
+    auto applied = kernel_->apply(
+        *op, kernel::ApplyContext{position, header.timestamp, op->tenant, op->principal});
+    if (!applied) {
+        stop(applied.error());
+        return applied.error();
+    }
+    admission_->applied(position);
+    prepared_tenant_keys_.erase(position);
+    machine_applied_ = position;
+    if (header.client_id == kLocalClient) {
+        if (auto local = local_.find(header.request_number); local != local_.end()) {
+            SubmitResult result;
+            result.outcome = applied->outcome;
+            result.position = position;
+            result.timestamp = header.timestamp;
+            result.applied = std::move(*applied);
+            local->second.answer = Result<SubmitResult>(std::move(result));
+            local->second.applied = true;
+        }
+    }
+    return Bytes();
+}
+
+void Engine::discard_after(Position position) {
+    admission_->truncate_after(position);
+    prepared_.erase(prepared_.upper_bound(position), prepared_.end());
+    for (auto it = prepared_tenant_keys_.upper_bound(position);
+         it != prepared_tenant_keys_.end();) {
+        keys_.remove_tenant(it->second);
+        it = prepared_tenant_keys_.erase(it);
+    }
+}
+
+}  // namespace kb::db
