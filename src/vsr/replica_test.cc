@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 
 #include "vsr/replica_test_support.h"
@@ -114,6 +116,36 @@ TEST(Replica, PrimaryCrashElectsNewPrimaryWithoutLosingCommittedOps) {
     }));
     cluster.expect_same_history();
     run_requests(cluster, client, 5, "rejoined");
+    cluster.expect_same_history();
+}
+
+TEST(Replica, PrimaryCrashAfterAPrepareReachedOneBackupKeepsThatOp) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 9});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 3, "before");
+    // The next prepare reaches replica 1 only, and no prepare_ok gets back to the primary.
+    cluster.network().block(io::Peer::replica(0), io::Peer::replica(2));
+    cluster.network().block(io::Peer::replica(1), io::Peer::replica(0));
+    client.send("the one op");
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.replica(1).op() == Position(4); }));
+    EXPECT_FALSE(client.done());
+    EXPECT_EQ(cluster.replica(2).op(), Position(3));
+    cluster.crash(0);
+    cluster.network().heal();
+    // Replicas 1 and 2 elect a primary; replica 1's log is the better one and keeps the op, and
+    // the client's retry is answered with it.
+    ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
+    EXPECT_EQ(client.reply_op(), Position(4));
+    const auto primary = cluster.primary();
+    ASSERT_TRUE(primary.has_value());
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() >= Position(4); }));
+    for (u8 index : {u8{1}, u8{2}}) {
+        const auto& requests = cluster.state(index).requests;
+        ASSERT_GE(requests.size(), 4u);
+        EXPECT_EQ(requests[3], std::make_pair(ClientId(5), client.request()));
+        // Applied once: no other position holds that request.
+        EXPECT_EQ(std::count(requests.begin(), requests.end(), requests[3]), 1);
+    }
     cluster.expect_same_history();
 }
 
