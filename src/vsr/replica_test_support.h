@@ -1,6 +1,6 @@
 // Test support for replicas: a cluster of real replicas (real log, superblock and replica code)
 // on simulated disks, a simulated network and one SimEventLoop, with a simple state machine
-// whose records carry the request bytes. Test-only; not part of kb_vsr.
+// whose records carry the request bytes (echo_state_machine.h). Test-only; not part of kb_vsr.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,67 +18,12 @@
 #include "storage/log.h"
 #include "storage/log_test_support.h"
 #include "storage/record_builder.h"
-#include "vsr/record_links.h"
+#include "vsr/echo_state_machine.h"
 #include "vsr/replica.h"
 
 namespace kb::vsr::testing {
 
 inline constexpr u64 kCluster = 77;
-
-// Logs each request's bytes as the op payload; refuses requests that start with "refuse".
-// commit() keeps what it applied, so tests can compare replicas position by position.
-class EchoStateMachine final : public StateMachine {
-public:
-    explicit EchoStateMachine(storage::KeySource* keys) : keys_(keys), random_(3) {}
-
-    Result<Prepared> prepare(const PrepareInput& input) override {
-        ++prepares;
-        const std::string_view text(reinterpret_cast<const char*>(input.body.data()),
-                                    input.body.size());
-        if (text.starts_with("refuse")) {
-            const std::string refusal = "refused: " + std::string(text);
-            return Prepared{std::nullopt, Bytes(refusal.begin(), refusal.end())};
-        }
-        storage::RecordInput record;
-        record.seal = storage::SealKind::tenant;
-        record.position = input.position;
-        record.view = input.view;
-        record.tenant = storage::testing::kTestTenant;
-        record.principal = PrincipalId(1);
-        record.client_id = input.client;
-        record.request_number = input.request;
-        record.timestamp = input.timestamp;
-        record.payload = input.body;
-        auto built = storage::build_record(record, input.previous_chain_hash, keys_, random_);
-        if (!built) return built.error();
-        return Prepared{std::move(built->bytes), {}};
-    }
-
-    Result<Bytes> commit(Position position, ByteSpan record) override {
-        if (position != applied().next()) {
-            return Status::internal("commit out of order: " + std::to_string(position.value()));
-        }
-        const auto header = record_header_of(record);
-        if (!header) return Status::internal("commit of a record without a header");
-        chain_ = chain_hash_of(chain_, record);
-        chains.push_back(chain_);
-        requests.emplace_back(header->client_id, header->request_number);
-        const std::string reply = "applied at " + std::to_string(position.value());
-        return Bytes(reply.begin(), reply.end());
-    }
-
-    void discard_after(Position) override {}
-    Position applied() const override { return Position(chains.size()); }
-
-    std::vector<ComplianceHash> chains;  // chain hash after each applied position
-    std::vector<std::pair<ClientId, RequestNumber>> requests;
-    u64 prepares = 0;
-
-private:
-    storage::KeySource* keys_;
-    crypto::SeededRandom random_;
-    ComplianceHash chain_{};
-};
 
 // A client on the simulated network: one request at a time, retried to every replica until a
 // reply comes back.
@@ -267,7 +212,7 @@ private:
             ASSERT_TRUE(opened.has_value()) << opened.status().to_string();
             node.superblock = std::move(*opened);
         }
-        node.state = std::make_unique<EchoStateMachine>(keys_.get());
+        node.state = std::make_unique<EchoStateMachine>(keys_.get(), storage::testing::kTestTenant);
         node.replica =
             std::make_unique<Replica>(loop_, network_.bus(io::Peer::replica(index)), *node.log,
                                       *node.superblock, *node.state, options_.replica);

@@ -1,0 +1,48 @@
+// EchoStateMachine (see echo_state_machine.h).
+#include "vsr/echo_state_machine.h"
+
+#include "storage/record_builder.h"
+#include "vsr/record_links.h"
+
+namespace kb::vsr {
+
+EchoStateMachine::EchoStateMachine(storage::KeySource* keys, TenantId tenant, u64 seed)
+    : keys_(keys), tenant_(tenant), random_(seed) {}
+
+Result<Prepared> EchoStateMachine::prepare(const PrepareInput& input) {
+    ++prepares;
+    const std::string_view text(reinterpret_cast<const char*>(input.body.data()),
+                                input.body.size());
+    if (text.starts_with("refuse")) {
+        const std::string refusal = "refused: " + std::string(text);
+        return Prepared{std::nullopt, Bytes(refusal.begin(), refusal.end())};
+    }
+    storage::RecordInput record;
+    record.seal = storage::SealKind::tenant;
+    record.position = input.position;
+    record.view = input.view;
+    record.tenant = tenant_;
+    record.principal = PrincipalId(1);
+    record.client_id = input.client;
+    record.request_number = input.request;
+    record.timestamp = input.timestamp;
+    record.payload = input.body;
+    auto built = storage::build_record(record, input.previous_chain_hash, keys_, random_);
+    if (!built) return built.error();
+    return Prepared{std::move(built->bytes), {}};
+}
+
+Result<Bytes> EchoStateMachine::commit(Position position, ByteSpan record) {
+    if (position != applied().next()) {
+        return Status::internal("commit out of order: " + std::to_string(position.value()));
+    }
+    const auto header = record_header_of(record);
+    if (!header) return Status::internal("commit of a record without a header");
+    chain_ = chain_hash_of(chain_, record);
+    chains.push_back(chain_);
+    requests.emplace_back(header->client_id, header->request_number);
+    const std::string reply = "applied at " + std::to_string(position.value());
+    return Bytes(reply.begin(), reply.end());
+}
+
+}  // namespace kb::vsr
