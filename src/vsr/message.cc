@@ -45,7 +45,7 @@ Status reject(const Header& header, const std::string& what) {
 
 bool known_command(u8 value) {
     return value >= static_cast<u8>(Command::request) &&
-           value <= static_cast<u8>(Command::eviction);
+           value <= static_cast<u8>(Command::cosignature);
 }
 
 // Which optional fields each command uses; the others must be zero (a sender that fills them
@@ -84,6 +84,8 @@ Uses uses_of(Command command) {
             return {.op = true, .op_last = true};
         case Command::eviction:
             return {.client = true};
+        case Command::cosignature:
+            return {.op = true, .body = true};
     }
     return {};
 }
@@ -130,6 +132,7 @@ Status check_fields(const Header& header, const MessageLimits& limits) {
             if (header.body_size() == 0) return reject(header, "empty record");
             break;
         case Command::prepare_ok:
+        case Command::cosignature:
             if (header.op.value() == 0) return reject(header, "op zero");
             break;
         case Command::do_view_change:
@@ -205,6 +208,8 @@ std::string_view command_name(Command command) {
             return "request_prepare";
         case Command::eviction:
             return "eviction";
+        case Command::cosignature:
+            return "cosignature";
     }
     return "unknown";
 }

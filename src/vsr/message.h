@@ -25,6 +25,8 @@
 //   request_start_view view (a restarted or lagging backup asks the primary for its head)
 //   request_prepare    view, op (first wanted), op_last (last wanted)
 //   eviction           view, client (the client's session was evicted: it must register anew)
+//   cosignature        view, op = the attestation's position, body = the co-signature payload
+//                      (storage/attestation.h): a backup's signature for the primary to log
 #pragma once
 
 #include <string>
@@ -57,6 +59,7 @@ enum class Command : u8 {
     request_start_view = 9,
     request_prepare = 10,
     eviction = 11,
+    cosignature = 12,
 };
 std::string_view command_name(Command command);
 

@@ -178,24 +178,34 @@ void Replica::prepare_one(QueuedRequest request) {
     const Position position = log_.last_position().next();
     const u64 now = loop_.clock().realtime().value();
     const Timestamp timestamp(std::max(now, last_timestamp_.value() + 1));
-    PrepareInput input{.client = request.header.client,
-                       .request = request.header.request,
-                       .body = request.body,
-                       .position = position,
-                       .view = view_,
-                       .timestamp = timestamp,
-                       .previous_chain_hash = log_.last_chain_hash()};
-    auto prepared = state_machine_.prepare(input);
-    if (!prepared) {
-        fail(prepared.error());
-        return;
+    Bytes record;
+    if (request.maker == RecordMaker::client) {
+        PrepareInput input{.client = request.header.client,
+                           .request = request.header.request,
+                           .body = request.body,
+                           .position = position,
+                           .view = view_,
+                           .timestamp = timestamp,
+                           .previous_chain_hash = log_.last_chain_hash()};
+        auto prepared = state_machine_.prepare(input);
+        if (!prepared) {
+            fail(prepared.error());
+            return;
+        }
+        if (!prepared->record) {
+            in_flight_.erase(request.header.client);
+            reply(request.header.client, request.header.request, Position(), prepared->refusal);
+            return;
+        }
+        record = std::move(*prepared->record);
+    } else {
+        auto built = build_own_record(request, position, timestamp);
+        if (!built) {
+            fail(built.error());
+            return;
+        }
+        record = std::move(*built);
     }
-    if (!prepared->record) {
-        in_flight_.erase(request.header.client);
-        reply(request.header.client, request.header.request, Position(), prepared->refusal);
-        return;
-    }
-    Bytes record = std::move(*prepared->record);
     const ComplianceHash hash = chain_hash_of(log_.last_chain_hash(), record);
     std::vector<Bytes> records;
     records.push_back(record);
@@ -281,7 +291,15 @@ void Replica::apply_committed() {
         hashes_.erase(hashes_.begin(), hashes_.lower_bound(position));
         const auto header = record_header_of(record);
         KB_ASSERT(header);  // the log checked it
+        if (header->kind == storage::RecordKind::attestation ||
+            header->kind == storage::RecordKind::cosignature) {
+            on_committed_attestation_record(*header, record);
+        }
         if (header->kind != storage::RecordKind::op) continue;
+        if (is_primary() && options_.signing_key != nullptr &&
+            ++ops_since_attestation_ >= options_.attestation_every_ops) {
+            queue_attestation();
+        }
         if (header->client_id.value() != 0) {
             record_session(header->client_id, header->request_number, position, *reply_bytes);
         }

@@ -38,14 +38,17 @@
 // bounded queues.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 
+#include "crypto/ed25519.h"
 #include "io/event_loop.h"
 #include "io/network.h"
+#include "storage/attestation.h"
 #include "storage/log.h"
 #include "vsr/message.h"
 #include "vsr/state_machine.h"
@@ -76,6 +79,11 @@ struct ReplicaOptions {
     // The largest message body accepted (a record: header + payload).
     u64 body_size_max = (64ull << 20) + 4096;
     Canary canary = Canary::none;
+    // This replica's node key (DESIGN.md §3 "Checkpoints"): as primary it logs an attestation
+    // every attestation_every_ops committed ops and on attest(); as a backup it co-signs the
+    // newest committed attestation once, and the primary logs the co-signature. Null: neither.
+    const crypto::Ed25519SigningKey* signing_key = nullptr;
+    u64 attestation_every_ops = 10'000;
 };
 
 enum class ReplicaStatus : u8 {
@@ -110,6 +118,11 @@ public:
 
     // Starts timers and, after a restart, the recovery described above.
     void start();
+
+    // Logs an attestation of the log as it stands (signed with the node key) and calls `done`
+    // with its position once it is committed. busy when not the primary in normal status (or a
+    // view change intervened), unsupported without a signing key.
+    void attest(io::UniqueFunction<void(Result<Position>)> done);
 
     // An in-process client's request (the embedded database): handled as if it had arrived on
     // the bus, the reply given to `done` instead. unavailable when this replica is not the
@@ -154,10 +167,13 @@ private:
         ClientId client;
         RequestNumber request;
     };
+    // What a queued request makes: a client's op, or a record the replica makes itself.
+    enum class RecordMaker : u8 { client, attestation, cosignature };
     struct QueuedRequest {
         Header header;
-        Bytes body;
+        Bytes body;                    // cosignature: its payload
         std::optional<io::Peer> from;  // nullopt: a local request
+        RecordMaker maker = RecordMaker::client;
     };
     struct Session {
         RequestNumber request;
@@ -180,6 +196,14 @@ private:
     void remember_hash(Position position, const ComplianceHash& hash);
     std::optional<ComplianceHash> chain_hash_at(Position position);
     void fail(Status status);
+
+    // replica_attestations.cc
+    Result<Bytes> build_own_record(const QueuedRequest& request, Position position,
+                                   Timestamp timestamp);
+    void queue_attestation();
+    void on_committed_attestation_record(const storage::RecordHeader& header, ByteSpan record);
+    void cosign_newest();
+    void on_cosignature(const Header& header, ByteSpan body);
 
     // replica_messages.cc: what backups receive, acknowledgements, repair
     void on_message(io::Peer from, io::Message message);
@@ -270,6 +294,17 @@ private:
     // kRequestPrepareOpsMax of them: taken in order once the gap fills.
     std::map<Position, std::pair<Header, Bytes>> early_;
     bool persisting_ = false;  // a superblock write or log truncation the next step waits for
+
+    // Attestations.
+    u64 ops_since_attestation_ = 0;
+    bool attestation_queued_ = false;
+    std::vector<io::UniqueFunction<void(Result<Position>)>> attest_waiting_;
+    // The newest committed attestation (with a valid signature), who has co-signed it in the
+    // log (its signer included), and whose co-signatures this primary has queued.
+    std::optional<std::pair<Position, storage::AttestedStatement>> newest_attestation_;
+    std::set<std::array<u8, 32>> cosigners_;
+    std::set<std::array<u8, 32>> cosignatures_queued_;
+    Position cosigned_by_me_;
 
     io::TimerId tick_timer_;
     u64 last_heard_primary_ns_ = 0;

@@ -54,6 +54,9 @@ void Replica::on_message(io::Peer from, io::Message message) {
         case Command::request_prepare:
             on_request_prepare(header);
             return;
+        case Command::cosignature:
+            on_cosignature(header, decoded->body);
+            return;
         case Command::reply:
         case Command::eviction:
             ++counters_.messages_rejected;  // for clients, not replicas

@@ -8,7 +8,11 @@
 #include <algorithm>
 
 #include <cstdlib>
+#include <map>
+#include <set>
 
+#include "storage/attestation.h"
+#include "storage/record_builder.h"
 #include "vsr/replica_test_support.h"
 
 namespace kb::vsr {
@@ -149,6 +153,70 @@ TEST(Replica, PrimaryCrashAfterAPrepareReachedOneBackupKeepsThatOp) {
     cluster.expect_same_history();
 }
 
+TEST(Replica, PrimaryAttestsAndBackupsCoSign) {
+    ClusterOptions options{.replicas = 3, .seed = 10, .node_keys = true};
+    options.replica.attestation_every_ops = 5;
+    TestCluster cluster(options);
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 12, "attested");
+    std::optional<Result<Position>> on_demand;
+    cluster.replica(0).attest([&](Result<Position> done) { on_demand = std::move(done); });
+    ASSERT_TRUE(cluster.run_until([&] { return on_demand.has_value(); }));
+    ASSERT_TRUE(on_demand->has_value()) << on_demand->status().to_string();
+    cluster.loop().run_for(2'000'000'000);  // co-signatures of the newest one get logged
+    cluster.expect_same_history();
+
+    // Read the primary's log back: attestations signed by replica 0 over the chain hash of the
+    // position before them, and the two backups' co-signatures of the newest one.
+    storage::Log& log = cluster.log(0);
+    auto records = log.read(Position(1), log.durable_position(), 64 << 20);
+    ASSERT_TRUE(records.has_value()) << records.status().to_string();
+    std::vector<std::pair<Position, storage::Attestation>> attestations;
+    std::map<Position, std::set<std::array<u8, 32>>> cosigners;
+    for (const Bytes& bytes : *records) {
+        auto parsed = storage::parse_record(bytes);
+        ASSERT_TRUE(parsed.has_value());
+        const storage::RecordHeader& header = parsed->header;
+        if (header.kind == storage::RecordKind::attestation) {
+            auto attestation = storage::decode_attestation(parsed->sealed_payload);
+            ASSERT_TRUE(attestation.has_value());
+            EXPECT_TRUE(storage::verify_attestation_signature(*attestation).is_ok());
+            EXPECT_EQ(attestation->signer.bytes, cluster.key(0).public_key().bytes);
+            EXPECT_EQ(attestation->statement.position, header.position.prev());
+            EXPECT_EQ(attestation->statement.chain_hash,
+                      cluster.state(0).chains[header.position.value() - 2]);
+            attestations.emplace_back(header.position, *attestation);
+        } else if (header.kind == storage::RecordKind::cosignature) {
+            auto cosignature = storage::decode_cosignature(parsed->sealed_payload);
+            ASSERT_TRUE(cosignature.has_value());
+            const auto attested = std::find_if(
+                attestations.begin(), attestations.end(),
+                [&](const auto& a) { return a.first == cosignature->attestation_position; });
+            ASSERT_NE(attested, attestations.end());
+            EXPECT_TRUE(
+                storage::verify_cosignature_signature(*cosignature, attested->second.statement)
+                    .is_ok());
+            EXPECT_TRUE(cosigners[cosignature->attestation_position]
+                            .insert(cosignature->signer.bytes)
+                            .second)
+                << "a co-signature logged twice";
+        }
+    }
+    ASSERT_GE(attestations.size(), 3u);  // two every 5 ops, one on demand
+    EXPECT_EQ(attestations.back().first, **on_demand);
+    const auto& newest = cosigners[attestations.back().first];
+    EXPECT_EQ(newest, (std::set<std::array<u8, 32>>{cluster.key(1).public_key().bytes,
+                                                    cluster.key(2).public_key().bytes}));
+}
+
+TEST(Replica, AttestWithoutAKeyIsUnsupported) {
+    TestCluster cluster(ClusterOptions{.replicas = 1});
+    std::optional<Result<Position>> done;
+    cluster.replica(0).attest([&](Result<Position> result) { done = std::move(result); });
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->error().code(), StatusCode::unsupported);
+}
+
 TEST(Replica, OldPrimaryPartitionedAwayRejoinsTheNewView) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 6});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
@@ -202,7 +270,8 @@ TEST(Replica, GarbageMessagesAreRejectedNotFatal) {
 // that very request there, and all replicas agree on the history. (The vopr simulator runs the
 // same idea at length.)
 void random_faults(u64 seed) {
-    ClusterOptions options{.replicas = 3, .seed = seed};
+    ClusterOptions options{.replicas = 3, .seed = seed, .node_keys = true};
+    options.replica.attestation_every_ops = 7;  // attestations and co-signatures under faults too
     options.network.loss_per_million = 20'000;
     options.network.duplication_per_million = 20'000;
     TestCluster cluster(options);

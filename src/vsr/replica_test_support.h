@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/ed25519.h"
 #include "crypto/random.h"
 #include "io/sim_disk.h"
 #include "io/sim_event_loop.h"
@@ -101,6 +102,7 @@ private:
 struct ClusterOptions {
     u8 replicas = 3;
     u64 seed = 1;
+    bool node_keys = false;  // give each replica a node key (attestations, co-signatures)
     io::SimNetworkOptions network{};
     ReplicaOptions replica{};
 };
@@ -115,6 +117,11 @@ public:
           keys_(storage::testing::make_test_keys()) {
         for (u8 index = 0; index < options.replicas; ++index) {
             auto node = std::make_unique<Node>();
+            if (options.node_keys) {
+                crypto::SeededRandom random(options.seed * 1000 + index);
+                node->key = std::make_unique<crypto::Ed25519SigningKey>(
+                    crypto::Ed25519SigningKey::generate(random));
+            }
             node->disk = std::make_unique<io::SimDisk>();
             io::SimStorageOptions storage_options;
             storage_options.seed = options.seed * 31 + index;
@@ -131,6 +138,8 @@ public:
     io::SimNetwork& network() { return network_; }
     Replica& replica(u8 index) { return *nodes_[index]->replica; }
     EchoStateMachine& state(u8 index) { return *nodes_[index]->state; }
+    storage::Log& log(u8 index) { return *nodes_[index]->log; }
+    const crypto::Ed25519SigningKey& key(u8 index) { return *nodes_[index]->key; }
     bool running(u8 index) const { return nodes_[index]->replica != nullptr; }
     u8 size() const { return options_.replicas; }
 
@@ -178,6 +187,7 @@ public:
 
 private:
     struct Node {
+        std::unique_ptr<crypto::Ed25519SigningKey> key;
         std::unique_ptr<io::SimDisk> disk;
         std::unique_ptr<io::SimStorage> storage;
         std::unique_ptr<storage::Log> log;
@@ -213,9 +223,11 @@ private:
             node.superblock = std::move(*opened);
         }
         node.state = std::make_unique<EchoStateMachine>(keys_.get(), storage::testing::kTestTenant);
+        ReplicaOptions replica_options = options_.replica;
+        replica_options.signing_key = node.key.get();
         node.replica =
             std::make_unique<Replica>(loop_, network_.bus(io::Peer::replica(index)), *node.log,
-                                      *node.superblock, *node.state, options_.replica);
+                                      *node.superblock, *node.state, replica_options);
         node.replica->start();
     }
 

@@ -60,6 +60,12 @@ void Replica::adopt_view(View view, ReplicaStatus status, io::UniqueFunction<voi
         done(Status::busy("view change: the request may or may not have committed; retry it"));
     }
     local_waiting_.clear();
+    attestation_queued_ = false;
+    cosignatures_queued_.clear();
+    for (auto& done : attest_waiting_) {
+        done(Status::busy("view change: the attestation may or may not have been logged"));
+    }
+    attest_waiting_.clear();
     persist(view_, log_view_, superblock_.state().head_limit, std::move(then));
 }
 
@@ -329,6 +335,7 @@ void Replica::on_tick() {
             start_view_change(View(view_.value() + 1));
         } else {
             request_missing(primary_of(view_));
+            cosign_newest();
         }
         return;
     }
