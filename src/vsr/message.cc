@@ -44,8 +44,7 @@ Status reject(const Header& header, const std::string& what) {
 }
 
 bool known_command(u8 value) {
-    return value >= static_cast<u8>(Command::request) &&
-           value <= static_cast<u8>(Command::cosignature);
+    return value >= static_cast<u8>(Command::request) && value <= static_cast<u8>(Command::pong);
 }
 
 // Which optional fields each command uses; the others must be zero (a sender that fills them
@@ -86,6 +85,9 @@ Uses uses_of(Command command) {
             return {.client = true};
         case Command::cosignature:
             return {.op = true, .body = true};
+        case Command::ping:
+        case Command::pong:
+            return {.op = true};
     }
     return {};
 }
@@ -210,6 +212,10 @@ std::string_view command_name(Command command) {
             return "eviction";
         case Command::cosignature:
             return "cosignature";
+        case Command::ping:
+            return "ping";
+        case Command::pong:
+            return "pong";
     }
     return "unknown";
 }

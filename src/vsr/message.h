@@ -27,6 +27,8 @@
 //   eviction           view, client (the client's session was evicted: it must register anew)
 //   cosignature        view, op = the attestation's position, body = the co-signature payload
 //                      (storage/attestation.h): a backup's signature for the primary to log
+//   ping               view, op = round (the primary asks whether it is still primary)
+//   pong               view, op = round (a backup of that view says yes)
 #pragma once
 
 #include <string>
@@ -60,6 +62,8 @@ enum class Command : u8 {
     request_prepare = 10,
     eviction = 11,
     cosignature = 12,
+    ping = 13,
+    pong = 14,
 };
 std::string_view command_name(Command command);
 

@@ -311,6 +311,7 @@ void Replica::apply_committed() {
             reply(header->client_id, header->request_number, position, *reply_bytes);
         }
     }
+    if (!confirm_waiting_.empty() || !applied_waiting_.empty()) finish_reads();
     prepare_next();
 }
 

@@ -124,6 +124,16 @@ public:
     // view change intervened), unsupported without a signing key.
     void attest(io::UniqueFunction<void(Result<Position>)> done);
 
+    // Reads (DESIGN.md §3 "Reads"). confirm_primary: `done` gets ok once a quorum has
+    // confirmed, after this call, that this replica is still the primary of its view and the
+    // state machine has applied everything committed when the call was made — a read of the
+    // state then is linearizable. busy when not the primary, on a view change, or when no
+    // quorum answers within view_change_timeout_ns.
+    void confirm_primary(io::UniqueFunction<void(Status)> done);
+    // For snapshot reads at or after a session's last-seen position (any replica): `done` gets
+    // ok once the state machine has applied `position`, busy after view_change_timeout_ns.
+    void when_applied(Position position, io::UniqueFunction<void(Status)> done);
+
     // An in-process client's request (the embedded database): handled as if it had arrived on
     // the bus, the reply given to `done` instead. unavailable when this replica is not the
     // primary in normal status or its queue is full.
@@ -196,6 +206,12 @@ private:
     void remember_hash(Position position, const ComplianceHash& hash);
     std::optional<ComplianceHash> chain_hash_at(Position position);
     void fail(Status status);
+
+    // replica_reads.cc
+    void on_ping(const Header& header);
+    void on_pong(const Header& header);
+    void finish_reads();
+    void expire_reads(u64 now_ns);
 
     // replica_attestations.cc
     Result<Bytes> build_own_record(const QueuedRequest& request, Position position,
@@ -294,6 +310,19 @@ private:
     // kRequestPrepareOpsMax of them: taken in order once the gap fills.
     std::map<Position, std::pair<Header, Bytes>> early_;
     bool persisting_ = false;  // a superblock write or log truncation the next step waits for
+
+    // Reads waiting: for a quorum round (by round), or for a position to be applied.
+    struct ReadWaiter {
+        u64 round = 0;
+        Position applied;  // must be applied first
+        u64 since_ns = 0;
+        io::UniqueFunction<void(Status)> done;
+    };
+    std::deque<ReadWaiter> confirm_waiting_;
+    std::deque<ReadWaiter> applied_waiting_;
+    u64 read_round_ = 0;
+    u64 confirmed_round_ = 0;
+    std::set<u8> pongs_;  // backups that answered read_round_
 
     // Attestations.
     u64 ops_since_attestation_ = 0;

@@ -57,6 +57,12 @@ void Replica::on_message(io::Peer from, io::Message message) {
         case Command::cosignature:
             on_cosignature(header, decoded->body);
             return;
+        case Command::ping:
+            on_ping(header);
+            return;
+        case Command::pong:
+            on_pong(header);
+            return;
         case Command::reply:
         case Command::eviction:
             ++counters_.messages_rejected;  // for clients, not replicas

@@ -217,6 +217,57 @@ TEST(Replica, AttestWithoutAKeyIsUnsupported) {
     EXPECT_EQ(done->error().code(), StatusCode::unsupported);
 }
 
+TEST(Replica, PrimaryConfirmsItIsPrimaryBeforeALinearizableRead) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 11});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 3, "before");
+    std::optional<Status> confirmed;
+    cluster.replica(0).confirm_primary([&](Status status) { confirmed = status; });
+    EXPECT_FALSE(confirmed.has_value());  // never answered inside the call
+    ASSERT_TRUE(cluster.run_until([&] { return confirmed.has_value(); }));
+    EXPECT_TRUE(confirmed->is_ok()) << confirmed->to_string();
+
+    // Cut off, the old primary cannot confirm (a newer view may be committing elsewhere).
+    cluster.network().partition(
+        {{io::Peer::replica(0)}, {io::Peer::replica(1), io::Peer::replica(2)}});
+    std::optional<Status> cut_off;
+    cluster.replica(0).confirm_primary([&](Status status) { cut_off = status; });
+    ASSERT_TRUE(cluster.run_until([&] { return cut_off.has_value(); }));
+    EXPECT_EQ(cut_off->code(), StatusCode::busy);
+    run_requests(cluster, client, 2, "new view");
+    const auto primary = cluster.primary();
+    ASSERT_TRUE(primary.has_value());
+    std::optional<Status> fresh;
+    cluster.replica(*primary).confirm_primary([&](Status status) { fresh = status; });
+    ASSERT_TRUE(cluster.run_until([&] { return fresh.has_value(); }));
+    EXPECT_TRUE(fresh->is_ok()) << fresh->to_string();
+    // A backup is not the primary.
+    const u8 backup = *primary == 1 ? 2 : 1;
+    std::optional<Status> refused;
+    cluster.replica(backup).confirm_primary([&](Status status) { refused = status; });
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->code(), StatusCode::busy);
+}
+
+TEST(Replica, BackupReadWaitsForTheSessionsLastSeenPosition) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 12});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
+    run_requests(cluster, client, 2, "seen");
+    // Replica 2 falls behind; a session that saw position 4 reads there.
+    cluster.network().partition(
+        {{io::Peer::replica(0), io::Peer::replica(1)}, {io::Peer::replica(2)}});
+    run_requests(cluster, client, 2, "more");
+    const Position seen = client.reply_op();
+    std::optional<Status> ready;
+    cluster.replica(2).when_applied(seen, [&](Status status) { ready = status; });
+    cluster.loop().run_for(100'000'000);
+    EXPECT_FALSE(ready.has_value()) << "answered before replica 2 applied " << seen.value();
+    cluster.network().heal();
+    ASSERT_TRUE(cluster.run_until([&] { return ready.has_value(); }));
+    EXPECT_TRUE(ready->is_ok());
+    EXPECT_GE(cluster.state(2).applied(), seen);
+}
+
 TEST(Replica, OldPrimaryPartitionedAwayRejoinsTheNewView) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 6});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);

@@ -62,6 +62,7 @@ void Replica::adopt_view(View view, ReplicaStatus status, io::UniqueFunction<voi
     local_waiting_.clear();
     attestation_queued_ = false;
     cosignatures_queued_.clear();
+    expire_reads(loop_.clock().monotonic_ns());  // not primary now: its reads cannot be confirmed
     for (auto& done : attest_waiting_) {
         done(Status::busy("view change: the attestation may or may not have been logged"));
     }
@@ -321,6 +322,7 @@ void Replica::on_tick() {
     // Replicas time out at slightly different times, so they rarely start competing views.
     const u64 timeout = options_.view_change_timeout_ns + index() * options_.heartbeat_ns;
     requested_until_ = Position();  // a lost repair answer is asked for again
+    expire_reads(now);
     if (persisting_) return;
     if (is_primary()) {
         Header commit = header_for(Command::commit);
