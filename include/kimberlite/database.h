@@ -61,6 +61,9 @@ struct DatabaseOptions {
     unsigned long long checkpoint_every_ops = 10'000;
     // The page cache budget of the store.
     unsigned long long cache_bytes = 256ull << 20;
+    // An attestation (this node's signature over the log's position and chain hash, with
+    // node.key from the key directory) is logged after this many writes; 0: only on attest().
+    unsigned long long attestation_every_ops = 10'000;
 };
 
 // One event of a stream as read back: verified against the chain when it was read from the log
@@ -145,6 +148,12 @@ public:
 
     // The latest applied state, for several reads that must agree with each other.
     DatabaseSnapshot snapshot() const;
+
+    // --- attestations ---------------------------------------------------------------------
+    // Logs an attestation now: this node's signature (node.key in the key directory) over the
+    // newest position and its chain hash. Returns the attestation's own log position; `kmb
+    // digest` exports it and `kmb verify --digest` checks a log against it.
+    Result<Position> attest();
 
     // --- positions ------------------------------------------------------------------------
     // The newest durable log position, and the newest applied (and readable) one.

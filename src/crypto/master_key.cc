@@ -1,8 +1,7 @@
 // Master key providers: in memory, and in files of a key directory (see master_key.h).
 //
-// The file provider is one of the few places outside io/ that calls POSIX directly: the key
-// directory lives outside the data directory (and outside the Storage seam, whose simulated
-// faults are about the log and the store), and it is touched only at start-up and rotation.
+// The file provider keeps its keys in the key directory through key_file.h (POSIX directly: the
+// key directory lives outside the data directory and the Storage seam).
 #include "crypto/master_key.h"
 
 #include <dirent.h>
@@ -14,12 +13,14 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "base/assert.h"
 #include "base/endian.h"
 #include "crypto/aead.h"
 #include "crypto/crc32c.h"
+#include "crypto/key_file.h"
 
 namespace kb::crypto {
 
@@ -33,161 +34,25 @@ constexpr char kKeySuffix[] = ".key";
 // Larger than any key file of any version we would define; bounds what open() reads.
 constexpr usize kKeyFileSizeMax = 4096;
 
-std::string errno_text(int error) { return std::strerror(error); }
-
-std::string octal_mode(mode_t mode) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-    return text;
-}
-
-Status fsync_dir(const std::string& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return Status::io_error("opening key directory " + dir +
-                                " to fsync it: " + errno_text(errno));
-    }
-    int rc = ::fsync(fd);
-    int error = errno;
-    ::close(fd);
-    if (rc != 0) {
-        // DESIGN.md: an fsync error is fatal, never retried as success.
-        return Status::fatal("fsync of key directory " + dir + " failed: " + errno_text(error));
-    }
-    return Status::ok();
-}
-
-// mkdir -p with mode 0700 for whatever is missing, then checks the directory's mode.
-Status ensure_key_dir(const std::string& dir) {
-    if (dir.empty()) return Status::invalid_argument("the key directory path is empty");
-    for (usize slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-        std::string prefix = slash == std::string::npos ? dir : dir.substr(0, slash);
-        if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
-            return Status::io_error("creating key directory " + prefix + ": " + errno_text(errno));
-        }
-        if (slash == std::string::npos) break;
-    }
-    struct stat st;
-    if (::stat(dir.c_str(), &st) != 0) {
-        return Status::io_error("key directory " + dir + ": " + errno_text(errno));
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        return Status::invalid_argument("key directory " + dir + " is not a directory");
-    }
-    // Anyone who can write the directory can swap the key file for one they know.
-    if ((st.st_mode & 022) != 0) {
-        return Status::permission_denied(
-            "key directory " + dir + " has mode " + octal_mode(st.st_mode) +
-            ": it must not be writable by group or others; run chmod 700 " + dir);
-    }
-    return Status::ok();
-}
-
-// Reads one key file after checking it is a regular file closed to group and others.
+// Reads and decodes one master key file (key_file.h checks it first).
 Result<DecodedMasterKey> load_key_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int error = errno;
-        if (error == ENOENT) return Status::not_found("key file " + path + " does not exist");
-        if (error == EACCES) {
-            return Status::permission_denied("key file " + path + ": " + errno_text(error));
-        }
-        return Status::io_error("opening key file " + path + ": " + errno_text(error));
-    }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-        return Status::io_error("stat of key file " + path + ": " + errno_text(errno));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        return Status::invalid_argument("key file " + path + " is not a regular file");
-    }
-    if ((st.st_mode & 077) != 0) {
-        return Status::permission_denied("key file " + path + " has mode " +
-                                         octal_mode(st.st_mode) +
-                                         ": it must not be accessible to group or others; "
-                                         "run chmod 600 " +
-                                         path);
-    }
-
-    std::array<u8, kKeyFileSizeMax + 1> image;
-    usize size = 0;
-    while (size < image.size()) {
-        ssize_t n = ::read(fd, image.data() + size, image.size() - size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int error = errno;
-            secure_zero(image.data(), image.size());
-            return Status::io_error("reading key file " + path + ": " + errno_text(error));
-        }
-        if (n == 0) break;
-        size += static_cast<usize>(n);
-    }
-    Result<DecodedMasterKey> decoded =
-        size > kKeyFileSizeMax
-            ? Result<DecodedMasterKey>(Status::corruption(
-                  "key file " + path + " is larger than any master key file format (over " +
-                  std::to_string(kKeyFileSizeMax) + " bytes)"))
-            : decode_master_key_file(ByteSpan(image.data(), size), path);
-    secure_zero(image.data(), image.size());
-    return decoded;
+    std::optional<DecodedMasterKey> decoded;
+    KB_TRY(key_files::read_key_file(path, kKeyFileSizeMax, [&](ByteSpan image) -> Status {
+        auto result = decode_master_key_file(image, path);
+        if (!result) return result.error();
+        decoded = std::move(*result);
+        return Status::ok();
+    }));
+    return std::move(*decoded);
 }
 
-Status write_all(int fd, ByteSpan bytes, const std::string& path) {
-    usize done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int error = errno;
-            if (error == ENOSPC) return Status::no_space("writing key file " + path);
-            return Status::io_error("writing key file " + path + ": " + errno_text(error));
-        }
-        done += static_cast<usize>(n);
-    }
-    return Status::ok();
-}
-
-// Writes `path` crash-safely: a temporary file, 0600, fsync'd, renamed over `path`, and the
-// directory fsync'd so the rename itself is durable.
 Status write_key_file(const std::string& dir, const std::string& path, KeyId id,
                       const Key256& key) {
-    std::string temp_path = path + ".tmp";
-    // A temp file left by a crash holds nothing we need: the rename never happened.
-    if (::unlink(temp_path.c_str()) != 0 && errno != ENOENT) {
-        return Status::io_error("removing stale " + temp_path + ": " + errno_text(errno));
-    }
-    int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return Status::io_error("creating " + temp_path + ": " + errno_text(errno));
-
     std::array<u8, kMasterKeyFileSize> image;
     encode_master_key_file(id, key, image);
-    Status status;
-    // The umask can only clear bits, but be explicit: the file must be exactly 0600.
-    if (::fchmod(fd, 0600) != 0) {
-        status = Status::io_error("chmod 600 " + temp_path + ": " + errno_text(errno));
-    }
-    if (status.is_ok()) status = write_all(fd, image, temp_path);
+    Status status = key_files::write_key_file(dir, path, image);
     secure_zero(image.data(), image.size());
-    if (status.is_ok() && ::fsync(fd) != 0) {
-        status = Status::fatal("fsync of " + temp_path + " failed: " + errno_text(errno));
-    }
-    if (::close(fd) != 0 && status.is_ok()) {
-        status = Status::io_error("closing " + temp_path + ": " + errno_text(errno));
-    }
-    if (status.is_ok() && ::rename(temp_path.c_str(), path.c_str()) != 0) {
-        status =
-            Status::io_error("renaming " + temp_path + " to " + path + ": " + errno_text(errno));
-    }
-    if (!status.is_ok()) {
-        ::unlink(temp_path.c_str());
-        return status;
-    }
-    return fsync_dir(dir);
+    return status;
 }
 
 // Parses "master-<id>.key"; false for any other name (master.key, temp files, strangers).
@@ -320,7 +185,7 @@ Result<std::unique_ptr<FileMasterKeyProvider>> FileMasterKeyProvider::open(
     const std::string& key_dir, RandomSource& random) {
     std::string dir = key_dir;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    KB_TRY(ensure_key_dir(dir));
+    KB_TRY(key_files::ensure_key_dir(dir));
     std::unique_ptr<FileMasterKeyProvider> provider(new FileMasterKeyProvider(dir));
 
     std::string path = provider->current_path();
@@ -337,7 +202,8 @@ Result<std::unique_ptr<FileMasterKeyProvider>> FileMasterKeyProvider::open(
 
     DIR* listing = ::opendir(dir.c_str());
     if (listing == nullptr) {
-        return Status::io_error("listing key directory " + dir + ": " + errno_text(errno));
+        return Status::io_error("listing key directory " + dir + ": " +
+                                key_files::errno_text(errno));
     }
     std::vector<std::pair<KeyId, std::string>> retained;
     while (dirent* entry = ::readdir(listing)) {
@@ -404,9 +270,9 @@ Status FileMasterKeyProvider::retire(KeyId id) {
     }
     std::string path = retained_path(id);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return Status::io_error("removing " + path + ": " + errno_text(errno));
+        return Status::io_error("removing " + path + ": " + key_files::errno_text(errno));
     }
-    KB_TRY(fsync_dir(key_dir_));
+    KB_TRY(key_files::fsync_dir(key_dir_));
     keys_.erase(id);
     return Status::ok();
 }

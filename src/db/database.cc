@@ -38,6 +38,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& dir, Databas
 
 Status Database::close() { return core_->close(); }
 
+Result<Position> Database::attest() { return core_->attest(); }
+
 Result<TenantId> Database::create_tenant(std::string_view name) {
     kernel::CreateTenantOp create;
     create.name = std::string(name);

@@ -1,6 +1,8 @@
 // DatabaseCore: the embedded database's parts and its loop thread (see database_core.h).
 #include "db/database_core.h"
 
+#include "crypto/node_key.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -35,6 +37,8 @@ Result<std::unique_ptr<DatabaseCore>> DatabaseCore::open(const std::string& dir,
     std::unique_ptr<DatabaseCore> core(new DatabaseCore());
     const std::string key_dir = options.key_dir.empty() ? default_key_dir() : options.key_dir;
     core->master_ = KB_TRY(crypto::FileMasterKeyProvider::open(key_dir, core->random_));
+    core->node_key_ = std::make_unique<crypto::Ed25519SigningKey>(
+        KB_TRY(crypto::load_or_create_node_key(key_dir, core->random_)));
     core->storage_ = KB_TRY(io::LinuxStorage::open(
         core->loop_, io::LinuxStorageOptions{.root = dir, .create_root = true}));
     KB_TRY(core->storage_->lock_exclusive().with_context("opening the database in " + dir));
@@ -44,6 +48,8 @@ Result<std::unique_ptr<DatabaseCore>> DatabaseCore::open(const std::string& dir,
     engine_options.log.fsync = log_policy(options.fsync);
     engine_options.store.cache_bytes = options.cache_bytes;
     engine_options.checkpoint_every_ops = options.checkpoint_every_ops;
+    engine_options.node_key = core->node_key_.get();
+    engine_options.attestation_every_ops = options.attestation_every_ops;
     // Opening runs the loop on this thread; the loop thread starts after.
     core->engine_ =
         KB_TRY(Engine::open(*core->storage_, core->loop_, *core->master_, core->random_,
@@ -60,6 +66,17 @@ void DatabaseCore::start_thread() {
 }
 
 DatabaseCore::~DatabaseCore() { (void)close(); }
+
+Result<Position> DatabaseCore::attest() {
+    KB_ASSERT_MSG(!closed_, "database used after close");
+    std::promise<Result<Position>> promise;
+    auto answer = promise.get_future();
+    loop_.post([&] {
+        engine_->replica_for_attest().attest(
+            [&](Result<Position> done) { promise.set_value(std::move(done)); });
+    });
+    return answer.get();
+}
 
 Position DatabaseCore::log_position() const {
     return call<Position>([this] { return engine_->log_position(); });

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/assert.h"
+#include "crypto/ed25519.h"
 #include "crypto/master_key.h"
 #include "crypto/random.h"
 #include "db/engine.h"
@@ -64,6 +65,8 @@ public:
     const Engine& engine() const { return *engine_; }
 
     Position log_position() const;
+    // Logs an attestation and waits until it is committed (any thread but the loop's).
+    Result<Position> attest();
     Position applied_position() const { return snapshot().applied(); }
 
     // Stops the loop thread, checkpoints, closes. Idempotent.
@@ -77,6 +80,7 @@ private:
     crypto::SystemRandom random_;
     io::LinuxClock clock_;
     std::unique_ptr<crypto::FileMasterKeyProvider> master_;
+    std::unique_ptr<crypto::Ed25519SigningKey> node_key_;
     std::unique_ptr<io::LinuxStorage> storage_;
     std::unique_ptr<kernel::AdminPermissions> permissions_;
     std::unique_ptr<Engine> engine_;

@@ -18,13 +18,20 @@
 #include <thread>
 
 #include "base/prng.h"
+#include "crypto/node_key.h"
 #include "db/database_core.h"
 #include "db/transaction.h"
+#include "io/asio_event_loop.h"
+#include "io/linux_storage.h"
 #include "kernel/catalog_test_support.h"
 #include "kernel/kernel_reads.h"
 #include "kernel/key_encoding.h"
 #include "kernel/row_codec.h"
 #include "kimberlite/database.h"
+#include "storage/attestation.h"
+#include "storage/log.h"
+#include "storage/record.h"
+#include "storage/record_builder.h"
 
 namespace kb {
 namespace {
@@ -168,6 +175,59 @@ Status insert_account(Database& db, TenantId tenant, i64 id, const std::string& 
     auto txn = KB_TRY(db::Transaction::begin(db.core(), tenant));
     KB_TRY(txn.insert(kAccounts, account_key(id), account_row(id, owner)));
     return txn.commit().status();
+}
+
+// Attestations: logged every attestation_every_ops writes and on attest(), signed with the node
+// key from the key directory, over the position before them and its chain hash.
+TEST(Database, AttestsWithItsNodeKey) {
+    TempDirs dirs;
+    DatabaseOptions options = dirs.options();
+    options.attestation_every_ops = 3;
+    Position on_demand;
+    {
+        auto db = Database::open(dirs.data, options);
+        ASSERT_TRUE(db.has_value()) << db.status().to_string();
+        const TenantId tenant = *(*db)->tenant("default");
+        auto stream = (*db)->create_stream(tenant, "audit");
+        ASSERT_TRUE(stream.has_value());
+        for (int i = 0; i < 7; ++i) {
+            ASSERT_TRUE((*db)->append(tenant, *stream, {bytes_of("e" + std::to_string(i))}));
+        }
+        auto attested = (*db)->attest();
+        ASSERT_TRUE(attested.has_value()) << attested.status().to_string();
+        on_demand = *attested;
+        ASSERT_TRUE((*db)->close().is_ok());
+    }
+    crypto::SeededRandom unused(1);
+    auto node_key = crypto::load_or_create_node_key(dirs.keys, unused);
+    ASSERT_TRUE(node_key.has_value());
+
+    io::AsioEventLoop loop;
+    auto storage = io::LinuxStorage::open(loop, {.root = dirs.data});
+    ASSERT_TRUE(storage.has_value());
+    auto log = storage::Log::open(**storage, loop);
+    ASSERT_TRUE(log.has_value()) << log.status().to_string();
+    auto records = (*log)->read(Position(1), (*log)->durable_position(), 64 << 20);
+    ASSERT_TRUE(records.has_value());
+    std::vector<Position> attestations;
+    ComplianceHash chain;
+    for (const Bytes& bytes : *records) {
+        auto record = storage::parse_record(bytes);
+        ASSERT_TRUE(record.has_value());
+        if (record->header.kind == storage::RecordKind::attestation) {
+            auto attestation = storage::decode_attestation(record->sealed_payload);
+            ASSERT_TRUE(attestation.has_value());
+            EXPECT_TRUE(storage::verify_attestation_signature(*attestation).is_ok());
+            EXPECT_EQ(attestation->signer.bytes, node_key->public_key().bytes);
+            EXPECT_EQ(attestation->statement.position, record->header.position.prev());
+            EXPECT_EQ(attestation->statement.chain_hash, chain);
+            attestations.push_back(record->header.position);
+        }
+        chain = storage::chain_hash_next(record->header.previous_chain_hash, record->header_bytes);
+    }
+    EXPECT_GE(attestations.size(), 3u);  // after writes 3 and 6 (counting the tenant's), and now
+    ASSERT_FALSE(attestations.empty());
+    EXPECT_EQ(attestations.back(), on_demand);
 }
 
 TEST(Database, TransactionsWriteRowsThatPersist) {

@@ -63,6 +63,11 @@ struct EngineOptions {
     u64 checkpoint_every_ops = 10'000;
     // The name of the tenant created with a new data directory.
     std::string default_tenant = "default";
+    // Signs attestations (vsr::ReplicaOptions::signing_key); null: none. Must outlive the
+    // engine.
+    const crypto::Ed25519SigningKey* node_key = nullptr;
+    // 0: attestations only on demand.
+    u64 attestation_every_ops = 10'000;
     // Called after each op replayed at open (e.g. `kmb rebuild` compares state hashes at the
     // old store's position); an error stops the open with it.
     std::function<Status(Position, const kernel::Kernel&)> after_replayed_op{};
@@ -122,6 +127,8 @@ public:
 
     Position log_position() const { return log_->durable_position(); }
     const vsr::Replica& replica() const { return *replica_; }
+    // Loop thread only: attest() lives on the replica.
+    vsr::Replica& replica_for_attest() { return *replica_; }
     Position applied_position() const { return kernel_->applied(); }
     const Genesis& genesis() const { return genesis_; }
     const kernel::Kernel& kernel() const { return *kernel_; }

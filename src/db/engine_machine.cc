@@ -7,6 +7,7 @@
 // submit() call. The op object travels beside the request, so the replica's request body stays
 // empty and nothing is encoded or decoded twice: prepare() encodes the op once, for the record.
 #include <algorithm>
+#include <limits>
 
 #include "base/assert.h"
 #include "db/engine.h"
@@ -60,6 +61,10 @@ Status Engine::open_replica() {
     machine_applied_ = log_->durable_position();
     vsr::ReplicaOptions options;
     options.body_size_max = options_.op_size_max_bytes + 64 * limits::kKiB;
+    options.signing_key = options_.node_key;
+    options.attestation_every_ops = options_.attestation_every_ops == 0
+                                        ? std::numeric_limits<u64>::max()
+                                        : options_.attestation_every_ops;
     replica_ = std::make_unique<vsr::Replica>(loop_, *bus_, *log_, *superblock_,
                                               static_cast<vsr::StateMachine&>(*this), options);
     replica_->start();
