@@ -165,9 +165,12 @@ Result<RowCursor> Transaction::open_cursor(TableId table, ByteSpan lower, ByteSp
     KB_TRY(check_table(table));
     RowCursor cursor = new_cursor(kernel::object_of(table), table, lower, upper, direction);
     const store::TreeId tree = kernel::trees::table(tenant_, table);
-    if (!truncated_.contains(table.value()) && KB_TRY(snapshot_.has_tree(tree))) {
-        cursor.snapshot_ = KB_TRY(
-            store::MvccCursor::open(snapshot_, tree, lower, upper, read_position(), direction));
+    if (!truncated_.contains(table.value())) {
+        // One search for the tree's root serves both "is there a tree" and the cursor.
+        if (const auto view = KB_TRY(snapshot_.find_tree(tree))) {
+            cursor.snapshot_ =
+                KB_TRY(store::MvccCursor::open(*view, lower, upper, read_position(), direction));
+        }
     }
     cursor.pending_ = overlay_rows(table, lower, upper);
     if (cursor.backward_) std::reverse(cursor.pending_.begin(), cursor.pending_.end());

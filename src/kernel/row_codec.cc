@@ -310,9 +310,7 @@ bool RowDecoder::decode_plain(ByteSpan image, std::vector<Value>& out) const {
                 if (left() < 8) return false;
                 const i64 bits = static_cast<i64>(load_le_u64(in));
                 in += 8;
-                value = column.kind == ValueKind::int64       ? Value::int64(bits)
-                        : column.kind == ValueKind::timestamp ? Value::timestamp(bits)
-                                                              : Value::timestamptz(bits);
+                value.assign_int(column.kind, bits);
                 break;
             }
             case ValueKind::int32:
@@ -320,12 +318,12 @@ bool RowDecoder::decode_plain(ByteSpan image, std::vector<Value>& out) const {
                 if (left() < 4) return false;
                 const i32 bits = static_cast<i32>(load_le_u32(in));
                 in += 4;
-                value = column.kind == ValueKind::int32 ? Value::int32(bits) : Value::date(bits);
+                value.assign_int(column.kind, bits);
                 break;
             }
             case ValueKind::int16: {
                 if (left() < 2) return false;
-                value = Value::int16(static_cast<i16>(load_le_u16(in)));
+                value.assign_int(ValueKind::int16, static_cast<i16>(load_le_u16(in)));
                 in += 2;
                 break;
             }

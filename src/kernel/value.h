@@ -151,6 +151,17 @@ public:
     // Makes this the text value `text`, reusing the string a text value already holds (a scan
     // decodes row after row into the same values).
     void assign_text(std::string_view text);
+    // Makes this the integer-like value `value` of `kind` (int16, int32, int64, date,
+    // timestamp or timestamptz; `value` already in that kind's range) without building a
+    // temporary Value: a decoder's per-column step.
+    void assign_int(ValueKind kind, i64 value) {
+        kind_ = kind;
+        if (i64* held = std::get_if<i64>(&payload_)) {
+            *held = value;
+        } else {
+            payload_.emplace<i64>(value);
+        }
+    }
 
     // Accessors assert the kind (a programmer error otherwise).
     bool as_bool() const;

@@ -75,12 +75,25 @@ Project::Project(std::unique_ptr<Operator> input, std::vector<BoundExpr> express
     for (const BoundExpr& expression : expressions_) {
         moves_.push_back(expression.kind == BoundKind::column && counts[expression.index] == 1);
     }
+    leading_columns_ = true;
+    for (usize i = 0; i < expressions_.size(); ++i) {
+        if (!moves_[i] || expressions_[i].index != i) leading_columns_ = false;
+    }
 }
 
 SqlStatus Project::open(ExecContext& context) { return children_[0]->open(context); }
 
 SqlResult<bool> Project::next(ExecContext& context, Row& row) {
-    if (!KB_SQL_TRY(children_[0]->next(context, input_row_))) return false;
+    if (leading_columns_) {
+        if (!KB_SQL_TRY(children_[0]->next(context, row))) return false;
+        if (row.size() >= expressions_.size()) {
+            row.resize(expressions_.size());
+            return true;
+        }
+        input_row_ = std::move(row);  // narrower than expected: evaluate as usual
+    } else if (!KB_SQL_TRY(children_[0]->next(context, input_row_))) {
+        return false;
+    }
     row.clear();
     row.reserve(expressions_.size());
     for (usize i = 0; i < expressions_.size(); ++i) {

@@ -81,6 +81,9 @@ public:
 private:
     std::vector<BoundExpr> expressions_;
     std::vector<bool> moves_;  // per expression: a column moved out of input_row_
+    // Every expression is input column i at position i, used once: the child's row, cut to
+    // the expressions' count, is the output (the child fills it directly, nothing moves).
+    bool leading_columns_ = false;
     Row input_row_;
 };
 

@@ -8,7 +8,8 @@ namespace kb::store {
 
 Result<Cursor> Cursor::open(const PageFile& file, TenantId tenant, RootRef root, ByteSpan lower,
                             ByteSpan upper, Direction direction,
-                            std::shared_ptr<const void> keep_alive, const u64* writer_changes) {
+                            std::shared_ptr<const void> keep_alive, const u64* writer_changes,
+                            std::shared_ptr<const Node> root_node) {
     Cursor cursor;
     cursor.file_ = &file;
     cursor.tenant_ = tenant;
@@ -19,10 +20,12 @@ Result<Cursor> Cursor::open(const PageFile& file, TenantId tenant, RootRef root,
     cursor.upper_.assign(upper.begin(), upper.end());
     cursor.direction_ = direction;
     if (root.empty() || (!upper.empty() && compare_keys(lower, upper) >= 0)) return cursor;
+    if (root_node == nullptr) root_node = KB_TRY(load_root(file, tenant, root));
+    cursor.path_.reserve(static_cast<usize>(root.level) + 1);  // root .. leaf: one allocation
     if (direction == Direction::forward) {
-        KB_TRY(cursor.seek_forward(root));
+        KB_TRY(cursor.seek_forward(std::move(root_node)));
     } else {
-        KB_TRY(cursor.seek_backward(root));
+        KB_TRY(cursor.seek_backward(std::move(root_node)));
     }
     return cursor;
 }
@@ -84,8 +87,7 @@ Result<bool> Cursor::step_backward() {
     return false;
 }
 
-Status Cursor::seek_forward(RootRef root) {
-    auto node = KB_TRY(load_root(*file_, tenant_, root));
+Status Cursor::seek_forward(std::shared_ptr<const Node> node) {
     while (!node->is_leaf()) {
         const u16 index = node->child_index(lower_);
         auto child = KB_TRY(load_child(*file_, tenant_, *node, index));
@@ -108,8 +110,7 @@ Status Cursor::seek_forward(RootRef root) {
     return Status::ok();
 }
 
-Status Cursor::seek_backward(RootRef root) {
-    auto node = KB_TRY(load_root(*file_, tenant_, root));
+Status Cursor::seek_backward(std::shared_ptr<const Node> node) {
     const bool unbounded = upper_.empty();
     while (!node->is_leaf()) {
         const u16 index =

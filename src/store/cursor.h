@@ -44,10 +44,12 @@ public:
     // Moves to the next key in the cursor's direction (valid() turns false past the range).
     Status next();
 
-    // Internal: made by Snapshot::scan and Store::scan.
+    // Internal: made by Snapshot::scan and Store::scan. `root_node`, when given, is `root`'s
+    // node already loaded (a TreeView holds it): the seek starts there without the cache.
     static Result<Cursor> open(const PageFile& file, TenantId tenant, RootRef root, ByteSpan lower,
                                ByteSpan upper, Direction direction,
-                               std::shared_ptr<const void> keep_alive, const u64* writer_changes);
+                               std::shared_ptr<const void> keep_alive, const u64* writer_changes,
+                               std::shared_ptr<const Node> root_node = nullptr);
 
 private:
     struct Frame {
@@ -55,8 +57,8 @@ private:
         u16 index = 0;
     };
 
-    Status seek_forward(RootRef root);
-    Status seek_backward(RootRef root);
+    Status seek_forward(std::shared_ptr<const Node> node);
+    Status seek_backward(std::shared_ptr<const Node> node);
     // Descends from the top frame to a leaf along the first (forward) or last child.
     Status descend_edge(bool leftmost);
     // Steps to the adjacent leaf entry; false at the end of the tree.

@@ -309,15 +309,20 @@ Result<std::vector<Version>> mvcc_history(const Snapshot& view, TreeId tree, Byt
 
 Result<MvccCursor> MvccCursor::open(const Snapshot& view, TreeId tree, ByteSpan lower,
                                     ByteSpan upper, Position as_of, Direction direction) {
+    return open(KB_TRY(view.tree(tree)), lower, upper, as_of, direction);
+}
+
+Result<MvccCursor> MvccCursor::open(const TreeView& view, ByteSpan lower, ByteSpan upper,
+                                    Position as_of, Direction direction) {
     MvccCursor cursor;
-    cursor.tree_ = tree;
+    cursor.tree_ = view.tree();
     cursor.as_of_ = as_of;
     cursor.direction_ = direction;
     const Range current = range_of(kCurrentPrefix, lower, upper);
-    cursor.current_ = KB_TRY(view.scan(tree, current.lower, current.upper, direction));
+    cursor.current_ = KB_TRY(view.scan(current.lower, current.upper, direction));
     if (!only_current_visible(view, as_of)) {
         const Range older = range_of(kOlderPrefix, lower, upper);
-        cursor.older_ = KB_TRY(view.scan(tree, older.lower, older.upper, direction));
+        cursor.older_ = KB_TRY(view.scan(older.lower, older.upper, direction));
     }
     KB_TRY(cursor.settle());
     return cursor;

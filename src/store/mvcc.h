@@ -100,6 +100,9 @@ public:
     // working-view cursor); a snapshot's cursor keeps its pages alive itself.
     static Result<MvccCursor> open(const Snapshot& view, TreeId tree, ByteSpan lower,
                                    ByteSpan upper, Position as_of, Direction direction);
+    // The same over a tree already found (Snapshot::find_tree): no search for its root.
+    static Result<MvccCursor> open(const TreeView& tree, ByteSpan lower, ByteSpan upper,
+                                   Position as_of, Direction direction);
 
 private:
     MvccCursor() = default;

@@ -50,13 +50,6 @@ void Snapshot::check_writer() const {
                   "the writer's working view was used after the writer changed the store");
 }
 
-Result<RootRef> Snapshot::root_of(TreeId tree) const {
-    check_writer();
-    auto root = KB_TRY(find_tree_root(*file_, state_->trees, tree));
-    if (!root) return Status::not_found(to_string(tree) + " does not exist");
-    return *root;
-}
-
 Result<bool> Snapshot::has_tree(TreeId tree) const {
     check_writer();
     auto root = KB_TRY(find_tree_root(*file_, state_->trees, tree));
@@ -78,15 +71,25 @@ Result<std::vector<TreeId>> Snapshot::trees(TenantId tenant) const {
 }
 
 Result<TreeView> Snapshot::tree(TreeId tree) const {
-    TreeView view;
-    view.root_ = KB_TRY(root_of(tree));
+    auto view = KB_TRY(find_tree(tree));
+    if (!view) return Status::not_found(to_string(tree) + " does not exist");
+    return std::move(*view);
+}
+
+Result<std::optional<TreeView>> Snapshot::find_tree(TreeId tree) const {
+    check_writer();
+    auto root = KB_TRY(find_tree_root(*file_, state_->trees, tree));
+    if (!root) return std::optional<TreeView>();
+    std::optional<TreeView> found(std::in_place);
+    TreeView& view = *found;
+    view.root_ = *root;
     if (!view.root_.empty()) view.root_node_ = KB_TRY(load_root(*file_, tree.tenant, view.root_));
     view.state_ = state_;
     view.file_ = file_;
     view.tree_ = tree;
     view.writer_changes_ = writer_changes_;
     view.writer_changes_seen_ = writer_changes_seen_;
-    return view;
+    return found;
 }
 
 Result<std::optional<Bytes>> Snapshot::get(TreeId tree, ByteSpan key) const {
@@ -146,7 +149,7 @@ Result<bool> TreeView::seek(ByteSpan lower, Bytes& key, Bytes& value) const {
 Result<Cursor> TreeView::scan(ByteSpan lower, ByteSpan upper, Direction direction) const {
     check_writer();
     return Cursor::open(*file_, tree_.tenant, root_, lower, upper, direction, state_,
-                        writer_changes_);
+                        writer_changes_, root_node_);
 }
 
 }  // namespace kb::store

@@ -91,6 +91,9 @@ public:
     Result<bool> has_tree(TreeId tree) const;
     // The tree, for repeated reads (not_found if it does not exist).
     Result<TreeView> tree(TreeId tree) const;
+    // The same, nullopt if it does not exist: has_tree() and tree() in one search of the tree
+    // of trees (a cursor's open does both).
+    Result<std::optional<TreeView>> find_tree(TreeId tree) const;
     // The trees of `tenant`, in number order.
     Result<std::vector<TreeId>> trees(TenantId tenant) const;
     // The value under `key`, or nullopt. not_found if the tree does not exist.
@@ -110,7 +113,6 @@ private:
              const u64* writer_changes)
         : state_(std::move(state)), file_(file), writer_changes_(writer_changes) {}
 
-    Result<RootRef> root_of(TreeId tree) const;
     void check_writer() const;
 
     std::shared_ptr<const PublishedState> state_;
