@@ -170,6 +170,22 @@ void Replica::prepare_next() {
            pipeline_.size() < options_.pipeline_max && failure_.is_ok()) {
         QueuedRequest request = std::move(queue_.front());
         queue_.pop_front();
+        // A retry queued while its original was still on its way to commit (inherited from an
+        // older view) is answered from the client table, never prepared again.
+        const ClientId client = request.header.client;
+        if (auto session = sessions_.find(client);
+            request.maker == RecordMaker::client && client.value() != 0 &&
+            session != sessions_.end() && request.header.request <= session->second.request) {
+            if (in_flight_.contains(client) && in_flight_[client] == request.header.request) {
+                in_flight_.erase(client);
+            }
+            if (request.header.request == session->second.request) {
+                ++counters_.repeats_answered;
+                reply(client, request.header.request, session->second.committed_at,
+                      session->second.reply);
+            }
+            continue;
+        }
         prepare_one(std::move(request));
     }
 }
@@ -246,12 +262,15 @@ void Replica::prepare_one(QueuedRequest request) {
     counters_.prepares_sent += replica_count() - 1u;
 }
 
+// A prepare_ok for op n with chain_hash(n) says the replica durably holds this very log up to
+// n (the chain hash commits to every record before it), so it counts for every entry <= n: one
+// message acknowledges a whole run, which keeps a long inherited suffix cheap to re-commit.
 void Replica::count_ok(Position op, const ComplianceHash& hash, u8 replica) {
     if (pipeline_.empty() || op < pipeline_.front().op || op > pipeline_.back().op) return;
-    PipelineEntry& entry = pipeline_[static_cast<usize>(op.value() - pipeline_.front().op.value())];
-    KB_ASSERT(entry.op == op);
-    if (entry.hash != hash) return;  // a prepare_ok for another record at this op (stale)
-    entry.oks.insert(replica);
+    const usize last = static_cast<usize>(op.value() - pipeline_.front().op.value());
+    KB_ASSERT(pipeline_[last].op == op);
+    if (pipeline_[last].hash != hash) return;  // a prepare_ok for another record at this op
+    for (usize i = 0; i <= last; ++i) pipeline_[i].oks.insert(replica);
     Position committed = commit_max_;
     while (!pipeline_.empty() && pipeline_.front().oks.size() >= quorum()) {
         committed = pipeline_.front().op;

@@ -252,12 +252,11 @@ void Replica::on_commit(const Header& header) {
     last_heard_primary_ns_ = loop_.clock().monotonic_ns();
     if (header.commit > commit_max_) commit_max_ = header.commit;
     want_op_ = std::max(want_op_, header.op);
-    // The primary still waits for what lies past its commit point: say again what this replica
-    // holds there (a prepare_ok may have been lost), at most a pipeline's worth.
-    const Position last_ok =
-        std::min(log_.durable_position(), Position(header.commit.value() + options_.pipeline_max));
-    for (Position op = header.commit.next(); op <= last_ok; op = op.next()) {
-        if (auto hash = chain_hash_at(op)) send_prepare_ok(op, *hash);
+    // The primary still waits for what lies past its commit point: say again how far this
+    // replica holds its log (a prepare_ok may have been lost; one covers all before it).
+    const Position held = std::min(log_.durable_position(), header.op);
+    if (held > header.commit) {
+        if (auto hash = chain_hash_at(held)) send_prepare_ok(held, *hash);
     }
     request_missing(header.replica);
     apply_committed();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "vsr/record_links.h"
 #include "vsr/replica.h"
 
 namespace kb::vsr {
@@ -265,6 +266,21 @@ void Replica::become_primary() {
         PipelineEntry entry{op, *chain_hash_at(op), {index()}, ClientId(), RequestNumber()};
         pipeline_.push_back(std::move(entry));
     }
+    // Requests of the inherited ops are in flight: a client's retry of one waits for its commit
+    // instead of being queued again.
+    for (Position op = state_machine_.applied().next(); op <= log_.last_position();
+         op = op.next()) {
+        auto kept = unapplied_.find(op);
+        std::optional<storage::RecordHeader> header;
+        if (kept != unapplied_.end()) {
+            header = record_header_of(kept->second);
+        } else if (auto read = log_.read(op, op, options_.body_size_max)) {
+            header = record_header_of(read->front());
+        }
+        if (header && header->kind == storage::RecordKind::op && header->client_id.value() != 0) {
+            in_flight_[header->client_id] = header->request_number;
+        }
+    }
     Header start = header_for(Command::start_view);
     start.op = log_.last_position();
     start.commit = commit_max_;
@@ -299,9 +315,12 @@ void Replica::join_view(const Head& target) {
     commit_max_ = std::max(commit_max_, target.commit);
     want_op_ = std::max(want_op_, target.op);
     requested_until_ = Position();
-    // Acknowledge, in this view, what this replica holds past the commit point.
-    for (Position op = target.commit.next(); op <= log_.durable_position(); op = op.next()) {
-        if (auto hash = chain_hash_at(op)) send_prepare_ok(op, *hash);
+    // Acknowledge, in this view, what this replica holds past the commit point: one prepare_ok
+    // for the head covers everything before it (Replica::count_ok).
+    if (log_.durable_position() > target.commit) {
+        if (auto hash = chain_hash_at(log_.durable_position())) {
+            send_prepare_ok(log_.durable_position(), *hash);
+        }
     }
     request_missing(primary_of(view_));
     apply_committed();
