@@ -9,6 +9,11 @@
 
 namespace kb::vsr {
 
+namespace {
+// How much of the committed log apply reads back at once after a restart.
+constexpr u64 kCommitReadBytes = 8ull << 20;
+}  // namespace
+
 std::string_view replica_status_name(ReplicaStatus status) {
     switch (status) {
         case ReplicaStatus::normal:
@@ -292,12 +297,18 @@ void Replica::apply_committed() {
             record = std::move(kept->second);
             unapplied_.erase(kept);
         } else {
-            auto read = log_.read(position, position, options_.body_size_max);
+            // Not appended in this process (a restart): read the committed run at once; one
+            // read per record would walk the segment index from its anchor each time.
+            const Position last = std::min(commit_max_, log_.durable_position());
+            auto read = log_.read(position, last, kCommitReadBytes);
             if (!read) {
                 fail(read.error());
                 return;
             }
             record = std::move(read->front());
+            for (usize i = 1; i < read->size(); ++i) {
+                unapplied_[Position(position.value() + i)] = std::move((*read)[i]);
+            }
         }
         auto reply_bytes = state_machine_.commit(position, record);
         if (!reply_bytes) {
