@@ -136,7 +136,31 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
                                   ", " + std::string(replica_status_name(status_)) + ")"));
         return;
     }
-    if (auto session = sessions_.find(header.client); session != sessions_.end()) {
+    // Client 0 is the in-process client (the embedded database): no session, any number of
+    // requests in flight, each request number used once.
+    const bool sessionless = header.client.value() == 0;
+    if (!sessionless && state_machine_.applied() < inherited_until_) {
+        // A new primary's client table is complete only once it applied what it inherited.
+        refuse_local(Status::busy("the new primary is still applying its log"));
+        return;
+    }
+    auto session = sessions_.find(header.client);
+    if (!sessionless && session == sessions_.end() && header.request.value() != 1 &&
+        !in_flight_.contains(header.client)) {
+        // A session starts with request 1. A later number from a client the table does not
+        // know means its session was evicted: whether that request was applied can no longer
+        // be told, so it must not be applied now (it might be a retry) — the client is told.
+        ++counters_.evictions_sent;
+        if (from) {
+            Header eviction = header_for(Command::eviction);
+            eviction.client = header.client;
+            bus_.send(*from, std::make_shared<const Bytes>(encode_message(eviction, {})));
+        }
+        refuse_local(Status::not_found("client " + std::to_string(header.client.value()) +
+                                       " has no session (evicted); start a new one"));
+        return;
+    }
+    if (session != sessions_.end()) {
         if (header.request == session->second.request) {
             ++counters_.repeats_answered;
             reply(header.client, header.request, session->second.committed_at,
@@ -150,9 +174,6 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
             return;
         }
     }
-    // Client 0 is the in-process client (the embedded database): no session, any number of
-    // requests in flight, each request number used once.
-    const bool sessionless = header.client.value() == 0;
     if (!sessionless && in_flight_.contains(header.client)) {
         // Already queued or prepared: its reply comes when it commits.
         if (!from && in_flight_[header.client] != header.request) {

@@ -104,6 +104,7 @@ struct ReplicaCounters {
     u64 view_changes = 0;
     u64 requests_dropped = 0;  // queue full, not primary
     u64 repeats_answered = 0;  // retries answered from the client table
+    u64 evictions_sent = 0;    // requests from clients without a session
 };
 
 class Replica {

@@ -87,6 +87,27 @@ TEST(Replica, RetriedRequestIsAnsweredFromTheClientTableNotAppliedTwice) {
     EXPECT_GE(cluster.replica(0).counters().repeats_answered, 1u);
 }
 
+TEST(Replica, EvictedClientIsToldAndItsRequestNotApplied) {
+    ClusterOptions options{.replicas = 3, .seed = 13};
+    options.replica.client_sessions_max = 2;
+    TestCluster cluster(options);
+    TestClient a(cluster.loop(), cluster.network(), ClientId(1), 3);
+    TestClient b(cluster.loop(), cluster.network(), ClientId(2), 3);
+    TestClient c(cluster.loop(), cluster.network(), ClientId(3), 3);
+    run_requests(cluster, a, 2, "a");
+    run_requests(cluster, b, 2, "b");
+    run_requests(cluster, c, 2, "c");  // the table holds 2: a's session, the oldest, goes
+    const Position applied = cluster.state(0).applied();
+    a.send("a again");
+    ASSERT_TRUE(cluster.run_until([&] { return a.evicted(); }));
+    cluster.loop().run_for(1'000'000'000);
+    EXPECT_FALSE(a.done());
+    EXPECT_EQ(cluster.state(0).applied(), applied);
+    EXPECT_GE(cluster.replica(0).counters().evictions_sent, 1u);
+    // b still has its session.
+    run_requests(cluster, b, 1, "b again");
+}
+
 TEST(Replica, BackupThatMissedOpsCatchesUp) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 4});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);

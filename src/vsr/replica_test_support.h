@@ -44,6 +44,8 @@ public:
         attempt(0);
     }
     bool done() const { return reply_.has_value(); }
+    // A replica said this client's session is gone (eviction).
+    bool evicted() const { return evicted_; }
     const std::string& reply() const { return *reply_; }
     Position reply_op() const { return reply_op_; }
     RequestNumber request() const { return RequestNumber(request_); }
@@ -80,6 +82,10 @@ private:
         auto decoded = decode_message(
             bytes, MessageLimits{
                        .cluster = kCluster, .replica_count = replicas_, .body_size_max = 1 << 20});
+        if (decoded && decoded->header.command == Command::eviction) {
+            evicted_ = true;
+            return;
+        }
         if (!decoded || decoded->header.command != Command::reply ||
             decoded->header.request.value() != request_ || reply_) {
             return;
@@ -95,6 +101,7 @@ private:
     u64 request_ = 0;
     Bytes body_;
     std::optional<std::string> reply_;
+    bool evicted_ = false;
     Position reply_op_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
