@@ -54,7 +54,22 @@ inline constexpr PrincipalId kAdminPrincipal{1};
 // The principal of what the database does by itself (the default tenant at initialisation).
 inline constexpr PrincipalId kSystemPrincipal{0};
 
+// Which replica of which cluster the engine is. The default: a cluster of one, no network.
+struct ReplicationOptions {
+    u8 replica = 0;
+    u8 replica_count = 1;
+    // The bus to the other replicas and to clients (must outlive the engine); null: none (a
+    // cluster of one serving only in-process requests).
+    io::MessageBus* bus = nullptr;
+    // For a new replica of a cluster of more than one: the cluster's genesis record
+    // (make_genesis_record), the same bytes on every replica.
+    std::optional<Bytes> genesis_record{};
+    // Timeouts, pipeline and the like; signing key and sizes are set from EngineOptions.
+    vsr::ReplicaOptions protocol{};
+};
+
 struct EngineOptions {
+    ReplicationOptions replication{};
     storage::LogOptions log{};
     store::StoreOptions store{};
     // An op whose encoding is larger is refused (op_too_large) before it is logged.
@@ -153,7 +168,9 @@ private:
     Status open_store_and_kernel();
     Status replay();
     Status create_default_tenant();
-    Status apply_logged(ByteSpan record_bytes);
+    // Applies a logged record (decoding its op); the apply result for an op, nullopt for other
+    // records (genesis, attestations).
+    Result<std::optional<kernel::ApplyResult>> apply_logged(ByteSpan record_bytes);
 
     Status open_replica();
 
@@ -198,7 +215,8 @@ private:
     std::unique_ptr<vsr::Superblock> superblock_;
     std::unique_ptr<io::MessageBus> bus_;
     std::unique_ptr<vsr::Replica> replica_;
-    Position machine_applied_;  // every record up to here is applied (or needs no apply)
+    Position machine_applied_;      // every record up to here is applied (or needs no apply)
+    bool admission_stale_ = false;  // ops admitted elsewhere were applied since it was built
     RequestNumber last_request_;
     std::map<RequestNumber, Local> local_;
     // Ops prepared here and not yet committed, so commit need not decode them back.

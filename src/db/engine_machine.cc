@@ -11,6 +11,7 @@
 
 #include "base/assert.h"
 #include "db/engine.h"
+#include "db/engine_wire.h"
 #include "kernel/op_codec.h"
 #include "storage/record_builder.h"
 
@@ -38,34 +39,43 @@ SubmitResult refused(kernel::Outcome outcome, std::string detail) {
 
 Status Engine::open_replica() {
     vsr::ReplicaState initial;
-    u64 cluster = 0;
-    for (usize i = 0; i < sizeof(cluster); ++i) {
-        cluster |= u64{genesis_.cluster_id[i]} << (8 * i);
-    }
+    const u64 cluster = cluster_number(genesis_);
+    const ReplicationOptions& replication = options_.replication;
     initial.cluster = cluster;
-    initial.replica = 0;
-    initial.replica_count = 1;
+    initial.replica = replication.replica;
+    initial.replica_count = replication.replica_count;
     auto opened = vsr::Superblock::open(storage_, loop_);
     if (!opened && opened.error().code() == StatusCode::not_found) {
-        // A new data directory, or one from before replication: a cluster of one starts here.
+        // A new data directory, or one from before replication.
         opened = vsr::Superblock::create(storage_, loop_, initial);
     }
     superblock_ = KB_TRY(std::move(opened));
-    if (superblock_->state().cluster != cluster || superblock_->state().replica_count != 1) {
+    const vsr::ReplicaState& state = superblock_->state();
+    if (state.cluster != cluster || state.replica != replication.replica ||
+        state.replica_count != replication.replica_count) {
         return Status::invalid_argument(
-            "replica.state belongs to another cluster or to a cluster of " +
-            std::to_string(superblock_->state().replica_count) +
-            " replicas; this database opens clusters of one");
+            "replica.state is replica " + std::to_string(state.replica) + " of a cluster of " +
+            std::to_string(state.replica_count) +
+            (state.cluster != cluster ? " (another cluster)" : "") +
+            "; this engine was opened as replica " + std::to_string(replication.replica) + " of " +
+            std::to_string(replication.replica_count));
     }
-    bus_ = std::make_unique<io::DetachedMessageBus>(io::Peer::replica(0));
-    machine_applied_ = log_->durable_position();
-    vsr::ReplicaOptions options;
+    io::MessageBus* bus = replication.bus;
+    if (bus == nullptr) {
+        bus_ = std::make_unique<io::DetachedMessageBus>(io::Peer::replica(replication.replica));
+        bus = bus_.get();
+    }
+    // A cluster of one replayed its whole durable log at open; a larger one applies past its
+    // checkpoint as the replica learns what is committed.
+    machine_applied_ =
+        replication.replica_count == 1 ? log_->durable_position() : kernel_->applied();
+    vsr::ReplicaOptions options = replication.protocol;
     options.body_size_max = options_.op_size_max_bytes + 64 * limits::kKiB;
     options.signing_key = options_.node_key;
     options.attestation_every_ops = options_.attestation_every_ops == 0
                                         ? std::numeric_limits<u64>::max()
                                         : options_.attestation_every_ops;
-    replica_ = std::make_unique<vsr::Replica>(loop_, *bus_, *log_, *superblock_,
+    replica_ = std::make_unique<vsr::Replica>(loop_, *bus, *log_, *superblock_,
                                               static_cast<vsr::StateMachine&>(*this), options);
     replica_->start();
     return replica_->failure();
@@ -116,18 +126,35 @@ void Engine::on_local_reply(RequestNumber request, Result<Bytes> reply) {
 }
 
 Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
-    auto found = local_.find(input.request);
-    if (input.client != kLocalClient || found == local_.end()) {
-        // Requests from network clients come with the server (a later issue).
-        const std::string why = "requests from network clients are not served yet";
-        return vsr::Prepared{std::nullopt, Bytes(why.begin(), why.end())};
+    // An in-process request brings its op object along; a network client's is decoded.
+    Local* local = nullptr;
+    std::shared_ptr<kernel::Op> decoded;
+    if (input.client == kLocalClient) {
+        auto found = local_.find(input.request);
+        if (found == local_.end()) {
+            return Status::internal("no in-process request " +
+                                    std::to_string(input.request.value()));
+        }
+        local = &found->second;
+    } else {
+        auto op = decode_request(input.body);
+        if (!op) return vsr::Prepared{std::nullopt, encode_reply(op.error())};
+        decoded = std::make_shared<kernel::Op>(std::move(*op));
     }
-    Local& local = found->second;
     auto not_logged = [&](Result<SubmitResult> answer) {
-        local.answer = std::move(answer);
+        if (local == nullptr) return vsr::Prepared{std::nullopt, encode_reply(answer)};
+        local->answer = std::move(answer);
         return vsr::Prepared{};
     };
-    kernel::Op& op = *local.op;
+    std::shared_ptr<kernel::Op>& owned = local != nullptr ? local->op : decoded;
+    kernel::Op& op = *owned;
+    if (admission_stale_) {
+        // This replica applied ops another primary admitted; the replica prepares only once
+        // everything it holds is applied, so admission starts afresh from the applied state
+        // (its window from here: older snapshots are too old, never silently unchecked).
+        admission_ = std::make_unique<kernel::Admission>(*kernel_, *store_, permissions_);
+        admission_stale_ = false;
+    }
 
     // A new tenant's keys are made here, by the primary, for the id it is about to get.
     std::optional<crypto::TenantWrappedKeys> new_keys;
@@ -145,7 +172,7 @@ Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
                                       std::to_string(options_.op_size_max_bytes)));
     }
     // Shared with admission, which keeps the op until it is applied (no copy of it).
-    std::shared_ptr<const kernel::Op> shared = std::move(local.op);
+    std::shared_ptr<const kernel::Op> shared = std::move(owned);
     auto admitted = admission_->admit(shared, input.position);
     if (!admitted) return admitted.error();  // the store failed: the replica stops
     if (admitted->repeat) {
@@ -198,10 +225,22 @@ Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
         op = std::move(prepared->second);
         prepared_.erase(prepared);
     } else if (header.kind == storage::RecordKind::op) {
-        // Prepared elsewhere (a former primary): from the record itself.
-        KB_TRY(apply_logged(record_bytes));
+        // Prepared elsewhere (another primary): from the record itself.
+        auto applied = apply_logged(record_bytes);
+        if (!applied) {
+            stop(applied.error());
+            return applied.error();
+        }
         machine_applied_ = position;
-        return Bytes();
+        // Admission's conflict window did not see this op: it is rebuilt before this replica
+        // next prepares (Engine::prepare).
+        admission_stale_ = true;
+        SubmitResult result;
+        result.outcome = (*applied)->outcome;
+        result.position = position;
+        result.timestamp = header.timestamp;
+        result.applied = std::move(**applied);
+        return header.client_id == kLocalClient ? Bytes() : encode_reply(result);
     } else {
         machine_applied_ = position;  // genesis, attestations: no derived state
         return Bytes();
@@ -215,7 +254,15 @@ Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
     admission_->applied(position);
     prepared_tenant_keys_.erase(position);
     machine_applied_ = position;
-    if (header.client_id == kLocalClient) {
+    if (header.client_id != kLocalClient) {
+        SubmitResult result;
+        result.outcome = applied->outcome;
+        result.position = position;
+        result.timestamp = header.timestamp;
+        result.applied = std::move(*applied);
+        return encode_reply(result);
+    }
+    {
         if (auto local = local_.find(header.request_number); local != local_.end()) {
             SubmitResult result;
             result.outcome = applied->outcome;

@@ -32,33 +32,43 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
     engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
                                                              engine->permissions_);
     KB_TRY(engine->open_replica());
-    // A new cluster gets its first tenant (also when a crash came between genesis and it).
-    if (engine->kernel_->catalog().tenants().empty()) KB_TRY(engine->create_default_tenant());
+    // A new cluster of one gets its first tenant (also when a crash came between genesis and
+    // it); a larger cluster's first client creates it through the primary.
+    if (engine->options_.replication.replica_count == 1 &&
+        engine->kernel_->catalog().tenants().empty()) {
+        KB_TRY(engine->create_default_tenant());
+    }
     return engine;
 }
 
 Status Engine::initialise_or_load_genesis() {
     if (log_->last_position() == Position::none()) {
-        // A new cluster: its identity and system root key, in clear at position 1.
-        genesis_.replica_count = 1;
-        random_.fill(genesis_.cluster_id);
-        genesis_.system_root = crypto::create_system_root_key(master_, random_);
-        const Bytes payload = encode_genesis(genesis_);
-        storage::RecordInput input;
-        input.kind = storage::RecordKind::genesis;
-        input.seal = storage::SealKind::clear;
-        input.position = Position(1);
-        input.timestamp = next_timestamp();
-        input.payload = payload;
-        auto built = KB_TRY(storage::build_record(input, ComplianceHash(), nullptr, random_));
+        // A new replica: the cluster's identity and system root key, in clear at position 1 —
+        // given (every replica of a cluster starts with the same record) or, for a cluster of
+        // one, made here.
+        const ReplicationOptions& replication = options_.replication;
+        Bytes record;
+        if (replication.genesis_record) {
+            record = *replication.genesis_record;
+        } else if (replication.replica_count == 1) {
+            record = KB_TRY(make_genesis_record(master_, random_, 1, next_timestamp()));
+        } else {
+            return Status::invalid_argument(
+                "a replica of a cluster of " + std::to_string(replication.replica_count) +
+                " starts from the cluster's genesis record, and none was given");
+        }
         std::optional<Status> durable;
         std::vector<Bytes> records;
-        records.push_back(std::move(built.bytes));
-        KB_TRY(log_->append(
-            std::move(records), [&](Status status) { durable = status; },
-            storage::RecordSource::built_here));
+        records.push_back(std::move(record));
+        KB_TRY(log_->append(std::move(records), [&](Status status) { durable = status; }));
         KB_TRY(run_until([&] { return durable.has_value(); }));
         KB_TRY(*durable);
+        genesis_ = KB_TRY(read_genesis(*log_));
+        if (genesis_.replica_count != replication.replica_count) {
+            return Status::invalid_argument(
+                "the genesis record is for a cluster of " + std::to_string(genesis_.replica_count) +
+                " replicas, not " + std::to_string(replication.replica_count));
+        }
     } else {
         genesis_ = KB_TRY(read_genesis(*log_));
         // The newest op's time: timestamps stay monotonic across restarts.
@@ -90,8 +100,11 @@ Status Engine::open_store_and_kernel() {
     return Status::ok();
 }
 
-// Applies every logged op after the store's checkpoint, in order.
+// Applies every logged op after the store's checkpoint, in order. Only a cluster of one knows
+// at open that everything durable is committed; a replica of a larger cluster applies past its
+// checkpoint as it learns what is committed (vsr::Replica).
 Status Engine::replay() {
+    if (options_.replication.replica_count > 1) return Status::ok();
     Position from = std::max(kernel_->applied(), Position(1)).next();
     const Position to = log_->durable_position();
     u64 replayed = 0;
@@ -102,7 +115,7 @@ Status Engine::replay() {
                                     " returned nothing");
         }
         for (const Bytes& bytes : records) {
-            KB_TRY(apply_logged(bytes));
+            (void)KB_TRY(apply_logged(bytes));
             if (options_.after_replayed_op) KB_TRY(options_.after_replayed_op(from, *kernel_));
             from = from.next();
             ++replayed;
@@ -118,12 +131,12 @@ Status Engine::replay() {
     return Status::ok();
 }
 
-Status Engine::apply_logged(ByteSpan record_bytes) {
+Result<std::optional<kernel::ApplyResult>> Engine::apply_logged(ByteSpan record_bytes) {
     auto record = KB_TRY(storage::parse_record(record_bytes));
     const storage::RecordHeader& header = record.header;
     if (header.kind != storage::RecordKind::op) {
         // Genesis, attestations and co-signatures change no derived state.
-        return Status::ok();
+        return std::optional<kernel::ApplyResult>();
     }
     auto payload = KB_TRY(storage::open_record_payload(record, &keys_));
     auto op = KB_TRY(kernel::decode_op(payload));
@@ -138,7 +151,7 @@ Status Engine::apply_logged(ByteSpan record_bytes) {
         KB_TRY(keys_.add_tenant(
             crypto::TenantWrappedKeys{applied.tenant, create->kek, create->root_key}));
     }
-    return Status::ok();
+    return std::optional<kernel::ApplyResult>(std::move(applied));
 }
 
 Status Engine::create_default_tenant() {

@@ -1,6 +1,8 @@
 // Genesis payload codec (see genesis.h).
 #include "db/genesis.h"
 
+#include "crypto/key_hierarchy.h"
+
 #include "storage/record_builder.h"
 
 #include <cstring>
@@ -45,6 +47,26 @@ Result<Genesis> decode_genesis(ByteSpan payload) {
     KB_ASSERT(reader.ok() && reader.remaining() == 0);
     if (genesis.replica_count == 0) return Status::corruption("genesis record: zero replicas");
     return genesis;
+}
+
+u64 cluster_number(const Genesis& genesis) { return load_le_u64(genesis.cluster_id.data()); }
+
+Result<Bytes> make_genesis_record(const crypto::MasterKeyProvider& master,
+                                  crypto::RandomSource& random, u8 replica_count,
+                                  Timestamp timestamp) {
+    Genesis genesis;
+    genesis.replica_count = replica_count;
+    random.fill(genesis.cluster_id);
+    genesis.system_root = crypto::create_system_root_key(master, random);
+    const Bytes payload = encode_genesis(genesis);
+    storage::RecordInput input;
+    input.kind = storage::RecordKind::genesis;
+    input.seal = storage::SealKind::clear;
+    input.position = Position(1);
+    input.timestamp = timestamp;
+    input.payload = payload;
+    auto built = KB_TRY(storage::build_record(input, ComplianceHash(), nullptr, random));
+    return std::move(built.bytes);
 }
 
 Result<Genesis> read_genesis(storage::Log& log) {

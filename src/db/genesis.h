@@ -28,8 +28,17 @@ struct Genesis {
 };
 
 Bytes encode_genesis(const Genesis& genesis);
+// The cluster id as replication messages carry it (vsr/message.h): its first 8 bytes, LE.
+u64 cluster_number(const Genesis& genesis);
 // corruption for a malformed payload, unsupported for an unknown version.
 Result<Genesis> decode_genesis(ByteSpan payload);
+
+// A new cluster's genesis record (position 1, in clear): a random cluster id, the replica count
+// and a new system root key wrapped by `master`. Made once per cluster (`kmb cluster init`, the
+// simulator); every replica's log starts with these very bytes.
+Result<Bytes> make_genesis_record(const crypto::MasterKeyProvider& master,
+                                  crypto::RandomSource& random, u8 replica_count,
+                                  Timestamp timestamp);
 
 // The genesis record of a log (its position 1): corruption if position 1 holds another kind.
 Result<Genesis> read_genesis(storage::Log& log);

@@ -82,8 +82,9 @@ void Replica::start() {
         apply_committed();
         return;
     }
-    if (superblock_.created() && view_.value() == 0 && log_.last_position().value() == 0) {
-        // A new cluster: view 0 needs no election.
+    if (superblock_.created() && view_.value() == 0) {
+        // A new replica of a new cluster (its log holds at most the cluster's genesis record):
+        // view 0 needs no election.
         status_ = ReplicaStatus::normal;
         last_heard_primary_ns_ = loop_.clock().monotonic_ns();
         return;

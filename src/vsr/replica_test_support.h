@@ -30,16 +30,22 @@ inline constexpr u64 kCluster = 77;
 // reply comes back.
 class TestClient {
 public:
-    TestClient(io::SimEventLoop& loop, io::SimNetwork& network, ClientId id, u8 replicas)
-        : loop_(loop), bus_(network.bus(io::Peer::client(id))), id_(id), replicas_(replicas) {
+    TestClient(io::SimEventLoop& loop, io::SimNetwork& network, ClientId id, u8 replicas,
+               u64 cluster = kCluster)
+        : loop_(loop),
+          bus_(network.bus(io::Peer::client(id))),
+          id_(id),
+          replicas_(replicas),
+          cluster_(cluster) {
         bus_.set_receiver([this](io::Peer, io::Message message) { on_reply(*message); });
     }
     ~TestClient() { *alive_ = false; }
 
     // Sends the next request; done() becomes true once its reply arrived.
-    void send(std::string body) {
+    void send(std::string body) { send(Bytes(body.begin(), body.end())); }
+    void send(Bytes body) {
         ++request_;
-        body_ = Bytes(body.begin(), body.end());
+        body_ = std::move(body);
         reply_.reset();
         attempt(0);
     }
@@ -69,7 +75,7 @@ private:
     }
     void send_to(u8 replica) {
         Header header;
-        header.cluster = kCluster;
+        header.cluster = cluster_;
         header.command = Command::request;
         header.replica = kClientReplica;
         header.client = id_;
@@ -81,7 +87,7 @@ private:
     void on_reply(const Bytes& bytes) {
         auto decoded = decode_message(
             bytes, MessageLimits{
-                       .cluster = kCluster, .replica_count = replicas_, .body_size_max = 1 << 20});
+                       .cluster = cluster_, .replica_count = replicas_, .body_size_max = 1 << 20});
         if (decoded && decoded->header.command == Command::eviction) {
             evicted_ = true;
             return;
@@ -98,6 +104,7 @@ private:
     io::MessageBus& bus_;
     ClientId id_;
     u8 replicas_;
+    u64 cluster_;
     u64 request_ = 0;
     Bytes body_;
     std::optional<std::string> reply_;
