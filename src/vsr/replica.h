@@ -241,6 +241,7 @@ private:
     // replica_view_change.cc
     void persist(View view, View log_view, std::optional<Position> head_limit,
                  io::UniqueFunction<void()> then);
+    io::UniqueFunction<void(Status)> after_durable_step(io::UniqueFunction<void()> then);
     void adopt_view(View view, ReplicaStatus status, io::UniqueFunction<void()> then);
     void start_view_change(View view);
     void on_start_view_change(const Header& header);

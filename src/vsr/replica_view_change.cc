@@ -28,7 +28,13 @@ void Replica::persist(View view, View log_view, std::optional<Position> head_lim
     next.log_view = log_view;
     next.head_limit = head_limit;
     persisting_ = true;
-    superblock_.write(next, [this, alive = alive_, then = std::move(then)](Status status) mutable {
+    superblock_.write(next, after_durable_step(std::move(then)));
+}
+
+// The callback of a durable step (a superblock write, a log truncation) the replica waits for:
+// runs `then` once it is done, stops the replica if it failed.
+io::UniqueFunction<void(Status)> Replica::after_durable_step(io::UniqueFunction<void()> then) {
+    return [this, alive = alive_, then = std::move(then)](Status status) mutable {
         if (!*alive) return;
         persisting_ = false;
         if (!status.is_ok()) {
@@ -36,7 +42,7 @@ void Replica::persist(View view, View log_view, std::optional<Position> head_lim
             return;
         }
         then();
-    });
+    };
 }
 
 void Replica::adopt_view(View view, ReplicaStatus status, io::UniqueFunction<void()> then) {
@@ -214,16 +220,7 @@ void Replica::truncate_then(Position position, io::UniqueFunction<void()> then) 
     hashes_.erase(hashes_.upper_bound(position), hashes_.end());
     early_.clear();
     persisting_ = true;
-    Status started = log_.truncate_after(
-        position, [this, alive = alive_, then = std::move(then)](Status status) mutable {
-            if (!*alive) return;
-            persisting_ = false;
-            if (!status.is_ok()) {
-                fail(std::move(status));
-                return;
-            }
-            then();
-        });
+    Status started = log_.truncate_after(position, after_durable_step(std::move(then)));
     if (!started.is_ok()) {
         persisting_ = false;
         fail(started);
