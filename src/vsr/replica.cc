@@ -147,10 +147,10 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
     }
     auto session = sessions_.find(header.client);
     if (!sessionless && session == sessions_.end() && header.request.value() != 1 &&
-        !in_flight_.contains(header.client)) {
-        // A session starts with request 1. A later number from a client the table does not
-        // know means its session was evicted: whether that request was applied can no longer
-        // be told, so it must not be applied now (it might be a retry) — the client is told.
+        evicted_.contains(header.client) && !in_flight_.contains(header.client)) {
+        // The client's session was evicted: whether this request (perhaps a retry) was applied
+        // can no longer be told, so it must not be applied now — the client is told, and may
+        // start a new session with request 1.
         ++counters_.evictions_sent;
         if (from) {
             Header eviction = header_for(Command::eviction);
@@ -371,6 +371,7 @@ void Replica::record_session(ClientId client, RequestNumber request, Position po
                              const Bytes& reply_bytes) {
     auto [session, inserted] = sessions_.try_emplace(client);
     if (!inserted) sessions_by_age_.erase(session->second.committed_at);
+    if (inserted) evicted_.erase(client);  // a new session after an eviction
     session->second = Session{request, position, reply_bytes};
     sessions_by_age_[position] = client;
     // Deterministic eviction: the session whose last commit is oldest (every replica commits
@@ -378,7 +379,19 @@ void Replica::record_session(ClientId client, RequestNumber request, Position po
     while (sessions_.size() > options_.client_sessions_max) {
         auto oldest = sessions_by_age_.begin();
         sessions_.erase(oldest->second);
+        remember_eviction(oldest->second);
         sessions_by_age_.erase(oldest);
+    }
+}
+
+// Evicted clients are remembered (a bounded number, oldest forgotten first — deterministic like
+// the table), so a late request of theirs is refused rather than taken for a new session.
+void Replica::remember_eviction(ClientId client) {
+    if (!evicted_.insert(client).second) return;
+    evicted_order_.push_back(client);
+    while (evicted_order_.size() > options_.evicted_clients_remembered) {
+        evicted_.erase(evicted_order_.front());
+        evicted_order_.pop_front();
     }
 }
 

@@ -71,6 +71,8 @@ struct ReplicaOptions {
     u64 request_queue_max = 1024;
     // Client sessions kept; the oldest (by the position of its last commit) is evicted.
     u64 client_sessions_max = 4096;
+    // Evicted clients remembered (so their late requests get `eviction`), oldest forgotten.
+    u64 evicted_clients_remembered = 65536;
     // The primary sends a commit heartbeat this often when idle.
     u64 heartbeat_ns = 50'000'000;
     // A backup that hears nothing from its primary this long starts a view change; a view
@@ -200,6 +202,7 @@ private:
     void apply_committed();
     void record_session(ClientId client, RequestNumber request, Position position,
                         const Bytes& reply_bytes);
+    void remember_eviction(ClientId client);
     void reply(ClientId client, RequestNumber request, Position op, const Bytes& body);
     Header header_for(Command command) const;
     void send(u8 replica, const Header& header, ByteSpan body = {});
@@ -293,6 +296,8 @@ private:
     // Every replica: the replicated client table, and its sessions by last commit (eviction).
     std::map<ClientId, Session> sessions_;
     std::map<Position, ClientId> sessions_by_age_;
+    std::set<ClientId> evicted_;
+    std::deque<ClientId> evicted_order_;
 
     // View change.
     std::set<u8> start_view_change_from_;

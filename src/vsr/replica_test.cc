@@ -108,6 +108,17 @@ TEST(Replica, EvictedClientIsToldAndItsRequestNotApplied) {
     run_requests(cluster, b, 1, "b again");
 }
 
+TEST(Replica, ClientWhoseFirstRequestWasRefusedCarriesOn) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 14});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(4), 3);
+    client.send("refuse me");
+    ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
+    EXPECT_EQ(client.reply(), "refused: refuse me");
+    run_requests(cluster, client, 2, "then these");
+    EXPECT_FALSE(client.evicted());
+    EXPECT_EQ(cluster.state(0).applied(), Position(2));
+}
+
 TEST(Replica, BackupThatMissedOpsCatchesUp) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 4});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
