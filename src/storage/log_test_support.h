@@ -20,10 +20,9 @@
 #include "storage/key_source.h"
 #include "storage/log.h"
 #include "storage/record_builder.h"
+#include "storage/test_keys.h"
 
 namespace kb::storage::testing {
-
-inline constexpr TenantId kTestTenant{7};
 
 // Plaintext for position p: a marker, the position, then bytes drawn from a PRNG seeded by
 // p, `size` bytes in all (at least the marker and position).
@@ -33,19 +32,6 @@ inline Bytes plaintext_for(Position position, usize size = 100) {
     Prng prng(position.value() * 7919 + 1);
     while (bytes.size() < size) bytes.push_back(static_cast<u8>('a' + prng.uniform(26)));
     return bytes;
-}
-
-// Keys every test (and a crash-test child process) derives identically.
-inline std::unique_ptr<KeyringKeySource> make_test_keys() {
-    crypto::SeededRandom random(99);
-    auto master = std::make_unique<crypto::MemoryMasterKeyProvider>(
-        crypto::KeyId(1), crypto::random_secret_key<32>(random));
-    auto wrapped = crypto::create_tenant_keys(*master, kTestTenant, random);
-    auto system_root = crypto::create_system_root_key(*master, random);
-    auto keys = std::make_unique<KeyringKeySource>();
-    keys->add_tenant(*crypto::Keyring::open_tenant(*master, wrapped));
-    keys->set_system(*crypto::Keyring::open_system(*master, system_root));
-    return keys;
 }
 
 // Builds the records for positions after the log's tail.

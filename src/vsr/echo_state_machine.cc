@@ -17,19 +17,26 @@ Result<Prepared> EchoStateMachine::prepare(const PrepareInput& input) {
         const std::string refusal = "refused: " + std::string(text);
         return Prepared{std::nullopt, Bytes(refusal.begin(), refusal.end())};
     }
+    auto record = build_echo_record(input, keys_, tenant_, random_);
+    if (!record) return record.error();
+    return Prepared{std::move(*record), {}};
+}
+
+Result<Bytes> build_echo_record(const PrepareInput& input, storage::KeySource* keys,
+                                TenantId tenant, crypto::RandomSource& random) {
     storage::RecordInput record;
     record.seal = storage::SealKind::tenant;
     record.position = input.position;
     record.view = input.view;
-    record.tenant = tenant_;
+    record.tenant = tenant;
     record.principal = PrincipalId(1);
     record.client_id = input.client;
     record.request_number = input.request;
     record.timestamp = input.timestamp;
     record.payload = input.body;
-    auto built = storage::build_record(record, input.previous_chain_hash, keys_, random_);
+    auto built = storage::build_record(record, input.previous_chain_hash, keys, random);
     if (!built) return built.error();
-    return Prepared{std::move(built->bytes), {}};
+    return std::move(built->bytes);
 }
 
 Result<Bytes> EchoStateMachine::commit(Position position, ByteSpan record) {

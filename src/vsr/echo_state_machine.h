@@ -16,6 +16,11 @@
 
 namespace kb::vsr {
 
+// The record an echo state machine logs for a request: its bytes as the payload, sealed for
+// `tenant` with `keys`, principal 1, chained after input.previous_chain_hash.
+Result<Bytes> build_echo_record(const PrepareInput& input, storage::KeySource* keys,
+                                TenantId tenant, crypto::RandomSource& random);
+
 class EchoStateMachine final : public StateMachine {
 public:
     // Records are sealed for `tenant` with `keys` (which must hold its keys); `seed` drives the

@@ -1,0 +1,712 @@
+// Simulator: the cluster, its clients, the fault scheduler and the run loop (simulator.h).
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <vector>
+
+#include "base/assert.h"
+#include "base/prng.h"
+#include "io/clock.h"
+#include "io/sim_disk.h"
+#include "io/sim_event_loop.h"
+#include "io/sim_network.h"
+#include "io/sim_storage.h"
+#include "sim/checker.h"
+#include "sim/sim_client.h"
+#include "sim/sim_state_machine.h"
+#include "sim/tracing_bus.h"
+#include "sim/workload.h"
+#include "storage/log.h"
+#include "storage/test_keys.h"
+#include "vsr/message.h"
+#include "vsr/superblock.h"
+
+namespace kb::sim {
+
+namespace {
+
+constexpr u64 kCluster = 0x5eed;
+constexpr u64 kClientIdBase = 1000;  // client ids start here (0 means "no client")
+
+ClientId client_id(u8 index) { return ClientId(kClientIdBase + index); }
+
+// What the seed chose for this run: how hostile the world is.
+struct Profile {
+    u8 clients = 1;
+    u64 think_max_ns = 0;     // pause between a reply and the client's next request
+    u64 retry_ns = 0;         // a client resends after this long without a reply
+    u64 crash_per_10k = 0;    // chance per tick of a crash (within the budget of f)
+    u64 network_per_10k = 0;  // chance per tick of a network fault when there is none
+    u64 storm_per_10k = 0;    // chance per tick of a storm (beyond f, short)
+    u64 pipeline_max = 32;
+};
+
+class World final : public ClientHost {
+public:
+    explicit World(const SimulatorOptions& options);
+    ~World();
+
+    SimulatorResult run();
+
+    // ClientHost.
+    io::SimEventLoop& loop() override { return loop_; }
+    io::SimNetwork& network() override { return network_; }
+    Prng& client_prng() override { return client_prng_; }
+    Workload& workload() override { return workload_; }
+    u64& trace() override { return trace_; }
+    u64 cluster() const override { return kCluster; }
+    u8 replicas() const override { return options_.replicas; }
+    u64 retry_ns() const override { return profile_.retry_ns; }
+    u64 think_max_ns() const override { return profile_.think_max_ns; }
+    void fail(std::string what) override;
+    bool failed() const override { return failure_.has_value(); }
+    // Checks everything the replicas did so far, then the reply.
+    void on_reply(ClientId client, RequestNumber request, Position op, u64 first_sent_ns) override;
+    std::optional<ClientId> on_eviction(ClientId client, RequestNumber request) override;
+
+private:
+    struct Node {
+        std::unique_ptr<io::SimDisk> disk;
+        std::unique_ptr<io::SimStorage> storage;
+        std::unique_ptr<TracingBus> bus;
+        std::unique_ptr<storage::Log> log;
+        std::unique_ptr<vsr::Superblock> superblock;
+        std::unique_ptr<RecordingStateMachine> state;
+        std::unique_ptr<vsr::Replica> replica;
+        u64 incarnation = 0;
+        bool down = false;
+        u64 restart_tick = 0;
+        View promised;  // the superblock's durable view when it went down
+        u64 view_changes = 0;
+    };
+
+    Profile draw_profile();
+    static io::SimNetworkOptions network_options(const SimulatorOptions& options, Prng& prng);
+    void start_node(u8 index, bool fresh);
+    void crash(u8 index, u64 restart_tick);
+    void restart_due();
+    std::optional<u8> primary() const;
+    u8 impaired() const;
+    void inject_faults();
+    void network_fault();
+    void storm();
+    void heal_network();
+    // Runs the loop for `duration_ns`, checking after every task; false once something broke.
+    // Runs one tick's worth of simulated time, checking after every task and firing an armed
+    // crash the moment its replica applies; false once something broke.
+    bool run_tick();
+    bool run_checked_until(const std::function<bool()>& done, u64 limit_ns);
+    bool converged() const;
+    void trace_event(u64 kind, u64 a, u64 b = 0);
+    void note(const std::string& what) const;
+    void note_replica_changes();
+
+    SimulatorOptions options_;
+    Prng fault_prng_;
+    Prng client_prng_;
+    io::ManualClock clock_;
+    io::SimEventLoop loop_;
+    io::SimNetwork network_;
+    std::unique_ptr<storage::KeyringKeySource> keys_;
+    EchoAppendWorkload workload_;
+    Checker checker_;
+    Profile profile_;
+    vsr::ReplicaOptions replica_options_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+    std::vector<std::unique_ptr<SimClient>> clients_;
+    u64 trace_ = 0;
+    u64 tick_ = 0;
+    std::optional<std::string> failure_;
+    u64 failure_tick_ = 0;
+    u64 failure_ns_ = 0;
+    // The network fault in force (one at a time) and the replicas it cuts off.
+    bool network_fault_ = false;
+    u64 network_fault_end_ = 0;
+    u8 network_victims_ = 0;
+    std::set<u8> network_victim_ids_;
+    u64 crashes_ = 0;
+    u64 storms_ = 0;
+    u64 network_faults_ = 0;
+    u64 evictions_ = 0;
+    std::vector<std::string> last_state_;  // verbose: each replica's last printed state
+    // A crash waiting for its replica (a primary) to apply past `applied`: a crash right after
+    // a commit, with the replies possibly still on the wire.
+    struct ArmedCrash {
+        u8 replica = 0;
+        Position applied;
+        u64 down_for_ticks = 0;
+    };
+    std::optional<ArmedCrash> armed_crash_;
+};
+
+// --- World ---
+
+World::World(const SimulatorOptions& options)
+    : options_(options),
+      fault_prng_(options.seed * 0x9e3779b97f4a7c15ull + 1),
+      client_prng_(options.seed * 0xbf58476d1ce4e5b9ull + 2),
+      loop_(clock_),
+      network_(loop_, network_options(options, fault_prng_)),
+      keys_(storage::testing::make_test_keys()),
+      checker_(options.replicas, options.tolerate_double_apply) {
+    KB_ASSERT(options_.replicas == 1 || options_.replicas == 3 || options_.replicas == 5);
+    profile_ = draw_profile();
+    replica_options_.pipeline_max = profile_.pipeline_max;
+    replica_options_.canary = options_.canary;
+    for (u8 index = 0; index < options_.replicas; ++index) {
+        auto node = std::make_unique<Node>();
+        io::SimDiskOptions disk_options;
+        disk_options.seed = options_.seed * 131 + index;
+        disk_options.name = "replica" + std::to_string(index);
+        node->disk = std::make_unique<io::SimDisk>(disk_options);
+        io::SimStorageOptions storage_options;
+        storage_options.seed = options_.seed * 31 + index;
+        node->storage = std::make_unique<io::SimStorage>(*node->disk, loop_, storage_options);
+        node->bus = std::make_unique<TracingBus>(network_.bus(io::Peer::replica(index)),
+                                                 loop_.clock(), trace_);
+        nodes_.push_back(std::move(node));
+    }
+    for (u8 index = 0; index < options_.replicas && !failed(); ++index) {
+        start_node(index, /*fresh=*/true);
+    }
+    for (u8 c = 0; c < profile_.clients; ++c) {
+        clients_.push_back(std::make_unique<SimClient>(*this, client_id(c)));
+    }
+}
+
+World::~World() {
+    clients_.clear();
+    for (auto& node : nodes_) {
+        node->replica.reset();
+        node->state.reset();
+        node->superblock.reset();
+        node->log.reset();
+    }
+}
+
+io::SimNetworkOptions World::network_options(const SimulatorOptions& options, Prng& prng) {
+    io::SimNetworkOptions network;
+    network.seed = options.seed;
+    if (!options.faults) return network;
+    const u64 min_ns = prng.range_inclusive(10, 200) * kNanosPerMicro;
+    const u64 mean_ns = min_ns + prng.range_inclusive(0, 2000) * kNanosPerMicro;
+    const u64 max_ns = mean_ns + prng.range_inclusive(0, 50) * kNanosPerMilli;
+    network.latency = io::SimLatency{.min_ns = min_ns, .mean_ns = mean_ns, .max_ns = max_ns};
+    static constexpr u32 kRates[] = {0, 0, 1'000, 10'000, 30'000, 60'000};
+    network.loss_per_million = kRates[prng.uniform(std::size(kRates))];
+    network.duplication_per_million = kRates[prng.uniform(std::size(kRates))];
+    return network;
+}
+
+Profile World::draw_profile() {
+    Profile profile;
+    Prng& prng = fault_prng_;
+    profile.clients = static_cast<u8>(prng.range_inclusive(1, 8));
+    static constexpr u64 kThink[] = {0, 100'000, 1'000'000, 10'000'000, 50'000'000};
+    profile.think_max_ns = kThink[prng.uniform(std::size(kThink))];
+    profile.retry_ns = prng.range_inclusive(100, 400) * kNanosPerMilli;
+    static constexpr u64 kPipeline[] = {1, 4, 32};
+    profile.pipeline_max = kPipeline[prng.uniform(std::size(kPipeline))];
+    if (!options_.faults) return profile;
+    static constexpr u64 kCrash[] = {0, 5, 20, 100};
+    static constexpr u64 kNetwork[] = {0, 10, 50, 300};
+    static constexpr u64 kStorm[] = {0, 2, 10};
+    profile.crash_per_10k = kCrash[prng.uniform(std::size(kCrash))];
+    profile.network_per_10k = kNetwork[prng.uniform(std::size(kNetwork))];
+    profile.storm_per_10k = kStorm[prng.uniform(std::size(kStorm))];
+    return profile;
+}
+
+void World::fail(std::string what) {
+    if (failure_) return;
+    failure_ = std::move(what);
+    failure_tick_ = tick_;
+    failure_ns_ = clock_.monotonic_ns();
+}
+
+void World::note(const std::string& what) const {
+    if (!options_.verbose) return;
+    std::printf("%12.6f tick %llu: %s\n", static_cast<double>(clock_.monotonic_ns()) / 1e9,
+                static_cast<unsigned long long>(tick_), what.c_str());
+}
+
+void World::note_replica_changes() {
+    last_state_.resize(replicas());
+    for (u8 index = 0; index < replicas(); ++index) {
+        const vsr::Replica* r = nodes_[index]->replica.get();
+        std::string state = "down";
+        if (r != nullptr) {
+            state = std::string(vsr::replica_status_name(r->status())) +
+                    " view=" + std::to_string(r->view().value()) +
+                    " log_view=" + std::to_string(r->log_view().value()) +
+                    (r->is_primary() ? " PRIMARY" : "");
+        }
+        if (state != last_state_[index]) {
+            last_state_[index] = state;
+            if (r != nullptr) {
+                state += " op=" + std::to_string(r->op().value()) +
+                         " commit=" + std::to_string(r->commit_max().value()) +
+                         " applied=" + std::to_string(r->commit_min().value());
+            }
+            note("replica " + std::to_string(index) + " " + state);
+        }
+    }
+}
+
+void World::trace_event(u64 kind, u64 a, u64 b) {
+    trace_ = fold64(trace_, kind << 56 | clock_.monotonic_ns());
+    trace_ = fold64(trace_, a << 32 | b);
+}
+
+void World::on_reply(ClientId client, RequestNumber request, Position op, u64 first_sent_ns) {
+    if (failed()) return;
+    trace_event(1, client.value(), request.value());
+    trace_ = fold64(trace_, op.value());
+    if (auto checked = checker_.check(); !checked.is_ok()) return fail(checked.message());
+    if (first_sent_ns == 0) {
+        // A repeat: only the position is compared with the first answer.
+        if (auto ok = checker_.on_reply(client, request, op, 0, 0); !ok.is_ok()) {
+            return fail(ok.message());
+        }
+        return;
+    }
+    auto ok = checker_.on_reply(client, request, op, first_sent_ns, clock_.monotonic_ns());
+    if (!ok.is_ok()) fail(ok.message());
+}
+
+std::optional<ClientId> World::on_eviction(ClientId client, RequestNumber request) {
+    trace_event(8, client.value(), request.value());
+    note("client " + std::to_string(client.value()) + " evicted at request " +
+         std::to_string(request.value()));
+    if (!options_.tolerate_eviction) {
+        fail("client " + std::to_string(client.value()) + " was told its session is gone " +
+             "(eviction) at request " + std::to_string(request.value()) + ", though the " +
+             "session table has room for every client (" + std::to_string(profile_.clients) +
+             " clients, " + std::to_string(replica_options_.client_sessions_max) + " sessions)");
+        return std::nullopt;
+    }
+    ++evictions_;
+    return ClientId(kClientIdBase + profile_.clients + evictions_);
+}
+
+void World::start_node(u8 index, bool fresh) {
+    Node& node = *nodes_[index];
+    const std::string who = "replica " + std::to_string(index);
+    storage::LogOptions log_options;
+    log_options.segment_capacity_bytes = 64 << 10;
+    log_options.zero_fill_segments = false;
+    auto log = storage::Log::open(*node.storage, loop_, log_options);
+    if (!log) return fail(who + " could not open its log: " + log.status().to_string());
+    node.log = std::move(*log);
+    if (fresh) {
+        auto created = vsr::Superblock::create(*node.storage, loop_,
+                                               vsr::ReplicaState{.cluster = kCluster,
+                                                                 .replica = index,
+                                                                 .replica_count = replicas(),
+                                                                 .view = View(),
+                                                                 .log_view = View(),
+                                                                 .head_limit = std::nullopt});
+        if (!created)
+            return fail(who + " could not create its superblock: " + created.status().to_string());
+        node.superblock = std::move(*created);
+    } else {
+        auto opened = vsr::Superblock::open(*node.storage, loop_);
+        if (!opened) {
+            return fail(who + " could not open its superblock after a crash: " +
+                        opened.status().to_string());
+        }
+        node.superblock = std::move(*opened);
+    }
+    ++node.incarnation;
+    node.state = std::make_unique<RecordingStateMachine>(std::make_unique<EchoLogStateMachine>(
+        keys_.get(), options_.seed * 7919 + index * 1009 + node.incarnation));
+    node.replica = std::make_unique<vsr::Replica>(loop_, *node.bus, *node.log, *node.superblock,
+                                                  *node.state, replica_options_);
+    node.down = false;
+    if (auto ok = checker_.on_start(index, *node.replica, *node.state, *node.log, node.promised);
+        !ok.is_ok()) {
+        return fail(ok.message());
+    }
+    node.replica->start();
+}
+
+void World::crash(u8 index, u64 restart_tick) {
+    Node& node = *nodes_[index];
+    if (node.down) return;
+    trace_event(2, index, restart_tick);
+    note("crash replica " + std::to_string(index) + " (restart at tick " +
+         std::to_string(restart_tick) + ")");
+    ++crashes_;
+    node.promised = node.superblock->durable().view;
+    node.view_changes += node.replica->counters().view_changes;
+    checker_.on_stop(index);
+    node.replica.reset();
+    node.state.reset();
+    node.superblock.reset();
+    node.log.reset();
+    node.storage->crash();
+    network_.reset(io::Peer::replica(index));
+    node.down = true;
+    node.restart_tick = restart_tick;
+}
+
+void World::restart_due() {
+    for (u8 index = 0; index < replicas() && !failed(); ++index) {
+        Node& node = *nodes_[index];
+        if (!node.down || node.restart_tick > tick_) continue;
+        trace_event(3, index);
+        note("restart replica " + std::to_string(index));
+        start_node(index, /*fresh=*/false);
+    }
+}
+
+std::optional<u8> World::primary() const {
+    std::optional<u8> found;
+    for (u8 index = 0; index < replicas(); ++index) {
+        const vsr::Replica* replica = nodes_[index]->replica.get();
+        if (replica == nullptr || !replica->is_primary()) continue;
+        if (!found || replica->view() > nodes_[*found]->replica->view()) found = index;
+    }
+    return found;
+}
+
+u8 World::impaired() const {
+    u8 count = network_fault_ ? network_victims_ : 0;
+    for (const auto& node : nodes_) count = static_cast<u8>(count + (node->down ? 1 : 0));
+    return count;
+}
+
+void World::heal_network() {
+    if (!network_fault_) return;
+    network_.heal();
+    network_fault_ = false;
+    network_victims_ = 0;
+    network_victim_ids_.clear();
+    trace_event(4, 0);
+    note("network healed");
+}
+
+void World::network_fault() {
+    const u8 f = static_cast<u8>((replicas() - 1) / 2);
+    const u8 room = static_cast<u8>(f - std::min(f, impaired()));
+    if (room == 0) return;
+    // Victims: the primary half of the time (the interesting one), else anyone.
+    std::vector<u8> order(replicas());
+    for (u8 index = 0; index < replicas(); ++index) order[index] = index;
+    fault_prng_.shuffle(std::span<u8>(order));
+    if (auto leader = primary(); leader && fault_prng_.coin()) {
+        std::iter_swap(order.begin(), std::find(order.begin(), order.end(), *leader));
+    }
+    const u64 duration = fault_prng_.coin() ? fault_prng_.range_inclusive(1, 30)
+                                            : fault_prng_.range_inclusive(30, 400);
+    const u64 kind = fault_prng_.uniform(4);
+    u8 victims = 1;
+    switch (kind) {
+        case 0:
+        case 1: {  // symmetric: a minority cut off from the rest
+            victims = static_cast<u8>(fault_prng_.range_inclusive(1, room));
+            std::vector<io::Peer> cut;
+            std::vector<io::Peer> rest;
+            for (u8 i = 0; i < replicas(); ++i) {
+                (i < victims ? cut : rest).push_back(io::Peer::replica(order[i]));
+            }
+            // Half the time some clients are on the cut-off side (reaching only it, often an
+            // old primary that will take their requests and never commit them); the others
+            // reach everyone.
+            if (fault_prng_.coin()) {
+                for (u8 c = 0; c < profile_.clients; ++c) {
+                    if (fault_prng_.coin()) cut.push_back(io::Peer::client(client_id(c)));
+                }
+            }
+            network_.partition({cut, rest});
+            break;
+        }
+        case 2: {  // one way: the victim stops hearing someone, or stops being heard
+            const io::Peer victim = io::Peer::replica(order[0]);
+            const io::Peer other = io::Peer::replica(order[1]);
+            if (fault_prng_.coin()) {
+                network_.block(victim, other);
+            } else {
+                network_.block(other, victim);
+            }
+            break;
+        }
+        default:  // clog: everything to and from the victim is held, then sent on
+            network_.clog(io::Peer::replica(order[0]), duration * options_.tick_ns);
+            break;
+    }
+    network_fault_ = true;
+    network_victims_ = victims;
+    network_victim_ids_.clear();
+    for (u8 i = 0; i < victims; ++i) network_victim_ids_.insert(order[i]);
+    network_fault_end_ = tick_ + duration;
+    ++network_faults_;
+    trace_event(5, kind, order[0]);
+    static constexpr const char* kKinds[] = {"partition", "partition", "one-way block", "clog"};
+    note(std::string(kKinds[kind]) + " around replica " + std::to_string(order[0]) + " (" +
+         std::to_string(victims) + " cut off) until tick " + std::to_string(network_fault_end_));
+}
+
+void World::storm() {
+    // Beyond f for a moment: all replicas lose power together (and come back soon), or the
+    // primary and a backup do.
+    ++storms_;
+    const u64 back = tick_ + fault_prng_.range_inclusive(1, 20);
+    if (fault_prng_.coin() || replicas() == 1) {
+        trace_event(6, 0);
+        note("storm: every replica loses power");
+        for (u8 index = 0; index < replicas(); ++index) crash(index, back);
+        return;
+    }
+    trace_event(6, 1);
+    const auto leader = primary();
+    const u8 first = leader ? *leader : static_cast<u8>(fault_prng_.uniform(replicas()));
+    // The backup is one the network fault in force (if any) does not cut off: it has been
+    // acknowledging what the cut-off replicas lack.
+    std::vector<u8> candidates;
+    for (u8 index = 0; index < replicas(); ++index) {
+        if (index != first && !network_victim_ids_.contains(index)) candidates.push_back(index);
+    }
+    if (candidates.empty()) {
+        for (u8 index = 0; index < replicas(); ++index) {
+            if (index != first) candidates.push_back(index);
+        }
+    }
+    const u8 second = candidates[fault_prng_.uniform(candidates.size())];
+    note("storm: the primary " + std::to_string(first) + " and backup " + std::to_string(second) +
+         " lose power");
+    // The backup comes back first, and the cut-off replicas are reconnected about then: the
+    // replicas up elect a view without the old primary, on what the backup kept (it said it
+    // was durable).
+    crash(first, tick_ + fault_prng_.range_inclusive(20, 300));
+    crash(second, back);
+    if (network_fault_) network_fault_end_ = std::min(network_fault_end_, back);
+}
+
+void World::inject_faults() {
+    if (!options_.faults) return;
+    if (network_fault_ && tick_ >= network_fault_end_) heal_network();
+    const u8 f = static_cast<u8>((replicas() - 1) / 2);
+    if (profile_.crash_per_10k > 0 && fault_prng_.chance(profile_.crash_per_10k, 10'000)) {
+        if (impaired() < f) {
+            // The primary half of the time: crashes right after it commits are the ones that
+            // test what "committed" means.
+            u8 victim = static_cast<u8>(fault_prng_.uniform(replicas()));
+            const auto leader = primary();
+            const bool primary_victim = leader && fault_prng_.coin();
+            if (primary_victim) victim = *leader;
+            const u64 down_for = fault_prng_.uniform(4) == 0 ? fault_prng_.range_inclusive(50, 500)
+                                                             : fault_prng_.range_inclusive(1, 50);
+            if (primary_victim && fault_prng_.coin()) {
+                // Not now but the moment it next applies an op (replies may be on the wire).
+                armed_crash_ = ArmedCrash{victim, nodes_[victim]->replica->commit_min(), down_for};
+                note("armed: crash replica " + std::to_string(victim) + " once it applies past " +
+                     std::to_string(armed_crash_->applied.value()));
+            } else {
+                crash(victim, tick_ + down_for);
+            }
+        }
+    }
+    if (!network_fault_ && profile_.network_per_10k > 0 &&
+        fault_prng_.chance(profile_.network_per_10k, 10'000)) {
+        network_fault();
+    }
+    if (profile_.storm_per_10k > 0 && fault_prng_.chance(profile_.storm_per_10k, 10'000)) {
+        storm();
+    }
+}
+
+bool World::run_checked_until(const std::function<bool()>& done, u64 limit_ns) {
+    const u64 deadline = clock_.monotonic_ns() + limit_ns;
+    bool finished = false;
+    loop_.run_until(
+        [&] {
+            if (failed()) return true;
+            if (options_.verbose) note_replica_changes();
+            if (auto checked = checker_.check(); !checked.is_ok()) {
+                fail(checked.message());
+                return true;
+            }
+            finished = done();
+            return finished;
+        },
+        limit_ns);
+    if (!failed() && !finished && clock_.monotonic_ns() < deadline) {
+        clock_.set_monotonic_ns(deadline);
+    }
+    return !failed() && finished;
+}
+
+bool World::run_tick() {
+    const u64 end = clock_.monotonic_ns() + options_.tick_ns;
+    while (!failed() && clock_.monotonic_ns() < end) {
+        bool fire = false;
+        run_checked_until(
+            [&] {
+                if (!armed_crash_) return false;
+                const Node& node = *nodes_[armed_crash_->replica];
+                if (node.down) {
+                    armed_crash_.reset();  // a storm took it first
+                    return false;
+                }
+                fire = node.replica->commit_min() > armed_crash_->applied;
+                return fire;
+            },
+            end - clock_.monotonic_ns());
+        if (fire && !failed()) {
+            const ArmedCrash armed = *armed_crash_;
+            armed_crash_.reset();
+            const u8 f = static_cast<u8>((replicas() - 1) / 2);
+            // Within the budget still (a network fault may have come since it was armed).
+            if (impaired() < f || replicas() == 1)
+                crash(armed.replica, tick_ + armed.down_for_ticks);
+        }
+    }
+    return !failed();
+}
+
+bool World::converged() const {
+    Position commit;
+    for (const auto& node : nodes_) {
+        if (node->down || node->replica == nullptr) return false;
+        commit = std::max(commit, node->replica->commit_max());
+    }
+    if (commit.value() < checker_.committed()) return false;
+    const View view = nodes_[0]->replica->view();
+    for (const auto& node : nodes_) {
+        const vsr::Replica& replica = *node->replica;
+        if (replica.status() != vsr::ReplicaStatus::normal || replica.view() != view ||
+            replica.commit_min() != commit) {
+            return false;
+        }
+    }
+    return std::none_of(clients_.begin(), clients_.end(),
+                        [](const auto& client) { return client->waiting(); });
+}
+
+SimulatorResult World::run() {
+    for (auto& client : clients_) {
+        client->start(client_prng_.uniform(options_.tick_ns));
+    }
+    for (tick_ = 0; tick_ < options_.ticks && !failed(); ++tick_) {
+        restart_due();
+        if (failed()) break;
+        inject_faults();
+        if (!run_tick()) break;
+        if (options_.ops_target > 0 && checker_.acknowledged() >= options_.ops_target) break;
+    }
+    if (!failed()) {
+        // Calm: the faults stop, everyone comes back; the cluster must converge with every
+        // acknowledged op in place.
+        trace_event(7, tick_);
+        for (auto& client : clients_) client->stop_new_requests();
+        armed_crash_.reset();
+        heal_network();
+        network_.heal();
+        for (u8 index = 0; index < replicas() && !failed(); ++index) {
+            if (nodes_[index]->down) start_node(index, /*fresh=*/false);
+        }
+        if (!failed() && !run_checked_until([this] { return converged(); }, options_.converge_ns)) {
+            if (!failed()) {
+                std::string state = "no convergence within " +
+                                    std::to_string(options_.converge_ns / kNanosPerSecond) +
+                                    " s after the faults stopped (liveness):";
+                for (u8 index = 0; index < replicas(); ++index) {
+                    const vsr::Replica& r = *nodes_[index]->replica;
+                    state += " [r" + std::to_string(index) + " " +
+                             std::string(vsr::replica_status_name(r.status())) +
+                             " view=" + std::to_string(r.view().value()) +
+                             " op=" + std::to_string(r.op().value()) +
+                             " commit=" + std::to_string(r.commit_max().value()) +
+                             " applied=" + std::to_string(r.commit_min().value()) + "]";
+                }
+                u64 waiting = 0;
+                for (const auto& client : clients_) waiting += client->waiting() ? 1u : 0u;
+                state += " clients waiting=" + std::to_string(waiting);
+                fail(state);
+            }
+        }
+        if (!failed()) {
+            if (auto ok = checker_.final_check(); !ok.is_ok()) fail(ok.message());
+        }
+    }
+
+    SimulatorResult result;
+    result.seed = options_.seed;
+    result.replicas = replicas();
+    result.clients = profile_.clients;
+    result.ticks = tick_;
+    result.simulated_ns = clock_.monotonic_ns();
+    result.committed = checker_.committed();
+    result.acknowledged = checker_.acknowledged();
+    result.highest_view = checker_.highest_view().value();
+    result.crashes = crashes_;
+    result.storms = storms_;
+    result.network_faults = network_faults_;
+    result.messages = network_.stats().delivered;
+    result.tasks = loop_.tasks_run();
+    result.trace_hash = trace_;
+    result.double_applies = checker_.double_applies();
+    result.evictions = evictions_;
+    result.failure = failure_;
+    result.failure_tick = failure_tick_;
+    result.failure_ns = failure_ns_;
+    return result;
+}
+
+std::string seconds(u64 ns) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3fs", static_cast<double>(ns) / 1e9);
+    return buffer;
+}
+
+}  // namespace
+
+SimulatorResult simulate(const SimulatorOptions& options) {
+    World world(options);
+    return world.run();  // a cluster that could not start reports that as its failure
+}
+
+std::optional<vsr::Canary> canary_from_name(std::string_view name) {
+    if (name == "none") return vsr::Canary::none;
+    if (name == "commit_without_quorum") return vsr::Canary::commit_without_quorum;
+    if (name == "prepare_ok_before_durable") return vsr::Canary::prepare_ok_before_durable;
+    return std::nullopt;
+}
+
+std::string_view canary_name(vsr::Canary canary) {
+    switch (canary) {
+        case vsr::Canary::none:
+            return "none";
+        case vsr::Canary::commit_without_quorum:
+            return "commit_without_quorum";
+        case vsr::Canary::prepare_ok_before_durable:
+            return "prepare_ok_before_durable";
+    }
+    return "unknown";
+}
+
+std::string summary_line(const SimulatorResult& result) {
+    char trace[17];
+    std::snprintf(trace, sizeof trace, "%016llx",
+                  static_cast<unsigned long long>(result.trace_hash));
+    std::string line =
+        "seed=" + std::to_string(result.seed) + " replicas=" + std::to_string(result.replicas) +
+        " clients=" + std::to_string(result.clients) + " sim_time=" + seconds(result.simulated_ns) +
+        " committed=" + std::to_string(result.committed) +
+        " acked=" + std::to_string(result.acknowledged) +
+        " views=" + std::to_string(result.highest_view) +
+        " crashes=" + std::to_string(result.crashes) + " storms=" + std::to_string(result.storms) +
+        " net_faults=" + std::to_string(result.network_faults) +
+        " messages=" + std::to_string(result.messages) + " trace=" + trace;
+    if (result.evictions > 0) line += " evictions=" + std::to_string(result.evictions);
+    if (result.double_applies > 0) {
+        line += " double_applies=" + std::to_string(result.double_applies);
+    }
+    line += result.failure ? " FAILED" : " ok";
+    return line;
+}
+
+}  // namespace kb::sim

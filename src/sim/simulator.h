@@ -1,0 +1,87 @@
+// Simulator: one seed, one thread, one whole cluster (DESIGN.md §7; docs/TESTING.md "The
+// simulator"). It runs N real replicas (1, 3 or 5), each on its own SimDisk/SimStorage with its
+// own log, superblock and state machine, over one SimNetwork and one SimEventLoop, with clients
+// that retry, and injects faults drawn from the seed:
+//   network  latency (per-seed distribution), loss, duplication, reordering (independent
+//            latencies), symmetric partitions (some clients on the cut-off side at times),
+//            one-way blocks, clogging one node;
+//   process  crash (SimStorage::crash: unsynced writes kept, lost or torn) and restart; a
+//            primary is sometimes crashed the moment it applies an op (replies in flight).
+// Most of the time at most f = (n-1)/2 replicas are down or cut off, so the cluster must make
+// progress; now and then a short storm takes down more (all at once, or the primary and a
+// backup together) and the cluster must come back from it without losing anything.
+//
+// After every loop task the Checker (checker.h) looks at every replica and at what clients
+// were told; the first broken invariant ends the run with a message. At the end the faults
+// stop, every replica restarts, and the cluster must converge (liveness) with the whole history
+// intact (final_check).
+//
+// The trace hash folds every delivered message (time, sender, receiver, checksums), every
+// reply and every fault decision: equal seeds must give equal hashes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/ints.h"
+#include "vsr/replica.h"
+
+namespace kb::sim {
+
+struct SimulatorOptions {
+    u64 seed = 1;
+    u8 replicas = 3;  // 1, 3 or 5
+    // Steps of the fault scheduler; each lets `tick_ns` of simulated time pass.
+    u64 ticks = 3000;
+    u64 tick_ns = 10'000'000;
+    // Stop (and converge) once this many ops were acknowledged; 0: run every tick.
+    u64 ops_target = 0;
+    // false: no faults at all (a plain workload, for timing).
+    bool faults = true;
+    vsr::Canary canary = vsr::Canary::none;
+    // Count ops applied twice instead of failing (see Checker); off by default.
+    bool tolerate_double_apply = false;
+    // A client told its session was evicted starts a new one (under a new id) instead of
+    // failing the run. With 8 clients and 4096 sessions no eviction is expected; off by default.
+    bool tolerate_eviction = false;
+    // Print faults and every replica's status, view and log head as they change (debugging).
+    bool verbose = false;
+    // Simulated time the cluster gets to converge after the faults stop.
+    u64 converge_ns = 120'000'000'000;
+};
+
+struct SimulatorResult {
+    u64 seed = 0;
+    u8 replicas = 0;
+    u8 clients = 0;
+    u64 ticks = 0;           // steps run
+    u64 simulated_ns = 0;    // simulated time at the end
+    u64 committed = 0;       // positions committed (cluster-wide)
+    u64 acknowledged = 0;    // client requests answered with a position
+    u64 highest_view = 0;    // views reached: view changes
+    u64 crashes = 0;         // replica crashes (each followed by a restart)
+    u64 storms = 0;          // faults beyond f (several replicas at once)
+    u64 network_faults = 0;  // partitions, blocks and clogs
+    u64 messages = 0;        // messages delivered
+    u64 tasks = 0;           // loop tasks run
+    u64 double_applies = 0;  // with tolerate_double_apply
+    u64 evictions = 0;       // with tolerate_eviction
+    u64 trace_hash = 0;
+    // Set when an invariant broke: what, and when.
+    std::optional<std::string> failure;
+    u64 failure_tick = 0;
+    u64 failure_ns = 0;
+};
+
+// Runs one seed. Deterministic: the same options give the same result, trace hash included.
+SimulatorResult simulate(const SimulatorOptions& options);
+
+// "commit_without_quorum" -> Canary; nullopt when unknown ("none" is Canary::none).
+std::optional<vsr::Canary> canary_from_name(std::string_view name);
+std::string_view canary_name(vsr::Canary canary);
+
+// One line: seed, replicas, simulated time, ops, views, crashes, messages, trace hash.
+std::string summary_line(const SimulatorResult& result);
+
+}  // namespace kb::sim
