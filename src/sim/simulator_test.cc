@@ -71,8 +71,7 @@ TEST_P(NoFaults, EveryOpIsAcknowledgedAndTheClusterConverges) {
     options.seed = 42;
     options.replicas = GetParam();
     options.faults = false;
-    options.ticks = 200;               // 2 s simulated
-    options.tolerate_eviction = true;  // a known replica bug (docs/TESTING.md)
+    options.ticks = 200;  // 2 s simulated
     const SimulatorResult result = simulate(options);
     ASSERT_FALSE(result.failure.has_value()) << *result.failure;
     EXPECT_GT(result.acknowledged, 100u);
@@ -90,7 +89,6 @@ TEST(Simulator, StopsAtTheOpsTarget) {
     options.faults = false;
     options.ticks = ~u64{0};
     options.ops_target = 500;
-    options.tolerate_eviction = true;
     const SimulatorResult result = simulate(options);
     ASSERT_FALSE(result.failure.has_value()) << *result.failure;
     EXPECT_GE(result.acknowledged, 500u);
@@ -101,7 +99,6 @@ TEST(Simulator, SameSeedSameTraceOtherSeedOtherTrace) {
     SimulatorOptions options;
     options.seed = 9;
     options.ticks = 300;
-    options.tolerate_eviction = true;  // a known replica bug (docs/TESTING.md)
     const SimulatorResult first = simulate(options);
     const SimulatorResult second = simulate(options);
     EXPECT_EQ(first.trace_hash, second.trace_hash);
@@ -116,7 +113,6 @@ TEST(Simulator, FaultySeedsHoldEveryInvariant) {
         options.seed = seed;
         options.replicas = 3;
         options.ticks = 500;
-        options.tolerate_eviction = true;
         const SimulatorResult result = simulate(options);
         ASSERT_FALSE(result.failure.has_value()) << "seed " << seed << ": " << *result.failure;
         EXPECT_GT(result.acknowledged, 0u) << summary_line(result);
@@ -132,7 +128,6 @@ TEST(Simulator, CatchesCommitWithoutQuorum) {
         options.replicas = 3;
         options.ticks = 1000;
         options.canary = vsr::Canary::commit_without_quorum;
-        options.tolerate_eviction = true;
         caught = simulate(options).failure;
     }
     ASSERT_TRUE(caught.has_value());
