@@ -119,11 +119,26 @@ void Engine::checkpoint(io::UniqueFunction<void(Status)> done) {
     applied_since_checkpoint_ = 0;
     checkpoint_running_ = true;
     store_->checkpoint([this, alive = alive_, done = std::move(done)](Status status) mutable {
-        if (*alive) {
+        if (!*alive) {
+            done(std::move(status));
+            return;
+        }
+        if (!status.is_ok() || replica_ == nullptr) {
             checkpoint_running_ = false;
             if (!status.is_ok() && status.code() == StatusCode::fatal) stop(status);
+            done(std::move(status));
+            return;
         }
-        done(std::move(status));
+        // The replica's client table, at or after the store's checkpoint: sessions of the ops
+        // the next open will not apply again survive with it.
+        replica_->save_client_table(
+            storage_, [this, alive = alive_, done = std::move(done)](Status saved) mutable {
+                if (*alive) {
+                    checkpoint_running_ = false;
+                    if (!saved.is_ok() && saved.code() == StatusCode::fatal) stop(saved);
+                }
+                done(std::move(saved));
+            });
     });
 }
 

@@ -83,9 +83,15 @@ struct EngineOptions {
     const crypto::Ed25519SigningKey* node_key = nullptr;
     // 0: attestations only on demand.
     u64 attestation_every_ops = 10'000;
+    // Replay the log past the store's checkpoint inside open() (and call after_replayed_op for
+    // each op) instead of letting the replica apply it: `kmb rebuild` does.
+    bool replay_at_open = false;
     // Called after each op replayed at open (e.g. `kmb rebuild` compares state hashes at the
     // old store's position); an error stops the open with it.
     std::function<Status(Position, const kernel::Kernel&)> after_replayed_op{};
+    // Called after the replica commits each position (the record as logged, the kernel after
+    // it): the simulator records what every replica applied. Loop thread; not for replay.
+    std::function<void(Position, ByteSpan, const kernel::Kernel&)> after_commit{};
 };
 
 // What a submitted op came to: refused by admission (outcome != ok, nothing logged), or logged
@@ -142,6 +148,9 @@ public:
 
     Position log_position() const { return log_->durable_position(); }
     const vsr::Replica& replica() const { return *replica_; }
+    // For checkers (the simulator): the log, and the view the superblock holds durably.
+    storage::Log& log() { return *log_; }
+    View durable_view() const { return superblock_->durable().view; }
     // Loop thread only: attest() lives on the replica.
     vsr::Replica& replica_for_attest() { return *replica_; }
     Position applied_position() const { return kernel_->applied(); }
@@ -183,6 +192,7 @@ private:
     };
     Result<vsr::Prepared> prepare(const vsr::PrepareInput& input) override;
     Result<Bytes> commit(Position position, ByteSpan record) override;
+    Result<Bytes> commit_record(Position position, ByteSpan record);
     void discard_after(Position position) override;
     Position applied() const override { return machine_applied_; }
     void on_local_reply(RequestNumber request, Result<Bytes> reply);

@@ -169,5 +169,54 @@ TEST(EngineCluster, ThreeEnginesReplicateAndSurviveThePrimary) {
     EXPECT_EQ(cluster.engine(2).kernel().state_hash(), cluster.engine(1).kernel().state_hash());
 }
 
+// A retry of a request applied before every replica's checkpoint, after every replica
+// restarted: the replicas re-apply nothing before their checkpoints, so only the saved client
+// table (vsr/client_table_file.h) can answer it — and must, rather than apply it again.
+TEST(EngineCluster, RetryAfterAFullRestartIsAnsweredFromTheSavedClientTable) {
+    EngineCluster cluster;
+    vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
+                                    EngineCluster::kReplicas, cluster.cluster());
+    std::optional<Result<SubmitResult>> tenant;
+    cluster.engine(0).submit(store::kSystemTenant, kAdminPrincipal,
+                             kernel::CreateTenantOp{.name = "t"},
+                             [&](Result<SubmitResult> done) { tenant = std::move(done); });
+    ASSERT_TRUE(cluster.loop().run_until([&] { return tenant.has_value(); }));
+    const TenantId t = (*tenant)->applied.tenant;
+    const SubmitResult stream = request(
+        cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
+    SubmitResult last;
+    for (int i = 0; i < 4; ++i) {
+        last = request(cluster, client, append(t, stream.applied.stream, "e" + std::to_string(i)));
+        ASSERT_EQ(last.outcome, kernel::Outcome::ok);
+    }
+    // Every replica has applied everything, then checkpoints (store and client table).
+    ASSERT_TRUE(cluster.loop().run_until([&] {
+        for (u8 i = 0; i < EngineCluster::kReplicas; ++i) {
+            if (cluster.engine(i).applied_position() < last.position) return false;
+        }
+        return true;
+    }));
+    for (u8 i = 0; i < EngineCluster::kReplicas; ++i) {
+        std::optional<Status> done;
+        cluster.engine(i).checkpoint([&](Status status) { done = status; });
+        ASSERT_TRUE(cluster.loop().run_until([&] { return done.has_value(); }));
+        ASSERT_TRUE(done->is_ok()) << done->to_string();
+    }
+    for (u8 i = 0; i < EngineCluster::kReplicas; ++i) cluster.crash(i);
+    for (u8 i = 0; i < EngineCluster::kReplicas; ++i) cluster.open(i);
+
+    client.retry();  // the last append again, same request number
+    ASSERT_TRUE(cluster.loop().run_until([&] { return client.done(); }, 120'000'000'000));
+    const std::string& reply = client.reply();
+    auto repeated = decode_reply(ByteSpan(reinterpret_cast<const u8*>(reply.data()), reply.size()));
+    ASSERT_TRUE(repeated.has_value()) << repeated.status().to_string();
+    EXPECT_EQ(repeated->position, last.position);
+    EXPECT_EQ(repeated->applied.first_offset, last.applied.first_offset);
+    // Nothing was appended twice: the next append lands right after the last one.
+    const SubmitResult next = request(cluster, client, append(t, stream.applied.stream, "next"));
+    ASSERT_EQ(next.outcome, kernel::Outcome::ok);
+    EXPECT_EQ(next.applied.first_offset, Offset(last.applied.first_offset.value() + 1));
+}
+
 }  // namespace
 }  // namespace kb::db

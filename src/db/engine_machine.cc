@@ -65,10 +65,9 @@ Status Engine::open_replica() {
         bus_ = std::make_unique<io::DetachedMessageBus>(io::Peer::replica(replication.replica));
         bus = bus_.get();
     }
-    // A cluster of one replayed its whole durable log at open; a larger one applies past its
-    // checkpoint as the replica learns what is committed.
-    machine_applied_ =
-        replication.replica_count == 1 ? log_->durable_position() : kernel_->applied();
+    // What follows the checkpoint is applied by the replica (a cluster of one at start, a
+    // larger one as it learns what is committed), unless open() replayed it already.
+    machine_applied_ = options_.replay_at_open ? log_->durable_position() : kernel_->applied();
     vsr::ReplicaOptions options = replication.protocol;
     options.body_size_max = options_.op_size_max_bytes + 64 * limits::kKiB;
     options.signing_key = options_.node_key;
@@ -77,6 +76,7 @@ Status Engine::open_replica() {
                                         : options_.attestation_every_ops;
     replica_ = std::make_unique<vsr::Replica>(loop_, *bus, *log_, *superblock_,
                                               static_cast<vsr::StateMachine&>(*this), options);
+    KB_TRY(replica_->load_client_table(storage_));
     replica_->start();
     return replica_->failure();
 }
@@ -217,6 +217,12 @@ Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
 }
 
 Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
+    auto reply = commit_record(position, record_bytes);
+    if (reply && options_.after_commit) options_.after_commit(position, record_bytes, *kernel_);
+    return reply;
+}
+
+Result<Bytes> Engine::commit_record(Position position, ByteSpan record_bytes) {
     KB_ASSERT(position == machine_applied_.next());
     std::shared_ptr<const kernel::Op> op;
     auto record = KB_TRY(storage::parse_record_header(record_bytes));

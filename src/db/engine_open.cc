@@ -22,16 +22,17 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
     KB_TRY(engine->initialise_or_load_genesis());
     KB_TRY(engine->open_store_and_kernel());
     KB_TRY(engine->replay());
+    engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
+                                                             engine->permissions_);
+    KB_TRY(engine->open_replica());
     {
-        // Every tenant's catalog as of the state the store opened with (and replayed).
+        // Every tenant's catalog as of the state the store opened with and the replica applied.
+        KB_TRY(engine->publish());
         std::set<TenantId> tenants;
         for (const auto& [id, tenant] : engine->kernel_->catalog().tenants()) tenants.insert(id);
         std::lock_guard lock(engine->published_mutex_);
         engine->refresh_published_catalogs(tenants);
     }
-    engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
-                                                             engine->permissions_);
-    KB_TRY(engine->open_replica());
     // A new cluster of one gets its first tenant (also when a crash came between genesis and
     // it); a larger cluster's first client creates it through the primary.
     if (engine->options_.replication.replica_count == 1 &&
@@ -104,7 +105,11 @@ Status Engine::open_store_and_kernel() {
 // at open that everything durable is committed; a replica of a larger cluster applies past its
 // checkpoint as it learns what is committed (vsr::Replica).
 Status Engine::replay() {
-    if (options_.replication.replica_count > 1) return Status::ok();
+    // Normally the replica applies what follows the checkpoint (Replica::start): a cluster of
+    // one commits everything durable, a larger one what it learns is committed; going through
+    // the replica rebuilds its client table too. `kmb rebuild` replays here instead, with its
+    // per-op check.
+    if (!options_.replay_at_open) return Status::ok();
     Position from = std::max(kernel_->applied(), Position(1)).next();
     const Position to = log_->durable_position();
     u64 replayed = 0;

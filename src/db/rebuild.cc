@@ -98,6 +98,7 @@ Result<RebuildReport> rebuild_store(const RebuildOptions& options) {
     EngineOptions engine_options;
     engine_options.log.zero_fill_segments = false;
     u64 replayed = 0;
+    engine_options.replay_at_open = true;
     engine_options.after_replayed_op = [&](Position position, const kernel::Kernel& kernel) {
         ++replayed;
         if (options.progress && replayed % 1024 == 0) options.progress(replayed, 0);

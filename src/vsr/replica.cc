@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "storage/record.h"
+#include "vsr/client_table_file.h"
 #include "vsr/record_links.h"
 
 namespace kb::vsr {
@@ -105,6 +106,37 @@ void Replica::start() {
     status_ = ReplicaStatus::recovering;
     view_change_started_ns_ = loop_.clock().monotonic_ns();
     send(primary_of(view_), header_for(Command::request_start_view));
+}
+
+Status Replica::load_client_table(io::Storage& storage) {
+    auto loaded = KB_TRY(vsr::load_client_table(storage));
+    if (!loaded) return Status::ok();
+    sessions_.clear();
+    sessions_by_age_.clear();
+    for (auto& session : loaded->sessions) {
+        sessions_by_age_[session.committed_at] = session.client;
+        sessions_[session.client] =
+            Session{session.request, session.committed_at, std::move(session.reply)};
+    }
+    evicted_.clear();
+    evicted_order_.clear();
+    for (ClientId client : loaded->evicted) {
+        evicted_.insert(client);
+        evicted_order_.push_back(client);
+    }
+    client_table_as_of_ = loaded->applied;
+    return Status::ok();
+}
+
+void Replica::save_client_table(io::Storage& storage, io::UniqueFunction<void(Status)> done) {
+    ClientTableSnapshot snapshot;
+    snapshot.applied = std::max(state_machine_.applied(), client_table_as_of_);
+    for (const auto& [position, client] : sessions_by_age_) {
+        const Session& session = sessions_.at(client);
+        snapshot.sessions.push_back({client, session.request, session.committed_at, session.reply});
+    }
+    snapshot.evicted.assign(evicted_order_.begin(), evicted_order_.end());
+    vsr::save_client_table(storage, encode_client_table(snapshot), std::move(done));
 }
 
 void Replica::submit_local(ClientId client, RequestNumber request, Bytes body, LocalReply done) {
@@ -352,7 +384,7 @@ void Replica::apply_committed() {
             ++ops_since_attestation_ >= options_.attestation_every_ops) {
             queue_attestation();
         }
-        if (header->client_id.value() != 0) {
+        if (header->client_id.value() != 0 && position > client_table_as_of_) {
             record_session(header->client_id, header->request_number, position, *reply_bytes);
         }
         if (is_primary()) {

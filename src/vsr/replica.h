@@ -119,6 +119,13 @@ public:
     Replica(const Replica&) = delete;
     Replica& operator=(const Replica&) = delete;
 
+    // Loads the client table saved by save_client_table (before start()): sessions of ops the
+    // state machine will not apply again (they precede its checkpoint) come back this way.
+    Status load_client_table(io::Storage& storage);
+    // Saves the client table as of the state machine's applied position; call after the state
+    // machine checkpointed (so the table is at or after its checkpoint). `done` once durable.
+    void save_client_table(io::Storage& storage, io::UniqueFunction<void(Status)> done);
+
     // Starts timers and, after a restart, the recovery described above.
     void start();
 
@@ -298,6 +305,7 @@ private:
     std::map<Position, ClientId> sessions_by_age_;
     std::set<ClientId> evicted_;
     std::deque<ClientId> evicted_order_;
+    Position client_table_as_of_;  // a loaded table covers every commit up to here
 
     // View change.
     std::set<u8> start_view_change_from_;

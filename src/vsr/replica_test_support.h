@@ -55,6 +55,11 @@ public:
     const std::string& reply() const { return *reply_; }
     Position reply_op() const { return reply_op_; }
     RequestNumber request() const { return RequestNumber(request_); }
+    // Sends the current request again, waiting for a reply anew (a client that lost its reply).
+    void retry() {
+        reply_.reset();
+        attempt(1);
+    }
     // Sends the current request again to every replica (a client that lost its reply).
     void resend() {
         for (u8 replica = 0; replica < replicas_; ++replica) send_to(replica);
