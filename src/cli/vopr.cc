@@ -5,6 +5,8 @@
 //   vopr --seeds K [--seed S]                      K seeds drawn from S (or the time)
 //   vopr ... --check-determinism                   each seed twice: equal trace hashes
 //   vopr ... --canary NAME [--expect-failure]      a replica broken on purpose
+//   vopr ... --workload echo|kernel                the echo state machine (default) or real
+//                                                  engines with stream appends
 //
 // Exit status: 0 every seed held every invariant (with --expect-failure: some seed broke
 // one); 1 an invariant broke (or, with --expect-failure, none did); 2 a seed was not
@@ -51,9 +53,11 @@ std::string reproduce(const kb::sim::SimulatorOptions& options, bool ticks_given
                           std::to_string(options.replicas);
     if (ticks_given) command += " --ticks " + std::to_string(options.ticks);
     if (ops_given) command += " --ops " + std::to_string(options.ops_target);
+    if (options.workload == kb::sim::SimWorkload::kernel) command += " --workload kernel";
     if (!options.faults) command += " --no-faults";
     if (options.tolerate_double_apply) command += " --tolerate-double-apply";
     if (options.tolerate_eviction) command += " --tolerate-eviction";
+    if (options.tolerate_session_bugs) command += " --tolerate-session-bugs";
     if (options.canary != kb::vsr::Canary::none) {
         command += " --canary " + std::string(kb::sim::canary_name(options.canary));
     }
@@ -112,6 +116,11 @@ int main(int argc, char** argv) {
                    "Break the replica on purpose: commit_without_quorum or "
                    "prepare_ok_before_durable (the checkers must catch it)")
         ->check(CLI::IsMember({"none", "commit_without_quorum", "prepare_ok_before_durable"}));
+    std::string workload = "echo";
+    app.add_option("--workload", workload,
+                   "echo: replicas with the echo state machine (default); kernel: each replica a "
+                   "real engine, clients appending to streams through the kernel")
+        ->check(CLI::IsMember({"echo", "kernel"}));
     bool expect_failure = false;
     app.add_flag("--expect-failure", expect_failure,
                  "Succeed only if some seed breaks an invariant (for canaries)");
@@ -127,6 +136,10 @@ int main(int argc, char** argv) {
     app.add_flag("--tolerate-eviction", tolerate_eviction,
                  "A client told its session was evicted starts a new one instead of failing the "
                  "run (see docs/TESTING.md)");
+    bool tolerate_session_bugs = false;
+    app.add_flag("--tolerate-session-bugs", tolerate_session_bugs,
+                 "Kernel workload: count a refused request logged later and a retry applied "
+                 "again after a restart instead of failing (known bugs; see docs/TESTING.md)");
     bool tolerate_double_apply = false;
     app.add_flag("--tolerate-double-apply", tolerate_double_apply,
                  "Count ops applied twice instead of failing (a known replica bug while it is "
@@ -148,9 +161,11 @@ int main(int argc, char** argv) {
     base.faults = !no_faults;
     base.tolerate_double_apply = tolerate_double_apply;
     base.tolerate_eviction = tolerate_eviction;
+    base.tolerate_session_bugs = tolerate_session_bugs;
     base.verbose = verbose;
     base.converge_ns = converge_seconds * 1'000'000'000ull;
     base.canary = *kb::sim::canary_from_name(canary);
+    base.workload = *kb::sim::sim_workload_from_name(workload);
     const bool ticks_given = ticks_option->count() > 0;
     const bool ops_given = ops_option->count() > 0;
 

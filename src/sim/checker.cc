@@ -20,15 +20,15 @@ std::string op_name(ClientId client, RequestNumber request) {
 
 }  // namespace
 
-Checker::Checker(u8 replicas, bool tolerate_double_apply)
-    : watched_(replicas), tolerate_double_apply_(tolerate_double_apply) {}
+Checker::Checker(u8 replicas, bool tolerate_double_apply, Workload* workload)
+    : watched_(replicas), tolerate_double_apply_(tolerate_double_apply), workload_(workload) {}
 
 std::string Checker::name(u8 index, const Watched& watched) {
     return "replica " + std::to_string(index) + " (incarnation " +
            std::to_string(watched.incarnation) + ")";
 }
 
-Status Checker::on_start(u8 index, const vsr::Replica& replica, const RecordingStateMachine& state,
+Status Checker::on_start(u8 index, const vsr::Replica& replica, const AppliedView& state,
                          storage::Log& log, View promised) {
     const Position log_last = log.last_position();
     Watched& watched = watched_[index];
@@ -43,7 +43,8 @@ Status Checker::on_start(u8 index, const vsr::Replica& replica, const RecordingS
     watched.view = replica.view();
     watched.log_view = replica.log_view();
     watched.commit_max = replica.commit_max();
-    watched.applied = state.applied();
+    // Ops recorded while the replica opened come after first_position (the kernel mode).
+    watched.applied = state.first_position().prev();
     if (replica.view() < promised) {
         return broken(name(index, watched) + " restarted in view " +
                       std::to_string(replica.view().value()) + " but had durably promised view " +
@@ -54,6 +55,12 @@ Status Checker::on_start(u8 index, const vsr::Replica& replica, const RecordingS
                       " but had applied (so held durably) up to " + at(applied_ever));
     }
     return Status::ok();
+}
+
+void Checker::initialised(Position last) {
+    KB_ASSERT(history_.empty());
+    // Placeholders: no client, never compared (no replica applies them through a commit).
+    history_.resize(static_cast<usize>(last.value()));
 }
 
 void Checker::on_stop(u8 index) {
@@ -99,7 +106,7 @@ Status Checker::check_replica(u8 index, Watched& watched) {
     watched.commit_max = replica.commit_max();
     highest_view_ = std::max(highest_view_, watched.view);
 
-    const RecordingStateMachine& state = *watched.state;
+    const AppliedView& state = *watched.state;
     const auto& ops = state.applied_ops();
     for (; watched.cursor < ops.size(); ++watched.cursor) {
         const AppliedOp& op = ops[watched.cursor];
@@ -200,6 +207,11 @@ Status Checker::take_applied(u8 index, const AppliedOp& op) {
     }
     history_.push_back(
         Committed{op.chain, op.state_hash, op.client, op.request, index, watched_[index].view});
+    if (workload_ != nullptr) {
+        if (auto ok = workload_->on_committed(op.position, op.client, op.request); !ok.is_ok()) {
+            return broken("sequential model: " + ok.message());
+        }
+    }
     if (op.client.value() == 0) return Status::ok();
     const auto key = std::make_pair(op.client, op.request);
     auto [found, inserted] = committed_at_.emplace(key, op.position);

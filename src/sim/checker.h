@@ -37,6 +37,7 @@
 
 #include "kimberlite/status.h"
 #include "sim/sim_state_machine.h"
+#include "sim/workload.h"
 #include "storage/log.h"
 #include "vsr/replica.h"
 
@@ -46,13 +47,19 @@ class Checker {
 public:
     // tolerate_double_apply: count ops applied twice instead of failing (a known replica bug,
     // /tmp/vopr_bugs.md #1, while it is being fixed; off by default).
-    explicit Checker(u8 replicas, bool tolerate_double_apply = false);
+    // `workload` (if any, outliving the checker) hears of every newly committed position, in
+    // order, to check it against its sequential model.
+    explicit Checker(u8 replicas, bool tolerate_double_apply = false, Workload* workload = nullptr);
 
     // A replica (re)started with `replica`/`state` (the objects the checker reads from now on).
     // `promised` is the view its superblock held durably before the crash; `log_last` the last
     // position its reopened log holds.
-    Status on_start(u8 index, const vsr::Replica& replica, const RecordingStateMachine& state,
+    Status on_start(u8 index, const vsr::Replica& replica, const AppliedView& state,
                     storage::Log& log, View promised);
+    // Positions 1..`last` were logged by the cluster's initialisation outside the replica's
+    // commits (a one-replica engine writes its genesis record and default tenant while it
+    // opens): the history starts after them. Call before the first check().
+    void initialised(Position last);
     // The replica is going down; the checker forgets the objects (and keeps what it learnt).
     void on_stop(u8 index);
     // Everything, incrementally: call after every loop task.
@@ -82,7 +89,7 @@ private:
     };
     struct Watched {
         const vsr::Replica* replica = nullptr;
-        const RecordingStateMachine* state = nullptr;
+        const AppliedView* state = nullptr;
         storage::Log* log = nullptr;
         View primary_view;         // the view primary_checked belongs to
         Position primary_checked;  // log positions checked against the history as primary
@@ -115,6 +122,7 @@ private:
     std::vector<Position> acks_max_position_;
     View highest_view_;
     bool tolerate_double_apply_ = false;
+    Workload* workload_ = nullptr;
     u64 double_applies_ = 0;
 };
 

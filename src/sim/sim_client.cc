@@ -118,17 +118,22 @@ void SimClient::on_message(const Bytes& bytes) {
         host_.on_reply(id_, header.request, header.op, 0);
         return;
     }
-    if (auto ok = host_.workload().check_reply(body_, header.op, decoded->body); !ok.is_ok()) {
-        host_.fail("client " + std::to_string(id_.value()) + " request " + std::to_string(request) +
-                   ": " + ok.message());
-        return;
-    }
     waiting_ = false;
     if (timer_.value() != 0) {
         host_.loop().cancel(timer_);
         timer_ = io::TimerId{};
     }
+    // The host first catches up with what the replicas did (and the workload's model with
+    // it), then the workload judges the reply.
     host_.on_reply(id_, header.request, header.op, first_sent_ns_);
+    if (host_.failed()) return;
+    if (auto ok =
+            host_.workload().check_reply(id_, header.request, body_, header.op, decoded->body);
+        !ok.is_ok()) {
+        host_.fail("client " + std::to_string(id_.value()) + " request " + std::to_string(request) +
+                   ": " + ok.message());
+        return;
+    }
     const u64 think =
         host_.think_max_ns() == 0 ? 0 : host_.client_prng().uniform(host_.think_max_ns() + 1);
     start(think);

@@ -1,8 +1,8 @@
 // SimClient: a client of the simulated cluster. One request at a time, resent (same request
 // number, same bytes) until a reply comes back: first to the primary of the newest view it
 // heard of, then to every replica, every retry interval. Then a pause (think time) and the next
-// request. Each reply is checked by the workload and reported to the host, which checks it
-// against what the replicas did. Told its session was evicted, it asks the host whether to go
+// request. Each reply is reported to the host, which checks it against what the replicas did,
+// then judged by the workload. Told its session was evicted, it asks the host whether to go
 // on, under a new client id (a new session).
 #pragma once
 

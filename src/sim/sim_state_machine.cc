@@ -93,6 +93,16 @@ Result<Bytes> EchoLogStateMachine::commit(Position position, ByteSpan record) {
     return reply_for(position, *payload);
 }
 
+Result<AppliedOp> applied_op_of(Position position, ByteSpan record, u64 state_hash) {
+    const auto header = vsr::record_header_of(record);
+    if (!header) return Status::internal("sim: committed record without a valid header");
+    return AppliedOp{.position = position,
+                     .client = header->client_id,
+                     .request = header->request_number,
+                     .chain = vsr::chain_hash_of(header->previous_chain_hash, record),
+                     .state_hash = state_hash};
+}
+
 RecordingStateMachine::RecordingStateMachine(std::unique_ptr<SimStateMachine> inner)
     : inner_(std::move(inner)), first_(inner_->applied().next()) {}
 
@@ -103,13 +113,9 @@ Result<vsr::Prepared> RecordingStateMachine::prepare(const vsr::PrepareInput& in
 Result<Bytes> RecordingStateMachine::commit(Position position, ByteSpan record) {
     auto reply = inner_->commit(position, record);
     if (!reply) return reply;
-    const auto header = vsr::record_header_of(record);
-    if (!header) return Status::internal("sim: committed record without a valid header");
-    ops_.push_back(AppliedOp{.position = position,
-                             .client = header->client_id,
-                             .request = header->request_number,
-                             .chain = vsr::chain_hash_of(header->previous_chain_hash, record),
-                             .state_hash = inner_->state_hash()});
+    auto op = applied_op_of(position, record, inner_->state_hash());
+    if (!op) return op.error();
+    ops_.push_back(*op);
     return reply;
 }
 

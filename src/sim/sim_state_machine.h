@@ -10,7 +10,8 @@
 // and SQL transactions through the kernel) can replace it behind SimStateMachine.
 //
 // RecordingStateMachine wraps any SimStateMachine and keeps, for each op it applied, the
-// position, client, request, the log's chain hash there and the state hash after it.
+// position, client, request, the log's chain hash there and the state hash after it. It is one
+// AppliedView, what the checkers read; the kernel mode's EngineNode (engine_node.h) is the other.
 #pragma once
 
 #include <memory>
@@ -65,7 +66,21 @@ struct AppliedOp {
     u64 state_hash = 0;    // the state machine's hash after applying it
 };
 
-class RecordingStateMachine final : public vsr::StateMachine {
+// The AppliedOp of `record` (as logged) applied at `position`, the state hash after it.
+Result<AppliedOp> applied_op_of(Position position, ByteSpan record, u64 state_hash);
+
+// What one incarnation of a replica's state machine applied, as the checkers read it.
+class AppliedView {
+public:
+    virtual ~AppliedView() = default;
+    // The state machine's own applied position.
+    virtual Position applied() const = 0;
+    // Everything applied by this incarnation, in order, from first_position() on.
+    virtual const std::vector<AppliedOp>& applied_ops() const = 0;
+    virtual Position first_position() const = 0;
+};
+
+class RecordingStateMachine final : public vsr::StateMachine, public AppliedView {
 public:
     explicit RecordingStateMachine(std::unique_ptr<SimStateMachine> inner);
 
@@ -74,9 +89,8 @@ public:
     void discard_after(Position position) override;
     Position applied() const override { return inner_->applied(); }
 
-    // Everything applied by this incarnation, in order; `first_position` is where it started.
-    const std::vector<AppliedOp>& applied_ops() const { return ops_; }
-    Position first_position() const { return first_; }
+    const std::vector<AppliedOp>& applied_ops() const override { return ops_; }
+    Position first_position() const override { return first_; }
 
 private:
     std::unique_ptr<SimStateMachine> inner_;

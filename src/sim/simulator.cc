@@ -8,12 +8,18 @@
 
 #include "base/assert.h"
 #include "base/prng.h"
+#include "crypto/master_key.h"
+#include "db/engine.h"
+#include "db/genesis.h"
 #include "io/clock.h"
 #include "io/sim_disk.h"
 #include "io/sim_event_loop.h"
 #include "io/sim_network.h"
 #include "io/sim_storage.h"
+#include "kernel/permissions.h"
 #include "sim/checker.h"
+#include "sim/engine_node.h"
+#include "sim/kernel_workload.h"
 #include "sim/sim_client.h"
 #include "sim/sim_state_machine.h"
 #include "sim/tracing_bus.h"
@@ -29,6 +35,7 @@ namespace {
 
 constexpr u64 kCluster = 0x5eed;
 constexpr u64 kClientIdBase = 1000;  // client ids start here (0 means "no client")
+constexpr usize kKernelStreams = 3;  // streams the kernel workload appends to
 
 ClientId client_id(u8 index) { return ClientId(kClientIdBase + index); }
 
@@ -54,9 +61,9 @@ public:
     io::SimEventLoop& loop() override { return loop_; }
     io::SimNetwork& network() override { return network_; }
     Prng& client_prng() override { return client_prng_; }
-    Workload& workload() override { return workload_; }
+    Workload& workload() override { return *workload_; }
     u64& trace() override { return trace_; }
-    u64 cluster() const override { return kCluster; }
+    u64 cluster() const override { return cluster_; }
     u8 replicas() const override { return options_.replicas; }
     u64 retry_ns() const override { return profile_.retry_ns; }
     u64 think_max_ns() const override { return profile_.think_max_ns; }
@@ -75,6 +82,7 @@ private:
         std::unique_ptr<vsr::Superblock> superblock;
         std::unique_ptr<RecordingStateMachine> state;
         std::unique_ptr<vsr::Replica> replica;
+        std::unique_ptr<EngineNode> engine;  // the kernel mode's replica (instead of the above)
         u64 incarnation = 0;
         bool down = false;
         u64 restart_tick = 0;
@@ -82,7 +90,17 @@ private:
         u64 view_changes = 0;
     };
 
+    // The node's running replica, or null while it is down.
+    static const vsr::Replica* replica_of(const Node& node);
+    const vsr::Replica& replica_at(u8 index) const { return *replica_of(*nodes_[index]); }
     Profile draw_profile();
+    static std::unique_ptr<Workload> make_workload(const SimulatorOptions& options);
+    void start_echo_node(u8 index, bool fresh);
+    void start_engine_node(u8 index);
+    // Kernel mode, before the clients start: a tenant and its streams, made in-process at the
+    // primary of view 0 (a network request cannot carry a new tenant's keys).
+    void set_up_kernel();
+    Status check_kernel_streams() const;
     static io::SimNetworkOptions network_options(const SimulatorOptions& options, Prng& prng);
     void start_node(u8 index, bool fresh);
     void crash(u8 index, u64 restart_tick);
@@ -110,8 +128,17 @@ private:
     io::SimEventLoop loop_;
     io::SimNetwork network_;
     std::unique_ptr<storage::KeyringKeySource> keys_;
-    EchoAppendWorkload workload_;
+    std::unique_ptr<Workload> workload_;
+    KernelWorkload* kernel_workload_ = nullptr;  // workload_, in the kernel mode
     Checker checker_;
+    u64 cluster_ = kCluster;
+    // The kernel mode's shared parts: a fixed master key, the cluster's genesis record.
+    crypto::SeededRandom key_random_;
+    std::unique_ptr<crypto::MemoryMasterKeyProvider> master_;
+    kernel::AdminPermissions permissions_{{db::kSystemPrincipal, db::kAdminPrincipal}};
+    EngineNodeEnvironment engine_environment_;
+    TenantId kernel_tenant_;
+    std::vector<StreamId> kernel_streams_;
     Profile profile_;
     vsr::ReplicaOptions replica_options_;
     std::vector<std::unique_ptr<Node>> nodes_;
@@ -150,11 +177,31 @@ World::World(const SimulatorOptions& options)
       loop_(clock_),
       network_(loop_, network_options(options, fault_prng_)),
       keys_(storage::testing::make_test_keys()),
-      checker_(options.replicas, options.tolerate_double_apply) {
+      workload_(make_workload(options)),
+      kernel_workload_(dynamic_cast<KernelWorkload*>(workload_.get())),
+      checker_(options.replicas, options.tolerate_double_apply || options.tolerate_session_bugs,
+               workload_.get()),
+      key_random_(options.seed * 0x2545f4914f6cdd1dull + 3) {
     KB_ASSERT(options_.replicas == 1 || options_.replicas == 3 || options_.replicas == 5);
     profile_ = draw_profile();
     replica_options_.pipeline_max = profile_.pipeline_max;
     replica_options_.canary = options_.canary;
+    if (kernel_workload_ != nullptr) {
+        master_ = std::make_unique<crypto::MemoryMasterKeyProvider>(
+            crypto::KeyId(1), crypto::random_secret_key<32>(key_random_));
+        auto genesis =
+            db::make_genesis_record(*master_, key_random_, options_.replicas, clock_.realtime());
+        KB_ASSERT_MSG(genesis.has_value(), "the simulator could not make a genesis record");
+        engine_environment_ =
+            EngineNodeEnvironment{.loop = &loop_,
+                                  .clock = &clock_,
+                                  .master = master_.get(),
+                                  .permissions = &permissions_,
+                                  .genesis_record = std::move(*genesis),
+                                  .replica_count = options_.replicas,
+                                  .protocol = replica_options_,
+                                  .checkpoint_every_ops = fault_prng_.range_inclusive(20, 400)};
+    }
     for (u8 index = 0; index < options_.replicas; ++index) {
         auto node = std::make_unique<Node>();
         io::SimDiskOptions disk_options;
@@ -171,6 +218,7 @@ World::World(const SimulatorOptions& options)
     for (u8 index = 0; index < options_.replicas && !failed(); ++index) {
         start_node(index, /*fresh=*/true);
     }
+    if (kernel_workload_ != nullptr && !failed()) set_up_kernel();
     for (u8 c = 0; c < profile_.clients; ++c) {
         clients_.push_back(std::make_unique<SimClient>(*this, client_id(c)));
     }
@@ -179,6 +227,7 @@ World::World(const SimulatorOptions& options)
 World::~World() {
     clients_.clear();
     for (auto& node : nodes_) {
+        node->engine.reset();
         node->replica.reset();
         node->state.reset();
         node->superblock.reset();
@@ -235,7 +284,7 @@ void World::note(const std::string& what) const {
 void World::note_replica_changes() {
     last_state_.resize(replicas());
     for (u8 index = 0; index < replicas(); ++index) {
-        const vsr::Replica* r = nodes_[index]->replica.get();
+        const vsr::Replica* r = replica_of(*nodes_[index]);
         std::string state = "down";
         if (r != nullptr) {
             state = std::string(vsr::replica_status_name(r->status())) +
@@ -291,7 +340,76 @@ std::optional<ClientId> World::on_eviction(ClientId client, RequestNumber reques
     return ClientId(kClientIdBase + profile_.clients + evictions_);
 }
 
+const vsr::Replica* World::replica_of(const Node& node) {
+    if (node.engine != nullptr) return &node.engine->engine().replica();
+    return node.replica.get();
+}
+
+std::unique_ptr<Workload> World::make_workload(const SimulatorOptions& options) {
+    if (options.workload == SimWorkload::kernel) {
+        return std::make_unique<KernelWorkload>(options.tolerate_session_bugs);
+    }
+    return std::make_unique<EchoAppendWorkload>();
+}
+
 void World::start_node(u8 index, bool fresh) {
+    Node& node = *nodes_[index];
+    ++node.incarnation;
+    node.down = false;
+    if (kernel_workload_ != nullptr) return start_engine_node(index);
+    start_echo_node(index, fresh);
+}
+
+void World::start_engine_node(u8 index) {
+    Node& node = *nodes_[index];
+    // A new data directory is initialised from the cluster's genesis record; a restarted one
+    // finds it in its log.
+    auto opened = EngineNode::open(engine_environment_, index, *node.storage, *node.bus,
+                                   options_.seed * 7919 + index * 1009 + node.incarnation);
+    if (!opened) {
+        return fail("replica " + std::to_string(index) + " could not open its engine" +
+                    (node.incarnation > 1 ? " after a crash: " : ": ") +
+                    opened.status().to_string());
+    }
+    node.engine = std::move(*opened);
+    if (replicas() == 1 && node.incarnation == 1) {
+        // A cluster of one logs its genesis record itself, outside the replica's commits.
+        checker_.initialised(node.engine->first_position().prev());
+    }
+    db::Engine& engine = node.engine->engine();
+    if (auto ok =
+            checker_.on_start(index, engine.replica(), *node.engine, engine.log(), node.promised);
+        !ok.is_ok()) {
+        return fail(ok.message());
+    }
+    if (index == 0) cluster_ = db::cluster_number(engine.genesis());
+}
+
+void World::set_up_kernel() {
+    auto made = create_streams(nodes_[0]->engine->engine(), kKernelStreams,
+                               [this](const std::function<bool()>& done) {
+                                   return run_checked_until(done, 60 * kNanosPerSecond);
+                               });
+    if (failed()) return;
+    if (!made) return fail("kernel setup: " + made.status().to_string());
+    kernel_tenant_ = made->first;
+    kernel_streams_ = made->second;
+    kernel_workload_->set_streams(kernel_tenant_, kernel_streams_);
+}
+
+Status World::check_kernel_streams() const {
+    // Every replica's streams end where the model's do (no append lost, none applied twice).
+    for (u8 index = 0; index < replicas(); ++index) {
+        if (auto ok = check_stream_ends(nodes_[index]->engine->engine(), kernel_tenant_,
+                                        kernel_streams_, kernel_workload_->next_offsets());
+            !ok.is_ok()) {
+            return Status::internal("replica " + std::to_string(index) + ": " + ok.message());
+        }
+    }
+    return Status::ok();
+}
+
+void World::start_echo_node(u8 index, bool fresh) {
     Node& node = *nodes_[index];
     const std::string who = "replica " + std::to_string(index);
     storage::LogOptions log_options;
@@ -319,12 +437,10 @@ void World::start_node(u8 index, bool fresh) {
         }
         node.superblock = std::move(*opened);
     }
-    ++node.incarnation;
     node.state = std::make_unique<RecordingStateMachine>(std::make_unique<EchoLogStateMachine>(
         keys_.get(), options_.seed * 7919 + index * 1009 + node.incarnation));
     node.replica = std::make_unique<vsr::Replica>(loop_, *node.bus, *node.log, *node.superblock,
                                                   *node.state, replica_options_);
-    node.down = false;
     if (auto ok = checker_.on_start(index, *node.replica, *node.state, *node.log, node.promised);
         !ok.is_ok()) {
         return fail(ok.message());
@@ -339,9 +455,11 @@ void World::crash(u8 index, u64 restart_tick) {
     note("crash replica " + std::to_string(index) + " (restart at tick " +
          std::to_string(restart_tick) + ")");
     ++crashes_;
-    node.promised = node.superblock->durable().view;
-    node.view_changes += node.replica->counters().view_changes;
+    node.promised =
+        node.engine ? node.engine->engine().durable_view() : node.superblock->durable().view;
+    node.view_changes += replica_of(node)->counters().view_changes;
     checker_.on_stop(index);
+    node.engine.reset();
     node.replica.reset();
     node.state.reset();
     node.superblock.reset();
@@ -365,9 +483,9 @@ void World::restart_due() {
 std::optional<u8> World::primary() const {
     std::optional<u8> found;
     for (u8 index = 0; index < replicas(); ++index) {
-        const vsr::Replica* replica = nodes_[index]->replica.get();
+        const vsr::Replica* replica = replica_of(*nodes_[index]);
         if (replica == nullptr || !replica->is_primary()) continue;
-        if (!found || replica->view() > nodes_[*found]->replica->view()) found = index;
+        if (!found || replica->view() > replica_at(*found).view()) found = index;
     }
     return found;
 }
@@ -501,7 +619,7 @@ void World::inject_faults() {
                                                              : fault_prng_.range_inclusive(1, 50);
             if (primary_victim && fault_prng_.coin()) {
                 // Not now but the moment it next applies an op (replies may be on the wire).
-                armed_crash_ = ArmedCrash{victim, nodes_[victim]->replica->commit_min(), down_for};
+                armed_crash_ = ArmedCrash{victim, replica_at(victim).commit_min(), down_for};
                 note("armed: crash replica " + std::to_string(victim) + " once it applies past " +
                      std::to_string(armed_crash_->applied.value()));
             } else {
@@ -551,7 +669,7 @@ bool World::run_tick() {
                     armed_crash_.reset();  // a storm took it first
                     return false;
                 }
-                fire = node.replica->commit_min() > armed_crash_->applied;
+                fire = replica_of(node)->commit_min() > armed_crash_->applied;
                 return fire;
             },
             end - clock_.monotonic_ns());
@@ -570,13 +688,13 @@ bool World::run_tick() {
 bool World::converged() const {
     Position commit;
     for (const auto& node : nodes_) {
-        if (node->down || node->replica == nullptr) return false;
-        commit = std::max(commit, node->replica->commit_max());
+        if (node->down || replica_of(*node) == nullptr) return false;
+        commit = std::max(commit, replica_of(*node)->commit_max());
     }
     if (commit.value() < checker_.committed()) return false;
-    const View view = nodes_[0]->replica->view();
+    const View view = replica_at(0).view();
     for (const auto& node : nodes_) {
-        const vsr::Replica& replica = *node->replica;
+        const vsr::Replica& replica = *replica_of(*node);
         if (replica.status() != vsr::ReplicaStatus::normal || replica.view() != view ||
             replica.commit_min() != commit) {
             return false;
@@ -614,7 +732,7 @@ SimulatorResult World::run() {
                                     std::to_string(options_.converge_ns / kNanosPerSecond) +
                                     " s after the faults stopped (liveness):";
                 for (u8 index = 0; index < replicas(); ++index) {
-                    const vsr::Replica& r = *nodes_[index]->replica;
+                    const vsr::Replica& r = replica_at(index);
                     state += " [r" + std::to_string(index) + " " +
                              std::string(vsr::replica_status_name(r.status())) +
                              " view=" + std::to_string(r.view().value()) +
@@ -630,6 +748,9 @@ SimulatorResult World::run() {
         }
         if (!failed()) {
             if (auto ok = checker_.final_check(); !ok.is_ok()) fail(ok.message());
+        }
+        if (!failed() && kernel_workload_ != nullptr) {
+            if (auto ok = check_kernel_streams(); !ok.is_ok()) fail(ok.message());
         }
     }
 
@@ -650,16 +771,16 @@ SimulatorResult World::run() {
     result.trace_hash = trace_;
     result.double_applies = checker_.double_applies();
     result.evictions = evictions_;
+    if (kernel_workload_ != nullptr) {
+        result.appends = kernel_workload_->counts().appended;
+        result.conflicts = kernel_workload_->counts().conflicts;
+        result.repeats = kernel_workload_->counts().repeats;
+        result.session_bugs = kernel_workload_->counts().session_bugs;
+    }
     result.failure = failure_;
     result.failure_tick = failure_tick_;
     result.failure_ns = failure_ns_;
     return result;
-}
-
-std::string seconds(u64 ns) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3fs", static_cast<double>(ns) / 1e9);
-    return buffer;
 }
 
 }  // namespace
@@ -667,46 +788,6 @@ std::string seconds(u64 ns) {
 SimulatorResult simulate(const SimulatorOptions& options) {
     World world(options);
     return world.run();  // a cluster that could not start reports that as its failure
-}
-
-std::optional<vsr::Canary> canary_from_name(std::string_view name) {
-    if (name == "none") return vsr::Canary::none;
-    if (name == "commit_without_quorum") return vsr::Canary::commit_without_quorum;
-    if (name == "prepare_ok_before_durable") return vsr::Canary::prepare_ok_before_durable;
-    return std::nullopt;
-}
-
-std::string_view canary_name(vsr::Canary canary) {
-    switch (canary) {
-        case vsr::Canary::none:
-            return "none";
-        case vsr::Canary::commit_without_quorum:
-            return "commit_without_quorum";
-        case vsr::Canary::prepare_ok_before_durable:
-            return "prepare_ok_before_durable";
-    }
-    return "unknown";
-}
-
-std::string summary_line(const SimulatorResult& result) {
-    char trace[17];
-    std::snprintf(trace, sizeof trace, "%016llx",
-                  static_cast<unsigned long long>(result.trace_hash));
-    std::string line =
-        "seed=" + std::to_string(result.seed) + " replicas=" + std::to_string(result.replicas) +
-        " clients=" + std::to_string(result.clients) + " sim_time=" + seconds(result.simulated_ns) +
-        " committed=" + std::to_string(result.committed) +
-        " acked=" + std::to_string(result.acknowledged) +
-        " views=" + std::to_string(result.highest_view) +
-        " crashes=" + std::to_string(result.crashes) + " storms=" + std::to_string(result.storms) +
-        " net_faults=" + std::to_string(result.network_faults) +
-        " messages=" + std::to_string(result.messages) + " trace=" + trace;
-    if (result.evictions > 0) line += " evictions=" + std::to_string(result.evictions);
-    if (result.double_applies > 0) {
-        line += " double_applies=" + std::to_string(result.double_applies);
-    }
-    line += result.failure ? " FAILED" : " ok";
-    return line;
 }
 
 }  // namespace kb::sim

@@ -1,7 +1,13 @@
 // Simulator: one seed, one thread, one whole cluster (DESIGN.md §7; docs/TESTING.md "The
 // simulator"). It runs N real replicas (1, 3 or 5), each on its own SimDisk/SimStorage with its
 // own log, superblock and state machine, over one SimNetwork and one SimEventLoop, with clients
-// that retry, and injects faults drawn from the seed:
+// that retry. The state machine and workload are one of
+//   echo     a bare vsr::Replica with EchoLogStateMachine and EchoAppendWorkload (workload.h);
+//   kernel   each replica a real db::Engine (engine_node.h): stream appends with expected
+//            offsets and idempotency ids through admission, the kernel and the store, judged
+//            against a sequential model of the streams (kernel_workload.h);
+// and the clients, checkers and faults are the same for both. It injects faults drawn from the
+// seed:
 //   network  latency (per-seed distribution), loss, duplication, reordering (independent
 //            latencies), symmetric partitions (some clients on the cut-off side at times),
 //            one-way blocks, clogging one node;
@@ -29,8 +35,13 @@
 
 namespace kb::sim {
 
+enum class SimWorkload : u8 { echo, kernel };
+// "echo" / "kernel"; nullopt when unknown.
+std::optional<SimWorkload> sim_workload_from_name(std::string_view name);
+
 struct SimulatorOptions {
     u64 seed = 1;
+    SimWorkload workload = SimWorkload::echo;
     u8 replicas = 3;  // 1, 3 or 5
     // Steps of the fault scheduler; each lets `tick_ns` of simulated time pass.
     u64 ticks = 3000;
@@ -45,6 +56,10 @@ struct SimulatorOptions {
     // A client told its session was evicted starts a new one (under a new id) instead of
     // failing the run. With 8 clients and 4096 sessions no eviction is expected; off by default.
     bool tolerate_eviction = false;
+    // Kernel workload: count the client-session bugs K1 (a refused request logged later) and
+    // K2 (a retry after a restart applied again) of /tmp/vopr_bugs.md instead of failing;
+    // implies tolerate_double_apply. Off by default.
+    bool tolerate_session_bugs = false;
     // Print faults and every replica's status, view and log head as they change (debugging).
     bool verbose = false;
     // Simulated time the cluster gets to converge after the faults stop.
@@ -67,6 +82,12 @@ struct SimulatorResult {
     u64 tasks = 0;           // loop tasks run
     u64 double_applies = 0;  // with tolerate_double_apply
     u64 evictions = 0;       // with tolerate_eviction
+    // The kernel workload's replies by kind: applied appends, offset conflicts, idempotent
+    // repeats (0 for echo).
+    u64 appends = 0;
+    u64 conflicts = 0;
+    u64 repeats = 0;
+    u64 session_bugs = 0;  // with tolerate_session_bugs
     u64 trace_hash = 0;
     // Set when an invariant broke: what, and when.
     std::optional<std::string> failure;

@@ -35,18 +35,23 @@ TEST(EchoAppendWorkload, AcceptsTheRightReplyOnly) {
     ASSERT_FALSE(workload.expects_op(refuse));
 
     const Bytes right = EchoLogStateMachine::reply_for(Position(9), append);
-    EXPECT_TRUE(workload.check_reply(append, Position(9), right).is_ok());
+    EXPECT_TRUE(
+        workload.check_reply(ClientId(1), RequestNumber(1), append, Position(9), right).is_ok());
     // Another position, another request's digest, no position at all: each is wrong.
-    EXPECT_FALSE(workload.check_reply(append, Position(8), right).is_ok());
     EXPECT_FALSE(
-        workload
-            .check_reply(append, Position(9), EchoLogStateMachine::reply_for(Position(9), refuse))
-            .is_ok());
-    EXPECT_FALSE(workload.check_reply(append, Position(0), right).is_ok());
+        workload.check_reply(ClientId(1), RequestNumber(1), append, Position(8), right).is_ok());
+    EXPECT_FALSE(workload
+                     .check_reply(ClientId(1), RequestNumber(1), append, Position(9),
+                                  EchoLogStateMachine::reply_for(Position(9), refuse))
+                     .is_ok());
+    EXPECT_FALSE(
+        workload.check_reply(ClientId(1), RequestNumber(1), append, Position(0), right).is_ok());
 
     const Bytes refusal = EchoLogStateMachine::refusal_for(refuse);
-    EXPECT_TRUE(workload.check_reply(refuse, Position(0), refusal).is_ok());
-    EXPECT_FALSE(workload.check_reply(refuse, Position(4), refusal).is_ok());
+    EXPECT_TRUE(
+        workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(0), refusal).is_ok());
+    EXPECT_FALSE(
+        workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(4), refusal).is_ok());
 }
 
 TEST(EchoAppendWorkload, MakesDistinctRequestsAndSomeRefusals) {

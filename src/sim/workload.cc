@@ -20,7 +20,8 @@ bool EchoAppendWorkload::expects_op(ByteSpan request) const {
     return !EchoLogStateMachine::refused(request);
 }
 
-Status EchoAppendWorkload::check_reply(ByteSpan request, Position op, ByteSpan reply) const {
+Status EchoAppendWorkload::check_reply(ClientId, RequestNumber, ByteSpan request, Position op,
+                                       ByteSpan reply) {
     const Bytes expected = expects_op(request) ? EchoLogStateMachine::reply_for(op, request)
                                                : EchoLogStateMachine::refusal_for(request);
     if (expects_op(request) && op.value() == 0) {

@@ -1,0 +1,138 @@
+// The kernel workload: its sequential model of streams judges replies and committed ops (a
+// wrong offset, a refusal later logged are caught), and whole runs with real engines as the
+// replicas hold every invariant without faults and with them.
+#include "sim/kernel_workload.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "db/engine_wire.h"
+#include "kernel/op.h"
+#include "sim/simulator.h"
+
+namespace kb::sim {
+namespace {
+
+constexpr TenantId kTenant{3};
+constexpr StreamId kStream{1};
+constexpr ClientId kClient{1000};
+
+// The first request the workload makes that `wanted` accepts (its decoded append).
+std::pair<RequestNumber, kernel::AppendBatchOp> find_request(
+    KernelWorkload& workload, Prng& prng,
+    const std::function<bool(const kernel::AppendBatchOp&)>& wanted, u64& request) {
+    for (;;) {
+        ++request;
+        const Bytes body = workload.make_request(kClient, RequestNumber(request), prng);
+        auto op = db::decode_request(body);
+        EXPECT_TRUE(op.has_value());
+        auto append = std::get<kernel::AppendBatchOp>(op->body);
+        if (wanted(append)) return {RequestNumber(request), append};
+        // Not wanted: refused, so the model forgets it.
+        db::SubmitResult refused;
+        refused.outcome = append.stream == kStream ? kernel::Outcome::offset_mismatch
+                                                   : kernel::Outcome::no_such_stream;
+        (void)workload.check_reply(kClient, RequestNumber(request), body, Position(0),
+                                   db::encode_reply(refused));
+    }
+}
+
+Bytes applied_reply(Position position, u64 first_offset, u64 events) {
+    db::SubmitResult result;
+    result.position = position;
+    result.applied.first_offset = Offset(first_offset);
+    result.applied.event_count = events;
+    return db::encode_reply(result);
+}
+
+TEST(KernelWorkload, AcceptsTheModelsOffsetsOnly) {
+    KernelWorkload workload;
+    workload.set_streams(kTenant, {kStream});
+    Prng prng(4);
+    u64 request = 0;
+    auto plain = [](const kernel::AppendBatchOp& append) {
+        return append.stream == kStream && !append.expected_offset;
+    };
+    const auto [first, first_op] = find_request(workload, prng, plain, request);
+    ASSERT_TRUE(workload.on_committed(Position(7), kClient, first).is_ok());
+    const u64 events = first_op.events.size();
+    // The first append takes offset 0; offset 1 or another count is wrong.
+    EXPECT_FALSE(
+        workload.check_reply(kClient, first, {}, Position(7), applied_reply(Position(7), 1, events))
+            .is_ok());
+    EXPECT_TRUE(
+        workload.check_reply(kClient, first, {}, Position(7), applied_reply(Position(7), 0, events))
+            .is_ok());
+    EXPECT_EQ(workload.next_offsets(), std::vector<u64>{events});
+
+    // A logged append expecting an offset the stream is not at breaks the model.
+    const auto [second, second_op] = find_request(
+        workload, prng,
+        [](const kernel::AppendBatchOp& append) {
+            return append.stream == kStream && append.expected_offset.has_value();
+        },
+        request);
+    const bool matches = second_op.expected_offset->value() == events;
+    EXPECT_EQ(workload.on_committed(Position(8), kClient, second).is_ok(), matches);
+}
+
+TEST(KernelWorkload, ARefusalLaterLoggedIsCaughtOrCounted) {
+    for (const bool tolerate : {false, true}) {
+        KernelWorkload workload(tolerate);
+        workload.set_streams(kTenant, {kStream});
+        Prng prng(8);
+        u64 request = 0;
+        const auto [number, op] = find_request(
+            workload, prng,
+            [](const kernel::AppendBatchOp& append) {
+                return append.stream == kStream && append.expected_offset.has_value() &&
+                       append.expected_offset->value() == 0 && append.idempotency.is_none();
+            },
+            request);
+        db::SubmitResult mismatch;
+        mismatch.outcome = kernel::Outcome::offset_mismatch;
+        ASSERT_TRUE(
+            workload.check_reply(kClient, number, {}, Position(0), db::encode_reply(mismatch))
+                .is_ok());
+        EXPECT_EQ(workload.on_committed(Position(5), kClient, number).is_ok(), tolerate);
+        EXPECT_EQ(workload.counts().session_bugs, tolerate ? 1u : 0u);
+    }
+}
+
+class KernelNoFaults : public ::testing::TestWithParam<u8> {};
+
+TEST_P(KernelNoFaults, EveryAppendIsAcknowledgedAndTheClusterConverges) {
+    SimulatorOptions options;
+    options.seed = 42;
+    options.workload = SimWorkload::kernel;
+    options.replicas = GetParam();
+    options.faults = false;
+    options.ticks = 200;
+    const SimulatorResult result = simulate(options);
+    ASSERT_FALSE(result.failure.has_value()) << *result.failure;
+    EXPECT_GT(result.appends, 50u) << summary_line(result);
+    EXPECT_GT(result.conflicts + result.repeats, 0u) << summary_line(result);
+    EXPECT_EQ(result.acknowledged, result.appends);
+    EXPECT_EQ(result.session_bugs, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, KernelNoFaults, ::testing::Values(u8{1}, u8{3}));
+
+TEST(KernelSimulator, FaultySeedsHoldEveryOtherInvariant) {
+    for (u64 seed = 1; seed <= 3; ++seed) {
+        SimulatorOptions options;
+        options.seed = seed;
+        options.workload = SimWorkload::kernel;
+        options.replicas = 3;
+        options.ticks = 500;
+        options.tolerate_session_bugs = true;
+        const SimulatorResult first = simulate(options);
+        ASSERT_FALSE(first.failure.has_value()) << "seed " << seed << ": " << *first.failure;
+        EXPECT_GT(first.appends, 0u) << summary_line(first);
+        EXPECT_EQ(simulate(options).trace_hash, first.trace_hash);
+    }
+}
+
+}  // namespace
+}  // namespace kb::sim
