@@ -99,6 +99,19 @@ SubmitResult request(EngineCluster& cluster, vsr::testing::TestClient& client, k
     return decoded.has_value() ? *decoded : SubmitResult{};
 }
 
+// A tenant is created in-process at the primary of view 0, which makes its keys (a network
+// request cannot carry keys it does not have).
+TenantId create_tenant(EngineCluster& cluster) {
+    std::optional<Result<SubmitResult>> tenant;
+    cluster.engine(0).submit(store::kSystemTenant, kAdminPrincipal,
+                             kernel::CreateTenantOp{.name = "t"},
+                             [&](Result<SubmitResult> done) { tenant = std::move(done); });
+    EXPECT_TRUE(cluster.loop().run_until([&] { return tenant.has_value(); }));
+    EXPECT_TRUE(tenant.has_value() && tenant->has_value() &&
+                (*tenant)->outcome == kernel::Outcome::ok);
+    return tenant && tenant->has_value() ? (*tenant)->applied.tenant : TenantId();
+}
+
 kernel::Op append(TenantId tenant, StreamId stream, const std::string& event) {
     kernel::AppendBatchOp batch;
     batch.stream = stream;
@@ -110,16 +123,7 @@ TEST(EngineCluster, ThreeEnginesReplicateAndSurviveThePrimary) {
     EngineCluster cluster;
     vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
                                     EngineCluster::kReplicas, cluster.cluster());
-    // A tenant is created in-process at the primary, which makes its keys (a network request
-    // cannot carry keys it does not have).
-    std::optional<Result<SubmitResult>> tenant;
-    cluster.engine(0).submit(store::kSystemTenant, kAdminPrincipal,
-                             kernel::CreateTenantOp{.name = "t"},
-                             [&](Result<SubmitResult> done) { tenant = std::move(done); });
-    ASSERT_TRUE(cluster.loop().run_until([&] { return tenant.has_value(); }));
-    ASSERT_TRUE(tenant->has_value()) << tenant->status().to_string();
-    ASSERT_EQ((*tenant)->outcome, kernel::Outcome::ok) << (*tenant)->detail;
-    const TenantId t = (*tenant)->applied.tenant;
+    const TenantId t = create_tenant(cluster);
     const SubmitResult stream = request(
         cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
     ASSERT_EQ(stream.outcome, kernel::Outcome::ok) << stream.detail;
@@ -176,12 +180,7 @@ TEST(EngineCluster, RetryAfterAFullRestartIsAnsweredFromTheSavedClientTable) {
     EngineCluster cluster;
     vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
                                     EngineCluster::kReplicas, cluster.cluster());
-    std::optional<Result<SubmitResult>> tenant;
-    cluster.engine(0).submit(store::kSystemTenant, kAdminPrincipal,
-                             kernel::CreateTenantOp{.name = "t"},
-                             [&](Result<SubmitResult> done) { tenant = std::move(done); });
-    ASSERT_TRUE(cluster.loop().run_until([&] { return tenant.has_value(); }));
-    const TenantId t = (*tenant)->applied.tenant;
+    const TenantId t = create_tenant(cluster);
     const SubmitResult stream = request(
         cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
     SubmitResult last;
