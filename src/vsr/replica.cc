@@ -214,11 +214,13 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
         }
         return;
     }
-    if (queue_.size() >= options_.request_queue_max) {
+    if (queue_.size() >= options_.request_queue_max ||
+        queued_bytes_ + body.size() > options_.request_queue_bytes_max) {
         refuse_local(Status::busy("the primary's request queue is full"));
         return;
     }
     if (!sessionless) in_flight_[header.client] = header.request;
+    queued_bytes_ += body.size();
     queue_.push_back(QueuedRequest{header, std::move(body), from});
     prepare_next();
 }
@@ -229,6 +231,7 @@ void Replica::prepare_next() {
            pipeline_.size() < options_.pipeline_max && failure_.is_ok()) {
         QueuedRequest request = std::move(queue_.front());
         queue_.pop_front();
+        queued_bytes_ -= std::min<u64>(queued_bytes_, request.body.size());
         // A retry queued while its original was still on its way to commit (inherited from an
         // older view) is answered from the client table, never prepared again.
         const ClientId client = request.header.client;

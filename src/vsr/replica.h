@@ -67,8 +67,10 @@ enum class Canary : u8 {
 struct ReplicaOptions {
     // Ops prepared and not yet committed, at most.
     u64 pipeline_max = 32;
-    // Requests waiting for room in the pipeline, at most (more are dropped; clients retry).
+    // Requests waiting for room in the pipeline, at most, and their bodies' bytes at most
+    // (more are dropped; clients retry): what clients can make a primary hold is bounded.
     u64 request_queue_max = 1024;
+    u64 request_queue_bytes_max = 256ull << 20;
     // Client sessions kept; the oldest (by the position of its last commit) is evicted.
     u64 client_sessions_max = 4096;
     // Evicted clients remembered (so their late requests get `eviction`), oldest forgotten.
@@ -296,6 +298,7 @@ private:
     // Primary.
     std::deque<PipelineEntry> pipeline_;
     std::deque<QueuedRequest> queue_;
+    u64 queued_bytes_ = 0;
     std::map<std::pair<ClientId, RequestNumber>, LocalReply> local_waiting_;
     std::map<ClientId, RequestNumber> in_flight_;  // requests queued or prepared
     Position inherited_until_;  // a new primary commits its log up to here before preparing

@@ -139,6 +139,7 @@ void Replica::on_cosignature(const Header& header, ByteSpan body) {
     request.header = header_for(Command::request);
     request.maker = RecordMaker::cosignature;
     request.body = Bytes(body.begin(), body.end());
+    queued_bytes_ += request.body.size();
     queue_.push_back(std::move(request));
     prepare_next();
 }

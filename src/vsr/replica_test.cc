@@ -119,6 +119,28 @@ TEST(Replica, ClientWhoseFirstRequestWasRefusedCarriesOn) {
     EXPECT_EQ(cluster.state(0).applied(), Position(2));
 }
 
+TEST(Replica, RequestQueueIsBoundedInBytesAndClientsRetryPastIt) {
+    ClusterOptions options{.replicas = 3, .seed = 15};
+    options.replica.pipeline_max = 1;
+    options.replica.request_queue_bytes_max = 150;  // two 60-byte requests wait, a third not
+    TestCluster cluster(options);
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (u64 id = 1; id <= 6; ++id) {
+        clients.push_back(
+            std::make_unique<TestClient>(cluster.loop(), cluster.network(), ClientId(id), 3));
+        clients.back()->send(std::string(60, static_cast<char>('a' + id)));
+    }
+    ASSERT_TRUE(cluster.run_until([&] {
+        for (const auto& client : clients) {
+            if (!client->done()) return false;
+        }
+        return true;
+    }));
+    EXPECT_GT(cluster.replica(0).counters().requests_dropped, 0u);
+    EXPECT_EQ(cluster.state(0).applied(), Position(6));
+    cluster.expect_same_history();
+}
+
 TEST(Replica, BackupThatMissedOpsCatchesUp) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 4});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);

@@ -61,6 +61,7 @@ void Replica::adopt_view(View view, ReplicaStatus status, io::UniqueFunction<voi
     // requests waiting here are dropped (clients retry, the client table deduplicates).
     pipeline_.clear();
     queue_.clear();
+    queued_bytes_ = 0;
     in_flight_.clear();
     state_machine_.discard_after(state_machine_.applied());
     for (auto& [key, done] : local_waiting_) {
