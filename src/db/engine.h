@@ -196,6 +196,8 @@ private:
     void discard_after(Position position) override;
     Position applied() const override { return machine_applied_; }
     void on_local_reply(RequestNumber request, Result<Bytes> reply);
+    Result<vsr::Prepared> log_refusal(const vsr::PrepareInput& input, TenantId tenant,
+                                      PrincipalId principal, const Bytes& reply);
 
     // engine.cc
     // The kernel's publish, and the catalogs published() hands out refreshed with it.

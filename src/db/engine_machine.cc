@@ -141,13 +141,23 @@ Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
         if (!op) return vsr::Prepared{std::nullopt, encode_reply(op.error())};
         decoded = std::make_shared<kernel::Op>(std::move(*op));
     }
-    auto not_logged = [&](Result<SubmitResult> answer) {
-        if (local == nullptr) return vsr::Prepared{std::nullopt, encode_reply(answer)};
-        local->answer = std::move(answer);
-        return vsr::Prepared{};
+    // A refusal (an outcome, not an operating error) of a network client's request is logged
+    // as a refusal record, so every replica's client table learns it (vsr/state_machine.h);
+    // the in-process client's refusals are answered at once and log nothing.
+    TenantId op_tenant;
+    PrincipalId op_principal;
+    auto not_logged = [&](Result<SubmitResult> answer) -> Result<vsr::Prepared> {
+        if (local != nullptr) {
+            local->answer = std::move(answer);
+            return vsr::Prepared{};
+        }
+        if (!answer) return vsr::Prepared{std::nullopt, encode_reply(answer)};
+        return log_refusal(input, op_tenant, op_principal, encode_reply(answer));
     };
     std::shared_ptr<kernel::Op>& owned = local != nullptr ? local->op : decoded;
     kernel::Op& op = *owned;
+    op_tenant = op.tenant;
+    op_principal = op.principal;
     if (admission_stale_) {
         // This replica applied ops another primary admitted; the replica prepares only once
         // everything it holds is applied, so admission starts afresh from the applied state
@@ -216,6 +226,25 @@ Result<vsr::Prepared> Engine::prepare(const vsr::PrepareInput& input) {
     return vsr::Prepared{std::move(built->bytes), {}};
 }
 
+Result<vsr::Prepared> Engine::log_refusal(const vsr::PrepareInput& input, TenantId tenant,
+                                          PrincipalId principal, const Bytes& reply) {
+    storage::RecordInput record;
+    record.kind = storage::RecordKind::refusal;
+    // Under the system key: the refused op may name a tenant that does not exist.
+    record.seal = storage::SealKind::system;
+    record.position = input.position;
+    record.view = input.view;
+    record.tenant = tenant;
+    record.principal = principal;
+    record.client_id = input.client;
+    record.request_number = input.request;
+    record.timestamp = input.timestamp;
+    record.payload = reply;
+    auto built = storage::build_record(record, input.previous_chain_hash, &keys_, random_);
+    if (!built) return vsr::Prepared{std::nullopt, encode_reply(built.error())};
+    return vsr::Prepared{std::move(built->bytes), {}};
+}
+
 Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
     auto reply = commit_record(position, record_bytes);
     if (reply && options_.after_commit) options_.after_commit(position, record_bytes, *kernel_);
@@ -247,6 +276,11 @@ Result<Bytes> Engine::commit_record(Position position, ByteSpan record_bytes) {
         result.timestamp = header.timestamp;
         result.applied = std::move(**applied);
         return header.client_id == kLocalClient ? Bytes() : encode_reply(result);
+    } else if (header.kind == storage::RecordKind::refusal) {
+        // A logged refusal: no derived state; its payload is the reply.
+        machine_applied_ = position;
+        auto parsed = KB_TRY(storage::parse_record(record_bytes));
+        return KB_TRY(storage::open_record_payload(parsed, &keys_));
     } else {
         machine_applied_ = position;  // genesis, attestations: no derived state
         return Bytes();

@@ -208,7 +208,8 @@ Status Checker::take_applied(u8 index, const AppliedOp& op) {
     history_.push_back(
         Committed{op.chain, op.state_hash, op.client, op.request, index, watched_[index].view});
     if (workload_ != nullptr) {
-        if (auto ok = workload_->on_committed(op.position, op.client, op.request); !ok.is_ok()) {
+        if (auto ok = workload_->on_committed(op.position, op.client, op.request, op.refusal);
+            !ok.is_ok()) {
             return broken("sequential model: " + ok.message());
         }
     }

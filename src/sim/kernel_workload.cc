@@ -104,11 +104,22 @@ bool KernelWorkload::expects_op(ByteSpan request) const {
     return append != nullptr && append->stream != kMissingStream;
 }
 
-Status KernelWorkload::on_committed(Position position, ClientId client, RequestNumber request) {
+Status KernelWorkload::on_committed(Position position, ClientId client, RequestNumber request,
+                                    bool refusal) {
     const Key key{client, request};
     auto found = intents_.find(key);
     if (client.value() == 0 || found == intents_.end()) return Status::ok();  // the setup's ops
     const Intent& intent = found->second;
+    if (refusal) {
+        // A logged refusal: the request applies nothing, now or later.
+        if (auto before = logged_.find(key); before != logged_.end()) {
+            return wrong(name(key) + " was logged at position " +
+                         std::to_string(before->second.front().position.value()) +
+                         " and refused at " + std::to_string(position.value()));
+        }
+        refused_.insert(key);
+        return Status::ok();
+    }
     if (refused_.contains(key)) {
         KB_TRY(session_bug(name(key) +
                            (intent.repeat_of  ? " (a repeat of " + name(*intent.repeat_of) + ")"
@@ -174,11 +185,13 @@ Status KernelWorkload::check_reply(ClientId client, RequestNumber number, ByteSp
                          std::to_string(reply.applied.original.value()) + ", offset " +
                          std::to_string(reply.applied.first_offset.value()));
         }
-        if (op.value() == 0) refused_.insert(key);
+        if (reply.position != op) refused_.insert(key);  // answered, not applied here
         ++counts_.repeats;
         return Status::ok();
     }
-    if (op.value() == 0) {
+    // A refusal (logged, or an error of the in-process path) says so: the reply's position is
+    // not the one the replica answered with.
+    if (op.value() == 0 || reply.position != op) {
         if (const Logged* self = logged_at(key, reply.applied.original);
             self != nullptr && reply.applied.repeated) {
             // A retry of a committed request that its client session did not recognise (the

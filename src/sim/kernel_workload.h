@@ -48,7 +48,8 @@ public:
     bool expects_op(ByteSpan request) const override;
     Status check_reply(ClientId client, RequestNumber number, ByteSpan request, Position op,
                        ByteSpan reply) override;
-    Status on_committed(Position position, ClientId client, RequestNumber request) override;
+    Status on_committed(Position position, ClientId client, RequestNumber request,
+                        bool refusal) override;
 
     // The model's next offset of each stream, in set_streams order.
     std::vector<u64> next_offsets() const;

@@ -64,8 +64,12 @@ Bytes EchoLogStateMachine::refusal_for(ByteSpan request) {
 }
 
 Result<vsr::Prepared> EchoLogStateMachine::prepare(const vsr::PrepareInput& input) {
-    if (refused(input.body)) return vsr::Prepared{std::nullopt, refusal_for(input.body)};
-    auto record = vsr::build_echo_record(input, keys_, storage::testing::kTestTenant, random_);
+    // A refusal is logged (its reply as the payload) so every replica's client table knows it.
+    const bool refuse = refused(input.body);
+    const Bytes refusal = refuse ? refusal_for(input.body) : Bytes();
+    auto record = vsr::build_echo_record(
+        input, refuse ? storage::RecordKind::refusal : storage::RecordKind::op,
+        refuse ? ByteSpan(refusal) : input.body, keys_, storage::testing::kTestTenant, random_);
     if (!record) return record.error();
     return vsr::Prepared{std::move(*record), {}};
 }
@@ -90,6 +94,7 @@ Result<Bytes> EchoLogStateMachine::commit(Position position, ByteSpan record) {
     state_hash_ = fold64(state_hash_, view->header.request_number.value());
     state_hash_ = fold64(state_hash_, digest64(*payload));
     applied_ = position;
+    if (view->header.kind == storage::RecordKind::refusal) return std::move(*payload);
     return reply_for(position, *payload);
 }
 
@@ -100,7 +105,8 @@ Result<AppliedOp> applied_op_of(Position position, ByteSpan record, u64 state_ha
                      .client = header->client_id,
                      .request = header->request_number,
                      .chain = vsr::chain_hash_of(header->previous_chain_hash, record),
-                     .state_hash = state_hash};
+                     .state_hash = state_hash,
+                     .refusal = header->kind == storage::RecordKind::refusal};
 }
 
 RecordingStateMachine::RecordingStateMachine(std::unique_ptr<SimStateMachine> inner)

@@ -64,6 +64,7 @@ struct AppliedOp {
     RequestNumber request;
     ComplianceHash chain;  // the log's chain hash at `position`
     u64 state_hash = 0;    // the state machine's hash after applying it
+    bool refusal = false;  // a logged refusal: answers its request, applies nothing
 };
 
 // The AppliedOp of `record` (as logged) applied at `position`, the state hash after it.

@@ -47,11 +47,14 @@ TEST(EchoAppendWorkload, AcceptsTheRightReplyOnly) {
     EXPECT_FALSE(
         workload.check_reply(ClientId(1), RequestNumber(1), append, Position(0), right).is_ok());
 
+    // A refusal is logged too: answered with its record's position, and the refusal text.
     const Bytes refusal = EchoLogStateMachine::refusal_for(refuse);
     EXPECT_TRUE(
+        workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(4), refusal).is_ok());
+    EXPECT_FALSE(
         workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(0), refusal).is_ok());
     EXPECT_FALSE(
-        workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(4), refusal).is_ok());
+        workload.check_reply(ClientId(1), RequestNumber(1), refuse, Position(4), right).is_ok());
 }
 
 TEST(EchoAppendWorkload, MakesDistinctRequestsAndSomeRefusals) {

@@ -26,11 +26,14 @@ public:
                                ByteSpan reply) = 0;
     // `position` was committed with (client, request) (client 0: not a workload request), in
     // position order, once each (the Checker calls it): a workload with a sequential model
-    // replays it. An error names what the model could not accept.
-    virtual Status on_committed(Position position, ClientId client, RequestNumber request) {
+    // replays it. `refusal`: the record is a logged refusal of that request (it applies
+    // nothing). An error names what the model could not accept.
+    virtual Status on_committed(Position position, ClientId client, RequestNumber request,
+                                bool refusal) {
         (void)position;
         (void)client;
         (void)request;
+        (void)refusal;
         return Status::ok();
     }
 };

@@ -21,6 +21,8 @@ std::string_view record_kind_name(RecordKind kind) {
             return "cosignature";
         case RecordKind::genesis:
             return "genesis";
+        case RecordKind::refusal:
+            return "refusal";
     }
     return "unknown";
 }
@@ -72,7 +74,7 @@ void encode_aad_fields(const RecordHeader& header, LeWriter& writer) {
     writer.put_bytes(header.previous_chain_hash.bytes());
 }
 
-bool valid_kind(u8 kind) { return kind >= 1 && kind <= 4; }
+bool valid_kind(u8 kind) { return kind >= 1 && kind <= 5; }
 bool valid_seal(u8 seal) { return seal <= 2; }
 
 }  // namespace
@@ -136,7 +138,7 @@ HeaderDecode decode_record_header(std::span<const u8, kRecordHeaderSize> bytes) 
     header.payload_checksum = reader.get<u32>();
     KB_ASSERT(reader.ok() && reader.remaining() == 0);
 
-    const bool clear_matches_kind = (static_cast<RecordKind>(kind) == RecordKind::op) !=
+    const bool clear_matches_kind = is_sealed_kind(static_cast<RecordKind>(kind)) !=
                                     (static_cast<SealKind>(seal) == SealKind::clear);
     if (!valid_kind(kind) || !valid_seal(seal) || header.position == Position::none() ||
         !clear_matches_kind) {

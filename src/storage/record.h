@@ -47,7 +47,14 @@ enum class RecordKind : u8 {
     genesis = 4,      // in clear: what a replica needs before it can open anything sealed (the
                       // cluster's identity, the wrapped system root key); the database puts
                       // it at position 1
+    refusal = 5,      // a request the primary refused, sealed like an op: its payload is the
+                      // reply, so every replica's client table learns the refusal (a late copy
+                      // of the request is answered from it, never applied); no derived state
 };
+// Kinds sealed like ops (never clear).
+inline bool is_sealed_kind(RecordKind kind) {
+    return kind == RecordKind::op || kind == RecordKind::refusal;
+}
 // How the payload is sealed.
 enum class SealKind : u8 {
     clear = 0,   // not encrypted (attestations and co-signatures only)

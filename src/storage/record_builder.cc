@@ -12,7 +12,7 @@ Result<BuiltRecord> build_record(const RecordInput& input,
                                  const ComplianceHash& previous_chain_hash, KeySource* keys,
                                  crypto::RandomSource& random) {
     const bool clear = input.seal == SealKind::clear;
-    if ((input.kind == RecordKind::op) == clear) {
+    if (is_sealed_kind(input.kind) == clear) {
         return Status::invalid_argument(std::string(record_kind_name(input.kind)) +
                                         " records cannot be sealed as " +
                                         std::string(seal_kind_name(input.seal)));

@@ -2,7 +2,8 @@
 // the history itself (the chain hash after each applied position, and which client request
 // each position holds). The replication tests, the simulator and the multi-process replication
 // test run real replicas with it, so what they check is the protocol, not an application.
-// Requests starting with "refuse" are refused (nothing logged), to exercise that path.
+// Requests starting with "refuse" are refused, to exercise that path: logged as a refusal record
+// for a client with a session, not logged for the in-process client 0.
 #pragma once
 
 #include <string>
@@ -11,15 +12,18 @@
 
 #include "crypto/random.h"
 #include "storage/key_source.h"
+#include "storage/record.h"
 #include "types/ids.h"
 #include "vsr/state_machine.h"
 
 namespace kb::vsr {
 
-// The record an echo state machine logs for a request: its bytes as the payload, sealed for
-// `tenant` with `keys`, principal 1, chained after input.previous_chain_hash.
-Result<Bytes> build_echo_record(const PrepareInput& input, storage::KeySource* keys,
-                                TenantId tenant, crypto::RandomSource& random);
+// The record an echo state machine logs for a request: `payload` (the request's bytes for an
+// op, the reply for a refusal), sealed for `tenant` with `keys`, principal 1, chained after
+// input.previous_chain_hash.
+Result<Bytes> build_echo_record(const PrepareInput& input, storage::RecordKind kind,
+                                ByteSpan payload, storage::KeySource* keys, TenantId tenant,
+                                crypto::RandomSource& random);
 
 class EchoStateMachine final : public StateMachine {
 public:

@@ -382,8 +382,13 @@ void Replica::apply_committed() {
             header->kind == storage::RecordKind::cosignature) {
             on_committed_attestation_record(*header, record);
         }
-        if (header->kind != storage::RecordKind::op) continue;
-        if (is_primary() && options_.signing_key != nullptr &&
+        // Ops and logged refusals answer a client; other records (attestations, ...) do not.
+        if (header->kind != storage::RecordKind::op &&
+            header->kind != storage::RecordKind::refusal) {
+            continue;
+        }
+        if (header->kind == storage::RecordKind::op && is_primary() &&
+            options_.signing_key != nullptr &&
             ++ops_since_attestation_ >= options_.attestation_every_ops) {
             queue_attestation();
         }

@@ -52,15 +52,36 @@ TEST(Replica, OneReplicaCommitsLocalRequestsInOrder) {
     EXPECT_EQ(cluster.state(0).applied(), Position(5));
 }
 
-TEST(Replica, RefusedRequestIsAnsweredAndNotLogged) {
+TEST(Replica, InProcessRefusalIsAnsweredAndNotLogged) {
     TestCluster cluster(ClusterOptions{.replicas = 1});
     std::optional<std::string> reply;
     const std::string body = "refuse this";
-    cluster.replica(0).submit_local(ClientId(9), RequestNumber(1), Bytes(body.begin(), body.end()),
+    // Client 0, the in-process client: no session, so nothing to remember a refusal for.
+    cluster.replica(0).submit_local(ClientId(0), RequestNumber(1), Bytes(body.begin(), body.end()),
                                     [&](Result<Bytes> got) { reply = text_of(*got); });
     ASSERT_TRUE(cluster.run_until([&] { return reply.has_value(); }));
     EXPECT_EQ(*reply, "refused: refuse this");
     EXPECT_EQ(cluster.replica(0).op(), Position(0));
+}
+
+// A client's refusal is logged, so a late copy of the refused request (a duplicate, a resend)
+// is answered from the client table and never judged again — on any replica, after any view
+// change.
+TEST(Replica, ClientRefusalIsLoggedAndADuplicateIsAnsweredFromTheTable) {
+    TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 16});
+    TestClient client(cluster.loop(), cluster.network(), ClientId(4), 3);
+    client.send("refuse me");
+    ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
+    EXPECT_EQ(client.reply(), "refused: refuse me");
+    EXPECT_EQ(client.reply_op(), Position(1));  // the refusal's own record
+    const u64 prepares = cluster.state(0).prepares;
+    client.retry();
+    ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
+    EXPECT_EQ(client.reply(), "refused: refuse me");
+    EXPECT_EQ(cluster.state(0).prepares, prepares);  // not judged again
+    EXPECT_GE(cluster.replica(0).counters().repeats_answered, 1u);
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(1); }));
+    cluster.expect_same_history();
 }
 
 TEST(Replica, ThreeReplicasCommitTheSameLog) {
@@ -116,7 +137,7 @@ TEST(Replica, ClientWhoseFirstRequestWasRefusedCarriesOn) {
     EXPECT_EQ(client.reply(), "refused: refuse me");
     run_requests(cluster, client, 2, "then these");
     EXPECT_FALSE(client.evicted());
-    EXPECT_EQ(cluster.state(0).applied(), Position(2));
+    EXPECT_EQ(cluster.state(0).applied(), Position(3));  // the logged refusal and two ops
 }
 
 TEST(Replica, RequestQueueIsBoundedInBytesAndClientsRetryPastIt) {

@@ -28,10 +28,13 @@ struct PrepareInput {
 
 struct Prepared {
     // The record to log at the position (header then sealed payload, chained after
-    // previous_chain_hash): the request was admitted.
+    // previous_chain_hash): the request was admitted — or, for a client with a session (not the
+    // in-process client 0), refused: a record of kind `refusal` whose commit returns the
+    // refusal, so every replica's client table learns it and a late copy of the request is
+    // answered from the table instead of being judged again.
     std::optional<Bytes> record;
-    // When there is no record: the reply to send at once (a refusal). Nothing is logged and
-    // nothing is remembered; a retry is judged again.
+    // When there is no record: the reply to send at once (a refusal of the in-process client,
+    // or an error). Nothing is logged and nothing is remembered; a retry is judged again.
     Bytes refusal;
 };
 
