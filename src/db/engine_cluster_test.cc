@@ -112,6 +112,16 @@ TenantId create_tenant(EngineCluster& cluster) {
     return tenant && tenant->has_value() ? (*tenant)->applied.tenant : TenantId();
 }
 
+// A tenant (in-process at the primary) and a stream in it (from the network client).
+std::pair<TenantId, SubmitResult> create_tenant_and_stream(EngineCluster& cluster,
+                                                           vsr::testing::TestClient& client) {
+    const TenantId tenant = create_tenant(cluster);
+    const SubmitResult stream = request(
+        cluster, client, kernel::Op{tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
+    EXPECT_EQ(stream.outcome, kernel::Outcome::ok) << stream.detail;
+    return {tenant, stream};
+}
+
 kernel::Op append(TenantId tenant, StreamId stream, const std::string& event) {
     kernel::AppendBatchOp batch;
     batch.stream = stream;
@@ -123,10 +133,7 @@ TEST(EngineCluster, ThreeEnginesReplicateAndSurviveThePrimary) {
     EngineCluster cluster;
     vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
                                     EngineCluster::kReplicas, cluster.cluster());
-    const TenantId t = create_tenant(cluster);
-    const SubmitResult stream = request(
-        cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
-    ASSERT_EQ(stream.outcome, kernel::Outcome::ok) << stream.detail;
+    const auto [t, stream] = create_tenant_and_stream(cluster, client);
     for (int i = 0; i < 10; ++i) {
         const SubmitResult appended =
             request(cluster, client, append(t, stream.applied.stream, "e" + std::to_string(i)));
@@ -180,9 +187,7 @@ TEST(EngineCluster, RetryAfterAFullRestartIsAnsweredFromTheSavedClientTable) {
     EngineCluster cluster;
     vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
                                     EngineCluster::kReplicas, cluster.cluster());
-    const TenantId t = create_tenant(cluster);
-    const SubmitResult stream = request(
-        cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
+    const auto [t, stream] = create_tenant_and_stream(cluster, client);
     SubmitResult last;
     for (int i = 0; i < 4; ++i) {
         last = request(cluster, client, append(t, stream.applied.stream, "e" + std::to_string(i)));
