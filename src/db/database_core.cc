@@ -72,8 +72,7 @@ Result<Position> DatabaseCore::attest() {
     std::promise<Result<Position>> promise;
     auto answer = promise.get_future();
     loop_.post([&] {
-        engine_->replica_for_attest().attest(
-            [&](Result<Position> done) { promise.set_value(std::move(done)); });
+        engine_->attest([&](Result<Position> done) { promise.set_value(std::move(done)); });
     });
     return answer.get();
 }

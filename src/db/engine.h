@@ -151,8 +151,10 @@ public:
     // For checkers (the simulator): the log, and the view the superblock holds durably.
     storage::Log& log() { return *log_; }
     View durable_view() const { return superblock_->durable().view; }
-    // Loop thread only: attest() lives on the replica.
-    vsr::Replica& replica_for_attest() { return *replica_; }
+    // Logs an attestation now (loop thread; vsr::Replica::attest).
+    void attest(io::UniqueFunction<void(Result<Position>)> done) {
+        replica_->attest(std::move(done));
+    }
     Position applied_position() const { return kernel_->applied(); }
     const Genesis& genesis() const { return genesis_; }
     const kernel::Kernel& kernel() const { return *kernel_; }

@@ -28,6 +28,15 @@ storage::SealKind seal_for(const kernel::OpBody& body) {
                                                                 : storage::SealKind::tenant;
 }
 
+SubmitResult applied_result(Position position, Timestamp timestamp, kernel::ApplyResult applied) {
+    SubmitResult result;
+    result.outcome = applied.outcome;
+    result.position = position;
+    result.timestamp = timestamp;
+    result.applied = std::move(applied);
+    return result;
+}
+
 SubmitResult refused(kernel::Outcome outcome, std::string detail) {
     SubmitResult result;
     result.outcome = outcome;
@@ -270,17 +279,12 @@ Result<Bytes> Engine::commit_record(Position position, ByteSpan record_bytes) {
         // Admission's conflict window did not see this op: it is rebuilt before this replica
         // next prepares (Engine::prepare).
         admission_stale_ = true;
-        SubmitResult result;
-        result.outcome = (*applied)->outcome;
-        result.position = position;
-        result.timestamp = header.timestamp;
-        result.applied = std::move(**applied);
-        return header.client_id == kLocalClient ? Bytes() : encode_reply(result);
+        if (header.client_id == kLocalClient) return Bytes();
+        return encode_reply(applied_result(position, header.timestamp, std::move(**applied)));
     } else if (header.kind == storage::RecordKind::refusal) {
-        // A logged refusal: no derived state; its payload is the reply.
+        // A logged refusal: no derived state; its payload is the reply (the AEAD tag checks it).
         machine_applied_ = position;
-        auto parsed = KB_TRY(storage::parse_record(record_bytes));
-        return KB_TRY(storage::open_record_payload(parsed, &keys_));
+        return KB_TRY(storage::open_record_payload(record, &keys_));
     } else {
         machine_applied_ = position;  // genesis, attestations: no derived state
         return Bytes();
@@ -294,24 +298,11 @@ Result<Bytes> Engine::commit_record(Position position, ByteSpan record_bytes) {
     admission_->applied(position);
     prepared_tenant_keys_.erase(position);
     machine_applied_ = position;
-    if (header.client_id != kLocalClient) {
-        SubmitResult result;
-        result.outcome = applied->outcome;
-        result.position = position;
-        result.timestamp = header.timestamp;
-        result.applied = std::move(*applied);
-        return encode_reply(result);
-    }
-    {
-        if (auto local = local_.find(header.request_number); local != local_.end()) {
-            SubmitResult result;
-            result.outcome = applied->outcome;
-            result.position = position;
-            result.timestamp = header.timestamp;
-            result.applied = std::move(*applied);
-            local->second.answer = Result<SubmitResult>(std::move(result));
-            local->second.applied = true;
-        }
+    SubmitResult result = applied_result(position, header.timestamp, std::move(*applied));
+    if (header.client_id != kLocalClient) return encode_reply(result);
+    if (auto local = local_.find(header.request_number); local != local_.end()) {
+        local->second.answer = Result<SubmitResult>(std::move(result));
+        local->second.applied = true;
     }
     return Bytes();
 }

@@ -1,16 +1,15 @@
 // Engine requests and replies on the wire (see engine_wire.h).
 //
-// Reply, little-endian: u8 version = 1 | u8 kind (0 result, 1 error) | then for a result:
-// u16 outcome | u64 position | u64 timestamp | u16 applied outcome | u64 tenant | u64 stream |
-// u64 first offset | u64 event count | i64 block first | i64 block increment | u64 block count |
-// u64 row versions | u8 repeated | u64 original | u32 detail length | detail bytes (UTF-8);
-// for an error: u8 status code | u32 message length | message bytes.
+// Reply, in the kernel's wire encoding (kernel/wire.h, little-endian): u8 version = 1 | u8 kind
+// (0 result, 1 error) | then for a result: u16 outcome | u64 position | u64 timestamp | u16
+// applied outcome | u64 tenant | u64 stream | u64 first offset | u64 event count | i64 block
+// first | i64 block increment | u64 block count | u64 row versions | u8 repeated | u64 original
+// | u32 detail length | detail bytes (UTF-8); for an error: u8 status code | u32 message length
+// | message bytes.
 #include "db/engine_wire.h"
 
-#include <cstring>
-
-#include "base/endian.h"
 #include "kernel/op_codec.h"
+#include "kernel/wire.h"
 
 namespace kb::db {
 
@@ -19,31 +18,6 @@ namespace {
 constexpr u8 kReplyVersion = 1;
 constexpr u8 kResult = 0;
 constexpr u8 kError = 1;
-// Details and messages are short texts; bound what a reply can make us allocate.
-constexpr u32 kTextMax = 64 * 1024;
-
-void put_text(Bytes& out, const std::string& text) {
-    const u32 size = static_cast<u32>(std::min<usize>(text.size(), kTextMax));
-    u8 length[4];
-    store_le_u32(length, size);
-    out.insert(out.end(), length, length + 4);
-    out.insert(out.end(), text.begin(), text.begin() + size);
-}
-
-template <std::unsigned_integral T>
-void put(Bytes& out, T value) {
-    u8 bytes[sizeof(T)];
-    store_le<T>(bytes, value);
-    out.insert(out.end(), bytes, bytes + sizeof(T));
-}
-
-std::optional<std::string> get_text(LeReader& reader) {
-    const u32 size = reader.get<u32>();
-    if (!reader.ok() || size > kTextMax) return std::nullopt;
-    const auto bytes = reader.get_bytes(size);
-    if (!reader.ok()) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
 
 }  // namespace
 
@@ -58,71 +32,67 @@ Result<kernel::Op> decode_request(ByteSpan body) {
 }
 
 Bytes encode_reply(const Result<SubmitResult>& result) {
-    Bytes out;
-    put<u8>(out, kReplyVersion);
+    kernel::WireWriter out;
+    out.u8(kReplyVersion);
     if (!result) {
-        put<u8>(out, kError);
-        put<u8>(out, static_cast<u8>(result.error().code()));
-        put_text(out, result.error().message());
-        return out;
+        out.u8(kError);
+        out.u8(static_cast<u8>(result.error().code()));
+        out.string(result.error().message());
+        return out.take();
     }
     const SubmitResult& r = *result;
-    put<u8>(out, kResult);
-    put<u16>(out, static_cast<u16>(r.outcome));
-    put<u64>(out, r.position.value());
-    put<u64>(out, r.timestamp.value());
-    put<u16>(out, static_cast<u16>(r.applied.outcome));
-    put<u64>(out, r.applied.tenant.value());
-    put<u64>(out, r.applied.stream.value());
-    put<u64>(out, r.applied.first_offset.value());
-    put<u64>(out, r.applied.event_count);
-    put<u64>(out, static_cast<u64>(r.applied.block.first));
-    put<u64>(out, static_cast<u64>(r.applied.block.increment));
-    put<u64>(out, r.applied.block.count);
-    put<u64>(out, r.applied.row_versions);
-    put<u8>(out, r.applied.repeated ? 1 : 0);
-    put<u64>(out, r.applied.original.value());
-    put_text(out, r.detail.empty() ? r.applied.detail : r.detail);
-    return out;
+    out.u8(kResult);
+    out.u16(static_cast<u16>(r.outcome));
+    out.u64(r.position.value());
+    out.u64(r.timestamp.value());
+    out.u16(static_cast<u16>(r.applied.outcome));
+    out.u64(r.applied.tenant.value());
+    out.u64(r.applied.stream.value());
+    out.u64(r.applied.first_offset.value());
+    out.u64(r.applied.event_count);
+    out.i64(r.applied.block.first);
+    out.i64(r.applied.block.increment);
+    out.u64(r.applied.block.count);
+    out.u64(r.applied.row_versions);
+    out.boolean(r.applied.repeated);
+    out.u64(r.applied.original.value());
+    out.string(r.detail.empty() ? r.applied.detail : r.detail);
+    return out.take();
 }
 
 Result<SubmitResult> decode_reply(ByteSpan body) {
-    LeReader reader(body);
-    const u8 version = reader.get<u8>();
-    const u8 kind = reader.get<u8>();
-    if (!reader.ok() || version != kReplyVersion || (kind != kResult && kind != kError)) {
+    kernel::WireReader in(body, "engine reply");
+    const u8 version = in.u8("version");
+    const u8 kind = in.u8("kind");
+    if (!in.ok() || version != kReplyVersion || (kind != kResult && kind != kError)) {
         return Status::invalid_argument("not an engine reply (version or kind)");
     }
     if (kind == kError) {
-        const u8 code = reader.get<u8>();
-        auto message = get_text(reader);
-        if (!message || reader.remaining() != 0 || code == 0 ||
-            code > static_cast<u8>(StatusCode::conflict)) {
+        const u8 code = in.u8("status code");
+        std::string message = in.string("message");
+        if (!in.finish().is_ok() || code == 0 || code > static_cast<u8>(StatusCode::conflict)) {
             return Status::invalid_argument("a malformed error reply");
         }
-        return Status::error(static_cast<StatusCode>(code), *message);
+        return Status::error(static_cast<StatusCode>(code), std::move(message));
     }
     SubmitResult r;
-    r.outcome = static_cast<kernel::Outcome>(reader.get<u16>());
-    r.position = Position(reader.get<u64>());
-    r.timestamp = Timestamp(reader.get<u64>());
-    r.applied.outcome = static_cast<kernel::Outcome>(reader.get<u16>());
-    r.applied.tenant = TenantId(reader.get<u64>());
-    r.applied.stream = StreamId(reader.get<u64>());
-    r.applied.first_offset = Offset(reader.get<u64>());
-    r.applied.event_count = reader.get<u64>();
-    r.applied.block.first = static_cast<i64>(reader.get<u64>());
-    r.applied.block.increment = static_cast<i64>(reader.get<u64>());
-    r.applied.block.count = reader.get<u64>();
-    r.applied.row_versions = reader.get<u64>();
-    r.applied.repeated = reader.get<u8>() != 0;
-    r.applied.original = Position(reader.get<u64>());
-    auto detail = get_text(reader);
-    if (!detail || !reader.ok() || reader.remaining() != 0) {
-        return Status::invalid_argument("a malformed engine reply");
-    }
-    r.detail = *detail;
-    r.applied.detail = *detail;
+    r.outcome = static_cast<kernel::Outcome>(in.u16("outcome"));
+    r.position = Position(in.u64("position"));
+    r.timestamp = Timestamp(in.u64("timestamp"));
+    r.applied.outcome = static_cast<kernel::Outcome>(in.u16("applied outcome"));
+    r.applied.tenant = TenantId(in.u64("tenant"));
+    r.applied.stream = StreamId(in.u64("stream"));
+    r.applied.first_offset = Offset(in.u64("first offset"));
+    r.applied.event_count = in.u64("event count");
+    r.applied.block.first = in.i64("block first");
+    r.applied.block.increment = in.i64("block increment");
+    r.applied.block.count = in.u64("block count");
+    r.applied.row_versions = in.u64("row versions");
+    r.applied.repeated = in.boolean("repeated");
+    r.applied.original = Position(in.u64("original"));
+    r.detail = in.string("detail");
+    if (!in.finish().is_ok()) return Status::invalid_argument("a malformed engine reply");
+    r.applied.detail = r.detail;
     return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/endian.h"
 #include "crypto/crc32c.h"
+#include "kernel/wire.h"
 
 namespace kb::vsr {
 
@@ -17,13 +18,6 @@ constexpr u16 kVersion = 1;
 // Far above any table a replica keeps (sessions x replies); bounds what a load reads.
 constexpr u64 kFileBytesMax = 1ull << 30;
 
-template <std::unsigned_integral T>
-void put(Bytes& out, T value) {
-    u8 bytes[sizeof(T)];
-    store_le<T>(bytes, value);
-    out.insert(out.end(), bytes, bytes + sizeof(T));
-}
-
 Status damaged(const std::string& what) {
     return Status::corruption(std::string(kPath) + ": " + what);
 }
@@ -31,61 +25,60 @@ Status damaged(const std::string& what) {
 }  // namespace
 
 Bytes encode_client_table(const ClientTableSnapshot& snapshot) {
-    Bytes out;
-    put<u32>(out, kMagic);
-    put<u16>(out, kVersion);
-    put<u16>(out, 0);
-    put<u64>(out, snapshot.applied.value());
-    put<u32>(out, static_cast<u32>(snapshot.sessions.size()));
-    put<u32>(out, static_cast<u32>(snapshot.evicted.size()));
+    kernel::WireWriter out;
+    out.u32(kMagic);
+    out.u16(kVersion);
+    out.u16(0);
+    out.u64(snapshot.applied.value());
+    out.count(snapshot.sessions.size());
     for (const auto& session : snapshot.sessions) {
-        put<u64>(out, session.client.value());
-        put<u64>(out, session.request.value());
-        put<u64>(out, session.committed_at.value());
-        put<u32>(out, static_cast<u32>(session.reply.size()));
-        out.insert(out.end(), session.reply.begin(), session.reply.end());
+        out.u64(session.client.value());
+        out.u64(session.request.value());
+        out.u64(session.committed_at.value());
+        out.bytes(session.reply);
     }
-    for (ClientId client : snapshot.evicted) put<u64>(out, client.value());
-    put<u32>(out, crypto::crc32c(out));
-    return out;
+    out.count(snapshot.evicted.size());
+    for (ClientId client : snapshot.evicted) out.u64(client.value());
+    Bytes bytes = out.take();
+    u8 checksum[4];
+    store_le_u32(checksum, crypto::crc32c(bytes));
+    bytes.insert(bytes.end(), checksum, checksum + 4);
+    return bytes;
 }
 
 Result<ClientTableSnapshot> decode_client_table(ByteSpan bytes) {
-    if (bytes.size() < 28) return damaged("too short");
+    if (bytes.size() < 4) return damaged("too short");
     const usize body = bytes.size() - 4;
     if (crypto::crc32c(bytes.first(body)) != load_le_u32(bytes.data() + body)) {
         return damaged("checksum mismatch");
     }
-    LeReader reader(bytes.first(body));
-    if (reader.get<u32>() != kMagic) return damaged("not a client table file");
-    const u16 version = reader.get<u16>();
-    if (version != kVersion) {
+    kernel::WireReader in(bytes.first(body), kPath);
+    if (in.u32("magic") != kMagic) return damaged("not a client table file");
+    const u16 version = in.u16("version");
+    if (in.ok() && version != kVersion) {
         return Status::unsupported(std::string(kPath) + ": format version " +
                                    std::to_string(version) + ", this build reads 1");
     }
-    (void)reader.get<u16>();
+    (void)in.u16("reserved");
     ClientTableSnapshot snapshot;
-    snapshot.applied = Position(reader.get<u64>());
-    const u32 sessions = reader.get<u32>();
-    const u32 evicted = reader.get<u32>();
-    // Each session takes at least 28 bytes and each evicted id 8: counts beyond what the bytes
-    // can hold are damage, not a reason to allocate.
-    if (u64{sessions} * 28 + u64{evicted} * 8 > reader.remaining()) return damaged("bad counts");
+    snapshot.applied = Position(in.u64("applied"));
+    // A session takes at least 28 bytes, an evicted id 8: a forged count allocates nothing.
+    const usize sessions = in.count("sessions", 28);
     snapshot.sessions.reserve(sessions);
-    for (u32 i = 0; i < sessions; ++i) {
+    for (usize i = 0; i < sessions && in.ok(); ++i) {
         ClientTableSnapshot::Session session;
-        session.client = ClientId(reader.get<u64>());
-        session.request = RequestNumber(reader.get<u64>());
-        session.committed_at = Position(reader.get<u64>());
-        const u32 length = reader.get<u32>();
-        const ByteSpan reply = reader.get_bytes(length);
-        if (!reader.ok()) return damaged("truncated session");
-        session.reply.assign(reply.begin(), reply.end());
+        session.client = ClientId(in.u64("client"));
+        session.request = RequestNumber(in.u64("request"));
+        session.committed_at = Position(in.u64("committed_at"));
+        session.reply = in.bytes("reply");
         snapshot.sessions.push_back(std::move(session));
     }
+    const usize evicted = in.count("evicted", 8);
     snapshot.evicted.reserve(evicted);
-    for (u32 i = 0; i < evicted; ++i) snapshot.evicted.push_back(ClientId(reader.get<u64>()));
-    if (!reader.ok() || reader.remaining() != 0) return damaged("malformed");
+    for (usize i = 0; i < evicted && in.ok(); ++i) {
+        snapshot.evicted.push_back(ClientId(in.u64("evicted client")));
+    }
+    if (Status finished = in.finish(); !finished.is_ok()) return damaged(finished.message());
     return snapshot;
 }
 

@@ -3,10 +3,11 @@
 // re-applies only what follows the checkpoint, and with it rebuilds only those sessions).
 //
 // File `client_table` in the data directory, replaced atomically (written to a temporary file,
-// synced, renamed, the directory synced). Little-endian: magic "KBCT" | u16 version = 1 | u16
-// zero | u64 applied (the table is as of this position) | u32 sessions | u32 evicted | per
-// session: u64 client | u64 request | u64 committed_at | u32 reply length | reply bytes | per
-// evicted client, oldest first: u64 client | u32 CRC32C of everything before it.
+// synced, renamed, the directory synced). In the kernel's wire encoding (kernel/wire.h,
+// little-endian): u32 magic "KBCT" | u16 version = 1 | u16 zero | u64 applied (the table is as
+// of this position) | u32 sessions, then per session: u64 client | u64 request | u64
+// committed_at | u32 reply length | reply bytes | u32 evicted, then per evicted client, oldest
+// first: u64 client | u32 CRC32C of everything before it.
 #pragma once
 
 #include <optional>

@@ -10,11 +10,6 @@
 
 namespace kb::vsr {
 
-namespace {
-// How much of the committed log apply reads back at once after a restart.
-constexpr u64 kCommitReadBytes = 8ull << 20;
-}  // namespace
-
 std::string_view replica_status_name(ReplicaStatus status) {
     switch (status) {
         case ReplicaStatus::normal:
@@ -129,6 +124,13 @@ Status Replica::load_client_table(io::Storage& storage) {
 }
 
 void Replica::save_client_table(io::Storage& storage, io::UniqueFunction<void(Status)> done) {
+    if (!client_table_changed_) {
+        // What is on disk (or, with no file, the empty table) is still the table: ops since
+        // then recorded no session, so re-applying them after a restart records none either.
+        done(Status::ok());
+        return;
+    }
+    client_table_changed_ = false;
     ClientTableSnapshot snapshot;
     snapshot.applied = std::max(state_machine_.applied(), client_table_as_of_);
     for (const auto& [position, client] : sessions_by_age_) {
@@ -357,7 +359,7 @@ void Replica::apply_committed() {
             // Not appended in this process (a restart): read the committed run at once; one
             // read per record would walk the segment index from its anchor each time.
             const Position last = std::min(commit_max_, log_.durable_position());
-            auto read = log_.read(position, last, kCommitReadBytes);
+            auto read = log_.read(position, last, kReadRunBytes);
             if (!read) {
                 fail(read.error());
                 return;
@@ -409,6 +411,7 @@ void Replica::apply_committed() {
 
 void Replica::record_session(ClientId client, RequestNumber request, Position position,
                              const Bytes& reply_bytes) {
+    client_table_changed_ = true;
     auto [session, inserted] = sessions_.try_emplace(client);
     if (!inserted) sessions_by_age_.erase(session->second.committed_at);
     if (inserted) evicted_.erase(client);  // a new session after an eviction

@@ -182,6 +182,10 @@ public:
     };
 
 private:
+    // How much of the log one read brings back when records are read in runs (apply after a
+    // restart, answering request_prepare): at least one record, then up to this many bytes.
+    static constexpr u64 kReadRunBytes = 8ull << 20;
+
     struct PipelineEntry {
         Position op;
         ComplianceHash hash;
@@ -248,6 +252,7 @@ private:
     void on_commit(const Header& header);
     void request_missing(u8 from);
     void on_request_prepare(const Header& header);
+    void send_repair_prepare(u8 replica, Position op, const Bytes& record);
     void send_start_view(u8 replica);
 
     // replica_view_change.cc
@@ -308,7 +313,8 @@ private:
     std::map<Position, ClientId> sessions_by_age_;
     std::set<ClientId> evicted_;
     std::deque<ClientId> evicted_order_;
-    Position client_table_as_of_;  // a loaded table covers every commit up to here
+    Position client_table_as_of_;        // a loaded table covers every commit up to here
+    bool client_table_changed_ = false;  // since it was loaded or last saved
 
     // View change.
     std::set<u8> start_view_change_from_;

@@ -276,34 +276,50 @@ void Replica::request_missing(u8 from) {
 }
 
 void Replica::on_request_prepare(const Header& header) {
-    if (header.view != view_) return;
-    for (Position op = header.op; op <= header.op_last; op = op.next()) {
-        if (op > log_.durable_position()) return;
-        Bytes record;
-        if (auto kept = unapplied_.find(op); kept != unapplied_.end()) {
-            record = kept->second;
-        } else {
-            auto read = log_.read(op, op, options_.body_size_max);
-            if (!read) {
-                if (read.error().code() == StatusCode::corruption) return;  // next issue: repair
-                fail(read.error());
-                return;
+    if (header.view != view_ || header.op > log_.durable_position()) return;
+    // Records still in memory are sent from there; from the first one that is not, the rest of
+    // the range is read from the log in one go (one read walks the segment index once).
+    const Position last = std::min(header.op_last, log_.durable_position());
+    std::vector<Bytes> from_log;
+    Position first_from_log;
+    for (Position op = header.op; op <= last; op = op.next()) {
+        const Bytes* record = nullptr;
+        if (first_from_log.value() == 0) {
+            if (auto kept = unapplied_.find(op); kept != unapplied_.end()) {
+                record = &kept->second;
+            } else {
+                auto read = log_.read(op, last, kReadRunBytes);
+                if (!read) {
+                    if (read.error().code() == StatusCode::corruption) return;  // next: repair
+                    fail(read.error());
+                    return;
+                }
+                from_log = std::move(*read);
+                first_from_log = op;
             }
-            record = std::move(read->front());
         }
-        const auto record_header = record_header_of(record);
-        KB_ASSERT(record_header);  // read checked it
-        Header prepare = header_for(Command::prepare);
-        prepare.op = op;
-        // A repaired op may be long committed; a prepare's commit is below its op by format.
-        prepare.commit = std::min(commit_max_, op.prev());
-        prepare.hash = chain_hash_of(record_header->previous_chain_hash, record);
-        prepare.timestamp = record_header->timestamp;
-        prepare.client = record_header->client_id;
-        prepare.request = record_header->request_number;
-        prepare.size = static_cast<u32>(kHeaderSize + record.size());
-        send(header.replica, prepare, record);
+        if (record == nullptr) {
+            const u64 index = op.value() - first_from_log.value();
+            if (index >= from_log.size()) return;  // the read stopped at its byte bound
+            record = &from_log[index];
+        }
+        send_repair_prepare(header.replica, op, *record);
     }
+}
+
+void Replica::send_repair_prepare(u8 replica, Position op, const Bytes& record) {
+    const auto record_header = record_header_of(record);
+    KB_ASSERT(record_header);  // the log checked it
+    Header prepare = header_for(Command::prepare);
+    prepare.op = op;
+    // A repaired op may be long committed; a prepare's commit is below its op by format.
+    prepare.commit = std::min(commit_max_, op.prev());
+    prepare.hash = chain_hash_of(record_header->previous_chain_hash, record);
+    prepare.timestamp = record_header->timestamp;
+    prepare.client = record_header->client_id;
+    prepare.request = record_header->request_number;
+    prepare.size = static_cast<u32>(kHeaderSize + record.size());
+    send(replica, prepare, record);
 }
 
 void Replica::send_start_view(u8 replica) {

@@ -11,7 +11,8 @@
 //       Sends requests R..R+N-1 one at a time, each retried to every replica until answered;
 //       prints "ack REQUEST POSITION" per reply. Exit 0 when all are answered, 1 on timeout.
 //
-// Keys come from a fixed test master key, the same in every process: this is a test tool.
+// Keys are the tests' fixed keyring (storage/test_keys.h), the same in every process: this is
+// a test tool.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -22,14 +23,12 @@
 #include <vector>
 
 #include "crypto/crc32c.h"
-#include "crypto/key_hierarchy.h"
-#include "crypto/master_key.h"
-#include "crypto/random.h"
 #include "io/asio_event_loop.h"
 #include "io/linux_storage.h"
 #include "io/tcp_network.h"
 #include "storage/key_source.h"
 #include "storage/log.h"
+#include "storage/test_keys.h"
 #include "vsr/echo_state_machine.h"
 #include "vsr/replica.h"
 #include "vsr/superblock.h"
@@ -38,7 +37,7 @@ namespace kb {
 namespace {
 
 constexpr u64 kCluster = 4242;
-constexpr TenantId kTenant{7};
+constexpr TenantId kTenant = storage::testing::kTestTenant;
 
 std::vector<std::string> split(const std::string& list) {
     std::vector<std::string> out;
@@ -48,15 +47,6 @@ std::vector<std::string> split(const std::string& list) {
 }
 
 u32 frame_checksum(ByteSpan bytes) { return crypto::crc32c(bytes); }
-
-std::unique_ptr<storage::KeyringKeySource> test_keys() {
-    crypto::SeededRandom random(99);
-    crypto::MemoryMasterKeyProvider master(crypto::KeyId(1), crypto::random_secret_key<32>(random));
-    auto wrapped = crypto::create_tenant_keys(master, kTenant, random);
-    auto keys = std::make_unique<storage::KeyringKeySource>();
-    keys->add_tenant(*crypto::Keyring::open_tenant(master, wrapped));
-    return keys;
-}
 
 // The echo state machine, printing every applied op.
 class PrintingStateMachine final : public vsr::StateMachine {
@@ -117,7 +107,7 @@ int run_replica(const std::string& data_dir, u8 index, const std::vector<std::st
     bus_options.seed = index + 1;
     auto bus = io::TcpMessageBus::open(loop, bus_options, &frame_checksum);
     if (!bus) return fail(bus.error());
-    auto keys = test_keys();
+    auto keys = storage::testing::make_test_keys();
     PrintingStateMachine machine(keys.get());
     vsr::ReplicaOptions options;
     options.heartbeat_ns = 50'000'000;
