@@ -260,7 +260,8 @@ private:
                  io::UniqueFunction<void()> then);
     io::UniqueFunction<void(Status)> after_durable_step(io::UniqueFunction<void()> then);
     void adopt_view(View view, ReplicaStatus status, io::UniqueFunction<void()> then);
-    void start_view_change(View view);
+    // Promises `view` and asks for it (with `also_from`'s start_view_change already counted).
+    void start_view_change(View view, std::optional<u8> also_from = std::nullopt);
     void on_start_view_change(const Header& header);
     void maybe_send_do_view_change();
     Head own_head();

@@ -78,9 +78,10 @@ void Replica::adopt_view(View view, ReplicaStatus status, io::UniqueFunction<voi
     persist(view_, log_view_, superblock_.state().head_limit, std::move(then));
 }
 
-void Replica::start_view_change(View view) {
-    adopt_view(view, ReplicaStatus::view_change, [this] {
+void Replica::start_view_change(View view, std::optional<u8> also_from) {
+    adopt_view(view, ReplicaStatus::view_change, [this, also_from] {
         start_view_change_from_.insert(index());
+        if (also_from) start_view_change_from_.insert(*also_from);
         broadcast(header_for(Command::start_view_change));
         maybe_send_do_view_change();
     });
@@ -89,13 +90,7 @@ void Replica::start_view_change(View view) {
 void Replica::on_start_view_change(const Header& header) {
     if (header.view < view_ || persisting_) return;
     if (header.view > view_) {
-        const u8 from = header.replica;
-        adopt_view(header.view, ReplicaStatus::view_change, [this, from] {
-            start_view_change_from_.insert(index());
-            start_view_change_from_.insert(from);
-            broadcast(header_for(Command::start_view_change));
-            maybe_send_do_view_change();
-        });
+        start_view_change(header.view, header.replica);
         return;
     }
     if (status_ != ReplicaStatus::view_change) return;
