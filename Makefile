@@ -1,7 +1,7 @@
 # Top-level entry points. Each target does its own set-up on a fresh Debian 12 machine:
 # installs packages (scripts/install-deps.sh), configures, builds, then runs.
 #
-#   make run     build and start kmb (until the server lands: kmb --help)
+#   make run     build and start `kmb server` (data in ./data; RUN_ARGS adds flags)
 #   make test    release build with assertions; CTest default labels; clang-format check
 #   make soak    ASan+UBSan debug build; every CTest label, including long runs
 #   make bench   release build; benchmarks beside their peers, ratios printed
@@ -36,8 +36,12 @@ build: deps $(RELEASE_DIR)/build.ninja
 build-debug: deps $(DEBUG_DIR)/build.ninja
 	cmake --build --preset debug
 
+RUN_ARGS ?=
+
 run: build
-	$(KMB) --help
+	@echo "kmb server: connect with  psql postgresql://admin@127.0.0.1:5432/default"
+	@echo "  (password: KMB_ADMIN_PASSWORD, else the file ./data/admin-password; Ctrl-C stops)"
+	$(KMB) server $(RUN_ARGS)
 
 test: build format-check
 	ctest --preset release

@@ -15,7 +15,7 @@ packages=(
     libsqlite3-dev sqlite3
     # later subsystems (networking, config, SQL parsing, compression)
     libasio-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
-    libspdlog-dev libfmt-dev libzstd-dev liburing-dev
+    libspdlog-dev libfmt-dev libzstd-dev liburing-dev libcpp-httplib-dev
     libpg-query-dev libprotobuf-c-dev
     # real clients and peers for end-to-end tests
     postgresql-15 postgresql-client python3-psycopg python3-pytest

@@ -83,6 +83,30 @@ struct StreamDescription {
     Offset next_offset{};               // the offset the next appended event gets
 };
 
+// Roles are the database's users, as PostgreSQL's: a name, whether it may log in, whether it is
+// a superuser, and how it proves its password — a SCRAM-SHA-256 verifier, never the password
+// itself (make one with crypto/scram.h make_scram_verifier; the salt is random, so it is made
+// before the write, never by the database's deterministic apply).
+struct RoleSettings {
+    std::optional<bool> login{};      // unset: unchanged (false for a new role)
+    std::optional<bool> superuser{};  // unset: unchanged (false for a new role)
+    // PostgreSQL's "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>"; an empty string
+    // removes it. Unset: unchanged (none for a new role).
+    std::optional<std::string> verifier{};
+};
+
+struct RoleDescription {
+    PrincipalId principal{};  // the id its writes carry
+    std::string name{};
+    bool login = false;
+    bool superuser = false;
+    std::string verifier{};  // empty: none (no password login)
+    Position created{};
+    Position altered{};  // the last write that changed it
+};
+
+enum class TablePrivilege : unsigned char { select, insert, update, remove, truncate };
+
 // A consistent view of the database as of one applied position: every read through it sees the
 // same state however many writes land meanwhile. Cheap to take and to copy; any thread. Every
 // snapshot must be destroyed before its Database closes (close() says busy until then).
@@ -125,6 +149,11 @@ public:
 
     // --- tenants --------------------------------------------------------------------------
     Result<TenantId> create_tenant(std::string_view name);
+    // Drops the live tenant of that name (not_found when there is none): it takes no more
+    // writes and its name is free for a new tenant; its history stays in the log and the store
+    // (readable by id and position, verified by `kmb verify`) and its keys stay.
+    Status drop_tenant(std::string_view name);
+    // The live tenant of that name.
     std::optional<TenantId> tenant(std::string_view name) const;
 
     // --- streams --------------------------------------------------------------------------
@@ -148,6 +177,30 @@ public:
 
     // The latest applied state, for several reads that must agree with each other.
     DatabaseSnapshot snapshot() const;
+
+    // --- roles and grants -----------------------------------------------------------------
+    // Changes are writes like any other (logged as system records, sealed under the system
+    // key), made as the built-in administrator. Errors: already_exists (a role of that name),
+    // not_found (no such role, tenant or table), invalid_argument (a bad name or verifier,
+    // a reserved name: "public", "none", "pg_..."), and for a drop of a role that still holds
+    // privileges on a database or table, invalid_argument naming them (revoke them first).
+    Result<PrincipalId> create_role(std::string_view name, RoleSettings settings = {});
+    Status alter_role(std::string_view name, RoleSettings settings);
+    Status drop_role(std::string_view name);
+    // CONNECT on a tenant: without it a role (not a superuser) can do nothing in the tenant.
+    Status grant_connect(std::string_view role, TenantId tenant);
+    Status revoke_connect(std::string_view role, TenantId tenant);
+    // Privileges on the table named `table` of `tenant`, or with an empty name on every table
+    // the tenant has now (PostgreSQL's ALL TABLES IN SCHEMA public: not tables made later).
+    Status grant_table(std::string_view role, TenantId tenant, std::string_view table,
+                       std::vector<TablePrivilege> privileges);
+    Status revoke_table(std::string_view role, TenantId tenant, std::string_view table,
+                        std::vector<TablePrivilege> privileges);
+    // As of the latest applied state (any thread, no write).
+    Result<std::optional<RoleDescription>> find_role(std::string_view name) const;
+    Result<std::vector<RoleDescription>> roles() const;
+    // Whether `principal` may use `tenant` at all: a superuser, or a role holding CONNECT on it.
+    Result<bool> may_connect(PrincipalId principal, TenantId tenant) const;
 
     // --- attestations ---------------------------------------------------------------------
     // Logs an attestation now: this node's signature (node.key in the key directory) over the

@@ -1,8 +1,10 @@
 // kmb: the Kimberlite command-line tool.
 //
-// Subcommands arrive with the issues that build them (server, sql, ...); this build has
-// `verify` and `digest` for the log. Exit statuses are shared by all subcommands: 0 success,
-// 1 the data is damaged (or there is nothing to export), 2 usage or IO errors.
+// Subcommands arrive with the issues that build them: `server`; the client commands `sql`,
+// `tenant` and `user` (over the wire protocol, cli/client_options.h); `verify`, `digest` and
+// `rebuild` on a data directory. Exit statuses are shared by all subcommands: 0 success, 1 the
+// data is damaged (or there is nothing to export) / the server refused a statement, 2 usage,
+// IO or connection errors.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,6 +12,10 @@
 
 #include "cli/digest_command.h"
 #include "cli/rebuild_command.h"
+#include "cli/server_command.h"
+#include "cli/sql_command.h"
+#include "cli/tenant_command.h"
+#include "cli/user_command.h"
 #include "cli/verify_command.h"
 
 int main(int argc, char** argv) {
@@ -17,8 +23,9 @@ int main(int argc, char** argv) {
         "kmb - Kimberlite, a compliance-first database.\n"
         "\n"
         "All data is an immutable, hash-chained log; all state is a derived view.\n"
-        "This build has the log tools (verify, digest) and rebuilding the derived state\n"
-        "from the log (rebuild); the server and SQL shell arrive in later releases.",
+        "Run `kmb server` and connect with any PostgreSQL client (psql, psycopg, ...) or\n"
+        "`kmb sql`; `kmb tenant` and `kmb user` administer a running server;\n"
+        "verify, digest and rebuild work on a data directory directly.",
         "kmb"};
     app.require_subcommand(0, 1);
     bool show_version = false;
@@ -31,6 +38,14 @@ int main(int argc, char** argv) {
     auto* digest = kb::cli::add_digest_command(app, &digest_options);
     kb::cli::RebuildCommandOptions rebuild_options;
     auto* rebuild = kb::cli::add_rebuild_command(app, &rebuild_options);
+    kb::cli::ServerCommandOptions server_options;
+    auto* server = kb::cli::add_server_command(app, &server_options);
+    kb::cli::SqlCommandOptions sql_options;
+    auto* sql = kb::cli::add_sql_command(app, &sql_options);
+    kb::cli::TenantCommandOptions tenant_options;
+    auto* tenant = kb::cli::add_tenant_command(app, &tenant_options);
+    kb::cli::UserCommandOptions user_options;
+    auto* user = kb::cli::add_user_command(app, &user_options);
 
     try {
         app.parse(argc, argv);
@@ -46,6 +61,10 @@ int main(int argc, char** argv) {
     if (verify->parsed()) return kb::cli::run_verify_command(verify_options);
     if (digest->parsed()) return kb::cli::run_digest_command(digest_options);
     if (rebuild->parsed()) return kb::cli::run_rebuild_command(rebuild_options);
+    if (server->parsed()) return kb::cli::run_server_command(server_options);
+    if (sql->parsed()) return kb::cli::run_sql_command(sql_options);
+    if (tenant->parsed()) return kb::cli::run_tenant_command(tenant_options);
+    if (user->parsed()) return kb::cli::run_user_command(user_options);
     std::fputs(app.help().c_str(), stdout);
     return 0;
 }

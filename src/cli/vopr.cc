@@ -4,9 +4,11 @@
 //   vopr --seed N [--ticks T] [--replicas 1|3|5]   one seed, one summary line
 //   vopr --seeds K [--seed S]                      K seeds drawn from S (or the time)
 //   vopr ... --check-determinism                   each seed twice: equal trace hashes
-//   vopr ... --canary NAME [--expect-failure]      a replica broken on purpose
+//   vopr ... --canary NAME [--expect-failure]      a replica (or, no_read_sets, the kernel
+//                                                  workload's edge) broken on purpose
 //   vopr ... --workload echo|kernel                the echo state machine (default) or real
-//                                                  engines with stream appends
+//                                                  engines with stream appends and SQL
+//                                                  transactions
 //
 // Exit status: 0 every seed held every invariant (with --expect-failure: some seed broke
 // one); 1 an invariant broke (or, with --expect-failure, none did); 2 a seed was not
@@ -61,6 +63,7 @@ std::string reproduce(const kb::sim::SimulatorOptions& options, bool ticks_given
     if (options.canary != kb::vsr::Canary::none) {
         command += " --canary " + std::string(kb::sim::canary_name(options.canary));
     }
+    if (options.canary_no_read_sets) command += " --canary no_read_sets";
     return command;
 }
 
@@ -113,13 +116,16 @@ int main(int argc, char** argv) {
                  "Run each seed twice and compare the trace hashes");
     std::string canary = "none";
     app.add_option("--canary", canary,
-                   "Break the replica on purpose: commit_without_quorum or "
-                   "prepare_ok_before_durable (the checkers must catch it)")
-        ->check(CLI::IsMember({"none", "commit_without_quorum", "prepare_ok_before_durable"}));
+                   "Break something on purpose (the checkers must catch it): the replica "
+                   "(commit_without_quorum, prepare_ok_before_durable) or, with --workload "
+                   "kernel, the edge (no_read_sets: transactions sent without their read sets)")
+        ->check(CLI::IsMember(
+            {"none", "commit_without_quorum", "prepare_ok_before_durable", "no_read_sets"}));
     std::string workload = "echo";
     app.add_option("--workload", workload,
                    "echo: replicas with the echo state machine (default); kernel: each replica a "
-                   "real engine, clients appending to streams through the kernel")
+                   "real engine, clients appending to streams and running serializable "
+                   "transactions on a bank table through the kernel")
         ->check(CLI::IsMember({"echo", "kernel"}));
     bool expect_failure = false;
     app.add_flag("--expect-failure", expect_failure,
@@ -164,7 +170,15 @@ int main(int argc, char** argv) {
     base.tolerate_session_bugs = tolerate_session_bugs;
     base.verbose = verbose;
     base.converge_ns = converge_seconds * 1'000'000'000ull;
-    base.canary = *kb::sim::canary_from_name(canary);
+    if (canary == "no_read_sets") {
+        if (workload != "kernel") {
+            std::fprintf(stderr, "--canary no_read_sets needs --workload kernel\n");
+            return kExitUsage;
+        }
+        base.canary_no_read_sets = true;
+    } else {
+        base.canary = *kb::sim::canary_from_name(canary);
+    }
     base.workload = *kb::sim::sim_workload_from_name(workload);
     const bool ticks_given = ticks_option->count() > 0;
     const bool ops_given = ops_option->count() > 0;
@@ -213,8 +227,7 @@ int main(int argc, char** argv) {
                                  : static_cast<unsigned long long>(
                                        std::chrono::system_clock::now().time_since_epoch().count());
     std::printf("seeds=%llu drawn from seed %llu%s%s\n", seeds, master,
-                base.canary != kb::vsr::Canary::none ? " canary=" : "",
-                base.canary != kb::vsr::Canary::none ? canary.c_str() : "");
+                canary != "none" ? " canary=" : "", canary != "none" ? canary.c_str() : "");
     std::fflush(stdout);
     kb::Prng draw(master);
     const auto start = std::chrono::steady_clock::now();

@@ -48,6 +48,13 @@ Result<TenantId> Database::create_tenant(std::string_view name) {
     return result->applied.tenant;
 }
 
+Status Database::drop_tenant(std::string_view name) {
+    const std::optional<TenantId> id = tenant(name);
+    if (!id) return Status::not_found("no tenant named \"" + std::string(name) + "\"");
+    return write_status(core_->submit(store::kSystemTenant, db::kAdminPrincipal,
+                                      kernel::DropTenantOp{.tenant = *id}));
+}
+
 std::optional<TenantId> Database::tenant(std::string_view name) const {
     return core_->call<std::optional<TenantId>>([&] { return core_->engine().tenant_id(name); });
 }

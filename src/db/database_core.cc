@@ -42,8 +42,7 @@ Result<std::unique_ptr<DatabaseCore>> DatabaseCore::open(const std::string& dir,
     core->storage_ = KB_TRY(io::LinuxStorage::open(
         core->loop_, io::LinuxStorageOptions{.root = dir, .create_root = true}));
     KB_TRY(core->storage_->lock_exclusive().with_context("opening the database in " + dir));
-    core->permissions_ = std::make_unique<kernel::AdminPermissions>(
-        std::vector<PrincipalId>{kSystemPrincipal, kAdminPrincipal});
+    core->permissions_ = std::make_unique<kernel::GrantPermissions>();
     EngineOptions engine_options;
     engine_options.log.fsync = log_policy(options.fsync);
     engine_options.store.cache_bytes = options.cache_bytes;
@@ -78,7 +77,13 @@ Result<Position> DatabaseCore::attest() {
 }
 
 Position DatabaseCore::log_position() const {
+    if (closed_.load()) return closed_log_;
     return call<Position>([this] { return engine_->log_position(); });
+}
+
+Position DatabaseCore::applied_position() const {
+    if (closed_.load()) return closed_applied_;
+    return snapshot().applied();
 }
 
 Result<SubmitResult> DatabaseCore::submit(TenantId tenant, PrincipalId principal,
@@ -118,6 +123,8 @@ Status DatabaseCore::close() {
         thread_.join();
         loop_.clear_stop();
     }
+    closed_log_ = engine_->log_position();  // final: no write runs any more
+    closed_applied_ = engine_->snapshot().applied();
     close_status_ = engine_->close();
     engine_.reset();
     storage_.reset();

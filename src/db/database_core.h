@@ -64,10 +64,11 @@ public:
     Engine& engine() { return *engine_; }
     const Engine& engine() const { return *engine_; }
 
+    // The newest durable and the newest applied position; after close(), those it closed at.
     Position log_position() const;
     // Logs an attestation and waits until it is committed (any thread but the loop's).
     Result<Position> attest();
-    Position applied_position() const { return snapshot().applied(); }
+    Position applied_position() const;
 
     // Stops the loop thread, checkpoints, closes. Idempotent.
     Status close();
@@ -82,12 +83,14 @@ private:
     std::unique_ptr<crypto::FileMasterKeyProvider> master_;
     std::unique_ptr<crypto::Ed25519SigningKey> node_key_;
     std::unique_ptr<io::LinuxStorage> storage_;
-    std::unique_ptr<kernel::AdminPermissions> permissions_;
+    std::unique_ptr<kernel::GrantPermissions> permissions_;
     std::unique_ptr<Engine> engine_;
     std::thread thread_;
     std::mutex close_mutex_;
     std::atomic<bool> closed_{false};
     Status close_status_;
+    Position closed_applied_{};  // what the position calls answer after close()
+    Position closed_log_{};
 };
 
 }  // namespace kb::db

@@ -20,6 +20,7 @@
 #include "base/prng.h"
 #include "crypto/node_key.h"
 #include "db/database_core.h"
+#include "db/database_test_support.h"
 #include "db/transaction.h"
 #include "io/asio_event_loop.h"
 #include "io/linux_storage.h"
@@ -36,21 +37,9 @@
 namespace kb {
 namespace {
 
-struct TempDirs {
-    TempDirs() {
-        char pattern[] = "/tmp/kmb-db-test-XXXXXX";
-        root = ::mkdtemp(pattern);
-        data = root + "/data";
-        keys = root + "/keys";
-    }
-    ~TempDirs() { std::filesystem::remove_all(root); }
-    DatabaseOptions options() const {
-        DatabaseOptions out;
-        out.key_dir = keys;
-        out.checkpoint_every_ops = 50;
-        return out;
-    }
-    std::string root, data, keys;
+struct TempDirs : db::testing::TempDatabaseDirs {
+    TempDirs() : TempDatabaseDirs("kmb-db-test") {}
+    DatabaseOptions options() const { return TempDatabaseDirs::options(50); }
 };
 
 std::vector<unsigned char> bytes_of(const std::string& text) {

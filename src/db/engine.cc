@@ -7,6 +7,7 @@
 #include "base/assert.h"
 #include "kernel/op_codec.h"
 #include "storage/record_builder.h"
+#include "vsr/client_table_file.h"
 
 namespace kb::db {
 
@@ -79,10 +80,9 @@ Engine::Published Engine::published(TenantId tenant) const {
     return out;
 }
 
-// One op applied: publish once per loop turn (every op applied in it shares the publish), then
-// answer their callers; checkpoint now and then.
-void Engine::applied_one() {
-    ++applied_since_checkpoint_;
+// Publish once per loop turn (every op committed in it, by any client, shares the publish),
+// then answer the in-process callers; checkpoint now and then.
+void Engine::schedule_publish() {
     if (publish_posted_) return;
     publish_posted_ = true;
     loop_.post([this, alive = alive_] {
@@ -105,6 +105,10 @@ void Engine::applied_one() {
     });
 }
 
+// The store's checkpoint, with the replica's client table as of it saved first (the store's
+// gate, set in open_replica, saves it before the superblock that makes the checkpoint durable;
+// docs/ARCHITECTURE.md "Client sessions"). Once the new checkpoint is durable the tables of
+// the ones before it are no longer needed.
 void Engine::checkpoint(io::UniqueFunction<void(Status)> done) {
     if (!failure_.is_ok()) {
         done(failure_);
@@ -123,22 +127,15 @@ void Engine::checkpoint(io::UniqueFunction<void(Status)> done) {
             done(std::move(status));
             return;
         }
-        if (!status.is_ok() || replica_ == nullptr) {
-            checkpoint_running_ = false;
-            if (!status.is_ok() && status.code() == StatusCode::fatal) stop(status);
-            done(std::move(status));
-            return;
+        checkpoint_running_ = false;
+        if (status.is_ok()) {
+            // Best effort: a table left behind is never chosen (recovery goes by the store's
+            // checkpoint position) and is removed after the next checkpoint.
+            (void)vsr::remove_client_tables_before(storage_, store_->applied());
+        } else if (status.code() == StatusCode::fatal) {
+            stop(status);
         }
-        // The replica's client table, at or after the store's checkpoint: sessions of the ops
-        // the next open will not apply again survive with it.
-        replica_->save_client_table(
-            storage_, [this, alive = alive_, done = std::move(done)](Status saved) mutable {
-                if (*alive) {
-                    checkpoint_running_ = false;
-                    if (!saved.is_ok() && saved.code() == StatusCode::fatal) stop(saved);
-                }
-                done(std::move(saved));
-            });
+        done(std::move(status));
     });
 }
 
@@ -176,6 +173,7 @@ Status status_of_outcome(kernel::Outcome outcome, const std::string& detail) {
         case Outcome::no_such_index:
         case Outcome::no_such_sequence:
         case Outcome::stream_deleted:
+        case Outcome::no_such_role:
             return Status::not_found(detail);
         case Outcome::tenant_exists:
         case Outcome::stream_exists:
@@ -183,6 +181,7 @@ Status status_of_outcome(kernel::Outcome outcome, const std::string& detail) {
         case Outcome::column_exists:
         case Outcome::index_exists:
         case Outcome::sequence_exists:
+        case Outcome::role_exists:
             return Status::already_exists(detail);
         case Outcome::offset_mismatch:
         case Outcome::serialization_conflict:

@@ -14,7 +14,13 @@
 // Opening: an empty data directory is initialised (genesis record at position 1: the cluster's
 // identity and the wrapped system root key; then tenant "default"). Otherwise the genesis
 // record gives the system keys, the store's last checkpoint gives the kernel's state and the
-// tenants' wrapped keys, and every op after the checkpoint is replayed from the log.
+// tenants' wrapped keys, the client table saved for that checkpoint gives the replica's client
+// sessions, and the replica applies the log after the checkpoint (a cluster of one everything
+// durable, at once; a larger one what it learns is committed).
+//
+// Checkpoints (every checkpoint_every_ops committed records, and at close) bound that replay.
+// The client table as of a checkpoint is made durable before the checkpoint is, so recovery
+// always has the pair (docs/ARCHITECTURE.md "Client sessions").
 //
 // Threads: everything on the loop thread, except snapshot() and reading through a Snapshot.
 // Engine does not own its Storage, loop, keys, randomness or clock (the embedded Database and
@@ -49,10 +55,11 @@
 
 namespace kb::db {
 
-// The principal of the embedded API until users exist: the database's own administrator.
-inline constexpr PrincipalId kAdminPrincipal{1};
+// The principal of the embedded API: the database's own administrator, built in (no role, may
+// do everything; kernel/access_control.h). Roles made with CREATE ROLE get ids of their own.
+inline constexpr PrincipalId kAdminPrincipal = kernel::kBootstrapPrincipal;
 // The principal of what the database does by itself (the default tenant at initialisation).
-inline constexpr PrincipalId kSystemPrincipal{0};
+inline constexpr PrincipalId kSystemPrincipal = kernel::kSystemPrincipal;
 
 // Which replica of which cluster the engine is. The default: a cluster of one, no network.
 struct ReplicationOptions {
@@ -74,7 +81,8 @@ struct EngineOptions {
     store::StoreOptions store{};
     // An op whose encoding is larger is refused (op_too_large) before it is logged.
     u64 op_size_max_bytes = 64ull << 20;
-    // A store checkpoint after this many applied ops (and on close); bounds replay at open.
+    // A store checkpoint after this many committed records (every client's ops, ops other
+    // primaries prepared, logged refusals; and on close): bounds what a restart applies again.
     u64 checkpoint_every_ops = 10'000;
     // The name of the tenant created with a new data directory.
     std::string default_tenant = "default";
@@ -83,11 +91,12 @@ struct EngineOptions {
     const crypto::Ed25519SigningKey* node_key = nullptr;
     // 0: attestations only on demand.
     u64 attestation_every_ops = 10'000;
-    // Replay the log past the store's checkpoint inside open() (and call after_replayed_op for
-    // each op) instead of letting the replica apply it: `kmb rebuild` does.
+    // A cluster of one applies the log past the store's checkpoint inside open() anyway (its
+    // replica commits everything durable as it starts); with this, after_replayed_op is called
+    // for each record applied so, and the store checkpointed after them: `kmb rebuild` does.
     bool replay_at_open = false;
-    // Called after each op replayed at open (e.g. `kmb rebuild` compares state hashes at the
-    // old store's position); an error stops the open with it.
+    // Called after each record applied at open with replay_at_open (e.g. `kmb rebuild` compares
+    // state hashes at the old store's position); an error stops the open with it.
     std::function<Status(Position, const kernel::Kernel&)> after_replayed_op{};
     // Called after the replica commits each position (the record as logged, the kernel after
     // it): the simulator records what every replica applied. Loop thread; not for replay.
@@ -164,6 +173,10 @@ public:
 
     // Publishes and makes the store's state durable (also done every checkpoint_every_ops).
     void checkpoint(io::UniqueFunction<void(Status)> done);
+    // A checkpoint has started and not finished (the simulator crashes replicas in one).
+    bool checkpoint_in_flight() const {
+        return checkpoint_running_ || store_->checkpoint_in_flight();
+    }
     // Publish, checkpoint, and wait (runs the loop: outside loop tasks only). busy, changing
     // nothing, while snapshots are alive: every Snapshot must end before the engine.
     Status close();
@@ -177,7 +190,6 @@ private:
     // engine_open.cc
     Status initialise_or_load_genesis();
     Status open_store_and_kernel();
-    Status replay();
     Status create_default_tenant();
     // Applies a logged record (decoding its op); the apply result for an op, nullopt for other
     // records (genesis, attestations).
@@ -206,7 +218,10 @@ private:
     Status publish();
     void refresh_published_catalogs(const std::set<TenantId>& tenants);
     Timestamp next_timestamp();
-    void applied_one();
+    // Publishes at the end of this loop turn (once, for everything committed in it, so readers
+    // of this node see every committed op, whoever sent it), then answers the in-process callers
+    // waiting for it.
+    void schedule_publish();
     void stop(Status status);
     Status run_until(const std::function<bool()>& done);
 
@@ -238,7 +253,8 @@ private:
     // Tenants whose keys a prepared create-tenant op added (removed if it is discarded).
     std::map<Position, TenantId> prepared_tenant_keys_;
     std::vector<std::pair<SubmitCallback, SubmitResult>> waiting_publish_;
-    u64 applied_since_checkpoint_ = 0;
+    u64 applied_since_checkpoint_ = 0;  // records committed (by any client, any primary)
+    bool replaying_ = false;            // replay_at_open: the replica applies the log at open
     bool publish_posted_ = false;
     bool checkpoint_running_ = false;
     Status failure_;

@@ -21,11 +21,16 @@ namespace {
 
 constexpr ClientId kLocalClient{0};
 
-// Ops that carry key material or change who may do what are system records, sealed under the
-// system key; everything else under the tenant's own keys.
+// Ops that carry key material or change who may do what (and the other system-wide ops of
+// tenant 0: settings) are system records, sealed under the system key; everything else under
+// the tenant's own keys. Role ops carry SCRAM verifiers, which allow offline guessing.
 storage::SealKind seal_for(const kernel::OpBody& body) {
-    return std::holds_alternative<kernel::CreateTenantOp>(body) ? storage::SealKind::system
-                                                                : storage::SealKind::tenant;
+    const bool system = std::holds_alternative<kernel::CreateTenantOp>(body) ||
+                        std::holds_alternative<kernel::ConfigureOp>(body) ||
+                        std::holds_alternative<kernel::RoleOp>(body) ||
+                        std::holds_alternative<kernel::GrantOp>(body) ||
+                        std::holds_alternative<kernel::DropTenantOp>(body);
+    return system ? storage::SealKind::system : storage::SealKind::tenant;
 }
 
 SubmitResult applied_result(Position position, Timestamp timestamp, kernel::ApplyResult applied) {
@@ -75,8 +80,9 @@ Status Engine::open_replica() {
         bus = bus_.get();
     }
     // What follows the checkpoint is applied by the replica (a cluster of one at start, a
-    // larger one as it learns what is committed), unless open() replayed it already.
-    machine_applied_ = options_.replay_at_open ? log_->durable_position() : kernel_->applied();
+    // larger one as it learns what is committed), rebuilding its client table past the one
+    // saved for the checkpoint.
+    machine_applied_ = kernel_->applied();
     vsr::ReplicaOptions options = replication.protocol;
     options.body_size_max = options_.op_size_max_bytes + 64 * limits::kKiB;
     options.signing_key = options_.node_key;
@@ -85,8 +91,16 @@ Status Engine::open_replica() {
                                         : options_.attestation_every_ops;
     replica_ = std::make_unique<vsr::Replica>(loop_, *bus, *log_, *superblock_,
                                               static_cast<vsr::StateMachine&>(*this), options);
-    KB_TRY(replica_->load_client_table(storage_));
+    KB_TRY(replica_->load_client_table(storage_, store_->applied()));
+    // Every store checkpoint from now on saves the client table as of it first.
+    store_->set_checkpoint_gate(
+        [this, alive = alive_](Position checkpoint, io::UniqueFunction<void(Status)> ready) {
+            if (!*alive) return ready(Status::internal("the engine is gone"));
+            replica_->save_client_table(storage_, checkpoint, std::move(ready));
+        });
+    replaying_ = options_.replay_at_open;
     replica_->start();
+    replaying_ = false;
     return replica_->failure();
 }
 
@@ -125,7 +139,7 @@ void Engine::on_local_reply(RequestNumber request, Result<Bytes> reply) {
     if (local.applied) {
         // Applied: callers see their own write, so the answer waits for the publish.
         waiting_publish_.emplace_back(std::move(local.done), std::move(**local.answer));
-        applied_one();
+        schedule_publish();
         return;
     }
     // Refused, repeated, or an error before logging: nothing was applied, answer now.
@@ -256,7 +270,18 @@ Result<vsr::Prepared> Engine::log_refusal(const vsr::PrepareInput& input, Tenant
 
 Result<Bytes> Engine::commit(Position position, ByteSpan record_bytes) {
     auto reply = commit_record(position, record_bytes);
-    if (reply && options_.after_commit) options_.after_commit(position, record_bytes, *kernel_);
+    if (!reply) return reply;
+    // Every committed record counts toward the next checkpoint, whoever sent or prepared it:
+    // the client table saved with the checkpoint keeps the sessions of those before it.
+    ++applied_since_checkpoint_;
+    schedule_publish();
+    if (replaying_ && options_.after_replayed_op) {
+        if (Status checked = options_.after_replayed_op(position, *kernel_); !checked.is_ok()) {
+            stop(checked);
+            return checked;
+        }
+    }
+    if (options_.after_commit) options_.after_commit(position, record_bytes, *kernel_);
     return reply;
 }
 

@@ -1,4 +1,5 @@
-// Engine: opening — genesis, keys, store and kernel, replay of the log (see engine.h).
+// Engine: opening — genesis, keys, store and kernel; the replica then applies the log past the
+// store's checkpoint (engine_machine.cc) (see engine.h).
 #include <optional>
 
 #include "base/assert.h"
@@ -21,7 +22,6 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
     engine->log_ = KB_TRY(storage::Log::open(storage, loop, engine->options_.log));
     KB_TRY(engine->initialise_or_load_genesis());
     KB_TRY(engine->open_store_and_kernel());
-    KB_TRY(engine->replay());
     engine->admission_ = std::make_unique<kernel::Admission>(*engine->kernel_, *engine->store_,
                                                              engine->permissions_);
     KB_TRY(engine->open_replica());
@@ -32,6 +32,13 @@ Result<std::unique_ptr<Engine>> Engine::open(io::Storage& storage, io::EventLoop
         for (const auto& [id, tenant] : engine->kernel_->catalog().tenants()) tenants.insert(id);
         std::lock_guard lock(engine->published_mutex_);
         engine->refresh_published_catalogs(tenants);
+    }
+    if (engine->options_.replay_at_open && engine->machine_applied_ > engine->store_->applied()) {
+        // `kmb rebuild`: what was replayed is made durable now.
+        std::optional<Status> done;
+        engine->checkpoint([&](Status status) { done = std::move(status); });
+        KB_TRY(engine->run_until([&] { return done.has_value(); }));
+        KB_TRY(*done);
     }
     // A new cluster of one gets its first tenant (also when a crash came between genesis and
     // it); a larger cluster's first client creates it through the primary.
@@ -98,41 +105,6 @@ Status Engine::open_store_and_kernel() {
         }
     }
     kernel_ = KB_TRY(kernel::Kernel::open(*store_));
-    return Status::ok();
-}
-
-// Applies every logged op after the store's checkpoint, in order. Only a cluster of one knows
-// at open that everything durable is committed; a replica of a larger cluster applies past its
-// checkpoint as it learns what is committed (vsr::Replica).
-Status Engine::replay() {
-    // Normally the replica applies what follows the checkpoint (Replica::start): a cluster of
-    // one commits everything durable, a larger one what it learns is committed; going through
-    // the replica rebuilds its client table too. `kmb rebuild` replays here instead, with its
-    // per-op check.
-    if (!options_.replay_at_open) return Status::ok();
-    Position from = std::max(kernel_->applied(), Position(1)).next();
-    const Position to = log_->durable_position();
-    u64 replayed = 0;
-    while (from <= to) {
-        auto records = KB_TRY(log_->read(from, to, 8 * limits::kMiB));
-        if (records.empty()) {
-            return Status::internal("log read from position " + to_string(from) +
-                                    " returned nothing");
-        }
-        for (const Bytes& bytes : records) {
-            (void)KB_TRY(apply_logged(bytes));
-            if (options_.after_replayed_op) KB_TRY(options_.after_replayed_op(from, *kernel_));
-            from = from.next();
-            ++replayed;
-        }
-    }
-    if (replayed > 0) {
-        KB_TRY(publish());
-        std::optional<Status> done;
-        checkpoint([&](Status status) { done = std::move(status); });
-        KB_TRY(run_until([&] { return done.has_value(); }));
-        KB_TRY(*done);
-    }
     return Status::ok();
 }
 

@@ -35,7 +35,7 @@ public:
           loop_(clock_),
           random_(seed),
           master_(crypto::KeyId(1), master_key()),
-          permissions_({kSystemPrincipal, kAdminPrincipal}) {
+          permissions_() {
         storage_ =
             std::make_unique<io::SimStorage>(disk_, loop_, io::SimStorageOptions{.seed = seed});
     }
@@ -104,7 +104,7 @@ private:
     io::SimEventLoop loop_;
     crypto::SeededRandom random_;
     crypto::MemoryMasterKeyProvider master_;
-    kernel::AdminPermissions permissions_;
+    kernel::GrantPermissions permissions_;  // the database's rule, as a real node has
     std::unique_ptr<io::SimStorage> storage_;
     std::unique_ptr<Engine> engine_;
 };

@@ -94,7 +94,7 @@ Result<RebuildReport> rebuild_store(const RebuildOptions& options) {
     }
 
     // Replay the whole log into a fresh store, comparing at the old checkpoint's position.
-    kernel::AdminPermissions permissions({kSystemPrincipal, kAdminPrincipal});
+    kernel::GrantPermissions permissions;
     EngineOptions engine_options;
     engine_options.log.zero_fill_segments = false;
     u64 replayed = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "kernel/access_reads.h"
 #include "kernel/ddl.h"
 #include "kernel/kernel_trees.h"
 #include "store/mvcc.h"
@@ -53,8 +54,33 @@ Result<Transaction> Transaction::begin(TransactionHost& host, TenantId tenant,
     if (!start.catalog || start.catalog->info().created > start.snapshot.applied()) {
         return Status::not_found("no tenant " + std::to_string(tenant.value()));
     }
+    if (start.catalog->info().is_dropped()) {
+        return Status::not_found("database \"" + start.catalog->info().name +
+                                 "\" does not exist (dropped at position " +
+                                 std::to_string(start.catalog->info().dropped.value()) + ")");
+    }
     return Transaction(host, tenant, principal, std::move(start.snapshot),
                        std::move(start.catalog));
+}
+
+Result<bool> Transaction::is_superuser() const {
+    if (!superuser_) {
+        superuser_ =
+            KB_TRY(kernel::reads::is_superuser(snapshot_, principal_, snapshot_.applied()));
+    }
+    return *superuser_;
+}
+
+Result<bool> Transaction::has_table_privilege(TableId table, kernel::Privilege privilege) const {
+    if (KB_TRY(is_superuser())) return true;
+    const auto key = std::make_pair(table.value(), privilege);
+    auto found = privileges_.find(key);
+    if (found == privileges_.end()) {
+        const bool allowed = KB_TRY(kernel::reads::has_table_privilege(
+            snapshot_, principal_, tenant_, table, privilege, snapshot_.applied()));
+        found = privileges_.emplace(key, allowed).first;
+    }
+    return found->second;
 }
 
 Status Transaction::read_as_of(Position position) {
@@ -239,6 +265,9 @@ std::vector<KeyedRow> Transaction::written_rows(TableId table) const {
 }
 
 void Transaction::write_overlay(TableId table, Bytes key, OverlayRow row) {
+    // A row effect: kind, table, key and image with their lengths.
+    constexpr u64 kEffectFramingBytes = 1 + 8 + 4 + 4;
+    written_bytes_ += kEffectFramingBytes + key.size() + (row.image ? row.image->size() : 0);
     auto [entry, added] = overlay_.try_emplace(OverlayKey{table.value(), std::move(key)});
     ++writes_;
     std::optional<Bytes> before = added ? std::nullopt : std::move(entry->second.image);
@@ -355,6 +384,29 @@ kernel::TransactionOp Transaction::op_with(kernel::ReadSet reads) const {
     op.fixed = fixed_;
     op.effects.reserve(overlay_.size());
     return op;
+}
+
+usize Transaction::op_size_estimate_bytes() const {
+    // A key reference: object id and key with its length; a range: object id and two keys.
+    constexpr u64 kKeyRefFramingBytes = 8 + 4;
+    constexpr u64 kDdlChangeBytes = 4096;  // schemas are small; DDL in a bulk load is rare
+    auto count = [&](const std::vector<kernel::KeyRef>& refs, usize& counted) {
+        if (counted > refs.size()) counted = 0;  // never after commit, which spends the reads
+        for (; counted < refs.size(); ++counted) {
+            read_bytes_ += kKeyRefFramingBytes + refs[counted].key.size();
+        }
+    };
+    count(reads_.keys, reads_counted_[0]);
+    count(reads_.absent_keys, reads_counted_[1]);
+    count(reads_.parent_keys, reads_counted_[2]);
+    usize& ranges = reads_counted_[3];
+    for (; ranges < reads_.ranges.size(); ++ranges) {
+        const kernel::KeyRange& range = reads_.ranges[ranges];
+        read_bytes_ += kKeyRefFramingBytes + 4 + range.start.size() + range.end.size();
+    }
+    constexpr u64 kOpFramingBytes = 256;
+    return static_cast<usize>(kOpFramingBytes + read_bytes_ + written_bytes_ +
+                              ddl_.size() * kDdlChangeBytes);
 }
 
 kernel::TransactionOp Transaction::build_op() const {

@@ -19,6 +19,7 @@
 // (no loop round trip); commit waits for the loop.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -183,6 +184,18 @@ public:
     Position schema_position() const { return as_of_ ? *as_of_ : snapshot_.applied().next(); }
     const store::Snapshot& snapshot() const { return snapshot_; }
     TenantId tenant() const { return tenant_; }
+    PrincipalId principal() const { return principal_; }
+
+    // --- privileges (kernel/access_reads.h) ---------------------------------------------------
+    // What the principal may do, by the roles and grants of the snapshot (its position, never a
+    // time-travel one: reading the past needs today's privileges). The statement layer asks
+    // before it reads or writes a table (reads are checked nowhere else; writes again at the
+    // primary, at the op's position). Built-in principals answer without a read; answers are
+    // kept for the transaction's life.
+    Result<bool> is_superuser() const;
+    // PostgreSQL's has_table_privilege for `table` of this tenant: superuser, or CONNECT on the
+    // tenant and `privilege` on the table.
+    Result<bool> has_table_privilege(TableId table, kernel::Privilege privilege) const;
     // The tenant's catalog as of the snapshot, with this transaction's DDL applied.
     const kernel::TenantCatalog& catalog() const { return *catalog_; }
     // nullopt while the schema this transaction sees is its own (it made schema changes) or a
@@ -261,6 +274,11 @@ public:
     bool writes_nothing() const;
     // The op commit would submit (for tests and audit).
     kernel::TransactionOp build_op() const;
+    // About how many bytes that op would encode to, from above: every key recorded as read and
+    // every row written counts with its size plus framing, and nothing is taken off when a row
+    // is written again or rolled back to a savepoint. Cheap (counts only what is new since the
+    // last call): COPY asks it per row to commit in chunks below the op size cap.
+    usize op_size_estimate_bytes() const;
 
     // Submits the op and waits: the SubmitResult of a logged op; ok with nothing logged for a
     // transaction that wrote nothing; conflict when admission found a read overwritten (or the
@@ -321,6 +339,12 @@ private:
     kernel::FixedValues fixed_{};
     bool spent_ = false;
     std::optional<Position> as_of_;
+    // op_size_estimate_bytes(): rows written so far, and the read-set entries already counted.
+    u64 written_bytes_ = 0;
+    mutable u64 read_bytes_ = 0;
+    mutable std::array<usize, 4> reads_counted_{};  // keys, absent, parents, ranges
+    mutable std::optional<bool> superuser_;         // is_superuser(), once asked
+    mutable std::map<std::pair<u64, kernel::Privilege>, bool> privileges_;  // table privileges
 };
 
 }  // namespace kb::db

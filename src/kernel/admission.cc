@@ -42,6 +42,7 @@ Admission::Admission(const Kernel& kernel, const store::Store& store,
       store_(store),
       permissions_(permissions),
       pending_(kernel.catalog()),
+      pending_access_(kernel.access()),
       window_(options.window, kernel.applied()),
       rows_(std::make_unique<PendingRows>()) {}
 
@@ -70,7 +71,7 @@ Result<AdmitResult> Admission::admit_new(std::shared_ptr<const Op> op, Position 
     KB_ASSERT(pending_ops_.empty() || position > pending_ops_.rbegin()->first);
     // The op is checked where it is kept: the pending rows it writes view its bytes.
     WriteSet writes;
-    AdmitResult result = KB_TRY(check(*op, position, pending_, *rows_, writes));
+    AdmitResult result = KB_TRY(check(*op, position, pending_, pending_access_, *rows_, writes));
     if (!result.admitted()) return result;
 
     if (!writes.empty()) window_.record(position, op->tenant, std::move(writes));
@@ -105,10 +106,11 @@ void Admission::truncate_after(Position position) {
 // on the same state, so they pass again (asserted); rare (a failed append, a view change).
 void Admission::rebuild_pending_state() {
     pending_ = kernel_.catalog();
+    pending_access_ = kernel_.access();
     rows_ = std::make_unique<PendingRows>();
     for (const auto& [position, pending] : pending_ops_) {
         WriteSet ignored;
-        auto result = check(*pending->op, position, pending_, *rows_, ignored);
+        auto result = check(*pending->op, position, pending_, pending_access_, *rows_, ignored);
         KB_ASSERT_MSG(result.has_value() && result->admitted(),
                       "a pending op no longer passes admission");
     }
@@ -135,7 +137,7 @@ bool Admission::pending_idempotency(const Op& op) const {
 }
 
 Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& catalog,
-                                     PendingRows& rows, WriteSet& writes) {
+                                     AccessControl& access, PendingRows& rows, WriteSet& writes) {
     // A repeat of a pending op goes to the log as it is: apply returns the original's result.
     // Checking it again here would refuse it for what the original changed (its offset).
     if (pending_idempotency(op)) return AdmitResult{};
@@ -146,7 +148,7 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
                         .created = position,
                         .kek = create->kek,
                         .root_key = create->root_key};
-        if (auto denied = KB_TRY(check_permission(op, nullptr, position))) {
+        if (auto denied = KB_TRY(check_permission(op, nullptr, position, catalog, access))) {
             return std::move(*denied);
         }
         const Outcome outcome = catalog.create_tenant(std::move(info), position);
@@ -155,23 +157,44 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
         }
         return AdmitResult{};
     }
+    if (const auto* drop = std::get_if<DropTenantOp>(&op.body)) {
+        if (op.tenant.value() != 0) {
+            return refuse(Outcome::invalid_definition,
+                          "drop tenant is a system op, logged for tenant 0, not tenant " +
+                              std::to_string(op.tenant.value()));
+        }
+        if (auto denied = KB_TRY(check_permission(op, nullptr, position, catalog, access))) {
+            return std::move(*denied);
+        }
+        const Outcome outcome = catalog.drop_tenant(drop->tenant, position);
+        if (outcome != Outcome::ok) {
+            return refuse(outcome, "no such tenant: " + std::to_string(drop->tenant.value()));
+        }
+        return AdmitResult{};
+    }
     if (const auto* configure = std::get_if<ConfigureOp>(&op.body)) {
         if (configure->value == 0) {
             return refuse(Outcome::invalid_definition,
                           std::string(setting_name(configure->setting)) + " must be at least 1");
         }
-        if (auto denied = KB_TRY(check_permission(op, nullptr, position))) {
+        if (auto denied = KB_TRY(check_permission(op, nullptr, position, catalog, access))) {
             return std::move(*denied);
         }
         return AdmitResult{};
     }
+    if (std::holds_alternative<RoleOp>(op.body) || std::holds_alternative<GrantOp>(op.body)) {
+        return check_access_op(op, position, catalog, access);
+    }
 
     TenantCatalog* tenant = catalog.tenant(op.tenant);
-    if (tenant == nullptr) {
+    if (tenant == nullptr || tenant->info().is_dropped()) {
         return refuse(Outcome::no_such_tenant,
-                      "no such tenant: " + std::to_string(op.tenant.value()));
+                      "no such tenant: " + std::to_string(op.tenant.value()) +
+                          (tenant != nullptr ? " (it was dropped)" : ""));
     }
-    if (auto denied = KB_TRY(check_permission(op, tenant, position))) return std::move(*denied);
+    if (auto denied = KB_TRY(check_permission(op, tenant, position, catalog, access))) {
+        return std::move(*denied);
+    }
 
     if (const auto* create = std::get_if<CreateStreamOp>(&op.body)) {
         StreamId id;
@@ -220,11 +243,38 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
     return check_transaction(op, transaction, position, *tenant, rows, writes);
 }
 
+// Role and grant ops: system ops (tenant 0), allowed by the checker, then the rules apply will
+// run, on the pending roles and grants (which they advance when the op is admitted).
+Result<AdmitResult> Admission::check_access_op(const Op& op, Position position,
+                                               const Catalog& catalog,
+                                               AccessControl& access) const {
+    if (op.tenant.value() != 0) {
+        return refuse(Outcome::invalid_definition,
+                      std::string(op_kind_name(op.kind())) +
+                          " is a system op, logged for tenant 0, not tenant " +
+                          std::to_string(op.tenant.value()));
+    }
+    if (auto denied = KB_TRY(check_permission(op, nullptr, position, catalog, access))) {
+        return std::move(*denied);
+    }
+    std::string detail;
+    const Outcome outcome =
+        std::holds_alternative<RoleOp>(op.body)
+            ? access.apply(std::get<RoleOp>(op.body), position, catalog, &detail, nullptr)
+            : access.apply(std::get<GrantOp>(op.body), op.principal, position, catalog, &detail,
+                           nullptr);
+    if (outcome != Outcome::ok) return refuse(outcome, std::move(detail));
+    return AdmitResult{};
+}
+
 Result<std::optional<AdmitResult>> Admission::check_permission(const Op& op,
                                                                const TenantCatalog* tenant,
-                                                               Position position) const {
+                                                               Position position,
+                                                               const Catalog& catalog,
+                                                               const AccessControl& access) const {
     const PermissionDecision decision =
-        permissions_.check(permission_request_for(op, tenant, position));
+        permissions_.check(permission_request_for(op, tenant, position),
+                           PermissionContext{.access = &access, .catalog = &catalog});
     if (decision.allowed()) return std::optional<AdmitResult>();
     return std::optional<AdmitResult>(refuse(Outcome::permission_denied, decision.reason));
 }

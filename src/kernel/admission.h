@@ -13,7 +13,10 @@
 //     result (nothing is logged); an id used by a pending op is admitted as is (apply sees the
 //     repeat and returns the original result), so a retry racing its original is never applied
 //     twice and never refused for an offset the original moved;
-//   * the permission hook (permissions.h), against the pending catalog;
+//   * roles and grants: a pending copy of the kernel's AccessControl advanced by each admitted
+//     role and grant op, with the same calls apply makes (access_control.h);
+//   * the permission hook (permissions.h), against the pending catalog and the pending roles
+//     and grants: a REVOKE admitted before an op takes effect for it, committed or not;
 //   * the size cap on encoded ops is the caller's (it has the bytes).
 //
 // Lifecycle of a position: admit(op, p) -> ok: the caller logs the op at p, and calls
@@ -85,6 +88,8 @@ public:
     TenantId next_tenant_id() const;
     // The catalog with every pending op applied.
     const Catalog& pending_catalog() const { return pending_; }
+    // Roles and grants with every pending op applied.
+    const AccessControl& pending_access() const { return pending_access_; }
     usize pending_ops() const { return pending_ops_.size(); }
     const ConflictWindow& window() const { return window_; }
 
@@ -96,13 +101,16 @@ private:
 
     // The checks of `op` at `position` against `catalog` and `rows`, which they advance when
     // the op is admitted; `writes` gets its write set for the conflict window.
-    Result<AdmitResult> check(const Op& op, Position position, Catalog& catalog, PendingRows& rows,
-                              WriteSet& writes);
+    Result<AdmitResult> check(const Op& op, Position position, Catalog& catalog,
+                              AccessControl& access, PendingRows& rows, WriteSet& writes);
+    Result<AdmitResult> check_access_op(const Op& op, Position position, const Catalog& catalog,
+                                        AccessControl& access) const;
     Result<AdmitResult> check_transaction(const Op& op, const TransactionOp& transaction,
                                           Position position, TenantCatalog& tenant,
                                           PendingRows& rows, WriteSet& writes);
     Result<std::optional<AdmitResult>> check_permission(const Op& op, const TenantCatalog* tenant,
-                                                        Position position) const;
+                                                        Position position, const Catalog& catalog,
+                                                        const AccessControl& access) const;
     Result<std::optional<ApplyResult>> applied_repeat(const Op& op, Position position) const;
     bool pending_idempotency(const Op& op) const;
     void rebuild_pending_state();
@@ -112,6 +120,7 @@ private:
     const store::Store& store_;
     const PermissionChecker& permissions_;
     Catalog pending_;
+    AccessControl pending_access_;
     ConflictWindow window_;
     std::unique_ptr<PendingRows> rows_;
     std::map<Position, std::unique_ptr<PendingOp>> pending_ops_;

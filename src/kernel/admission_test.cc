@@ -290,5 +290,93 @@ TEST_F(AdmissionTest, PendingTruncatesHideOlderRows) {
     apply_pending();
 }
 
+// With the database's grant rules: role and grant ops are admitted against the pending roles
+// and grants, and a REVOKE admitted before a write refuses it though the REVOKE is not applied
+// (committed) yet; once it is gone again (a view change dropped it), the write passes.
+class AdmissionGrantsTest : public AdmissionTest {
+protected:
+    void SetUp() override {
+        harness.apply(create_tenant_op("t"));
+        tenant = harness.kernel->catalog().find_tenant("t")->info().id;
+        TransactionOp ddl;
+        ddl.ddl = {CreateTableChange{.schema = table}};
+        harness.apply(tenant_op(tenant, ddl));
+        admission = std::make_unique<Admission>(*harness.kernel, *harness.store, grants);
+    }
+    Op system(OpBody body, PrincipalId by = kBootstrapPrincipal) {
+        return Op{.tenant = TenantId(0), .principal = by, .body = std::move(body)};
+    }
+    Op grant_op(std::vector<Privilege> privileges, PrincipalId role, bool revoke = false) {
+        const bool database = privileges.front() == Privilege::connect;
+        return system(
+            GrantOp{.revoke = revoke,
+                    .target = database ? GrantTarget::database : GrantTarget::tables,
+                    .tenant = tenant,
+                    .tables = database ? std::vector<TableId>{} : std::vector<TableId>{table.id},
+                    .privileges = std::move(privileges),
+                    .roles = {role}});
+    }
+    Op insert_by(PrincipalId by, i64 id) {
+        TransactionOp op;
+        op.snapshot = harness.kernel->applied();
+        op.effects = {testing::insert_effect(table, {Value::int64(id), Value::text("x")})};
+        Op logged = tenant_op(tenant, op);
+        logged.principal = by;
+        return logged;
+    }
+
+    GrantPermissions grants;
+    TableSchema table = testing::simple_table(1, "items", 1);
+};
+
+TEST_F(AdmissionGrantsTest, RoleAndGrantOpsCountWhilePending) {
+    ASSERT_TRUE(admit(system(RoleOp{.action = RoleAction::create, .name = "alice"})).admitted());
+    const PrincipalId alice = admission->pending_access().find_role("alice")->principal;
+    EXPECT_EQ(admit(system(RoleOp{.action = RoleAction::create, .name = "alice"})).outcome,
+              Outcome::role_exists);
+    // A pending role can be granted to, and a pending grant lets its write through.
+    ASSERT_TRUE(admit(grant_op({Privilege::connect}, alice)).admitted());
+    EXPECT_EQ(admit(insert_by(alice, 1)).outcome, Outcome::permission_denied);
+    ASSERT_TRUE(admit(grant_op({Privilege::insert}, alice)).admitted());
+    ASSERT_TRUE(admit(insert_by(alice, 1)).admitted());
+    EXPECT_EQ(admit(system(RoleOp{.action = RoleAction::drop, .roles = {alice}})).outcome,
+              Outcome::dependent_objects_exist);
+    apply_pending();
+    EXPECT_EQ(harness.kernel->access(), admission->pending_access())
+        << "apply reached what admission foresaw";
+}
+
+TEST_F(AdmissionGrantsTest, APendingRevokeStopsWritesOrderedAfterIt) {
+    harness.apply(system(RoleOp{.action = RoleAction::create, .name = "alice"}));
+    const PrincipalId alice = harness.kernel->access().find_role("alice")->principal;
+    harness.apply(grant_op({Privilege::connect}, alice));
+    harness.apply(grant_op({Privilege::insert}, alice));
+    admission = std::make_unique<Admission>(*harness.kernel, *harness.store, grants);
+
+    ASSERT_TRUE(admit(insert_by(alice, 1)).admitted()) << "before the revoke";
+    ASSERT_TRUE(admit(grant_op({Privilege::insert}, alice, /*revoke=*/true)).admitted());
+    const Position revoke_at = pending.back().second;
+    const auto refused = admit(insert_by(alice, 2));
+    EXPECT_EQ(refused.outcome, Outcome::permission_denied) << "the revoke is not applied yet";
+    EXPECT_EQ(refused.detail, "permission denied for table items");
+    // Non-superusers may not grant themselves anything back.
+    EXPECT_EQ(admit(system(GrantOp{.target = GrantTarget::tables,
+                                   .tenant = tenant,
+                                   .tables = {table.id},
+                                   .privileges = {Privilege::insert},
+                                   .roles = {alice}},
+                           alice))
+                  .outcome,
+              Outcome::permission_denied);
+
+    // A view change drops the revoke: the write passes again.
+    admission->truncate_after(revoke_at.prev());
+    pending.pop_back();
+    --admitted_;
+    ASSERT_TRUE(admit(insert_by(alice, 2)).admitted());
+    apply_pending();
+    EXPECT_TRUE(harness.kernel->access().holds({alice, tenant, table.id, Privilege::insert}));
+}
+
 }  // namespace
 }  // namespace kb::kernel

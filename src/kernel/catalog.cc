@@ -653,8 +653,19 @@ Outcome Catalog::create_tenant(TenantInfo info, Position at) {
         return Outcome::tenant_exists;
     }
     info.created = at;
+    info.dropped = Position::none();
     TenantId id = info.id;
     tenants_.emplace(id, TenantCatalog(std::move(info)));
+    return Outcome::ok;
+}
+
+Outcome Catalog::drop_tenant(TenantId id, Position at) {
+    auto found = tenants_.find(id);
+    if (found == tenants_.end() || found->second.info().is_dropped()) {
+        return Outcome::no_such_tenant;
+    }
+    KB_ASSERT(at > found->second.info().created);
+    found->second.info_.dropped = at;
     return Outcome::ok;
 }
 
@@ -670,7 +681,7 @@ TenantCatalog* Catalog::tenant(TenantId id) {
 
 const TenantCatalog* Catalog::find_tenant(std::string_view name) const {
     for (const auto& [id, tenant] : tenants_) {
-        if (tenant.info().name == name) return &tenant;
+        if (tenant.info().name == name && !tenant.info().is_dropped()) return &tenant;
     }
     return nullptr;
 }

@@ -55,7 +55,11 @@ struct TenantInfo {
     Position created{};
     crypto::WrappedKey kek{};       // the tenant's KEK, wrapped by the master key
     crypto::WrappedKey root_key{};  // the tenant's root data key, wrapped by the KEK
+    // The drop-tenant op's position; Position::none() while live. A dropped tenant takes no
+    // more ops and its name is free again; its history stays readable by id and position.
+    Position dropped{};
 
+    bool is_dropped() const { return dropped != Position::none(); }
     friend bool operator==(const TenantInfo&, const TenantInfo&) = default;
 };
 
@@ -183,6 +187,7 @@ public:
 
 private:
     friend class CatalogDecoder;
+    friend class Catalog;  // drop_tenant marks info_
 
     void note_change(Position at);
     bool relation_name_taken(std::string_view name, Position at) const;
@@ -217,12 +222,16 @@ private:
 // All tenants.
 class Catalog {
 public:
-    // tenant_exists for a taken id or name; name_too_long / invalid_definition for a bad name
-    // or id 0.
+    // tenant_exists for a taken id or a name a live tenant has; name_too_long /
+    // invalid_definition for a bad name or id 0.
     Outcome create_tenant(TenantInfo info, Position at);
+    // Marks the tenant dropped at `at`: no_such_tenant when there is no live tenant `id`.
+    Outcome drop_tenant(TenantId id, Position at);
 
+    // By id, dropped tenants included (their history stays readable).
     const TenantCatalog* tenant(TenantId id) const;
     TenantCatalog* tenant(TenantId id);
+    // The live tenant of that name (dropped ones free their names).
     const TenantCatalog* find_tenant(std::string_view name) const;
     const std::map<TenantId, TenantCatalog>& tenants() const { return tenants_; }
 

@@ -27,6 +27,17 @@ crypto::WrappedKey decode_wrapped_key(WireReader& in, std::string_view field) {
     return *key;
 }
 
+bool readable_version(u8 version) {
+    return version >= kCatalogFormatVersionOldest && version <= kCatalogFormatVersion;
+}
+
+std::string unreadable_version(std::string_view what, ByteSpan bytes) {
+    return std::string(what) + ": format version " +
+           (bytes.empty() ? std::string("missing") : std::to_string(bytes[0])) +
+           " (this build reads versions " + std::to_string(kCatalogFormatVersionOldest) + " to " +
+           std::to_string(kCatalogFormatVersion) + ")";
+}
+
 // Refuses ids that are not strictly increasing: the encoding of a map has one order.
 template <class Id>
 bool in_order(WireReader& in, std::optional<Id>& previous, Id id, std::string_view what) {
@@ -46,17 +57,15 @@ class CatalogDecoder {
 public:
     static Result<Catalog> decode(ByteSpan bytes) {
         if (bytes.empty()) return Status::corruption("catalog: empty");
-        if (bytes[0] != kCatalogFormatVersion) {
-            return Status::unsupported("catalog: format version " + std::to_string(bytes[0]) +
-                                       " (this build reads version " +
-                                       std::to_string(kCatalogFormatVersion) + ")");
+        if (!readable_version(bytes[0])) {
+            return Status::unsupported(unreadable_version("catalog", bytes));
         }
         WireReader in(bytes.subspan(1), "catalog");
         Catalog catalog;
         usize tenants = in.count("tenants", kMinTenantBytes);
         std::optional<TenantId> previous;
         for (usize i = 0; i < tenants && in.ok(); ++i) {
-            TenantCatalog tenant = decode_tenant(in);
+            TenantCatalog tenant = decode_tenant(in, bytes[0]);
             if (!in_order(in, previous, tenant.info_.id, "tenant")) break;
             TenantId id = tenant.info_.id;
             catalog.tenants_.emplace(id, std::move(tenant));
@@ -69,10 +78,8 @@ public:
     static Result<TenantCatalog> decode_parts(TenantInfo info, ByteSpan schema,
                                               std::vector<StreamInfo> streams) {
         if (schema.empty()) return Status::corruption("tenant schema: empty");
-        if (schema[0] != kCatalogFormatVersion) {
-            return Status::unsupported("tenant schema: format version " +
-                                       std::to_string(schema[0]) + " (this build reads version " +
-                                       std::to_string(kCatalogFormatVersion) + ")");
+        if (!readable_version(schema[0])) {
+            return Status::unsupported(unreadable_version("tenant schema", schema));
         }
         WireReader in(schema.subspan(1), "tenant " + std::to_string(info.id.value()) + " schema");
         TenantCatalog tenant;
@@ -103,13 +110,14 @@ public:
         return catalog;
     }
 
-    static TenantInfo decode_info(WireReader& in) {
+    static TenantInfo decode_info(WireReader& in, u8 version) {
         TenantInfo info;
         info.id = TenantId(in.u64("tenant id"));
         info.name = in.string("tenant name");
         info.created = Position(in.u64("tenant created"));
         info.kek = decode_wrapped_key(in, "tenant KEK");
         info.root_key = decode_wrapped_key(in, "tenant root key");
+        if (version >= 2) info.dropped = Position(in.u64("tenant dropped"));
         return info;
     }
 
@@ -126,9 +134,9 @@ public:
     }
 
 private:
-    static TenantCatalog decode_tenant(WireReader& in) {
+    static TenantCatalog decode_tenant(WireReader& in, u8 version) {
         TenantCatalog tenant;
-        tenant.info_ = decode_info(in);
+        tenant.info_ = decode_info(in, version);
         tenant.version_ = in.u64("catalog version");
         tenant.next_object_id_ = ObjectId(in.u64("next object id"));
         tenant.next_stream_id_ = StreamId(in.u64("next stream id"));
@@ -208,6 +216,7 @@ void encode_info(WireWriter& out, const TenantInfo& info) {
     out.u64(info.created.value());
     encode_wrapped_key(out, info.kek);
     encode_wrapped_key(out, info.root_key);
+    out.u64(info.dropped.value());
 }
 
 void encode_stream(WireWriter& out, const StreamInfo& stream) {
@@ -277,13 +286,11 @@ Bytes encode_tenant_info(const TenantInfo& info) {
 }
 
 Result<TenantInfo> decode_tenant_info(ByteSpan bytes) {
-    if (bytes.empty() || bytes[0] != kCatalogFormatVersion) {
-        return Status::unsupported(
-            "tenant record: format version " +
-            (bytes.empty() ? std::string("missing") : std::to_string(bytes[0])));
+    if (bytes.empty() || !readable_version(bytes[0])) {
+        return Status::unsupported(unreadable_version("tenant record", bytes));
     }
     WireReader in(bytes.subspan(1), "tenant record");
-    TenantInfo info = CatalogDecoder::decode_info(in);
+    TenantInfo info = CatalogDecoder::decode_info(in, bytes[0]);
     KB_TRY(in.finish());
     return info;
 }
@@ -296,10 +303,8 @@ Bytes encode_stream_info(const StreamInfo& stream) {
 }
 
 Result<StreamInfo> decode_stream_info(ByteSpan bytes) {
-    if (bytes.empty() || bytes[0] != kCatalogFormatVersion) {
-        return Status::unsupported(
-            "stream record: format version " +
-            (bytes.empty() ? std::string("missing") : std::to_string(bytes[0])));
+    if (bytes.empty() || !readable_version(bytes[0])) {
+        return Status::unsupported(unreadable_version("stream record", bytes));
     }
     WireReader in(bytes.subspan(1), "stream record");
     StreamInfo stream = CatalogDecoder::decode_stream(in);

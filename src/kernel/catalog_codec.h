@@ -5,7 +5,8 @@
 // and decode refuses anything encode would not have written (ids out of order, an unknown
 // enum, trailing bytes), so decode(bytes) re-encodes to exactly `bytes`. Decode reads bytes
 // from the store, so it is untrusted: never crashes, returns corruption saying what is wrong,
-// unsupported for a format version other than kCatalogFormatVersion.
+// unsupported for a format version other than kCatalogFormatVersion or an older one it still
+// reads (version 1: tenants without a dropped position; re-encoded as the current version).
 #pragma once
 
 #include "base/bytes.h"
@@ -14,7 +15,9 @@
 
 namespace kb::kernel {
 
-inline constexpr u8 kCatalogFormatVersion = 1;
+// 2: tenants carry the position they were dropped at (DROP DATABASE).
+inline constexpr u8 kCatalogFormatVersion = 2;
+inline constexpr u8 kCatalogFormatVersionOldest = 1;
 
 Bytes encode_catalog(const Catalog& catalog);
 Result<Catalog> decode_catalog(ByteSpan bytes);
@@ -24,7 +27,7 @@ Result<Catalog> decode_catalog(ByteSpan bytes);
 // stream append rewrites one small stream record, not the schema. Each part starts with the
 // format version byte and holds the same fields as the whole-catalog encoding above.
 
-// id | name | created | KEK | root key.
+// id | name | created | KEK | root key | dropped.
 Bytes encode_tenant_info(const TenantInfo& info);
 Result<TenantInfo> decode_tenant_info(ByteSpan bytes);
 // id | name | data class | created | deleted | next offset.

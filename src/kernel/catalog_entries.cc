@@ -54,11 +54,24 @@ std::vector<Bytes> tenant_schema_entries(const TenantCatalog& tenant) {
     const TenantInfo& info = tenant.info();
     const auto tenant_id = le64(info.id.value());
     std::vector<Bytes> entries;
-    entries.push_back(state_entry(
-        StateEntryKind::tenant,
-        {tenant_id, as_bytes(info.name), le64(info.created.value()), info.kek.encode(),
-         info.root_key.encode(), le64(tenant.version()), le64(tenant.next_object_id().value()),
-         le64(tenant.next_stream_id().value())}));
+    const auto kek = info.kek.encode();
+    const auto root_key = info.root_key.encode();
+    const auto created = le64(info.created.value());
+    const auto catalog_version = le64(tenant.version());
+    const auto next_object = le64(tenant.next_object_id().value());
+    const auto next_stream = le64(tenant.next_stream_id().value());
+    if (!info.is_dropped()) {
+        entries.push_back(state_entry(StateEntryKind::tenant,
+                                      {tenant_id, as_bytes(info.name), created, kek, root_key,
+                                       catalog_version, next_object, next_stream}));
+    } else {
+        // The dropped position only once there is one: live tenants hash as they always did,
+        // so states (and checkpoints) from before DROP DATABASE keep their hashes.
+        entries.push_back(
+            state_entry(StateEntryKind::tenant,
+                        {tenant_id, as_bytes(info.name), created, kek, root_key, catalog_version,
+                         next_object, next_stream, le64(info.dropped.value())}));
+    }
     for (const auto& [id, versions] : tenant.table_versions()) {
         for (const auto& version : versions) {
             Bytes schema = encoded(version.value);

@@ -325,6 +325,33 @@ TEST(Catalog, FailedMutationsChangeNothing) {
     EXPECT_GT(streams, 100u);
 }
 
+TEST(Catalog, DroppedTenantsFreeTheirNamesAndKeepTheirHistory) {
+    Catalog catalog;
+    ASSERT_EQ(catalog.create_tenant({.id = TenantId(1), .name = "a"}, Position(1)), Outcome::ok);
+    TenantCatalog& first = *catalog.tenant(TenantId(1));
+    StreamId stream;
+    ASSERT_EQ(first.create_stream("s", DataClass::internal, Position(2), &stream), Outcome::ok);
+    EXPECT_EQ(catalog.drop_tenant(TenantId(2), Position(3)), Outcome::no_such_tenant);
+    ASSERT_EQ(catalog.drop_tenant(TenantId(1), Position(4)), Outcome::ok);
+    EXPECT_EQ(catalog.drop_tenant(TenantId(1), Position(5)), Outcome::no_such_tenant);
+
+    // By id it is still there, with what it held; by name it is gone.
+    const TenantCatalog* dropped = catalog.tenant(TenantId(1));
+    ASSERT_NE(dropped, nullptr);
+    EXPECT_EQ(dropped->info().dropped, Position(4));
+    EXPECT_TRUE(dropped->info().is_dropped());
+    EXPECT_NE(dropped->stream(stream), nullptr);
+    EXPECT_EQ(catalog.find_tenant("a"), nullptr);
+
+    // The name is free again; the id is not.
+    EXPECT_EQ(catalog.create_tenant({.id = TenantId(1), .name = "b"}, Position(6)),
+              Outcome::tenant_exists);
+    ASSERT_EQ(catalog.create_tenant({.id = TenantId(2), .name = "a"}, Position(7)), Outcome::ok);
+    ASSERT_NE(catalog.find_tenant("a"), nullptr);
+    EXPECT_EQ(catalog.find_tenant("a")->info().id, TenantId(2));
+    EXPECT_FALSE(catalog.find_tenant("a")->info().is_dropped());
+}
+
 // --- encoding ----------------------------------------------------------------------------
 
 Catalog random_catalog(u64 seed) {
@@ -346,6 +373,41 @@ RC_GTEST_PROP(CatalogCodec, RoundTripIsExact, (u64 seed)) {
     RC_ASSERT(encode_catalog(*decoded) == bytes);
 }
 
+TEST(CatalogCodec, DroppedTenantsRoundTrip) {
+    Catalog catalog = random_catalog(11);
+    const TenantId last = catalog.tenants().rbegin()->first;
+    ASSERT_EQ(catalog.drop_tenant(last, Position(100000)), Outcome::ok);
+    const Bytes bytes = encode_catalog(catalog);
+    auto decoded = decode_catalog(bytes);
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
+    EXPECT_EQ(*decoded, catalog);
+    EXPECT_EQ(decoded->tenant(last)->info().dropped, Position(100000));
+
+    const TenantInfo& info = catalog.tenant(last)->info();
+    auto record = decode_tenant_info(encode_tenant_info(info));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_EQ(*record, info);
+}
+
+TEST(CatalogCodec, ReadsVersionOneTenantRecords) {
+    // Version 1 had no dropped position: the same fields without the last u64.
+    const TenantInfo info{.id = TenantId(3),
+                          .name = "old",
+                          .created = Position(9),
+                          .kek = testing::test_wrapped_key(3, 0x33),
+                          .root_key = testing::test_wrapped_key(3, 0x44)};
+    Bytes bytes = encode_tenant_info(info);
+    ASSERT_EQ(bytes[0], kCatalogFormatVersion);
+    bytes.resize(bytes.size() - 8);
+    bytes[0] = 1;
+    auto decoded = decode_tenant_info(bytes);
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string();
+    EXPECT_EQ(*decoded, info);
+    EXPECT_FALSE(decoded->is_dropped());
+    bytes[0] = 3;
+    EXPECT_EQ(decode_tenant_info(bytes).error().code(), StatusCode::unsupported);
+}
+
 TEST(CatalogCodec, EqualHistoriesGiveEqualBytes) {
     EXPECT_EQ(encode_catalog(random_catalog(7)), encode_catalog(random_catalog(7)));
     EXPECT_NE(encode_catalog(random_catalog(7)), encode_catalog(random_catalog(8)));
@@ -355,9 +417,12 @@ TEST(CatalogCodec, RefusesDamage) {
     Bytes bytes = encode_catalog(random_catalog(3));
     ASSERT_GT(bytes.size(), 200u);
 
-    Bytes version_two = bytes;
-    version_two[0] = 2;
-    EXPECT_EQ(decode_catalog(version_two).error().code(), StatusCode::unsupported);
+    Bytes version_three = bytes;
+    version_three[0] = 3;
+    EXPECT_EQ(decode_catalog(version_three).error().code(), StatusCode::unsupported);
+    Bytes version_zero = bytes;
+    version_zero[0] = 0;
+    EXPECT_EQ(decode_catalog(version_zero).error().code(), StatusCode::unsupported);
     EXPECT_EQ(decode_catalog({}).error().code(), StatusCode::corruption);
     for (usize size = 1; size < bytes.size(); size += 1 + size / 16) {
         auto truncated = decode_catalog(ByteSpan(bytes).first(size));

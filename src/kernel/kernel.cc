@@ -1,6 +1,7 @@
 // Kernel: opening from the store, publishing, the op dispatch with idempotency, and the op
 // kinds that touch only the catalog (create tenant, reserve sequence, configure). Streams and
-// transactions are in kernel_apply_streams.cc and kernel_apply_transaction.cc.
+// transactions are in kernel_apply_streams.cc and kernel_apply_transaction.cc, roles and grants
+// (and the permission re-check) in kernel_apply_roles.cc.
 //
 // Refusals. Admission rules out what a user can get wrong before an op is logged, so apply
 // should only ever see ops that succeed, repeats, and (after a bug upstream) invalid effects.
@@ -10,9 +11,11 @@
 // alike on every replica and every replay. Stopping would turn one bad op into a replica that
 // can never replay its own log.
 //
-// Per op, in order: the tenant must exist (system ops: create tenant and configure are logged
-// for tenant 0); a repeated idempotency id within the retention returns the original result;
-// the op kind applies; an ok op then records its idempotency id and prunes expired records
+// Per op, in order: the tenant must exist and not be dropped (system ops: create tenant, drop
+// tenant, configure, role and grant are logged for tenant 0); a repeated idempotency id within
+// the retention returns the original result; the principal must be allowed the op by the grants
+// as of its position; the op kind applies; an ok op then records its idempotency id and prunes
+// expired records
 // (idempotency.h). A new tenant's id is 1 + the largest id so far (1 for the first): the
 // create-tenant op carries none, and the primary's admission computes the same.
 #include "kernel/kernel.h"
@@ -65,6 +68,21 @@ Result<ApplyResult> apply_create_tenant(KernelState& state, const CreateTenantOp
     ApplyResult result;
     result.tenant = id;
     return result;
+}
+
+// The tenant stays in the catalog, its trees and keys with it, so its history can still be read
+// and verified; it is marked dropped, which frees its name and refuses its later ops.
+Result<ApplyResult> apply_drop_tenant(KernelState& state, const DropTenantOp& op, Position at) {
+    TenantCatalog* tenant = state.catalog.tenant(op.tenant);
+    if (tenant == nullptr || tenant->info().is_dropped()) {
+        return refusal(Outcome::no_such_tenant, tenant_name(op.tenant));
+    }
+    std::vector<Bytes> before = tenant_schema_entries(*tenant);
+    KB_ASSERT(state.catalog.drop_tenant(op.tenant, at) == Outcome::ok);
+    KB_TRY(state.store.put(trees::kTenants, trees::tenant_key(op.tenant),
+                           encode_tenant_info(tenant->info())));
+    note_schema_change(state, std::move(before), *tenant);
+    return ApplyResult{};
 }
 
 ApplyResult apply_configure(KernelState& state, const ConfigureOp& op) {
@@ -134,6 +152,11 @@ Status record_and_prune(KernelState& state, TenantId tenant, const Op& op, Posit
 Result<ApplyResult> apply_tenant_op(KernelState& state, const Op& op, Position at) {
     TenantCatalog* tenant = op.tenant.value() == 0 ? nullptr : state.catalog.tenant(op.tenant);
     if (tenant == nullptr) return refusal(Outcome::no_such_tenant, tenant_name(op.tenant));
+    if (tenant->info().is_dropped()) {
+        return refusal(Outcome::no_such_tenant, tenant_name(op.tenant) +
+                                                    " was dropped at position " +
+                                                    std::to_string(tenant->info().dropped.value()));
+    }
 
     // A repeat of an idempotency id whose record is within the retention: the original result.
     std::optional<IdempotencyRecord> expired;
@@ -154,6 +177,7 @@ Result<ApplyResult> apply_tenant_op(KernelState& state, const Op& op, Position a
         }
         expired = std::move(record);
     }
+    if (auto denied = recheck_permission(state, op, at)) return std::move(*denied);
 
     ApplyResult result;
     switch (op.kind()) {
@@ -197,7 +221,7 @@ ApplyResult refusal(Outcome outcome, std::string detail) {
 
 Status ensure_system_trees(KernelState& state) {
     if (state.system_trees_ready) return Status::ok();
-    for (store::TreeId tree : {trees::kTenants, trees::kTimestamps}) {
+    for (store::TreeId tree : trees::kSystemTrees) {
         if (!KB_TRY(state.store.has_tree(tree))) KB_TRY(state.store.create_tree(tree));
     }
     state.system_trees_ready = true;
@@ -350,8 +374,13 @@ Result<std::unique_ptr<Kernel>> Kernel::open(store::Store& store) {
     auto catalog = reads::catalog(snapshot);
     if (!catalog) return catalog.error().with_context("opening the kernel");
     state->catalog = std::move(*catalog);
-    state->system_trees_ready =
-        KB_TRY(snapshot.has_tree(trees::kTenants)) && KB_TRY(snapshot.has_tree(trees::kTimestamps));
+    if (Status loaded = load_access(*state, snapshot); !loaded.is_ok()) {
+        return loaded.with_context("opening the kernel");
+    }
+    state->system_trees_ready = true;
+    for (store::TreeId tree : trees::kSystemTrees) {
+        if (!KB_TRY(snapshot.has_tree(tree))) state->system_trees_ready = false;
+    }
     return std::unique_ptr<Kernel>(new Kernel(std::move(state)));
 }
 
@@ -369,16 +398,27 @@ Result<ApplyResult> Kernel::apply(const Op& op, const ApplyContext& context) {
     switch (op.kind()) {
         case OpKind::create_tenant:
         case OpKind::configure:
+        case OpKind::role:
+        case OpKind::grant:
+        case OpKind::drop_tenant:
             // System ops: tenant 0.
             if (op.tenant.value() != 0) {
                 result = refusal(Outcome::invalid_definition,
                                  std::string(op_kind_name(op.kind())) +
                                      " is a system op, logged for tenant 0, not " +
                                      tenant_name(op.tenant));
+            } else if (auto denied = recheck_permission(state, op, at)) {
+                result = std::move(*denied);
             } else if (op.kind() == OpKind::create_tenant) {
                 result = KB_TRY(apply_create_tenant(state, std::get<CreateTenantOp>(op.body), at));
-            } else {
+            } else if (op.kind() == OpKind::configure) {
                 result = apply_configure(state, std::get<ConfigureOp>(op.body));
+            } else if (op.kind() == OpKind::drop_tenant) {
+                result = KB_TRY(apply_drop_tenant(state, std::get<DropTenantOp>(op.body), at));
+            } else if (op.kind() == OpKind::role) {
+                result = KB_TRY(apply_role(state, std::get<RoleOp>(op.body), at));
+            } else {
+                result = KB_TRY(apply_grant(state, std::get<GrantOp>(op.body), op.principal, at));
             }
             break;
         default:
@@ -428,6 +468,8 @@ const std::set<TenantId>& Kernel::published_schema_changes() const {
 }
 
 const Catalog& Kernel::catalog() const { return state_->catalog; }
+
+const AccessControl& Kernel::access() const { return state_->access; }
 
 const StateHash& Kernel::state_hash() const {
     sync_stream_hashes(*state_);

@@ -13,12 +13,13 @@
 // but the applied position and the timestamp index. It never asserts on logged input: an
 // assertion there would stop the replica again on every replay of its own log.
 
-// State lives in store trees (kernel_trees.h; docs/FORMATS.md, "Kernel state"): tenants,
-// per-tenant catalog, streams, events, idempotency records, a timestamp -> position index, and
-// each table and index as MVCC trees (store/mvcc.h) keyed by encoded keys (row_codec.h), whose
-// versions are created and ended at the op's position, so a read as of any position P sees
-// exactly the rows, index entries and schema of P. The catalog is also kept in memory
-// (catalog()), reloaded from the store by open().
+// State lives in store trees (kernel_trees.h; docs/FORMATS.md, "Kernel state"): tenants, roles
+// and grants (access_control.h), per-tenant catalog, streams, events, idempotency records, a
+// timestamp -> position index, and each table and index as MVCC trees (store/mvcc.h) keyed by
+// encoded keys (row_codec.h), whose versions are created and ended at the op's position, so a
+// read as of any position P sees exactly the rows, index entries, schema, roles and grants of
+// P. The catalog and the roles and grants are also kept in memory (catalog(), access()),
+// reloaded from the store by open().
 //
 // Threads: apply / publish / open on the loop thread. Readers use kernel_reads.h on a
 // store::Snapshot from any thread.
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "crypto/key_hierarchy.h"
+#include "kernel/access_control.h"
 #include "kernel/catalog.h"
 #include "kernel/op.h"
 #include "kernel/outcome.h"
@@ -54,12 +56,13 @@ struct ApplyResult {
     Outcome outcome = Outcome::ok;
     std::string detail{};  // for an outcome other than ok: what, naming the object
 
-    TenantId tenant{};      // create tenant: the new tenant's id
-    StreamId stream{};      // create stream: the new stream's id
-    Offset first_offset{};  // append batch: the offset of its first event
-    u64 event_count = 0;    // append batch: events appended
-    SequenceBlock block{};  // reserve sequence: the values reserved
-    u64 row_versions = 0;   // transaction: row versions created plus versions ended
+    TenantId tenant{};        // create tenant: the new tenant's id
+    StreamId stream{};        // create stream: the new stream's id
+    Offset first_offset{};    // append batch: the offset of its first event
+    u64 event_count = 0;      // append batch: events appended
+    SequenceBlock block{};    // reserve sequence: the values reserved
+    u64 row_versions = 0;     // transaction: row versions created plus versions ended
+    PrincipalId principal{};  // create role: the new role's principal id
 
     // An idempotent repeat: the fields above are the original op's, and nothing changed.
     bool repeated = false;
@@ -111,6 +114,8 @@ public:
     const std::set<TenantId>& published_schema_changes() const;
 
     const Catalog& catalog() const;
+    // Roles and grants as applied so far (access_reads.h reads them as of a snapshot).
+    const AccessControl& access() const;
     const StateHash& state_hash() const;
     const Settings& settings() const;
 

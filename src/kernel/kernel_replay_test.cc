@@ -26,6 +26,7 @@ struct Generated {
     std::vector<LoggedOp> log;
     StateHash hash;
     Catalog catalog;
+    AccessControl access;
     testing::StoreDump contents;
     std::map<std::string, u64> outcomes;  // outcome name (or "repeat") -> count
 };
@@ -78,6 +79,7 @@ Generated generate(u64 seed) {
         ++out.outcomes[result.repeated ? "repeat" : std::string(outcome_name(result.outcome))];
         if (result.outcome == Outcome::ok && !result.repeated) {
             for (const std::string& kind : kinds) ++out.outcomes[kind];
+            if (op.kind() == OpKind::drop_tenant) ++out.outcomes["tenant dropped"];
         }
         if (prng.chance(1, 8)) {
             EXPECT_TRUE(h.kernel->publish().is_ok());
@@ -88,6 +90,7 @@ Generated generate(u64 seed) {
     out.log = h.log;
     out.hash = h.kernel->state_hash();
     out.catalog = h.kernel->catalog();
+    out.access = h.kernel->access();
     out.contents = dump(h.published(), true);
     return out;
 }
@@ -95,6 +98,7 @@ Generated generate(u64 seed) {
 void expect_same_state(KernelHarness& h, const Generated& expected, u64 seed) {
     EXPECT_EQ(h.kernel->state_hash(), expected.hash) << "seed " << seed;
     EXPECT_EQ(h.kernel->catalog(), expected.catalog) << "seed " << seed;
+    EXPECT_EQ(h.kernel->access(), expected.access) << "seed " << seed;
     EXPECT_EQ(dump(h.published(), true), expected.contents) << "seed " << seed;
 }
 
@@ -113,7 +117,8 @@ TEST(KernelReplay, SameOpsGiveTheSameStateAndContent) {
     for (const char* name :
          {"ok", "repeat", "offset mismatch", "invalid effect", "unique violation", "no such stream",
           "stream deleted", "index built over rows", "truncate of rows",
-          "column dropped under rows"}) {
+          "column dropped under rows", "role exists", "no such role", "dependent objects exist",
+          "permission denied", "tenant dropped", "no such tenant"}) {
         EXPECT_GT(outcomes[name], 0u) << name;
     }
     EXPECT_GT(outcomes["ok"], kSeeds * kOpsPerSeed / 2);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernel/access_control.h"
 #include "kernel/catalog.h"
 #include "kernel/kernel.h"
 #include "kernel/state_hash.h"
@@ -34,7 +35,8 @@ struct KernelState {
     Position applied;
     Timestamp last_timestamp;
     Catalog catalog;
-    StateHash hash;  // exact except for streams_unhashed (see the top)
+    AccessControl access;  // roles and grants (also in the roles and grants trees)
+    StateHash hash;        // exact except for streams_unhashed (see the top)
     Settings settings;
     bool system_trees_ready = false;
 
@@ -102,5 +104,15 @@ Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, cons
                                  Position at);
 Result<ApplyResult> apply_transaction(KernelState& state, TenantCatalog& tenant,
                                       const TransactionOp& op, Position at);
+
+// --- roles and grants (kernel_apply_roles.cc): system ops of tenant 0 ---------------------------
+
+Result<ApplyResult> apply_role(KernelState& state, const RoleOp& op, Position at);
+Result<ApplyResult> apply_grant(KernelState& state, const GrantOp& op, PrincipalId by, Position at);
+// The permission re-check of apply (DESIGN.md §3: grants as of the op's position, which for
+// apply is the applied state): nullopt when `op` is allowed, else its refusal.
+std::optional<ApplyResult> recheck_permission(const KernelState& state, const Op& op, Position at);
+// Loads the roles and grants trees into state.access (Kernel::open).
+Status load_access(KernelState& state, const store::Snapshot& snapshot);
 
 }  // namespace kb::kernel

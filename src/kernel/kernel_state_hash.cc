@@ -10,6 +10,8 @@
 //   rows         a version entry per row version and an end entry per ended version, from
 //                every table tree; index trees the same way (an index entry is a "row" of the
 //                index's object id whose image is the primary key)
+//   roles        the roles and grants trees of the system the same way (tenant 0, the tree's
+//                number as the table)
 #include "kernel/catalog_entries.h"
 #include "kernel/idempotency.h"
 #include "kernel/kernel.h"
@@ -82,6 +84,9 @@ Result<StateHash> compute_state_hash(const store::Snapshot& view) {
         const auto setting = static_cast<Setting>(number);
         const u64 value = setting_value(settings, setting);
         if (!setting_is_default(setting, value)) hash.add(setting_entry(setting, value));
+    }
+    for (const store::TreeId tree : {trees::kRoles, trees::kGrants}) {
+        if (KB_TRY(view.has_tree(tree))) KB_TRY(add_versions(view, tree, hash));
     }
     for (const auto& [tenant, unused] : catalog.tenants()) {
         KB_TRY(add_events(view, tenant, hash));

@@ -57,6 +57,54 @@ TEST(Kernel, TenantIdsCountUpAndNamesAreUnique) {
     expect_hash_recomputes(h);
 }
 
+TEST(Kernel, DroppedTenantsRefuseOpsFreeTheirNameAndKeepTheirHistory) {
+    KernelHarness h(31);
+    ASSERT_EQ(h.apply(create_tenant_op("t")).outcome, Outcome::ok);
+    const TenantId id(1);
+    ApplyResult stream = h.apply(tenant_op(id, CreateStreamOp{.name = "s"}));
+    ASSERT_EQ(stream.outcome, Outcome::ok);
+    ASSERT_EQ(
+        h.apply(tenant_op(id, AppendBatchOp{.stream = stream.stream, .events = {bytes_of("kept")}}))
+            .outcome,
+        Outcome::ok);
+
+    const Position dropped_at(h.kernel->applied().value() + 1);
+    ApplyResult dropped = h.apply(testing::drop_tenant_op(id));
+    ASSERT_EQ(dropped.outcome, Outcome::ok) << dropped.detail;
+    EXPECT_EQ(h.kernel->catalog().tenant(id)->info().dropped, dropped_at);
+    EXPECT_EQ(h.kernel->catalog().find_tenant("t"), nullptr);
+    expect_hash_recomputes(h);
+
+    // Nothing more is written to it, and a second drop finds nothing to drop.
+    const InternalHash before = h.kernel->state_hash().digest();
+    EXPECT_EQ(
+        h.apply(tenant_op(id, AppendBatchOp{.stream = stream.stream, .events = {bytes_of("late")}}))
+            .outcome,
+        Outcome::no_such_tenant);
+    EXPECT_EQ(h.apply(testing::drop_tenant_op(id)).outcome, Outcome::no_such_tenant);
+    EXPECT_EQ(h.apply(testing::drop_tenant_op(TenantId(9))).outcome, Outcome::no_such_tenant);
+    Op misplaced = testing::drop_tenant_op(id);
+    misplaced.tenant = id;
+    EXPECT_EQ(h.apply(misplaced).outcome, Outcome::invalid_definition);
+    EXPECT_EQ(h.kernel->state_hash().digest(), before);
+
+    // The name makes a new tenant; the old one's events are still there, and so are its keys.
+    ApplyResult again = h.apply(create_tenant_op("t"));
+    ASSERT_EQ(again.outcome, Outcome::ok);
+    EXPECT_EQ(again.tenant, TenantId(2));
+    EXPECT_EQ(h.kernel->tenant_keys().size(), 2u);
+    ASSERT_TRUE(h.kernel->publish().is_ok());
+    auto events = reads::read_events(h.published(), id, stream.stream, Offset(0), 1 << 20, 10);
+    ASSERT_TRUE(events.has_value()) << events.error().to_string();
+    ASSERT_EQ(events->size(), 1u);
+
+    // And it all survives a reopen (the tenant record carries the drop).
+    h.reopen();
+    EXPECT_EQ(h.kernel->catalog().tenant(id)->info().dropped, dropped_at);
+    EXPECT_EQ(h.kernel->catalog().find_tenant("t")->info().id, TenantId(2));
+    expect_hash_recomputes(h);
+}
+
 TEST(Kernel, SystemOpsMustBeLoggedForTenantZero) {
     KernelHarness h(3);
     Op op = create_tenant_op("t");

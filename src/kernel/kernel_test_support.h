@@ -111,6 +111,9 @@ inline Op create_tenant_op(std::string name) {
 inline Op tenant_op(TenantId tenant, OpBody body) {
     return Op{.tenant = tenant, .principal = PrincipalId(1), .body = std::move(body)};
 }
+inline Op drop_tenant_op(TenantId tenant) {
+    return Op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = DropTenantOp{tenant}};
+}
 inline Op configure_op(u64 retention) {
     return Op{.tenant = TenantId(0),
               .principal = PrincipalId(1),
@@ -200,10 +203,32 @@ public:
             return create_tenant_op("tenant" + std::to_string(prng_.uniform(4)));
         }
         if (prng_.chance(1, 50)) return configure_op(1 + prng_.uniform(40));
-        auto it = catalog.tenants().begin();
-        std::advance(it, static_cast<long>(prng_.uniform(catalog.tenants().size())));
-        const TenantCatalog& tenant = it->second;
-        const TenantId id = it->first;
+        if (prng_.chance(1, 30)) return role_op(h);
+        // Live tenants, and now and then a dropped one (whose ops are refused).
+        std::vector<const TenantCatalog*> pool;
+        const bool any = prng_.chance(1, 30);
+        for (const auto& [unused, candidate] : catalog.tenants()) {
+            if (any || !candidate.info().is_dropped()) pool.push_back(&candidate);
+        }
+        if (pool.empty()) return create_tenant_op("tenant" + std::to_string(prng_.uniform(4)));
+        const TenantCatalog& tenant = *pool[prng_.uniform(pool.size())];
+        const TenantId id = tenant.info().id;
+        // Now and then a tenant is dropped (its name is then free for a new one).
+        if (prng_.chance(1, 150)) return drop_tenant_op(id);
+        if (prng_.chance(1, 20)) return grant_op(h, tenant);
+        Op op = tenant_next(h, tenant, id);
+        // Now and then on behalf of a role, whose grants apply decides on.
+        const auto& roles = h.kernel->access().roles();
+        if (!roles.empty() && prng_.chance(1, 6)) {
+            auto role = roles.begin();
+            std::advance(role, static_cast<long>(prng_.uniform(roles.size())));
+            op.principal = role->first;
+        }
+        return op;
+    }
+
+private:
+    Op tenant_next(KernelHarness& h, const TenantCatalog& tenant, TenantId id) {
         switch (prng_.uniform(10)) {
             case 0:
                 return tenant_op(id, CreateStreamOp{.name = "s" + std::to_string(prng_.uniform(6)),
@@ -227,7 +252,72 @@ public:
         }
     }
 
-private:
+    // A role that exists (or now and then one that does not).
+    PrincipalId pick_role(KernelHarness& h) {
+        const auto& roles = h.kernel->access().roles();
+        if (roles.empty() || prng_.chance(1, 10)) return PrincipalId(kFirstRolePrincipal + 900);
+        auto it = roles.begin();
+        std::advance(it, static_cast<long>(prng_.uniform(roles.size())));
+        return it->first;
+    }
+
+    Op role_op(KernelHarness& h) {
+        RoleOp op;
+        switch (prng_.uniform(4)) {
+            case 0:
+            case 1:
+                op.action = RoleAction::create;
+                op.name = "r" + std::to_string(prng_.uniform(5));
+                break;
+            case 2:
+                op.action = RoleAction::alter;
+                op.roles = {pick_role(h)};
+                break;
+            default:
+                op.action = RoleAction::drop;
+                op.roles = {pick_role(h)};
+                break;
+        }
+        if (op.action != RoleAction::drop) {
+            if (prng_.coin()) op.attributes.login = prng_.coin();
+            if (prng_.chance(1, 6)) op.attributes.superuser = prng_.coin();
+            if (prng_.coin()) {
+                op.attributes.verifier =
+                    prng_.chance(1, 4) ? std::string()
+                                       : "SCRAM-SHA-256$4096:" + std::to_string(prng_.next_u32());
+            }
+        }
+        return Op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = std::move(op)};
+    }
+
+    Op grant_op(KernelHarness& h, const TenantCatalog& tenant) {
+        GrantOp op{
+            .revoke = prng_.chance(1, 3), .tenant = tenant.info().id, .roles = {pick_role(h)}};
+        std::vector<TableId> tables;
+        for (const auto& [table, versions] : tenant.table_versions()) {
+            if (tenant.table(table) != nullptr) tables.push_back(table);
+        }
+        switch (tables.empty() ? 0 : prng_.uniform(3)) {
+            case 0:
+                op.target = GrantTarget::database;
+                op.privileges = {Privilege::connect};
+                break;
+            case 1:
+                op.target = GrantTarget::tables;
+                op.tables = {tables[prng_.uniform(tables.size())]};
+                break;
+            default:
+                op.target = GrantTarget::all_tables;
+                break;
+        }
+        if (op.target != GrantTarget::database) {
+            for (u64 i = 1 + prng_.uniform(2); i > 0; --i) {
+                op.privileges.push_back(static_cast<Privilege>(2 + prng_.uniform(5)));
+            }
+        }
+        return Op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = std::move(op)};
+    }
+
     StreamId pick_stream(const TenantCatalog& tenant) {
         return StreamId(prng_.uniform(tenant.next_stream_id().value() + 1));
     }

@@ -5,6 +5,9 @@
 //     tenants      tenant id u64 BE                 -> tenant record (catalog_codec.h)
 //     timestamps   op timestamp ns u64 BE           -> position u64 LE: the newest position
 //                                                      with that timestamp (AS OF TIMESTAMP)
+//     roles        MVCC: principal id u64 BE        -> role record (access_control.h)
+//     grants       MVCC: principal, tenant, table   -> grantor u64 LE (access_control.h: a
+//                  u64 BE each, privilege u8           privilege held; table 0 = the tenant)
 // Per tenant T (sealed with T's page keys; tree numbers at and above 2^63, clear of object
 // ids, which the catalog keeps below 2^62):
 //     catalog      0x01                             -> tenant schema (catalog_codec.h)
@@ -29,6 +32,10 @@ namespace kb::kernel::trees {
 
 inline constexpr store::TreeId kTenants{store::kSystemTenant, 1};
 inline constexpr store::TreeId kTimestamps{store::kSystemTenant, 2};
+inline constexpr store::TreeId kRoles{store::kSystemTenant, 3};
+inline constexpr store::TreeId kGrants{store::kSystemTenant, 4};
+// The system trees the first apply creates (roles and grants too, so readers find them).
+inline constexpr store::TreeId kSystemTrees[] = {kTenants, kTimestamps, kRoles, kGrants};
 
 inline constexpr u64 kFirstInternalNumber = u64{1} << 63;
 static_assert(kObjectIdLimit <= kFirstInternalNumber);
@@ -55,6 +62,7 @@ u64 load_be64(const u8* bytes);
 inline std::array<u8, 8> tenant_key(TenantId tenant) { return be64(tenant.value()); }
 inline std::array<u8, 8> stream_key(StreamId stream) { return be64(stream.value()); }
 inline std::array<u8, 8> timestamp_key(Timestamp timestamp) { return be64(timestamp.value()); }
+inline std::array<u8, 8> role_key(PrincipalId principal) { return be64(principal.value()); }
 std::array<u8, 16> event_key(StreamId stream, Offset offset);
 
 // An event's value: the position of the op that appended it, then its bytes.

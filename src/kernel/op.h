@@ -14,6 +14,12 @@
 //                        its DDL, its row effects and the values the session fixed
 //   7 configure          sets one replicated system setting (e.g. how long idempotency
 //                        records are kept); system-wide, so its tenant is 0
+//   8 role               creates, alters or drops roles (users); system-wide (tenant 0)
+//   9 grant              grants or revokes privileges of roles on a tenant or its tables;
+//                        system-wide (tenant 0)
+//  10 drop tenant        marks a tenant dropped: it takes no more ops and its name is free for a
+//                        new tenant; its history (log, store, keys) stays readable by id and
+//                        position; system-wide (tenant 0)
 //
 // The tenant and principal travel in every op (also in the record header; apply checks they
 // agree). The binary form is op_codec.h; docs/FORMATS.md ("Ops") has the layout.
@@ -42,8 +48,11 @@ enum class OpKind : u8 {
     reserve_sequence = 5,
     transaction = 6,
     configure = 7,
+    role = 8,
+    grant = 9,
+    drop_tenant = 10,
 };
-inline constexpr OpKind kOpKindMax = OpKind::configure;
+inline constexpr OpKind kOpKindMax = OpKind::drop_tenant;
 
 std::string_view op_kind_name(OpKind kind);  // "create tenant", "append batch", ...
 
@@ -100,6 +109,71 @@ struct ConfigureOp {
     u64 value = 0;
 
     friend bool operator==(const ConfigureOp&, const ConfigureOp&) = default;
+};
+
+// --- roles and grants (kernel/access_control.h has their rules) ---------------------------
+
+// Stored as a byte: never renumber.
+enum class RoleAction : u8 {
+    create = 1,  // a new role named `name`; apply gives it the next principal id
+    alter = 2,   // sets the given attributes of the one role in `roles`
+    drop = 3,    // drops every role in `roles` (all or none)
+};
+inline constexpr RoleAction kRoleActionMax = RoleAction::drop;
+
+// Attributes a role op sets; nullopt leaves one as it is (create: at its default, false / none).
+struct RoleAttributes {
+    std::optional<bool> login{};
+    std::optional<bool> superuser{};
+    // A SCRAM-SHA-256 verifier in PostgreSQL's text form (never a password: the edge derives
+    // it, with a random salt, so apply stays deterministic); an empty string removes it
+    // (PASSWORD NULL).
+    std::optional<std::string> verifier{};
+
+    friend bool operator==(const RoleAttributes&, const RoleAttributes&) = default;
+};
+
+struct RoleOp {
+    RoleAction action = RoleAction::create;
+    std::string name{};                // create: the new role's name; empty otherwise
+    std::vector<PrincipalId> roles{};  // alter: the one role; drop: the roles; create: none
+    RoleAttributes attributes{};       // create and alter
+
+    friend bool operator==(const RoleOp&, const RoleOp&) = default;
+};
+
+// Privileges of a role, PostgreSQL's where they exist. Stored as a byte: never renumber.
+enum class Privilege : u8 {
+    connect = 1,  // on a database (tenant): may use it at all
+    select = 2,   // on a table
+    insert = 3,
+    update = 4,
+    remove = 5,  // DELETE
+    truncate = 6,
+};
+inline constexpr Privilege kPrivilegeMax = Privilege::truncate;
+
+std::string_view role_action_name(RoleAction action);  // "create", "alter", "drop"
+std::string_view privilege_name(Privilege privilege);  // "CONNECT", "SELECT", "DELETE", ...
+
+// Stored as a byte: never renumber.
+enum class GrantTarget : u8 {
+    database = 1,    // the tenant itself (CONNECT)
+    tables = 2,      // the listed tables of the tenant
+    all_tables = 3,  // every table of the tenant live at the op's position (PostgreSQL's ALL
+                     // TABLES IN SCHEMA: tables created later are not included)
+};
+inline constexpr GrantTarget kGrantTargetMax = GrantTarget::all_tables;
+
+struct GrantOp {
+    bool revoke = false;
+    GrantTarget target = GrantTarget::database;
+    TenantId tenant{};                    // the database, or the tables' tenant
+    std::vector<TableId> tables{};        // target tables only
+    std::vector<Privilege> privileges{};  // connect for a database; table privileges otherwise
+    std::vector<PrincipalId> roles{};     // the grantees
+
+    friend bool operator==(const GrantOp&, const GrantOp&) = default;
 };
 
 // --- transactions ------------------------------------------------------------------------
@@ -228,8 +302,17 @@ struct TransactionOp {
     friend bool operator==(const TransactionOp&, const TransactionOp&) = default;
 };
 
-using OpBody = std::variant<CreateTenantOp, CreateStreamOp, DeleteStreamOp, AppendBatchOp,
-                            ReserveSequenceOp, TransactionOp, ConfigureOp>;
+// The tenant to drop (DROP DATABASE). Its keys stay, so its history can still be read and
+// verified; nothing is written to it afterwards.
+struct DropTenantOp {
+    TenantId tenant{};
+
+    friend bool operator==(const DropTenantOp&, const DropTenantOp&) = default;
+};
+
+using OpBody =
+    std::variant<CreateTenantOp, CreateStreamOp, DeleteStreamOp, AppendBatchOp, ReserveSequenceOp,
+                 TransactionOp, ConfigureOp, RoleOp, GrantOp, DropTenantOp>;
 
 struct Op {
     TenantId tenant{};

@@ -16,6 +16,8 @@ constexpr usize kMinDdlBytes = 1 + 8;
 constexpr usize kMinEffectBytes = 1 + 8 + 4;
 constexpr usize kUuidBytes = 16;
 constexpr usize kHeaderBytes = 1 + 1 + 8 + 8;
+constexpr usize kIdBytes = 8;
+constexpr usize kPrivilegeBytes = 1;
 
 // DDL tags in the encoding: the variant's alternatives in order, numbered from 1. Stable.
 enum class DdlTag : u8 {
@@ -124,6 +126,36 @@ void encode_transaction(WireWriter& out, const TransactionOp& txn) {
     for (const auto& uuid : txn.fixed.random_uuids) out.raw(uuid);
 }
 
+void encode_ids(WireWriter& out, const auto& ids) {
+    out.count(ids.size());
+    for (const auto& id : ids) out.u64(id.value());
+}
+
+void encode_optional_bool(WireWriter& out, const std::optional<bool>& value) {
+    out.boolean(value.has_value());
+    if (value.has_value()) out.boolean(*value);
+}
+
+void encode_role(WireWriter& out, const RoleOp& role) {
+    out.u8(static_cast<u8>(role.action));
+    out.string(role.name);
+    encode_ids(out, role.roles);
+    encode_optional_bool(out, role.attributes.login);
+    encode_optional_bool(out, role.attributes.superuser);
+    out.boolean(role.attributes.verifier.has_value());
+    if (role.attributes.verifier.has_value()) out.string(*role.attributes.verifier);
+}
+
+void encode_grant(WireWriter& out, const GrantOp& grant) {
+    out.boolean(grant.revoke);
+    out.u8(static_cast<u8>(grant.target));
+    out.u64(grant.tenant.value());
+    encode_ids(out, grant.tables);
+    out.count(grant.privileges.size());
+    for (Privilege privilege : grant.privileges) out.u8(static_cast<u8>(privilege));
+    encode_ids(out, grant.roles);
+}
+
 void encode_into(WireWriter& out, const Op& op) {
     out.u8(kOpFormatVersion);
     out.u8(static_cast<u8>(op.kind()));
@@ -154,6 +186,12 @@ void encode_into(WireWriter& out, const Op& op) {
             } else if constexpr (std::is_same_v<T, ConfigureOp>) {
                 out.u16(static_cast<u16>(body.setting));
                 out.u64(body.value);
+            } else if constexpr (std::is_same_v<T, RoleOp>) {
+                encode_role(out, body);
+            } else if constexpr (std::is_same_v<T, GrantOp>) {
+                encode_grant(out, body);
+            } else if constexpr (std::is_same_v<T, DropTenantOp>) {
+                out.u64(body.tenant.value());
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 encode_transaction(out, body);
@@ -286,7 +324,78 @@ TransactionOp decode_transaction(WireReader& in) {
     return txn;
 }
 
+template <class Id>
+std::vector<Id> decode_ids(WireReader& in, std::string_view field) {
+    std::vector<Id> ids(in.count(field, kIdBytes));
+    for (Id& id : ids) id = Id(in.u64(field));
+    return ids;
+}
+
+std::optional<bool> decode_optional_bool(WireReader& in, std::string_view field) {
+    if (!in.boolean(field)) return std::nullopt;
+    return in.boolean(field);
+}
+
+RoleOp decode_role(WireReader& in) {
+    RoleOp role;
+    role.action = static_cast<RoleAction>(
+        decode_enum_byte(in, "role action", 1, static_cast<u8>(kRoleActionMax)));
+    role.name = in.string("role name");
+    role.roles = decode_ids<PrincipalId>(in, "roles");
+    role.attributes.login = decode_optional_bool(in, "role login");
+    role.attributes.superuser = decode_optional_bool(in, "role superuser");
+    if (in.boolean("role has verifier")) role.attributes.verifier = in.string("role verifier");
+    return role;
+}
+
+GrantOp decode_grant(WireReader& in) {
+    GrantOp grant;
+    grant.revoke = in.boolean("grant revoke");
+    grant.target = static_cast<GrantTarget>(
+        decode_enum_byte(in, "grant target", 1, static_cast<u8>(kGrantTargetMax)));
+    grant.tenant = TenantId(in.u64("grant tenant"));
+    grant.tables = decode_ids<TableId>(in, "grant tables");
+    grant.privileges.resize(in.count("privileges", kPrivilegeBytes));
+    for (Privilege& privilege : grant.privileges) {
+        privilege = static_cast<Privilege>(
+            decode_enum_byte(in, "privilege", 1, static_cast<u8>(kPrivilegeMax)));
+        if (!in.ok()) break;
+    }
+    grant.roles = decode_ids<PrincipalId>(in, "grantees");
+    return grant;
+}
+
 }  // namespace
+
+std::string_view role_action_name(RoleAction action) {
+    switch (action) {
+        case RoleAction::create:
+            return "create";
+        case RoleAction::alter:
+            return "alter";
+        case RoleAction::drop:
+            return "drop";
+    }
+    KB_UNREACHABLE();
+}
+
+std::string_view privilege_name(Privilege privilege) {
+    switch (privilege) {
+        case Privilege::connect:
+            return "CONNECT";
+        case Privilege::select:
+            return "SELECT";
+        case Privilege::insert:
+            return "INSERT";
+        case Privilege::update:
+            return "UPDATE";
+        case Privilege::remove:
+            return "DELETE";
+        case Privilege::truncate:
+            return "TRUNCATE";
+    }
+    KB_UNREACHABLE();
+}
 
 std::string_view op_kind_name(OpKind kind) {
     switch (kind) {
@@ -304,6 +413,12 @@ std::string_view op_kind_name(OpKind kind) {
             return "transaction";
         case OpKind::configure:
             return "configure";
+        case OpKind::role:
+            return "role";
+        case OpKind::grant:
+            return "grant";
+        case OpKind::drop_tenant:
+            return "drop tenant";
     }
     KB_UNREACHABLE();
 }
@@ -430,6 +545,15 @@ Result<Op> decode_op(ByteSpan bytes) {
             op.body = body;
             break;
         }
+        case OpKind::role:
+            op.body = decode_role(in);
+            break;
+        case OpKind::grant:
+            op.body = decode_grant(in);
+            break;
+        case OpKind::drop_tenant:
+            op.body = DropTenantOp{.tenant = TenantId(in.u64("dropped tenant"))};
+            break;
     }
     KB_TRY(in.finish());
     return op;

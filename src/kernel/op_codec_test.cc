@@ -75,6 +75,51 @@ TEST(OpCodec, DocumentedHeaderAndBody) {
     EXPECT_EQ(body, expected_body);
 }
 
+// The role and grant bodies as docs/FORMATS.md ("Ops", kinds 8 and 9) lays them out.
+TEST(OpCodec, DocumentedRoleAndGrantBodies) {
+    RoleOp role{.action = RoleAction::alter, .roles = {PrincipalId(0x11)}};
+    role.attributes.login = true;
+    role.attributes.verifier = "v";
+    Op op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = role};
+    const Bytes whole = encode(op);
+    EXPECT_EQ(whole[1], 8) << "kind 8: role";
+    const Bytes body(whole.begin() + 18, whole.end());
+    const Bytes expected_role = {2,                           // alter
+                                 0,    0, 0, 0,               // name: empty
+                                 1,    0, 0, 0,               // one role
+                                 0x11, 0, 0, 0, 0, 0,  0, 0,  // its principal id
+                                 1,    1,                     // login: set, true
+                                 0,                           // superuser: unset
+                                 1,    1, 0, 0, 0, 'v'};      // verifier "v"
+    EXPECT_EQ(body, expected_role);
+    EXPECT_EQ(op_kind_name(op.kind()), "role");
+
+    GrantOp grant{.revoke = true,
+                  .target = GrantTarget::tables,
+                  .tenant = TenantId(3),
+                  .tables = {TableId(9)},
+                  .privileges = {Privilege::select, Privilege::remove},
+                  .roles = {PrincipalId(0x12)}};
+    const Bytes granted = encode({.body = grant});
+    EXPECT_EQ(granted[1], 9) << "kind 9: grant";
+    const Bytes expected_grant = {1,                                       // revoke
+                                  2,                                       // tables
+                                  3, 0, 0, 0, 0,    0, 0, 0,               // tenant
+                                  1, 0, 0, 0, 9,    0, 0, 0, 0, 0, 0, 0,   // tables
+                                  2, 0, 0, 0, 2,    5,                     // SELECT, DELETE
+                                  1, 0, 0, 0, 0x12, 0, 0, 0, 0, 0, 0, 0};  // grantees
+    EXPECT_EQ(Bytes(granted.begin() + 18, granted.end()), expected_grant);
+    EXPECT_EQ(privilege_name(Privilege::remove), "DELETE");
+
+    // Enum bytes out of range are refused, not read as something.
+    Bytes bad_privilege = granted;
+    bad_privilege[18 + 1 + 1 + 8 + 12 + 4] = 7;
+    EXPECT_NE(decode_op(bad_privilege).error().message().find("privilege"), std::string::npos);
+    Bytes bad_action = whole;
+    bad_action[18] = 4;
+    EXPECT_NE(decode_op(bad_action).error().message().find("role action"), std::string::npos);
+}
+
 TEST(OpCodec, SizeCapRefusesBeforeBuilding) {
     AppendBatchOp append{.stream = StreamId(1)};
     append.events.assign(10, Bytes(1000, 0x5a));

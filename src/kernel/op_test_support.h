@@ -170,9 +170,43 @@ inline TransactionOp random_transaction(Prng& prng) {
     return txn;
 }
 
+inline RoleOp random_role_op(Prng& prng) {
+    RoleOp role{.action = static_cast<RoleAction>(1 + prng.uniform(3))};
+    if (role.action == RoleAction::create) {
+        role.name = random_name(prng);
+    } else {
+        for (u64 i = 1 + prng.uniform(3); i > 0; --i)
+            role.roles.push_back(PrincipalId(prng.uniform(40)));
+    }
+    auto maybe_bool = [&]() -> std::optional<bool> {
+        if (prng.coin()) return std::nullopt;
+        return prng.coin();
+    };
+    role.attributes.login = maybe_bool();
+    role.attributes.superuser = maybe_bool();
+    if (prng.coin()) {
+        role.attributes.verifier =
+            prng.coin() ? std::string() : "SCRAM-SHA-256$4096:" + random_name(prng);
+    }
+    return role;
+}
+
+inline GrantOp random_grant_op(Prng& prng) {
+    GrantOp grant{.revoke = prng.coin(),
+                  .target = static_cast<GrantTarget>(1 + prng.uniform(3)),
+                  .tenant = TenantId(prng.uniform(5))};
+    for (u64 i = prng.uniform(3); i > 0; --i) grant.tables.push_back(TableId(prng.uniform(20)));
+    for (u64 i = 1 + prng.uniform(3); i > 0; --i) {
+        grant.privileges.push_back(static_cast<Privilege>(1 + prng.uniform(6)));
+    }
+    for (u64 i = 1 + prng.uniform(3); i > 0; --i)
+        grant.roles.push_back(PrincipalId(prng.uniform(40)));
+    return grant;
+}
+
 inline Op random_op(Prng& prng) {
     Op op{.tenant = TenantId(prng.uniform(4)), .principal = PrincipalId(prng.uniform(4))};
-    switch (prng.uniform(7)) {
+    switch (prng.uniform(10)) {
         case 0:
             op.body = CreateTenantOp{.name = random_name(prng),
                                      .kek = test_wrapped_key(1 + prng.uniform(9), 0x33),
@@ -201,6 +235,15 @@ inline Op random_op(Prng& prng) {
         case 5:
             op.body = ConfigureOp{.setting = Setting::idempotency_retention_positions,
                                   .value = prng.next_u64()};
+            break;
+        case 6:
+            op.body = DropTenantOp{.tenant = TenantId(prng.uniform(9))};
+            break;
+        case 7:
+            op.body = random_role_op(prng);
+            break;
+        case 8:
+            op.body = random_grant_op(prng);
             break;
         default:
             op.body = random_transaction(prng);

@@ -65,6 +65,12 @@ std::string_view outcome_name(Outcome outcome) {
             return "op too large";
         case Outcome::invalid_effect:
             return "invalid effect";
+        case Outcome::role_exists:
+            return "role exists";
+        case Outcome::no_such_role:
+            return "no such role";
+        case Outcome::reserved_name:
+            return "reserved name";
     }
     KB_UNREACHABLE();
 }
@@ -129,6 +135,12 @@ std::string_view outcome_sqlstate(Outcome outcome) {
             return "54000";  // program_limit_exceeded
         case Outcome::invalid_effect:
             return "XX000";  // internal_error: the op's author was wrong, not the user
+        case Outcome::role_exists:
+            return "42710";  // duplicate_object
+        case Outcome::no_such_role:
+            return "42704";  // undefined_object
+        case Outcome::reserved_name:
+            return "42939";  // reserved_name
     }
     KB_UNREACHABLE();
 }

@@ -57,9 +57,13 @@ enum class Outcome : u16 {
     // is not there, two effects on one key). The edge and the conflict window rule these out,
     // so it means a bug upstream; apply records it and changes nothing rather than stopping.
     invalid_effect = 28,
+    // roles
+    role_exists = 29,
+    no_such_role = 30,
+    reserved_name = 31,  // a role name PostgreSQL reserves ("public", "none", "pg_...")
 };
 
-inline constexpr Outcome kOutcomeMax = Outcome::invalid_effect;
+inline constexpr Outcome kOutcomeMax = Outcome::reserved_name;
 
 // "ok", "stream exists", ... (lowercase, spaces; stable, used in messages and tests).
 std::string_view outcome_name(Outcome outcome);

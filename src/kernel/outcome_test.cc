@@ -41,6 +41,9 @@ TEST(Outcome, NumbersAreStable) {
         {26, "snapshot too old"},
         {27, "op too large"},
         {28, "invalid effect"},
+        {29, "role exists"},
+        {30, "no such role"},
+        {31, "reserved name"},
     };
     ASSERT_EQ(std::size(pinned), static_cast<usize>(kOutcomeMax) + 1)
         << "a new outcome needs a row here";

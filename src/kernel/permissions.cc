@@ -79,6 +79,123 @@ void describe_transaction(const TransactionOp& txn, TenantId tenant, RequestBuil
     }
 }
 
+void describe_role_op(const RoleOp& op, RequestBuilder& builder) {
+    switch (op.action) {
+        case RoleAction::create:
+            builder.add(ObjectKind::role, 0, Access::create);
+            return;
+        case RoleAction::alter: {
+            const RoleAttributes& set = op.attributes;
+            const bool password_only = set.verifier && !set.login && !set.superuser;
+            for (PrincipalId role : op.roles) {
+                builder.add(ObjectKind::role, role.value(),
+                            password_only ? Access::password : Access::alter);
+            }
+            return;
+        }
+        case RoleAction::drop:
+            for (PrincipalId role : op.roles) {
+                builder.add(ObjectKind::role, role.value(), Access::drop);
+            }
+            return;
+    }
+}
+
+PermissionDecision deny(std::string reason) {
+    return {.outcome = Outcome::permission_denied, .reason = std::move(reason)};
+}
+
+std::string table_name(const PermissionContext& context, TenantId tenant, u64 table) {
+    const TenantCatalog* in =
+        context.catalog != nullptr ? context.catalog->tenant(tenant) : nullptr;
+    const TableSchema* schema = in != nullptr ? in->table(TableId(table)) : nullptr;
+    return schema != nullptr ? schema->name : "with id " + std::to_string(table);
+}
+
+std::string database_name(const PermissionContext& context, TenantId tenant) {
+    const TenantCatalog* in =
+        context.catalog != nullptr ? context.catalog->tenant(tenant) : nullptr;
+    return in != nullptr ? in->info().name : "with id " + std::to_string(tenant.value());
+}
+
+std::optional<Privilege> table_privilege(Access access) {
+    switch (access) {
+        case Access::insert:
+            return Privilege::insert;
+        case Access::update:
+            return Privilege::update;
+        case Access::remove:
+            return Privilege::remove;
+        case Access::truncate:
+            return Privilege::truncate;
+        default:
+            return std::nullopt;
+    }
+}
+
+// A non-superuser role's access to one object (CONNECT already checked for tenant ops).
+PermissionDecision decide_object(const PermissionRequest& request, const ObjectAccess& object,
+                                 const PermissionContext& context, const RoleInfo& role) {
+    const AccessControl& access = *context.access;
+    const auto holds = [&](u64 table, Privilege privilege) {
+        return access.holds({request.principal, request.tenant, TableId(table), privilege});
+    };
+    switch (object.kind) {
+        case ObjectKind::table: {
+            if (object.access == Access::read) return {};  // checked where the read happens
+            if (object.access == Access::usage) {
+                if (holds(object.id, Privilege::insert) || holds(object.id, Privilege::update)) {
+                    return {};
+                }
+                return deny("permission denied for sequence of table " +
+                            table_name(context, request.tenant, object.id));
+            }
+            if (auto privilege = table_privilege(object.access)) {
+                if (holds(object.id, *privilege)) return {};
+                return deny("permission denied for table " +
+                            table_name(context, request.tenant, object.id));
+            }
+            return deny("must be superuser to " + std::string(access_name(object.access)) +
+                        " table " + table_name(context, request.tenant, object.id) +
+                        " (tables have no owners yet)");
+        }
+        case ObjectKind::role:
+            if (object.access == Access::password && object.id == request.principal.value()) {
+                return {};  // a role may change its own password, as in PostgreSQL
+            }
+            return deny("permission denied to " +
+                        std::string(object.access == Access::create ? "create"
+                                    : object.access == Access::drop ? "drop"
+                                                                    : "alter") +
+                        " role: must be superuser (role \"" + role.name + "\" is not)");
+        case ObjectKind::tenant:
+            if (object.access == Access::grant) {
+                return deny("permission denied to grant privileges in database " +
+                            database_name(context, TenantId(object.id)) + ": must be superuser");
+            }
+            if (object.access == Access::drop) {
+                // PostgreSQL's words for a non-owner; databases have no owners here.
+                return deny("must be owner of database " +
+                            database_name(context, TenantId(object.id)));
+            }
+            if (object.id == 0) {
+                return deny("permission denied to " +
+                            std::string(request.op == OpKind::create_tenant
+                                            ? "create database"
+                                            : "change system settings") +
+                            ": must be superuser");
+            }
+            return deny("permission denied for schema public: creating objects in database " +
+                        database_name(context, TenantId(object.id)) + " needs a superuser");
+        case ObjectKind::stream:
+        case ObjectKind::sequence:
+            return deny("permission denied to " + std::string(access_name(object.access)) + " " +
+                        std::string(object_kind_name(object.kind)) + " " +
+                        std::to_string(object.id) + ": must be superuser");
+    }
+    KB_UNREACHABLE();
+}
+
 }  // namespace
 
 std::string_view access_name(Access access) {
@@ -103,6 +220,10 @@ std::string_view access_name(Access access) {
             return "alter";
         case Access::usage:
             return "use";
+        case Access::password:
+            return "set the password of";
+        case Access::grant:
+            return "grant on";
     }
     KB_UNREACHABLE();
 }
@@ -117,6 +238,8 @@ std::string_view object_kind_name(ObjectKind kind) {
             return "table";
         case ObjectKind::sequence:
             return "sequence";
+        case ObjectKind::role:
+            return "role";
     }
     KB_UNREACHABLE();
 }
@@ -138,10 +261,23 @@ PermissionRequest permission_request_for(const Op& op, const TenantCatalog* cata
             } else if constexpr (std::is_same_v<T, AppendBatchOp>) {
                 builder.add(ObjectKind::stream, body.stream.value(), Access::append);
             } else if constexpr (std::is_same_v<T, ReserveSequenceOp>) {
-                builder.add(ObjectKind::sequence, body.sequence.value(), Access::usage);
+                // A SERIAL or identity column's sequence is the table's: inserting needs it.
+                const SequenceSchema* sequence =
+                    catalog != nullptr ? catalog->sequence(body.sequence, position) : nullptr;
+                if (sequence != nullptr && sequence->owner_table.value() != 0) {
+                    builder.add(ObjectKind::table, sequence->owner_table.value(), Access::usage);
+                } else {
+                    builder.add(ObjectKind::sequence, body.sequence.value(), Access::usage);
+                }
             } else if constexpr (std::is_same_v<T, ConfigureOp>) {
                 // System settings: altering the system tenant (0).
                 builder.add(ObjectKind::tenant, 0, Access::alter);
+            } else if constexpr (std::is_same_v<T, RoleOp>) {
+                describe_role_op(body, builder);
+            } else if constexpr (std::is_same_v<T, GrantOp>) {
+                builder.add(ObjectKind::tenant, body.tenant.value(), Access::grant);
+            } else if constexpr (std::is_same_v<T, DropTenantOp>) {
+                builder.add(ObjectKind::tenant, body.tenant.value(), Access::drop);
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 describe_transaction(body, op.tenant, builder);
@@ -152,7 +288,30 @@ PermissionRequest permission_request_for(const Op& op, const TenantCatalog* cata
     return request;
 }
 
-PermissionDecision AdminPermissions::check(const PermissionRequest& request) const {
+PermissionDecision GrantPermissions::check(const PermissionRequest& request,
+                                           const PermissionContext& context) const {
+    if (is_builtin_principal(request.principal)) return {};
+    const RoleInfo* role =
+        context.access != nullptr ? context.access->role(request.principal) : nullptr;
+    if (role == nullptr) {
+        return deny("principal " + std::to_string(request.principal.value()) +
+                    " is no role (it was dropped, or never existed)");
+    }
+    if (role->superuser) return {};
+    if (request.tenant.value() != 0 && !context.access->holds({request.principal, request.tenant,
+                                                               TableId(0), Privilege::connect})) {
+        return deny("permission denied for database " + database_name(context, request.tenant) +
+                    ": role \"" + role->name + "\" has no CONNECT privilege on it");
+    }
+    for (const ObjectAccess& object : request.objects) {
+        PermissionDecision decision = decide_object(request, object, context, *role);
+        if (!decision.allowed()) return decision;
+    }
+    return {};
+}
+
+PermissionDecision AdminPermissions::check(const PermissionRequest& request,
+                                           const PermissionContext&) const {
     if (std::find(admins_.begin(), admins_.end(), request.principal) != admins_.end()) {
         return {};
     }
@@ -166,7 +325,8 @@ void ScriptedPermissions::deny(PrincipalId principal, ObjectAccess object) {
     denied_.emplace_back(principal, object);
 }
 
-PermissionDecision ScriptedPermissions::check(const PermissionRequest& request) const {
+PermissionDecision ScriptedPermissions::check(const PermissionRequest& request,
+                                              const PermissionContext&) const {
     requests_.push_back(request);
     for (const ObjectAccess& object : request.objects) {
         for (const auto& [principal, denied] : denied_) {

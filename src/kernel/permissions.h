@@ -4,14 +4,32 @@
 //
 // The writer describes an op as a PermissionRequest (permission_request_for derives it from the
 // op and the catalog: which principal, in which tenant, does what to which objects) and asks a
-// PermissionChecker. A denial is the domain outcome permission_denied (SQLSTATE 42501) and
-// nothing is logged. Users, roles and grants arrive with the server; until then the default
-// checker lets the admin principals do everything and nobody else anything.
+// PermissionChecker, giving it the roles and grants as of the op's position (admission: the
+// applied state plus every op admitted before; apply: the applied state). A denial is the
+// domain outcome permission_denied (SQLSTATE 42501) and nothing is logged.
+//
+// GrantPermissions is the rule of the database (docs/ARCHITECTURE.md, "Users and grants"),
+// and the one apply re-checks every op with:
+//   * built-in principals (0 the system, 1 the embedded API) and SUPERUSER roles: everything;
+//   * a principal that is no role: nothing;
+//   * anything in a tenant needs CONNECT on it; row writes need the table's privilege (INSERT,
+//     UPDATE, DELETE, TRUNCATE); values of a table's own sequence (SERIAL, identity) need
+//     INSERT or UPDATE on the table;
+//   * reads are not checked here: a transaction's read set also holds what constraint checks
+//     probed (unique keys, foreign-key parents), which PostgreSQL does not count as SELECT, and
+//     read-only transactions are never logged. SELECT is checked where a statement reads, at
+//     the session (access_reads.h has_table_privilege, on the statement's snapshot);
+//   * schema changes (tables, indexes, sequences), streams, tenants, settings, roles and
+//     grants: superusers only (there are no object owners yet) — except that a role may set
+//     its own password.
+// AdminPermissions (only listed principals) and ScriptedPermissions (tests) stand in for it
+// where grants do not matter.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "kernel/access_control.h"
 #include "kernel/catalog.h"
 #include "kernel/op.h"
 #include "kernel/outcome.h"
@@ -28,11 +46,13 @@ enum class Access : u8 {
     append = 6,  // stream events
     create = 7,  // a new table, sequence or stream in the tenant, or the tenant itself
     drop = 8,
-    alter = 9,   // ALTER TABLE, CREATE / DROP INDEX (table owner's rights in PostgreSQL)
-    usage = 10,  // reserving sequence values (nextval)
+    alter = 9,      // ALTER TABLE, CREATE / DROP INDEX (table owner's rights in PostgreSQL)
+    usage = 10,     // reserving sequence values (nextval)
+    password = 11,  // setting a role's password, and nothing else about it
+    grant = 12,     // granting or revoking privileges on a tenant or its tables
 };
 
-enum class ObjectKind : u8 { tenant = 1, stream = 2, table = 3, sequence = 4 };
+enum class ObjectKind : u8 { tenant = 1, stream = 2, table = 3, sequence = 4, role = 5 };
 
 struct ObjectAccess {
     ObjectKind kind = ObjectKind::tenant;
@@ -65,22 +85,40 @@ struct PermissionDecision {
 // Describes `op` for a permission check at `position`. Index reads count as reads of their
 // table (resolved in `catalog` at the op's snapshot; a key space the catalog does not know is
 // reported as a table of that id). The absence of inserted keys and foreign-key parents
-// are not separate accesses: they come with the insert, as in PostgreSQL.
+// are not separate accesses: they come with the insert, as in PostgreSQL. Reserving values of
+// a sequence a table owns is usage of that table (a free-standing one: of the sequence).
+// Role ops are accesses to roles (id 0 for the one a create makes), grant ops `grant` on the
+// grant's tenant; system ops (create tenant, configure) are accesses to tenant 0.
 PermissionRequest permission_request_for(const Op& op, const TenantCatalog* catalog,
                                          Position position);
+
+// What a decision may consult besides the request, as of the request's position.
+struct PermissionContext {
+    const AccessControl* access = nullptr;  // roles and grants; null: none exist
+    const Catalog* catalog = nullptr;       // names for messages; may be null
+};
 
 class PermissionChecker {
 public:
     virtual ~PermissionChecker() = default;
     // Deterministic: the same request and the same grants give the same decision.
-    virtual PermissionDecision check(const PermissionRequest& request) const = 0;
+    virtual PermissionDecision check(const PermissionRequest& request,
+                                     const PermissionContext& context) const = 0;
 };
 
-// Until users and grants exist: the given admin principals may do everything, others nothing.
+// The database's rule (see the top of this file).
+class GrantPermissions final : public PermissionChecker {
+public:
+    PermissionDecision check(const PermissionRequest& request,
+                             const PermissionContext& context) const override;
+};
+
+// The given principals may do everything, others nothing (tests and tools that need no roles).
 class AdminPermissions final : public PermissionChecker {
 public:
     explicit AdminPermissions(std::vector<PrincipalId> admins) : admins_(std::move(admins)) {}
-    PermissionDecision check(const PermissionRequest& request) const override;
+    PermissionDecision check(const PermissionRequest& request,
+                             const PermissionContext& context = {}) const override;
 
 private:
     std::vector<PrincipalId> admins_;
@@ -91,7 +129,8 @@ class ScriptedPermissions final : public PermissionChecker {
 public:
     // Denies `access` to `object` for `principal` (any principal when it is 0).
     void deny(PrincipalId principal, ObjectAccess object);
-    PermissionDecision check(const PermissionRequest& request) const override;
+    PermissionDecision check(const PermissionRequest& request,
+                             const PermissionContext& context = {}) const override;
     const std::vector<PermissionRequest>& requests() const { return requests_; }
 
 private:

@@ -71,6 +71,112 @@ TEST(Permissions, TransactionTouchesTablesNotIndexes) {
         << "deterministic";
 }
 
+Op role_op(RoleOp op, PrincipalId by) {
+    return Op{.tenant = TenantId(0), .principal = by, .body = std::move(op)};
+}
+
+TEST(Permissions, RoleAndGrantOpsAreAccessesToRolesAndTenants) {
+    EXPECT_EQ(permission_request_for(role_op({.action = RoleAction::create, .name = "x"}, kAdmin),
+                                     nullptr, Position(1))
+                  .objects,
+              (std::vector<ObjectAccess>{{ObjectKind::role, 0, Access::create}}));
+    RoleOp password{.action = RoleAction::alter, .roles = {kAlice}};
+    password.attributes.verifier = "SCRAM-SHA-256$x";
+    EXPECT_EQ(permission_request_for(role_op(password, kAlice), nullptr, Position(1)).objects,
+              (std::vector<ObjectAccess>{{ObjectKind::role, 7, Access::password}}));
+    password.attributes.login = true;
+    EXPECT_EQ(permission_request_for(role_op(password, kAlice), nullptr, Position(1)).objects,
+              (std::vector<ObjectAccess>{{ObjectKind::role, 7, Access::alter}}));
+    Op grant{.tenant = TenantId(0),
+             .principal = kAdmin,
+             .body = GrantOp{.tenant = TenantId(3), .privileges = {Privilege::connect}}};
+    EXPECT_EQ(permission_request_for(grant, nullptr, Position(1)).objects,
+              (std::vector<ObjectAccess>{{ObjectKind::tenant, 3, Access::grant}}));
+}
+
+TEST(Permissions, ASequenceOwnedByATableIsThatTablesUsage) {
+    Catalog catalog = catalog_with_table();
+    SequenceSchema owned{.id = SequenceId(5), .name = "accounts_id_seq"};
+    owned.owner_table = TableId(3);
+    owned.owner_column = ColumnId(1);
+    ASSERT_EQ(catalog.tenant(TenantId(1))->create_sequence(owned, Position(3)), Outcome::ok);
+    Op reserve{.tenant = TenantId(1), .body = ReserveSequenceOp{SequenceId(5), 10}};
+    EXPECT_EQ(permission_request_for(reserve, catalog.tenant(TenantId(1)), Position(4)).objects,
+              (std::vector<ObjectAccess>{{ObjectKind::table, 3, Access::usage}}));
+}
+
+// The database's rule, object by object, for a role without SUPERUSER.
+TEST(Permissions, GrantRules) {
+    Catalog catalog = catalog_with_table();
+    AccessControl access;
+    std::string detail;
+    ASSERT_EQ(access.apply(RoleOp{.action = RoleAction::create, .name = "alice"}, Position(3),
+                           catalog, &detail, nullptr),
+              Outcome::ok);
+    ASSERT_EQ(
+        access.apply(
+            RoleOp{.action = RoleAction::create, .name = "root", .attributes = {.superuser = true}},
+            Position(4), catalog, &detail, nullptr),
+        Outcome::ok);
+    const PrincipalId alice = access.find_role("alice")->principal;
+    const PrincipalId root = access.find_role("root")->principal;
+    const GrantPermissions rule;
+    const PermissionContext context{.access = &access, .catalog = &catalog};
+    auto decide = [&](PrincipalId who, TenantId tenant, std::vector<ObjectAccess> objects) {
+        PermissionRequest request{.principal = who, .tenant = tenant, .position = Position(9)};
+        request.objects = std::move(objects);
+        return rule.check(request, context);
+    };
+    auto grant = [&](Privilege privilege, u64 table) {
+        GrantOp op{.target = table == 0 ? GrantTarget::database : GrantTarget::tables,
+                   .tenant = TenantId(1),
+                   .privileges = {privilege},
+                   .roles = {alice}};
+        if (table != 0) op.tables = {TableId(table)};
+        ASSERT_EQ(access.apply(op, kAdmin, Position(5), catalog, &detail, nullptr), Outcome::ok)
+            << detail;
+    };
+    const ObjectAccess insert{ObjectKind::table, 3, Access::insert};
+    const ObjectAccess read{ObjectKind::table, 3, Access::read};
+    const ObjectAccess usage{ObjectKind::table, 3, Access::usage};
+
+    EXPECT_TRUE(decide(kAdmin, TenantId(1), {insert}).allowed()) << "built in";
+    EXPECT_TRUE(decide(root, TenantId(1), {insert}).allowed()) << "superuser";
+    EXPECT_FALSE(decide(PrincipalId(99), TenantId(1), {}).allowed()) << "no role";
+    PermissionDecision no_connect = decide(alice, TenantId(1), {read});
+    EXPECT_FALSE(no_connect.allowed()) << "anything in a tenant needs CONNECT";
+    EXPECT_NE(no_connect.reason.find("database default"), std::string::npos) << no_connect.reason;
+
+    grant(Privilege::connect, 0);
+    EXPECT_TRUE(decide(alice, TenantId(1), {read}).allowed()) << "reads are the session's check";
+    EXPECT_EQ(decide(alice, TenantId(1), {insert}).reason, "permission denied for table accounts");
+    EXPECT_FALSE(decide(alice, TenantId(1), {usage}).allowed());
+    grant(Privilege::insert, 3);
+    EXPECT_TRUE(decide(alice, TenantId(1), {read, insert, usage}).allowed());
+    EXPECT_FALSE(decide(alice, TenantId(1), {{ObjectKind::table, 3, Access::remove}}).allowed());
+    EXPECT_FALSE(decide(alice, TenantId(1), {{ObjectKind::table, 3, Access::truncate}}).allowed());
+    grant(Privilege::truncate, 3);
+    EXPECT_TRUE(decide(alice, TenantId(1), {{ObjectKind::table, 3, Access::truncate}}).allowed());
+
+    // Superusers only: schema changes, streams, sequences, tenants, settings, roles, grants.
+    for (const ObjectAccess& object :
+         std::vector<ObjectAccess>{{ObjectKind::tenant, 1, Access::create},
+                                   {ObjectKind::table, 3, Access::drop},
+                                   {ObjectKind::table, 3, Access::alter},
+                                   {ObjectKind::stream, 1, Access::append},
+                                   {ObjectKind::sequence, 5, Access::usage},
+                                   {ObjectKind::tenant, 1, Access::grant},
+                                   {ObjectKind::role, 0, Access::create},
+                                   {ObjectKind::role, root.value(), Access::password}}) {
+        EXPECT_FALSE(decide(alice, TenantId(1), {object}).allowed())
+            << object_kind_name(object.kind) << " " << access_name(object.access);
+    }
+    EXPECT_FALSE(decide(alice, TenantId(0), {{ObjectKind::tenant, 0, Access::alter}}).allowed());
+    EXPECT_TRUE(
+        decide(alice, TenantId(0), {{ObjectKind::role, alice.value(), Access::password}}).allowed())
+        << "a role may set its own password";
+}
+
 TEST(Permissions, AdminsMayDoEverythingOthersNothingYet) {
     AdminPermissions checker({kAdmin});
     Op op{.tenant = TenantId(1), .principal = kAdmin, .body = DeleteStreamOp{StreamId(1)}};

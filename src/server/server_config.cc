@@ -179,10 +179,6 @@ const SettingInfo kSettings[] = {
         "max-message-bytes", "Largest protocol message a client may send (08P01 beyond it)"),
     parsed_setting<&ServerConfig::max_statement_bytes, parse_bytes, show_bytes>(
         "max-statement-bytes", "Longest SQL text of one query (54000 beyond it)"),
-    parsed_setting<&ServerConfig::max_result_bytes, parse_bytes, show_bytes>(
-        "max-result-bytes", "Result rows a statement may hold in memory (54000 beyond it)"),
-    parsed_setting<&ServerConfig::statement_timeout_ms, parse_millis, show_millis>(
-        "statement-timeout", "Cancel a statement running longer (57014); 0 = no limit"),
     parsed_setting<&ServerConfig::idle_in_transaction_timeout_ms, parse_millis, show_millis>(
         "idle-in-transaction-timeout",
         "Close a session idle inside a transaction this long (25P03); 0 = no "

@@ -41,8 +41,6 @@ struct ServerConfig {
     u32 max_connections = 100;
     u64 max_message_bytes = 64ull << 20;     // one protocol message (pgwire caps at 1 GiB)
     u64 max_statement_bytes = 16ull << 20;   // one statement's text
-    u64 max_result_bytes = 256ull << 20;     // rows a statement may hold before sending them
-    u64 statement_timeout_ms = 0;            // 0: none
     u64 idle_in_transaction_timeout_ms = 0;  // 0: none
     u32 max_failed_logins_per_minute = 30;   // per client address, then 53300 for a minute
     u64 checkpoint_every_ops = 10'000;

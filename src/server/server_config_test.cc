@@ -43,8 +43,8 @@ TEST(ServerConfig, ParsesSizesDurationsAndSwitches) {
     ServerConfig config;
     ASSERT_TRUE(apply_setting(config, "max-message-bytes", "2MiB", "--x").is_ok());
     EXPECT_EQ(config.max_message_bytes, 2u << 20);
-    ASSERT_TRUE(apply_setting(config, "statement-timeout", "30s", "--x").is_ok());
-    EXPECT_EQ(config.statement_timeout_ms, 30'000u);
+    ASSERT_TRUE(apply_setting(config, "idle-in-transaction-timeout", "30s", "--x").is_ok());
+    EXPECT_EQ(config.idle_in_transaction_timeout_ms, 30'000u);
     ASSERT_TRUE(apply_setting(config, "http-listen", "off", "--x").is_ok());
     EXPECT_FALSE(config.http_listen.has_value());
     ASSERT_TRUE(apply_setting(config, "tls-required", "on", "--x").is_ok());
@@ -53,7 +53,7 @@ TEST(ServerConfig, ParsesSizesDurationsAndSwitches) {
     const Status bad = apply_setting(config, "max-connections", "0", "KMB_MAX_CONNECTIONS");
     ASSERT_FALSE(bad.is_ok());
     EXPECT_NE(bad.message().find("KMB_MAX_CONNECTIONS"), std::string::npos) << bad.message();
-    EXPECT_FALSE(apply_setting(config, "statement-timeout", "5 parsecs", "--x").is_ok());
+    EXPECT_FALSE(apply_setting(config, "idle-in-transaction-timeout", "5 parsecs", "--x").is_ok());
     EXPECT_FALSE(apply_setting(config, "log-format", "xml", "--x").is_ok());
     EXPECT_FALSE(apply_setting(config, "cache-bytes", "99999999999999999999GiB", "--x").is_ok());
     EXPECT_FALSE(apply_setting(config, "no-such-thing", "1", "--x").is_ok());

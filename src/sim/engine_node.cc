@@ -2,12 +2,11 @@
 #include "sim/engine_node.h"
 
 #include "base/endian.h"
+#include "kernel/kernel_reads.h"
+#include "kernel/row_codec.h"
 
 namespace kb::sim {
 
-namespace {
-
-// Submits `body` in-process at `engine` and waits for its answer: the applied result, or why not.
 Result<db::SubmitResult> submit_and_wait(db::Engine& engine, TenantId tenant, kernel::OpBody body,
                                          const LoopRunner& run) {
     std::optional<Result<db::SubmitResult>> answer;
@@ -23,7 +22,75 @@ Result<db::SubmitResult> submit_and_wait(db::Engine& engine, TenantId tenant, ke
     return std::move(**answer);
 }
 
+Status create_accounts(db::Engine& primary, TenantId tenant, usize accounts, BankWorkload& bank,
+                       const LoopRunner& run) {
+    const kernel::TenantCatalog* catalog = primary.catalog().tenant(tenant);
+    if (catalog == nullptr) return Status::internal("no tenant " + std::to_string(tenant.value()));
+    const kernel::TableId table(catalog->next_object_id().value());
+    const db::SubmitResult made = KB_TRY(submit_and_wait(
+        primary, tenant, bank.setup_op(table, accounts, primary.applied_position()), run));
+    bank.set_up(tenant, made.position);
+    return Status::ok();
+}
+
+namespace {
+
+// The accounts as `engine` has them as of `as_of`.
+Result<std::map<i64, i64>> read_accounts(const store::Snapshot& snapshot, const BankWorkload& bank,
+                                         Position as_of) {
+    std::map<i64, i64> accounts;
+    auto cursor =
+        KB_TRY(kernel::reads::row_scan(snapshot, bank.tenant(), bank.table(), {}, {}, as_of));
+    for (; cursor.valid(); KB_TRY(cursor.next())) {
+        const auto values = KB_TRY(kernel::decode_row(bank.schema(), cursor.row()));
+        if (values.size() != 2 || values[0].is_null() || values[1].is_null()) {
+            return Status::internal("an account row " + to_hex(cursor.key()) + " lacks a value");
+        }
+        accounts.emplace(values[0].as_int(), values[1].as_int());
+    }
+    return accounts;
+}
+
+std::string accounts_text(const std::map<i64, i64>& accounts) {
+    std::string text = "{";
+    for (const auto& [id, balance] : accounts) {
+        text += (text.size() > 1 ? " " : "") + std::to_string(id) + ":" + std::to_string(balance);
+    }
+    return text + "}";
+}
+
 }  // namespace
+
+Status check_accounts(const db::Engine& engine, const BankWorkload& bank) {
+    if (!bank.ready()) return Status::ok();
+    const store::Snapshot snapshot = engine.snapshot();
+    const Position newest = std::min(snapshot.applied(), bank.newest());
+    if (newest < bank.created()) {
+        return Status::internal("the accounts table was made at position " +
+                                std::to_string(bank.created().value()) +
+                                " but the engine has published only up to " +
+                                std::to_string(snapshot.applied().value()));
+    }
+    // The newest state, the table's first, and three between.
+    const u64 first = bank.created().value();
+    const u64 span = newest.value() - first;
+    for (u64 step = 0; step <= 4; ++step) {
+        const Position as_of(first + span * step / 4);
+        auto held = read_accounts(snapshot, bank, as_of);
+        if (!held) {
+            return Status::internal("reading the accounts as of position " +
+                                    std::to_string(as_of.value()) + ": " +
+                                    held.status().to_string());
+        }
+        const auto expected = bank.accounts(as_of);
+        if (*held != expected) {
+            return Status::internal("the accounts as of position " + std::to_string(as_of.value()) +
+                                    " are " + accounts_text(*held) + " but the model has " +
+                                    accounts_text(expected));
+        }
+    }
+    return Status::ok();
+}
 
 Result<std::pair<TenantId, std::vector<StreamId>>> create_streams(db::Engine& primary, usize count,
                                                                   const LoopRunner& run) {

@@ -18,6 +18,7 @@
 #include "io/event_loop.h"
 #include "io/storage.h"
 #include "kernel/permissions.h"
+#include "sim/bank_workload.h"
 #include "sim/sim_state_machine.h"
 
 namespace kb::sim {
@@ -76,6 +77,21 @@ using LoopRunner = std::function<bool(const std::function<bool()>&)>;
 // network request cannot carry its new keys) and `count` streams; their ids.
 Result<std::pair<TenantId, std::vector<StreamId>>> create_streams(db::Engine& primary, usize count,
                                                                   const LoopRunner& run);
+
+// Submits `body` in-process at `engine` and waits for it: the applied result; an internal
+// error for a refusal (naming its outcome) or no answer.
+Result<db::SubmitResult> submit_and_wait(db::Engine& engine, TenantId tenant, kernel::OpBody body,
+                                         const LoopRunner& run);
+
+// The bank workload's setup at `primary`, in-process: its table in `tenant` (the tenant's next
+// object id) with `accounts` accounts, in one transaction; `bank` starts at its position.
+Status create_accounts(db::Engine& primary, TenantId tenant, usize accounts, BankWorkload& bank,
+                       const LoopRunner& run);
+
+// ok when `engine`'s accounts table holds exactly the bank model's accounts and balances, as
+// of the newest position and of a few earlier ones (time travel); an internal error naming the
+// first difference.
+Status check_accounts(const db::Engine& engine, const BankWorkload& bank);
 
 // ok when each of `tenant`'s `streams` ends (its next offset) at `expected`; an internal error
 // naming the first that does not.

@@ -52,6 +52,9 @@ std::vector<u64> KernelWorkload::next_offsets() const { return next_; }
 
 Bytes KernelWorkload::make_request(ClientId client, RequestNumber request, Prng& prng) {
     KB_ASSERT(!streams_.empty());
+    if (bank_.ready() && prng.uniform(100) < transaction_percent_) {
+        return bank_.request(client, request, bank_.draw(client, prng));
+    }
     const Key key{client, request};
     Intent intent;
     kernel::AppendBatchOp append;
@@ -100,12 +103,16 @@ Bytes KernelWorkload::make_request(ClientId client, RequestNumber request, Prng&
 bool KernelWorkload::expects_op(ByteSpan request) const {
     auto op = db::decode_request(request);
     if (!op) return false;
+    if (std::holds_alternative<kernel::TransactionOp>(op->body)) return true;
     const auto* append = std::get_if<kernel::AppendBatchOp>(&op->body);
     return append != nullptr && append->stream != kMissingStream;
 }
 
 Status KernelWorkload::on_committed(Position position, ClientId client, RequestNumber request,
                                     bool refusal) {
+    // The bank model sees every position (its snapshots are the newest it knows).
+    KB_TRY(bank_.on_committed(position, client, request, refusal));
+    if (bank_.owns(client, request)) return Status::ok();
     const Key key{client, request};
     auto found = intents_.find(key);
     if (client.value() == 0 || found == intents_.end()) return Status::ok();  // the setup's ops
@@ -159,6 +166,11 @@ Status KernelWorkload::on_committed(Position position, ClientId client, RequestN
 
 Status KernelWorkload::check_reply(ClientId client, RequestNumber number, ByteSpan, Position op,
                                    ByteSpan reply_bytes) {
+    if (bank_.owns(client, number)) {
+        auto decoded = db::decode_reply(reply_bytes);
+        if (!decoded) return wrong("the reply is an error: " + decoded.status().to_string());
+        return bank_.check_reply(client, number, op, *decoded);
+    }
     const Key key{client, number};
     auto found = intents_.find(key);
     if (found == intents_.end()) return wrong(name(key) + " was never made");

@@ -1,8 +1,10 @@
-// The kernel workload: stream appends through the real engine (db::Engine as each replica's
-// state machine), judged against a sequential model of the streams.
+// The kernel workload: stream appends and SQL transactions through the real engine (db::Engine
+// as each replica's state machine), judged against sequential models of the streams and of a
+// bank table (the transactions' part is bank_workload.h).
 //
-// Requests are encoded ops (db/engine_wire.h) of one tenant, appending 1 to 3 events to one of
-// a few streams. Some carry an expected offset (the model's committed next offset when the
+// Requests are encoded ops (db/engine_wire.h) of one tenant: a share of them (drawn per seed)
+// are transactions of the bank workload, the rest appends of 1 to 3 events to one of a few
+// streams. Some appends carry an expected offset (the model's committed next offset when the
 // request is made, or one past it: concurrent appends make either conflict or not), some a new
 // idempotency id, some reuse the idempotency id of one of the client's earlier acknowledged
 // appends (a repeat: answered with the original's result, never applied again), and a few name
@@ -16,8 +18,8 @@
 // request could get (offset mismatch only with an expected offset, no such stream only for the
 // missing one); a repeat names the original's position and offsets.
 //
-// Not covered yet: SQL transactions (TransactionOp), stream creation and deletion while the
-// clients run, reads.
+// Not covered yet: stream creation and deletion while the clients run, DDL while they run,
+// secondary indexes, reads outside transactions.
 #pragma once
 
 #include <map>
@@ -26,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/bank_workload.h"
 #include "sim/workload.h"
 #include "types/hash.h"
 
@@ -35,7 +38,8 @@ class KernelWorkload final : public Workload {
 public:
     // tolerate_session_bugs: count instead of failing a refused request that is logged later
     // and a request logged twice (client-session bugs K1 and K2 of /tmp/vopr_bugs.md, while
-    // they are fixed); the model follows what was logged either way.
+    // they are fixed); the model follows what was logged either way. Appends only: the bank
+    // model fails on either (both are fixed).
     explicit KernelWorkload(bool tolerate_session_bugs = false)
         : tolerate_session_bugs_(tolerate_session_bugs) {}
 
@@ -50,6 +54,12 @@ public:
                        ByteSpan reply) override;
     Status on_committed(Position position, ClientId client, RequestNumber request,
                         bool refusal) override;
+
+    // The bank table's transactions (set up separately: create_accounts in engine_node.h),
+    // `percent` of the requests once it is ready.
+    BankWorkload& bank() { return bank_; }
+    const BankWorkload& bank() const { return bank_; }
+    void set_transaction_percent(u64 percent) { transaction_percent_ = percent; }
 
     // The model's next offset of each stream, in set_streams order.
     std::vector<u64> next_offsets() const;
@@ -95,6 +105,8 @@ private:
     std::map<ClientId, std::vector<Key>> repeatable_;
     Counts counts_;
     bool tolerate_session_bugs_ = false;
+    BankWorkload bank_;
+    u64 transaction_percent_ = 0;
 };
 
 }  // namespace kb::sim

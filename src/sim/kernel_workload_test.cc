@@ -1,6 +1,7 @@
 // The kernel workload: its sequential model of streams judges replies and committed ops (a
 // wrong offset, a refusal later logged are caught), and whole runs with real engines as the
-// replicas hold every invariant without faults and with them.
+// replicas, appending and running bank transactions (bank_workload_test.cc has that model's
+// checks), hold every invariant without faults and with them.
 #include "sim/kernel_workload.h"
 
 #include <gtest/gtest.h>
@@ -102,7 +103,7 @@ TEST(KernelWorkload, ARefusalLaterLoggedIsCaughtOrCounted) {
 
 class KernelNoFaults : public ::testing::TestWithParam<u8> {};
 
-TEST_P(KernelNoFaults, EveryAppendIsAcknowledgedAndTheClusterConverges) {
+TEST_P(KernelNoFaults, EveryRequestIsAnsweredRightAndTheClusterConverges) {
     SimulatorOptions options;
     options.seed = 42;
     options.workload = SimWorkload::kernel;
@@ -113,13 +114,34 @@ TEST_P(KernelNoFaults, EveryAppendIsAcknowledgedAndTheClusterConverges) {
     ASSERT_FALSE(result.failure.has_value()) << *result.failure;
     EXPECT_GT(result.appends, 50u) << summary_line(result);
     EXPECT_GT(result.conflicts + result.repeats, 0u) << summary_line(result);
-    // Every reply names a logged record now: the appends, and the refusals (conflicts,
-    // repeats, missing streams) logged so every replica's client table knows them.
-    EXPECT_GE(result.acknowledged, result.appends + result.conflicts + result.repeats);
+    // Transactions ran, some of them refused for what concurrent ones wrote; with no view
+    // change and no restart every snapshot is inside the primary's window.
+    EXPECT_GT(result.transactions, 50u) << summary_line(result);
+    EXPECT_GT(result.transaction_refusals, 0u) << summary_line(result);
+    EXPECT_EQ(result.transaction_too_old, 0u) << summary_line(result);
+    // Every reply names a logged record now: the appends and transactions, and the refusals
+    // (conflicts, repeats, missing streams) logged so every replica's client table knows them.
+    EXPECT_GE(result.acknowledged, result.appends + result.conflicts + result.repeats +
+                                       result.transactions + result.transaction_refusals);
     EXPECT_EQ(result.session_bugs, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, KernelNoFaults, ::testing::Values(u8{1}, u8{3}));
+// End to end: transactions sent without their read sets get past the primary's conflict check,
+// and the model catches the first one that relied on a value another had changed.
+TEST(KernelSimulator, TransactionsWithoutReadSetsAreCaught) {
+    SimulatorOptions options;
+    options.seed = 42;
+    options.workload = SimWorkload::kernel;
+    options.replicas = 3;
+    options.faults = false;
+    options.ticks = 200;
+    options.canary_no_read_sets = true;
+    const SimulatorResult result = simulate(options);
+    ASSERT_TRUE(result.failure.has_value()) << summary_line(result);
+    EXPECT_NE(result.failure->find("not serializable"), std::string::npos) << *result.failure;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, KernelNoFaults, ::testing::Values(u8{1}, u8{3}, u8{5}));
 
 TEST(KernelSimulator, FaultySeedsHoldEveryOtherInvariant) {
     for (u64 seed = 1; seed <= 3; ++seed) {
@@ -132,6 +154,7 @@ TEST(KernelSimulator, FaultySeedsHoldEveryOtherInvariant) {
         const SimulatorResult first = simulate(options);
         ASSERT_FALSE(first.failure.has_value()) << "seed " << seed << ": " << *first.failure;
         EXPECT_GT(first.appends, 0u) << summary_line(first);
+        EXPECT_GT(first.transactions, 0u) << summary_line(first);
         EXPECT_EQ(simulate(options).trace_hash, first.trace_hash);
     }
 }

@@ -97,10 +97,13 @@ private:
     static std::unique_ptr<Workload> make_workload(const SimulatorOptions& options);
     void start_echo_node(u8 index, bool fresh);
     void start_engine_node(u8 index);
-    // Kernel mode, before the clients start: a tenant and its streams, made in-process at the
-    // primary of view 0 (a network request cannot carry a new tenant's keys).
+    // Kernel mode, before the clients start: a tenant, its streams and the bank's accounts
+    // table, made in-process at the primary of view 0 (a network request cannot carry a new
+    // tenant's keys).
     void set_up_kernel();
-    Status check_kernel_streams() const;
+    Status check_kernel_state() const;
+    // Every engine has published everything it applied.
+    bool engines_published() const;
     static io::SimNetworkOptions network_options(const SimulatorOptions& options, Prng& prng);
     void start_node(u8 index, bool fresh);
     void crash(u8 index, u64 restart_tick);
@@ -159,11 +162,17 @@ private:
     u64 evictions_ = 0;
     std::vector<std::string> last_state_;  // verbose: each replica's last printed state
     // A crash waiting for its replica (a primary) to apply past `applied`: a crash right after
-    // a commit, with the replies possibly still on the wire.
+    // a commit, with the replies possibly still on the wire. Or, in the kernel mode, waiting
+    // for the replica's next checkpoint and coming `tasks` loop tasks into it (or right after
+    // it, if it is done sooner): anywhere between the client table's save and the store's
+    // superblock (docs/FORMATS.md "Client table").
     struct ArmedCrash {
         u8 replica = 0;
         Position applied;
         u64 down_for_ticks = 0;
+        bool in_checkpoint = false;
+        u64 tasks = 0;
+        bool checkpoint_seen = false;
     };
     std::optional<ArmedCrash> armed_crash_;
 };
@@ -395,14 +404,38 @@ void World::set_up_kernel() {
     kernel_tenant_ = made->first;
     kernel_streams_ = made->second;
     kernel_workload_->set_streams(kernel_tenant_, kernel_streams_);
+    // The bank table: few accounts (much contention) to many, and a share of the requests.
+    static constexpr usize kAccounts[] = {3, 5, 10, 20};
+    static constexpr u64 kTransactionPercent[] = {25, 50, 75};
+    const usize accounts = kAccounts[client_prng_.uniform(std::size(kAccounts))];
+    if (options_.canary_no_read_sets) kernel_workload_->bank().drop_read_sets();
+    kernel_workload_->set_transaction_percent(
+        kTransactionPercent[client_prng_.uniform(std::size(kTransactionPercent))]);
+    auto bank =
+        create_accounts(nodes_[0]->engine->engine(), kernel_tenant_, accounts,
+                        kernel_workload_->bank(), [this](const std::function<bool()>& done) {
+                            return run_checked_until(done, 60 * kNanosPerSecond);
+                        });
+    if (failed()) return;
+    if (!bank.is_ok()) return fail("kernel setup: the accounts table: " + bank.to_string());
 }
 
-Status World::check_kernel_streams() const {
-    // Every replica's streams end where the model's do (no append lost, none applied twice).
+bool World::engines_published() const {
+    return std::all_of(nodes_.begin(), nodes_.end(), [](const auto& node) {
+        const db::Engine& engine = node->engine->engine();
+        return engine.snapshot().applied() == engine.applied_position();
+    });
+}
+
+Status World::check_kernel_state() const {
+    // Every replica's streams end where the model's do (no append lost, none applied twice),
+    // and its accounts table holds the bank model's accounts, now and as of earlier positions.
     for (u8 index = 0; index < replicas(); ++index) {
-        if (auto ok = check_stream_ends(nodes_[index]->engine->engine(), kernel_tenant_,
-                                        kernel_streams_, kernel_workload_->next_offsets());
-            !ok.is_ok()) {
+        const db::Engine& engine = nodes_[index]->engine->engine();
+        Status ok = check_stream_ends(engine, kernel_tenant_, kernel_streams_,
+                                      kernel_workload_->next_offsets());
+        if (ok.is_ok()) ok = check_accounts(engine, kernel_workload_->bank());
+        if (!ok.is_ok()) {
             return Status::internal("replica " + std::to_string(index) + ": " + ok.message());
         }
     }
@@ -608,7 +641,11 @@ void World::inject_faults() {
     if (network_fault_ && tick_ >= network_fault_end_) heal_network();
     const u8 f = static_cast<u8>((replicas() - 1) / 2);
     if (profile_.crash_per_10k > 0 && fault_prng_.chance(profile_.crash_per_10k, 10'000)) {
-        if (impaired() < f) {
+        // Kernel mode: a third of the crashes come some way into the victim's next checkpoint
+        // (engines checkpoint every checkpoint_every_ops committed ops, drawn per seed) — in a
+        // cluster of one too, which is then down for a moment, as in a storm.
+        const bool in_checkpoint = kernel_workload_ != nullptr && fault_prng_.uniform(3) == 0;
+        if (impaired() < f || (in_checkpoint && replicas() == 1)) {
             // The primary half of the time: crashes right after it commits are the ones that
             // test what "committed" means.
             u8 victim = static_cast<u8>(fault_prng_.uniform(replicas()));
@@ -617,7 +654,16 @@ void World::inject_faults() {
             if (primary_victim) victim = *leader;
             const u64 down_for = fault_prng_.uniform(4) == 0 ? fault_prng_.range_inclusive(50, 500)
                                                              : fault_prng_.range_inclusive(1, 50);
-            if (primary_victim && fault_prng_.coin()) {
+            if (in_checkpoint) {
+                armed_crash_ = ArmedCrash{.replica = victim,
+                                          .applied = Position(),
+                                          .down_for_ticks = down_for,
+                                          .in_checkpoint = true,
+                                          .tasks = fault_prng_.uniform(48),
+                                          .checkpoint_seen = false};
+                note("armed: crash replica " + std::to_string(victim) + " " +
+                     std::to_string(armed_crash_->tasks) + " tasks into its next checkpoint");
+            } else if (primary_victim && fault_prng_.coin()) {
                 // Not now but the moment it next applies an op (replies may be on the wire).
                 armed_crash_ = ArmedCrash{victim, replica_at(victim).commit_min(), down_for};
                 note("armed: crash replica " + std::to_string(victim) + " once it applies past " +
@@ -668,6 +714,17 @@ bool World::run_tick() {
                 if (node.down) {
                     armed_crash_.reset();  // a storm took it first
                     return false;
+                }
+                if (armed_crash_->in_checkpoint) {
+                    ArmedCrash& armed = *armed_crash_;
+                    if (node.engine->engine().checkpoint_in_flight()) {
+                        armed.checkpoint_seen = true;
+                        fire = armed.tasks == 0;
+                        if (!fire) --armed.tasks;
+                    } else {
+                        fire = armed.checkpoint_seen;
+                    }
+                    return fire;
                 }
                 fire = replica_of(node)->commit_min() > armed_crash_->applied;
                 return fire;
@@ -750,7 +807,10 @@ SimulatorResult World::run() {
             if (auto ok = checker_.final_check(); !ok.is_ok()) fail(ok.message());
         }
         if (!failed() && kernel_workload_ != nullptr) {
-            if (auto ok = check_kernel_streams(); !ok.is_ok()) fail(ok.message());
+            // Readers see what was applied once the engines publish (at the end of the loop
+            // turn that applied it): let that happen, then read every replica's state.
+            run_checked_until([this] { return engines_published(); }, kNanosPerSecond);
+            if (auto ok = check_kernel_state(); !ok.is_ok()) fail(ok.message());
         }
     }
 
@@ -776,6 +836,11 @@ SimulatorResult World::run() {
         result.conflicts = kernel_workload_->counts().conflicts;
         result.repeats = kernel_workload_->counts().repeats;
         result.session_bugs = kernel_workload_->counts().session_bugs;
+        const BankWorkload::Counts& bank = kernel_workload_->bank().counts();
+        result.transactions = bank.applied;
+        result.transaction_refusals = bank.conflicts + bank.too_old + bank.unique;
+        result.transaction_too_old = bank.too_old;
+        result.repeats += bank.repeats;
     }
     result.failure = failure_;
     result.failure_tick = failure_tick_;

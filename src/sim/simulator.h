@@ -4,8 +4,9 @@
 // that retry. The state machine and workload are one of
 //   echo     a bare vsr::Replica with EchoLogStateMachine and EchoAppendWorkload (workload.h);
 //   kernel   each replica a real db::Engine (engine_node.h): stream appends with expected
-//            offsets and idempotency ids through admission, the kernel and the store, judged
-//            against a sequential model of the streams (kernel_workload.h);
+//            offsets and idempotency ids, and serializable transactions on a bank table,
+//            through admission, the kernel and the store, judged against sequential models
+//            (kernel_workload.h, bank_workload.h);
 // and the clients, checkers and faults are the same for both. It injects faults drawn from the
 // seed:
 //   network  latency (per-seed distribution), loss, duplication, reordering (independent
@@ -60,6 +61,9 @@ struct SimulatorOptions {
     // K2 (a retry after a restart applied again) of /tmp/vopr_bugs.md instead of failing;
     // implies tolerate_double_apply. Off by default.
     bool tolerate_session_bugs = false;
+    // Kernel workload, a canary: transactions are sent without their read sets, so the primary
+    // admits lost updates and write skews the bank model must catch. Off by default.
+    bool canary_no_read_sets = false;
     // Print faults and every replica's status, view and log head as they change (debugging).
     bool verbose = false;
     // Simulated time the cluster gets to converge after the faults stop.
@@ -83,10 +87,15 @@ struct SimulatorResult {
     u64 double_applies = 0;  // with tolerate_double_apply
     u64 evictions = 0;       // with tolerate_eviction
     // The kernel workload's replies by kind: applied appends, offset conflicts, idempotent
-    // repeats (0 for echo).
+    // repeats of appends and transactions (0 for echo).
     u64 appends = 0;
     u64 conflicts = 0;
     u64 repeats = 0;
+    // The bank workload's transactions: applied, and refused (serialization conflicts,
+    // snapshots too old, unique violations), of which too old.
+    u64 transactions = 0;
+    u64 transaction_refusals = 0;
+    u64 transaction_too_old = 0;
     u64 session_bugs = 0;  // with tolerate_session_bugs
     u64 trace_hash = 0;
     // Set when an invariant broke: what, and when.

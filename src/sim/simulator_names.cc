@@ -62,6 +62,13 @@ std::string summary_line(const SimulatorResult& result) {
                 " conflicts=" + std::to_string(result.conflicts) +
                 " repeats=" + std::to_string(result.repeats);
     }
+    if (result.transactions + result.transaction_refusals > 0) {
+        line += " txns=" + std::to_string(result.transactions) +
+                " txn_refused=" + std::to_string(result.transaction_refusals);
+        if (result.transaction_too_old > 0) {
+            line += " (too_old=" + std::to_string(result.transaction_too_old) + ")";
+        }
+    }
     if (result.session_bugs > 0) line += " session_bugs=" + std::to_string(result.session_bugs);
     if (result.evictions > 0) line += " evictions=" + std::to_string(result.evictions);
     if (result.double_applies > 0) {

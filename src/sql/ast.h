@@ -534,7 +534,100 @@ struct ShowStatement {
     std::string name{};
 };
 
+// Roles (docs/SQL.md, "Users and grants"). A role named as PostgreSQL's RoleSpec: a name, or
+// CURRENT_USER / CURRENT_ROLE / SESSION_USER (the session's own role).
+struct RoleName {
+    enum class Kind : u8 { name, current_user };
+    Kind kind = Kind::name;
+    std::string name{};  // Kind::name
+};
+
+// Role options of CREATE and ALTER ROLE: LOGIN | NOLOGIN | SUPERUSER | NOSUPERUSER |
+// [ENCRYPTED] PASSWORD 'pw' | PASSWORD NULL, and options whose value is what kimberlite always
+// does (INHERIT, NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS, CONNECTION LIMIT -1), as
+// pg_dumpall writes them. Other options are refused (0A000); one given twice is 42601.
+struct RoleOptions {
+    std::optional<bool> login{};
+    std::optional<bool> superuser{};
+    bool password_given = false;
+    std::optional<std::string> password{};  // nullopt with password_given: PASSWORD NULL
+};
+
+// CREATE ROLE name [[WITH] option ...] and CREATE USER (which implies LOGIN; NOLOGIN wins).
+struct CreateRoleStatement {
+    std::string name{};
+    bool user = false;
+    RoleOptions options{};
+};
+
+// ALTER ROLE / ALTER USER role [WITH] option ... (RENAME, SET and ALL are refused).
+struct AlterRoleStatement {
+    RoleName role{};
+    RoleOptions options{};
+};
+
+// DROP ROLE / DROP USER [IF EXISTS] name, ...
+struct DropRoleStatement {
+    std::vector<std::string> names{};
+    bool if_exists = false;
+};
+
+// GRANT privileges ON object TO roles and REVOKE privileges ON object FROM roles, with
+//   privileges: SELECT | INSERT | UPDATE | DELETE | TRUNCATE | CONNECT, ... or ALL [PRIVILEGES]
+//   object:     [TABLE] t, ... | ALL TABLES IN SCHEMA s, ... | DATABASE d, ...
+// Privilege names stay as written (lowercase); the session judges them against the object, as
+// PostgreSQL's executor does. Column lists, WITH GRANT OPTION, GRANTED BY, GRANT OPTION FOR,
+// PUBLIC and other object kinds are refused (0A000).
+enum class GrantObjectKind : u8 { tables, all_tables_in_schema, database };
+struct GrantStatement {
+    bool revoke = false;
+    std::vector<std::string> privileges{};  // empty: ALL [PRIVILEGES]
+    GrantObjectKind object = GrantObjectKind::tables;
+    std::vector<TableRef> tables{};    // tables
+    std::vector<std::string> names{};  // schemas (all tables) or databases
+    std::vector<RoleName> roles{};
+};
+
+// One option of COPY, CREATE DATABASE or DROP DATABASE as the grammar gives it (a DefElem): a
+// lowercase name and an argument, judged by the statement (copy_format.h, session_database.cc).
+struct GenericOption {
+    enum class Kind : u8 { none, string, number, star, list };
+    std::string name{};
+    Kind kind = Kind::none;
+    std::string value{};              // string: as written; number: its text ("-1", "2.5")
+    std::vector<std::string> list{};  // list: names, as (a, b)
+    int position = 0;
+};
+
 struct Statement;
+
+// COPY t [(columns)] FROM STDIN [[WITH] (options) | old-style options] [WHERE condition]
+// COPY {t [(columns)] | (query)} TO STDOUT [[WITH] (options)]
+// The data travels over the connection; server files and PROGRAM are refused (0A000). The old
+// option syntax (CSV HEADER DELIMITER ',' ...) arrives as the same options (format 'csv',
+// header, delimiter ',').
+struct CopyStatement {
+    TableRef table{};                    // empty name when copying a query's rows
+    std::vector<NameRef> columns{};      // empty: every column
+    std::unique_ptr<Statement> query{};  // COPY (query) TO: a SELECT
+    bool from = false;                   // FROM STDIN (else TO STDOUT)
+    std::vector<GenericOption> options{};
+    ExprPtr where{};  // FROM only
+};
+
+// CREATE DATABASE name [[WITH] option [=] value ...]: options as written (the session accepts
+// what matches what kimberlite does and refuses the rest).
+struct CreateDatabaseStatement {
+    std::string name{};
+    std::vector<GenericOption> options{};
+};
+
+// DROP DATABASE [IF EXISTS] name [[WITH] (FORCE)].
+struct DropDatabaseStatement {
+    std::string name{};
+    bool if_exists = false;
+    bool force = false;
+};
 
 // EXPLAIN [VERBOSE] [(VERBOSE [bool], COSTS [bool], FORMAT TEXT)] statement. The statement is
 // a SELECT, INSERT, UPDATE or DELETE (its position is the EXPLAIN's, its text empty). ANALYZE
@@ -548,7 +641,9 @@ using StatementNode =
     std::variant<SelectStatement, InsertStatement, UpdateStatement, DeleteStatement,
                  CreateTableStatement, DropTableStatement, CreateIndexStatement, DropIndexStatement,
                  AlterTableStatement, TruncateStatement, TransactionStatement, SetStatement,
-                 ResetStatement, ShowStatement, ExplainStatement>;
+                 ResetStatement, ShowStatement, ExplainStatement, CreateRoleStatement,
+                 AlterRoleStatement, DropRoleStatement, GrantStatement, CopyStatement,
+                 CreateDatabaseStatement, DropDatabaseStatement>;
 
 struct Statement {
     StatementNode node{};

@@ -464,11 +464,22 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             case ast::SqlValueKind::current_date:
                 return coerce(KB_SQL_TRY(bind_call("now", {}, position)), Type::of(SqlType::date),
                               CoercionContext::explicit_cast);
-            default:
-                return SqlError(sqlstate::kFeatureNotSupported,
-                                "this SQL value function is not supported yet")
-                    .at(position);
+            // The session's, read when evaluated (func_session.cc); there is no SET ROLE, so
+            // every spelling of the user is the same role.
+            case ast::SqlValueKind::current_user:
+            case ast::SqlValueKind::current_role:
+            case ast::SqlValueKind::user:
+                return bind_call("current_user", {}, position);
+            case ast::SqlValueKind::session_user:
+                return bind_call("session_user", {}, position);
+            case ast::SqlValueKind::current_catalog:
+                return bind_call("current_database", {}, position);
+            case ast::SqlValueKind::current_schema:
+                return bind_call("current_schema", {}, position);
         }
+        return SqlError(sqlstate::kFeatureNotSupported,
+                        "this SQL value function is not supported yet")
+            .at(position);
     }
     if (expr.is<ast::DefaultValue>()) {
         return SqlError(sqlstate::kSyntaxError, "DEFAULT is not allowed in this context")

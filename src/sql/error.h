@@ -37,6 +37,8 @@ inline constexpr const char* kInvalidParameterValue = "22023";
 inline constexpr const char* kDivisionByZero = "22012";
 inline constexpr const char* kInvalidTextRepresentation = "22P02";
 inline constexpr const char* kInvalidEscapeSequence = "22025";
+inline constexpr const char* kBadCopyFileFormat = "22P04";
+inline constexpr const char* kCharacterNotInRepertoire = "22021";
 inline constexpr const char* kInvalidJsonText = "22P02";
 inline constexpr const char* kIntegrityConstraintViolation = "23000";
 inline constexpr const char* kNotNullViolation = "23502";
@@ -71,6 +73,9 @@ inline constexpr const char* kDependentObjectsStillExist = "2BP01";
 inline constexpr const char* kProgramLimitExceeded = "54000";
 inline constexpr const char* kObjectNotInPrerequisiteState = "55000";
 inline constexpr const char* kInvalidCatalogName = "3D000";
+inline constexpr const char* kDuplicateDatabase = "42P04";
+inline constexpr const char* kObjectInUse = "55006";
+inline constexpr const char* kQueryCanceled = "57014";
 inline constexpr const char* kInternalError = "XX000";
 inline constexpr const char* kIoError = "58030";
 }  // namespace sqlstate
@@ -80,6 +85,9 @@ struct SqlError {
     std::string message;
     std::string detail{};
     std::string hint{};
+    // Where the error happened beyond the statement (PostgreSQL's CONTEXT, the 'W' field):
+    // "COPY t, line 3, column a: \"x\"".
+    std::string context{};
     int position = 0;  // 1-based character offset into the statement text; 0: none
 
     SqlError() = default;
@@ -98,10 +106,15 @@ struct SqlError {
         hint = std::move(text);
         return *this;
     }
+    SqlError& with_context(std::string text) {
+        context = std::move(text);
+        return *this;
+    }
     // "ERROR 23505: duplicate key ... (at 17)": for logs and tests.
     std::string to_string() const {
         std::string out = "ERROR " + sqlstate + ": " + message;
         if (!detail.empty()) out += " DETAIL: " + detail;
+        if (!context.empty()) out += " CONTEXT: " + context;
         if (position > 0) out += " (at " + std::to_string(position) + ")";
         return out;
     }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "sql/bind_ddl.h"
+#include "sql/dml_defaults.h"
 #include "sql/dml_writer.h"
 #include "sql/parse.h"
 #include "sql/plan_select.h"
@@ -71,108 +72,6 @@ void describe_returning(const Returning& returning, StatementResult& result) {
     result.columns = returning.columns;
 }
 
-// 42804 unless a value of type `from` may be assigned to `column` (PostgreSQL's wording).
-SqlStatus check_assignable(const Type& from, const kernel::ColumnDef& column, int position) {
-    const Type target = Type::of(column.type);
-    if (from == target || from.unknown ||
-        can_coerce(from, target.id(), CoercionContext::assignment)) {
-        return sql_ok();
-    }
-    return SqlError(sqlstate::kDatatypeMismatch,
-                    "column \"" + column.name + "\" is of type " + type_name(target) +
-                        " but expression is of type " + type_name(from))
-        .with_hint("You will need to rewrite or cast the expression.")
-        .at(position);
-}
-
-// A value for a column: coerced to its type as an assignment.
-SqlResult<BoundExpr> assignment(ExprBinder& binder, const ast::Expr& expr,
-                                const kernel::ColumnDef& column) {
-    const Type target = Type::of(column.type);
-    BoundExpr bound = KB_SQL_TRY(binder.bind(expr, target));
-    if (bound.type == target) return bound;
-    KB_SQL_TRY(check_assignable(bound.type, column, expr.position));
-    return binder.coerce(std::move(bound), target, CoercionContext::assignment);
-}
-
-// Column defaults, computed per row (sequences reserved once per statement).
-class Defaults {
-public:
-    Defaults(db::Transaction& transaction, const kernel::TableSchema& table, EvalContext& eval)
-        : transaction_(transaction), table_(table), eval_(eval) {}
-
-    // How many rows of this statement will take sequence values: reserve them in one op.
-    void expect_rows(usize rows) { expected_rows_ = std::max<usize>(rows, 1); }
-
-    SqlResult<Value> value(usize column_index) {
-        const kernel::ColumnDef& column = table_.columns[column_index];
-        const Type type = Type::of(column.type);
-        kernel::SequenceId sequence{};
-        if (column.identity != kernel::Identity::none) sequence = column.identity_sequence;
-        if (column.default_value.kind == kernel::DefaultKind::nextval)
-            sequence = column.default_value.sequence;
-        if (sequence != kernel::SequenceId{}) {
-            const i64 next = KB_SQL_TRY(next_value(sequence));
-            return cast_value(Value::int64(next), Type::of(SqlType::bigint), type);
-        }
-        switch (column.default_value.kind) {
-            case kernel::DefaultKind::none:
-                return Value::null();
-            case kernel::DefaultKind::now:
-                return cast_value(Value::timestamptz(eval_.transaction_timestamp),
-                                  Type::of(SqlType::timestamptz), type);
-            case kernel::DefaultKind::gen_random_uuid:
-                return cast_value(Value::uuid(eval_.random_uuid()), Type::of(SqlType::uuid), type);
-            case kernel::DefaultKind::constant:
-                if (column.default_value.constant_is_null) return Value::null();
-                return value_from_text(column.default_value.constant_text, type);
-            default: {
-                ast::ExprPtr expr = KB_SQL_TRY(parse_expression(column.default_value.expression));
-                Scope empty;
-                ParameterTypes none;
-                ExprBinder binder(empty, none);
-                BoundExpr bound = KB_SQL_TRY(assignment(binder, *expr, column));
-                return evaluate(bound, {}, eval_);
-            }
-        }
-    }
-
-private:
-    SqlResult<Value> cast_value(Value value, const Type& from, const Type& to) {
-        if (from == to) return value;
-        ScalarImpl cast = KB_SQL_TRY(resolve_cast(from, to, CoercionContext::assignment));
-        Value args[] = {std::move(value)};
-        return cast(args, eval_);
-    }
-
-    SqlResult<i64> next_value(kernel::SequenceId sequence) {
-        auto& block = blocks_[sequence.value()];
-        if (block.count == 0) {
-            auto reserved = transaction_.reserve_sequence(sequence, expected_rows_);
-            if (!reserved) {
-                const kernel::SequenceSchema* schema = transaction_.catalog().sequence(sequence);
-                const std::string name = schema != nullptr ? schema->name : "?";
-                if (reserved.status().code() == StatusCode::out_of_range) {
-                    return SqlError("2200H",
-                                    "nextval: reached maximum value of sequence \"" + name + "\"");
-                }
-                return from_status(reserved.status());
-            }
-            block = *reserved;
-        }
-        const i64 value = block.first;
-        block.first += block.increment;
-        --block.count;
-        return value;
-    }
-
-    db::Transaction& transaction_;
-    const kernel::TableSchema& table_;
-    EvalContext& eval_;
-    usize expected_rows_ = 1;
-    std::map<u64, kernel::SequenceBlock> blocks_;
-};
-
 std::string insert_tag(usize rows) { return "INSERT 0 " + std::to_string(rows); }
 
 }  // namespace
@@ -234,7 +133,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                     row.emplace_back();
                     continue;
                 }
-                auto bound = assignment(binder, *values[i], table.columns[targets[i]]);
+                auto bound = bind_assignment(binder, *values[i], table.columns[targets[i]]);
                 if (!bound) {
                     // A data exception of a constant (its conversion to the column's type)
                     // surfaces at execution in PostgreSQL, after every analysis error.
@@ -317,7 +216,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
         rows.emplace_back();
     }
 
-    Defaults defaults(transaction, table, eval);
+    ColumnDefaults defaults(transaction, table, eval);
     defaults.expect_rows(rows.size());
     const Scope table_scope = writer->scope(visible);
     Returning returning = KB_SQL_TRY(bind_returning(statement.returning, table_scope, parameters));
@@ -411,8 +310,8 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                                     "DEFAULT in ON CONFLICT DO UPDATE is not supported")
                         .at(set.position);
                 }
-                conflict_set.emplace_back(index,
-                                          KB_SQL_TRY(assignment(set_binder, *set.value, *column)));
+                conflict_set.emplace_back(
+                    index, KB_SQL_TRY(bind_assignment(set_binder, *set.value, *column)));
             }
             if (conflict.where)
                 conflict_where = KB_SQL_TRY(set_binder.bind_condition(*conflict.where, "WHERE"));
@@ -519,7 +418,7 @@ SqlStatus fill_added_column(db::Transaction& transaction, kernel::TableId table_
                              (given.kind == kernel::DefaultKind::expression &&
                               (given.expression.find("gen_random_uuid") != std::string::npos ||
                                given.expression.find("nextval") != std::string::npos));
-    Defaults defaults(transaction, *table, eval);
+    ColumnDefaults defaults(transaction, *table, eval);
     std::optional<Value> once;
     if (!is_volatile) {
         defaults.expect_rows(1);
@@ -704,7 +603,8 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
         if (set.value->is<ast::DefaultValue>()) {
             assignments.emplace_back(index, std::nullopt);
         } else {
-            assignments.emplace_back(index, KB_SQL_TRY(assignment(binder, *set.value, *column)));
+            assignments.emplace_back(index,
+                                     KB_SQL_TRY(bind_assignment(binder, *set.value, *column)));
         }
     }
     Returning returning = KB_SQL_TRY(bind_returning(statement.returning, source.scope, parameters));
@@ -719,7 +619,7 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
     // Every row is read before any is written: the statement sees the state as of its start.
     ExecContext context{&transaction, eval};
     std::vector<Row> rows = KB_SQL_TRY(run_plan(*source.root, context));
-    Defaults defaults(transaction, table, eval);
+    ColumnDefaults defaults(transaction, table, eval);
     defaults.expect_rows(rows.size());
     StatementResult result;
     describe_returning(returning, result);

@@ -15,6 +15,7 @@ std::span<const FunctionDef> operator_catalog();           // func_operators.cc
 std::span<const FunctionDef> datetime_operator_catalog();  // func_datetime.cc
 std::span<const FunctionDef> string_function_catalog();    // func_string.cc
 std::span<const FunctionDef> math_function_catalog();      // func_math.cc
+std::span<const FunctionDef> session_function_catalog();   // func_session.cc
 
 using Args = std::span<const Value>;
 

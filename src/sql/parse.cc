@@ -145,6 +145,7 @@ const char* sqlstate_of_parser_error(std::string_view message) {
         {"frame end cannot", "42P20"},
         {"frame starting from", "42P20"},
         {"cannot be used as a role name here", "42939"},
+        {"is reserved", "42939"},  // role name "public" is reserved
         {"out of memory", "53200"},
         {"Cannot enlarge string buffer", sqlstate::kProgramLimitExceeded},
     };

@@ -201,6 +201,20 @@ SqlResult<ast::StatementNode> Converter::statement_node(const PgQuery__Node& nod
             return ast::StatementNode(ast::ShowStatement{.name = node.variable_show_stmt->name});
         case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
             return ast::StatementNode(KB_SQL_TRY(explain(*node.explain_stmt, location)));
+        case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+            return ast::StatementNode(KB_SQL_TRY(create_role(*node.create_role_stmt, location)));
+        case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+            return ast::StatementNode(KB_SQL_TRY(alter_role(*node.alter_role_stmt, location)));
+        case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+            return ast::StatementNode(KB_SQL_TRY(drop_role(*node.drop_role_stmt, location)));
+        case PG_QUERY__NODE__NODE_GRANT_STMT:
+            return ast::StatementNode(KB_SQL_TRY(grant(*node.grant_stmt, location)));
+        case PG_QUERY__NODE__NODE_COPY_STMT:
+            return ast::StatementNode(KB_SQL_TRY(copy(*node.copy_stmt, location)));
+        case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+            return ast::StatementNode(KB_SQL_TRY(create_database(*node.createdb_stmt, location)));
+        case PG_QUERY__NODE__NODE_DROPDB_STMT:
+            return ast::StatementNode(KB_SQL_TRY(drop_database(*node.dropdb_stmt, location)));
         default:
             return unsupported_statement(node, location);
     }

@@ -7,6 +7,8 @@
 //   parse_ddl.cc        CREATE TABLE, column definitions, constraints, ALTER TABLE
 //   parse_utility.cc    DROP, CREATE INDEX, TRUNCATE, transactions, SET/RESET/SHOW, EXPLAIN,
 //                       and the names of statements that are refused
+//   parse_roles.cc      CREATE / ALTER / DROP ROLE (and USER), GRANT and REVOKE
+//   parse_copy.cc       COPY, CREATE DATABASE, DROP DATABASE (generic option lists)
 //
 // The tree comes from PostgreSQL's grammar, so its shape is known; a shape the grammar never
 // makes (a null child where one is required) becomes an internal error (XX000), never a crash.
@@ -88,6 +90,18 @@ public:
     SqlResult<ast::StatementNode> variable_set(const PgQuery__VariableSetStmt& set,
                                                int32_t location);
     SqlResult<ast::ExplainStatement> explain(const PgQuery__ExplainStmt& explain, int32_t location);
+    SqlResult<ast::CreateRoleStatement> create_role(const PgQuery__CreateRoleStmt& create,
+                                                    int32_t location);
+    SqlResult<ast::AlterRoleStatement> alter_role(const PgQuery__AlterRoleStmt& alter,
+                                                  int32_t location);
+    SqlResult<ast::DropRoleStatement> drop_role(const PgQuery__DropRoleStmt& drop,
+                                                int32_t location);
+    SqlResult<ast::GrantStatement> grant(const PgQuery__GrantStmt& grant, int32_t location);
+    SqlResult<ast::CopyStatement> copy(const PgQuery__CopyStmt& copy, int32_t location);
+    SqlResult<ast::CreateDatabaseStatement> create_database(const PgQuery__CreatedbStmt& create,
+                                                            int32_t location);
+    SqlResult<ast::DropDatabaseStatement> drop_database(const PgQuery__DropdbStmt& drop,
+                                                        int32_t location);
     // The refusal for a statement kind outside issue 5 ("CREATE SEQUENCE", ...).
     SqlError unsupported_statement(const PgQuery__Node& node, int32_t location) const;
 

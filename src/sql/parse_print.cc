@@ -64,6 +64,41 @@ std::string set_list(const std::vector<SetClause>& list) {
     return out;
 }
 
+std::string role(const RoleName& r) {
+    return r.kind == RoleName::Kind::current_user ? "CURRENT_USER" : quote_identifier(r.name);
+}
+
+std::string role_options(const RoleOptions& o) {
+    std::string out;
+    if (o.login) out += *o.login ? " LOGIN" : " NOLOGIN";
+    if (o.superuser) out += *o.superuser ? " SUPERUSER" : " NOSUPERUSER";
+    if (o.password_given) out += " PASSWORD " + (o.password ? quote_literal(*o.password) : "NULL");
+    return out.empty() ? out : " WITH" + out;
+}
+
+// An option's argument as the grammar reads it back: a string literal, a number, *, (names),
+// or nothing.
+std::string option_argument(const GenericOption& o) {
+    switch (o.kind) {
+        case GenericOption::Kind::none:
+            return "";
+        case GenericOption::Kind::string:
+            return " " + quote_literal(o.value);
+        case GenericOption::Kind::number:
+            return " " + o.value;
+        case GenericOption::Kind::star:
+            return " *";
+        case GenericOption::Kind::list: {
+            std::string out = " (";
+            for (size_t i = 0; i < o.list.size(); ++i) {
+                out += (i > 0 ? ", " : "") + quote_identifier(o.list[i]);
+            }
+            return out + ")";
+        }
+    }
+    return "";
+}
+
 std::string returning(const std::vector<SelectItem>& list) {
     return list.empty() ? "" : " RETURNING " + items(list);
 }
@@ -345,6 +380,81 @@ struct StatementPrinter {
     }
     std::string operator()(const ExplainStatement& s) const {
         return std::string("EXPLAIN ") + (s.verbose ? "VERBOSE " : "") + to_sql(*s.statement);
+    }
+    std::string operator()(const CreateRoleStatement& s) const {
+        return std::string(s.user ? "CREATE USER " : "CREATE ROLE ") + quote_identifier(s.name) +
+               role_options(s.options);
+    }
+    std::string operator()(const AlterRoleStatement& s) const {
+        return "ALTER ROLE " + role(s.role) + role_options(s.options);
+    }
+    std::string operator()(const DropRoleStatement& s) const {
+        std::string out = std::string("DROP ROLE ") + (s.if_exists ? "IF EXISTS " : "");
+        for (size_t i = 0; i < s.names.size(); ++i) {
+            out += (i > 0 ? ", " : "") + quote_identifier(s.names[i]);
+        }
+        return out;
+    }
+    std::string operator()(const CopyStatement& s) const {
+        std::string out = "COPY ";
+        if (s.query) {
+            out += "(" + to_sql(*s.query) + ")";
+        } else {
+            out += table(s.table);
+            if (!s.columns.empty()) out += " (" + names(s.columns) + ")";
+        }
+        out += s.from ? " FROM STDIN" : " TO STDOUT";
+        if (!s.options.empty()) {
+            out += " WITH (";
+            for (size_t i = 0; i < s.options.size(); ++i) {
+                out += (i > 0 ? ", " : "") + quote_identifier(s.options[i].name) +
+                       option_argument(s.options[i]);
+            }
+            out += ")";
+        }
+        if (s.where) out += " WHERE " + to_sql(*s.where);
+        return out;
+    }
+    std::string operator()(const CreateDatabaseStatement& s) const {
+        std::string out = "CREATE DATABASE " + quote_identifier(s.name);
+        for (const GenericOption& option : s.options) {
+            out += " " + quote_identifier(option.name) + " =";
+            out += option.kind == GenericOption::Kind::none ? " DEFAULT" : option_argument(option);
+        }
+        return out;
+    }
+    std::string operator()(const DropDatabaseStatement& s) const {
+        return std::string("DROP DATABASE ") + (s.if_exists ? "IF EXISTS " : "") +
+               quote_identifier(s.name) + (s.force ? " WITH (FORCE)" : "");
+    }
+    std::string operator()(const GrantStatement& s) const {
+        std::string out = s.revoke ? "REVOKE " : "GRANT ";
+        if (s.privileges.empty()) out += "ALL PRIVILEGES";
+        for (size_t i = 0; i < s.privileges.size(); ++i) {
+            out += (i > 0 ? ", " : "") + s.privileges[i];
+        }
+        out += " ON ";
+        auto name_list = [](const std::vector<std::string>& list) {
+            std::string names;
+            for (size_t i = 0; i < list.size(); ++i) {
+                names += (i > 0 ? ", " : "") + quote_identifier(list[i]);
+            }
+            return names;
+        };
+        switch (s.object) {
+            case GrantObjectKind::tables:
+                out += "TABLE " + table_list(s.tables);
+                break;
+            case GrantObjectKind::all_tables_in_schema:
+                out += "ALL TABLES IN SCHEMA " + name_list(s.names);
+                break;
+            case GrantObjectKind::database:
+                out += "DATABASE " + name_list(s.names);
+                break;
+        }
+        out += s.revoke ? " FROM " : " TO ";
+        for (size_t i = 0; i < s.roles.size(); ++i) out += (i > 0 ? ", " : "") + role(s.roles[i]);
+        return out;
     }
 };
 

@@ -181,6 +181,48 @@ constexpr PrintCase kStatements[] = {
     {"explain (costs off, format text, verbose true) update t set a = 1",
      "EXPLAIN VERBOSE UPDATE t SET a = 1"},
     {"explain (analyze false) insert into t values (1)", "EXPLAIN INSERT INTO t VALUES (1)"},
+    // roles and privileges
+    {"create role r", "CREATE ROLE r"},
+    {"create user \"Bob\" with password 'pw'", "CREATE USER \"Bob\" WITH PASSWORD 'pw'"},
+    {"create role r login superuser encrypted password 'it''s'",
+     "CREATE ROLE r WITH LOGIN SUPERUSER PASSWORD 'it''s'"},
+    {"create role r with nologin nosuperuser password null",
+     "CREATE ROLE r WITH NOLOGIN NOSUPERUSER PASSWORD NULL"},
+    {"create role r inherit nocreatedb nocreaterole noreplication nobypassrls connection limit -1",
+     "CREATE ROLE r"},
+    {"alter role r with password 'x'", "ALTER ROLE r WITH PASSWORD 'x'"},
+    {"alter user current_user password 'x'", "ALTER ROLE CURRENT_USER WITH PASSWORD 'x'"},
+    {"alter role r nologin", "ALTER ROLE r WITH NOLOGIN"},
+    {"drop role r", "DROP ROLE r"},
+    {"drop user if exists a, b", "DROP ROLE IF EXISTS a, b"},
+    {"grant select, insert on t, public.s to a, b",
+     "GRANT select, insert ON TABLE t, public.s TO a, b"},
+    {"grant all on table t to a", "GRANT ALL PRIVILEGES ON TABLE t TO a"},
+    {"revoke all privileges on all tables in schema public from a",
+     "REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM a"},
+    {"grant connect on database app to current_user",
+     "GRANT connect ON DATABASE app TO CURRENT_USER"},
+    {"revoke delete, truncate, update on t from a",
+     "REVOKE delete, truncate, update ON TABLE t FROM a"},
+    // COPY and databases
+    {"copy t from stdin", "COPY t FROM STDIN"},
+    {"copy s.t (a, \"B\") from stdin with (format csv, header match, delimiter ';', null '', "
+     "force_not_null (a), quote '\"', escape '\\') where a > 1",
+     "COPY s.t (a, \"B\") FROM STDIN WITH (format 'csv', header 'match', delimiter ';', "
+     "\"null\" '', force_not_null (a), quote '\"', escape '\\') WHERE (a > 1)"},
+    {"copy t to stdout csv header force quote *",
+     "COPY t TO STDOUT WITH (format 'csv', header 'true', force_quote *)"},
+    {"copy (select a from t order by a) to stdout (format text, header 0)",
+     "COPY (SELECT a FROM t ORDER BY a) TO STDOUT WITH (format 'text', header 0)"},
+    {"copy t from stdin delimiter '|' null 'x' freeze",
+     "COPY t FROM STDIN WITH (delimiter '|', \"null\" 'x', \"freeze\" 'true')"},
+    {"create database shop", "CREATE DATABASE shop"},
+    {"create database \"Shop\" with owner = admin encoding 'UTF8' template template0 "
+     "connection limit -1 is_template = false tablespace = default",
+     "CREATE DATABASE \"Shop\" owner = 'admin' encoding = 'UTF8' template = 'template0' "
+     "connection_limit = -1 is_template = 'false' tablespace = DEFAULT"},
+    {"drop database shop", "DROP DATABASE shop"},
+    {"drop database if exists shop with (force)", "DROP DATABASE IF EXISTS shop WITH (FORCE)"},
 };
 
 TEST(ParseStatement, PrintsEveryFormAsPostgresShapesIt) {
@@ -391,6 +433,31 @@ TEST(ParseStatement, SetValues) {
     ast::Statement reset = parse_one("RESET ALL");
     ASSERT_NE(reset.as<ast::ResetStatement>(), nullptr);
     EXPECT_TRUE(reset.as<ast::ResetStatement>()->all);
+}
+
+TEST(ParseStatement, RoleOptionsAndGrants) {
+    ast::Statement user = parse_one("create user u");
+    ASSERT_TRUE(user.is<ast::CreateRoleStatement>());
+    EXPECT_TRUE(user.as<ast::CreateRoleStatement>()->user) << "USER implies LOGIN at run time";
+    EXPECT_FALSE(user.as<ast::CreateRoleStatement>()->options.login.has_value());
+    ast::Statement null_password = parse_one("alter role r password null");
+    const ast::RoleOptions& options = null_password.as<ast::AlterRoleStatement>()->options;
+    EXPECT_TRUE(options.password_given);
+    EXPECT_FALSE(options.password.has_value());
+    // An option twice is PostgreSQL's 42601.
+    auto twice = parse("create role r login nologin");
+    ASSERT_FALSE(twice.has_value());
+    EXPECT_EQ(twice.error().sqlstate, sqlstate::kSyntaxError);
+    EXPECT_EQ(twice.error().message, "conflicting or redundant options");
+    auto drop_current = parse("drop role current_user");
+    ASSERT_FALSE(drop_current.has_value());
+    EXPECT_EQ(drop_current.error().message, "cannot use special role specifier in DROP ROLE");
+
+    ast::Statement grant = parse_one("grant select on all tables in schema public, x to r");
+    const auto& g = *grant.as<ast::GrantStatement>();
+    EXPECT_EQ(g.object, ast::GrantObjectKind::all_tables_in_schema);
+    EXPECT_EQ(g.names, (std::vector<std::string>{"public", "x"}));
+    EXPECT_FALSE(g.revoke);
 }
 
 TEST(ParseStatement, ExplainHoldsTheStatement) {

@@ -289,7 +289,33 @@ SqlResult<ast::StatementNode> Converter::variable_set(const PgQuery__VariableSet
                 return ast::StatementNode(std::move(result));
             }
             if (name == "SESSION CHARACTERISTICS") {
-                return unsupported("SET SESSION CHARACTERISTICS", location);
+                // SET SESSION CHARACTERISTICS AS TRANSACTION modes sets the defaults
+                // (PostgreSQL's default_transaction_isolation, ..._read_only, ..._deferrable).
+                ast::TransactionStatement modes;
+                KB_SQL_TRY(transaction_modes(*this, {s.args, s.n_args}, &modes));
+                ast::SetStatement result;
+                if (modes.isolation != ast::IsolationLevel::unspecified) {
+                    static constexpr const char* kLevels[] = {"", "read uncommitted",
+                                                              "read committed", "repeatable read",
+                                                              "serializable"};
+                    result.name = "default_transaction_isolation";
+                    result.values.push_back(
+                        {.text = kLevels[static_cast<int>(modes.isolation)], .position = 0});
+                } else if (modes.read_only) {
+                    result.name = "default_transaction_read_only";
+                    result.values.push_back({.text = *modes.read_only ? "on" : "off"});
+                } else if (modes.deferrable) {
+                    result.name = "default_transaction_deferrable";
+                    result.values.push_back({.text = *modes.deferrable ? "on" : "off"});
+                } else {
+                    return malformed("SET SESSION CHARACTERISTICS without a mode");
+                }
+                if (modes.isolation != ast::IsolationLevel::unspecified &&
+                    modes.read_only.value_or(false)) {
+                    return unsupported("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                                       location);
+                }
+                return ast::StatementNode(std::move(result));
             }
             return unsupported("SET " + name, location);
         }
@@ -359,14 +385,7 @@ SqlError Converter::unsupported_statement(const PgQuery__Node& node, int32_t loc
         {PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, "CREATE TABLE AS / SELECT INTO"},
         {PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT, "CREATE FUNCTION"},
         {PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT, "CREATE SCHEMA"},
-        {PG_QUERY__NODE__NODE_CREATEDB_STMT, "CREATE DATABASE"},
-        {PG_QUERY__NODE__NODE_DROPDB_STMT, "DROP DATABASE"},
-        {PG_QUERY__NODE__NODE_CREATE_ROLE_STMT, "CREATE ROLE"},
-        {PG_QUERY__NODE__NODE_ALTER_ROLE_STMT, "ALTER ROLE"},
-        {PG_QUERY__NODE__NODE_DROP_ROLE_STMT, "DROP ROLE"},
-        {PG_QUERY__NODE__NODE_GRANT_STMT, "GRANT / REVOKE"},
         {PG_QUERY__NODE__NODE_GRANT_ROLE_STMT, "GRANT / REVOKE role"},
-        {PG_QUERY__NODE__NODE_COPY_STMT, "COPY"},
         {PG_QUERY__NODE__NODE_VACUUM_STMT, "VACUUM / ANALYZE"},
         {PG_QUERY__NODE__NODE_PREPARE_STMT, "PREPARE"},
         {PG_QUERY__NODE__NODE_EXECUTE_STMT, "EXECUTE"},

@@ -7,6 +7,7 @@
 #include "sql/ast_walk.h"
 #include "sql/bind_ddl.h"
 #include "sql/bind_fold.h"
+#include "sql/catalog_tables.h"
 #include "sql/exec_query.h"
 #include "sql/exec_scan.h"
 #include "sql/plan_access.h"
@@ -59,7 +60,8 @@ std::vector<std::string> names_of(const Scope& scope) {
 // The table a FROM or a DML target names, the scope its rows bind in, and its WHERE bound.
 struct Source {
     const kernel::TableSchema* table = nullptr;
-    std::string label;  // for EXPLAIN: "t" or "t x"
+    const SystemTable* system = nullptr;  // a system catalog table (table is its columns)
+    std::string label;                    // for EXPLAIN: "t" or "t x"
     Scope scope;
     std::optional<BoundExpr> condition;
 };
@@ -67,7 +69,10 @@ struct Source {
 SqlResult<Source> bind_source(const ast::TableRef& table_ref, const ast::Expr* where,
                               db::Transaction& transaction, ParameterTypes& parameters) {
     Source source;
-    source.table = KB_SQL_TRY(find_table(transaction, table_ref));
+    // pg_catalog first, as PostgreSQL's search path has it (catalog_tables.h).
+    source.system = KB_SQL_TRY(resolve_system_table(table_ref));
+    source.table = source.system != nullptr ? &source.system->table
+                                            : KB_SQL_TRY(find_table(transaction, table_ref));
     source.label = source.table->name + (table_ref.alias.empty() ? "" : " " + table_ref.alias);
     source.scope =
         scope_of(*source.table, table_ref.alias.empty() ? table_ref.name : table_ref.alias);
@@ -81,6 +86,17 @@ SqlResult<Source> bind_source(const ast::TableRef& table_ref, const ast::Expr* w
 std::unique_ptr<Operator> access_plan(Source& source, db::Transaction& transaction,
                                       std::span<const SortKey> order, bool limited, bool* ordered) {
     const std::vector<std::string> names = names_of(source.scope);
+    if (source.system != nullptr) {
+        // Rows computed when the scan opens: every condition is a filter over them.
+        if (ordered != nullptr) *ordered = false;
+        std::unique_ptr<Operator> root = system_table_scan(*source.system, source.label);
+        if (source.condition) {
+            std::string description = describe(*source.condition, names);
+            root = std::make_unique<Filter>(std::move(root), std::move(*source.condition),
+                                            std::move(description));
+        }
+        return root;
+    }
     const std::vector<const kernel::IndexSchema*> indexes =
         transaction.catalog().indexes_of(source.table->id, transaction.schema_position());
     AccessChoice choice =
@@ -220,6 +236,12 @@ SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,
                                db::Transaction& transaction, ParameterTypes& parameters) {
     Source bound = KB_SQL_TRY(bind_source(table_ref, where, transaction, parameters));
+    if (bound.system != nullptr) {
+        // UPDATE and DELETE are refused before they get here (refuse_system_catalog_writes).
+        return SqlError(sqlstate::kInsufficientPrivilege,
+                        "permission denied: \"" + bound.table->name + "\" is a system catalog")
+            .at(table_ref.position);
+    }
     RowSource source;
     source.table = bound.table;
     source.where_folding.note(bound.condition);
@@ -324,7 +346,8 @@ SqlResult<QueryPlan> plan_select(const ast::SelectStatement& select, db::Transac
                        (ref->table.empty() || ref->table == label);
             });
         };
-        bool by_primary_key = true;
+        // (A system view has no primary key: no functional dependency.)
+        bool by_primary_key = !source->table->primary_key.empty();
         for (kernel::ColumnId id : source->table->primary_key) {
             by_primary_key = by_primary_key && grouped(source->table->column(id)->name);
         }

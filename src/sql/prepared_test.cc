@@ -227,7 +227,7 @@ TEST_F(PreparedTest, DescribesEveryStatementKindWithoutRunningIt) {
     EXPECT_EQ(columns("DELETE FROM t WHERE a = $1 RETURNING *"),
               (Types{"a integer", "b text", "c bigint", "d numeric(10,2)", "e boolean"}));
     EXPECT_EQ(columns("EXPLAIN SELECT * FROM t"), (Types{"QUERY PLAN text"}));
-    EXPECT_EQ(columns("SHOW TimeZone"), (Types{"timezone text"}));
+    EXPECT_EQ(columns("SHOW timezone"), (Types{"TimeZone text"}));  // PostgreSQL's spelling
 
     for (std::string_view sql :
          {"INSERT INTO t (a) VALUES ($1)", "UPDATE t SET b = $1", "DELETE FROM t WHERE a = $1",

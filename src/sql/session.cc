@@ -9,40 +9,14 @@
 #include "crypto/random.h"
 #include "kernel/kernel_reads.h"
 #include "sql/bind_resolve.h"
+#include "sql/copy.h"
 #include "sql/parse.h"
 #include "sql/prepared.h"
+#include "sql/session_settings.h"
 
 namespace kb::sql {
 
 namespace {
-
-// Settings every session starts with, as PostgreSQL 15 reports them to drivers.
-const std::map<std::string, std::string, std::less<>>& default_settings() {
-    static const std::map<std::string, std::string, std::less<>> defaults = {
-        {"application_name", ""},
-        {"client_encoding", "UTF8"},
-        {"datestyle", "ISO, MDY"},
-        {"default_transaction_isolation", "serializable"},
-        {"extra_float_digits", "1"},
-        {"integer_datetimes", "on"},
-        {"intervalstyle", "postgres"},
-        {"search_path", "\"$user\", public"},
-        {"server_encoding", "UTF8"},
-        {"server_version", "15.8"},
-        {"standard_conforming_strings", "on"},
-        {"statement_timeout", "0"},
-        {"timezone", "UTC"},
-        {"transaction_isolation", "serializable"},
-    };
-    return defaults;
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 SqlError in_failed_transaction() {
     return SqlError(sqlstate::kInFailedSqlTransaction,
@@ -57,6 +31,14 @@ bool time_travel_set(const std::map<std::string, std::string, std::less<>>& sett
         if (found != settings.end() && !found->second.empty()) return true;
     }
     return false;
+}
+
+// The command a role or grant statement is, for messages ("CREATE ROLE", "GRANT", ...).
+std::string_view statement_kind(const ast::Statement& statement) {
+    if (statement.is<ast::CreateRoleStatement>()) return "CREATE ROLE";
+    if (statement.is<ast::AlterRoleStatement>()) return "ALTER ROLE";
+    if (statement.is<ast::DropRoleStatement>()) return "DROP ROLE";
+    return statement.as<ast::GrantStatement>()->revoke ? "REVOKE" : "GRANT";
 }
 
 StatementResult tagged(std::string tag) {
@@ -78,7 +60,18 @@ Session::Session(db::TransactionHost& host, TenantId tenant, PrincipalId princip
       tenant_(tenant),
       principal_(principal),
       options_(options),
-      settings_(default_settings()) {}
+      settings_(default_settings()),
+      info_(session_identity(host, tenant, principal, options_)) {
+    info_.setting = [this](std::string_view name) { return setting(name); };
+    info_.set_setting = [this](std::string_view name, std::string_view value,
+                               bool is_local) -> SqlResult<std::string> {
+        if (is_local) {
+            return SqlError(sqlstate::kFeatureNotSupported,
+                            "set_config with is_local = true is not supported");
+        }
+        return assign_setting_text(settings_, name, value);
+    };
+}
 
 Session::~Session() = default;
 
@@ -88,9 +81,7 @@ TransactionStatus Session::transaction_status() const {
 }
 
 std::optional<std::string> Session::setting(std::string_view name) const {
-    auto found = settings_.find(lowercase(name));
-    if (found == settings_.end()) return std::nullopt;
-    return found->second;
+    return read_setting(settings_, info_, name);
 }
 
 std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) {
@@ -101,21 +92,70 @@ std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) 
         results.emplace_back(statements.error());
         return results;
     }
-    for (const ast::Statement& statement : *statements) {
-        results.push_back(run(statement, Bindings{}));
+    return run_all(std::move(*statements));
+}
+
+std::vector<SqlResult<StatementResult>> Session::run_all(std::vector<ast::Statement> statements) {
+    std::vector<SqlResult<StatementResult>> results;
+    for (usize i = 0; i < statements.size(); ++i) {
+        results.push_back(run(statements[i], Bindings{}));
         if (!results.back().has_value()) break;
+        if (copy_ != nullptr) {
+            // The rest waits for the COPY's data (execute_rest).
+            rest_.assign(std::make_move_iterator(statements.begin() + static_cast<long>(i) + 1),
+                         std::make_move_iterator(statements.end()));
+            break;
+        }
     }
     return results;
 }
 
 SqlResult<StatementResult> Session::run(const ast::Statement& statement, const Bindings& bindings) {
+    KB_ASSERT_MSG(copy_ == nullptr, "a statement ran while COPY FROM STDIN takes data");
     if (const auto* control = statement.as<ast::TransactionStatement>()) {
         return run_transaction_control(*control);
     }
     if (open_ != nullptr && failed_) return in_failed_transaction();
+    if (const auto* copy = statement.as<ast::CopyStatement>(); copy != nullptr && copy->from) {
+        return start_copy_from(*copy);
+    }
+    if (statement.is<ast::CreateDatabaseStatement>() ||
+        statement.is<ast::DropDatabaseStatement>()) {
+        // Tenants are made and dropped by ops of their own: not part of a transaction.
+        if (open_ != nullptr) {
+            failed_ = true;
+            return SqlError(
+                sqlstate::kActiveSqlTransaction,
+                std::string(statement.is<ast::CreateDatabaseStatement>() ? "CREATE DATABASE"
+                                                                         : "DROP DATABASE") +
+                    " cannot run inside a transaction block");
+        }
+        if (time_travel_set(settings_)) {
+            return SqlError(sqlstate::kReadOnlySqlTransaction,
+                            "cannot write while kimberlite.as_of_position or "
+                            "kimberlite.as_of_timestamp is set");
+        }
+        return run_database_statement(statement);
+    }
     if (statement.is<ast::SetStatement>() || statement.is<ast::ResetStatement>() ||
         statement.is<ast::ShowStatement>()) {
         return run_set(statement);
+    }
+    if (statement.is<ast::CreateRoleStatement>() || statement.is<ast::AlterRoleStatement>() ||
+        statement.is<ast::DropRoleStatement>() || statement.is<ast::GrantStatement>()) {
+        // Each is its own op, logged at once: not part of a transaction (docs/SQL.md).
+        if (open_ != nullptr) {
+            failed_ = true;
+            return SqlError(
+                sqlstate::kActiveSqlTransaction,
+                std::string(statement_kind(statement)) + " cannot run inside a transaction block");
+        }
+        if (time_travel_set(settings_)) {
+            return SqlError(sqlstate::kReadOnlySqlTransaction,
+                            "cannot write while kimberlite.as_of_position or "
+                            "kimberlite.as_of_timestamp is set");
+        }
+        return run_access_statement(statement);
     }
     if (open_ == nullptr) return run_autocommit(statement, bindings);
     if (time_travel_set(settings_)) {
@@ -140,9 +180,28 @@ SqlResult<db::Transaction> Session::begin_transaction() {
 SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& statement,
                                                        db::Transaction& transaction,
                                                        const Bindings& bindings) {
-    EvalContext eval;
+    EvalContext eval = eval_for(transaction);
     eval.parameters = bindings.values;
     eval.parameter_types.types.assign(bindings.types.begin(), bindings.types.end());
+    StatementResult result =
+        KB_SQL_TRY(execute_statement(statement, transaction, eval, bindings.plan_cache));
+    if (bindings.expected != nullptr && (result.returns_rows != bindings.expected->returns_rows ||
+                                         result.columns != bindings.expected->columns)) {
+        // A prepared statement bound again after DDL: its rows would not be what the client
+        // was told to expect (PostgreSQL refuses the same way; the client prepares again).
+        return SqlError(sqlstate::kFeatureNotSupported, "cached plan must not change result type");
+    }
+    return result;
+}
+
+db::Transaction* Session::open_transaction() {
+    return open_ != nullptr ? &open_->transaction : nullptr;
+}
+
+EvalContext Session::eval_for(db::Transaction& transaction) {
+    EvalContext eval;
+    eval.session = &info_;
+    eval.transaction = &transaction;
     // now(): fixed for the transaction, logged with its op (FixedValues).
     if (!transaction.fixed_values().transaction_timestamp_us) {
         const auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -165,15 +224,7 @@ SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& sta
         transaction.set_fixed_values(std::move(fixed));
         return uuid;
     };
-    StatementResult result =
-        KB_SQL_TRY(execute_statement(statement, transaction, eval, bindings.plan_cache));
-    if (bindings.expected != nullptr && (result.returns_rows != bindings.expected->returns_rows ||
-                                         result.columns != bindings.expected->columns)) {
-        // A prepared statement bound again after DDL: its rows would not be what the client
-        // was told to expect (PostgreSQL refuses the same way; the client prepares again).
-        return SqlError(sqlstate::kFeatureNotSupported, "cached plan must not change result type");
-    }
-    return result;
+    return eval;
 }
 
 SqlResult<db::SubmitResult> Session::commit(db::Transaction& transaction) {
@@ -190,6 +241,18 @@ SqlResult<db::SubmitResult> Session::commit(db::Transaction& transaction) {
         case StatusCode::out_of_range:
             // The op is over the size cap (or a sequence ran out).
             return SqlError(sqlstate::kProgramLimitExceeded, status.message());
+        case StatusCode::not_found: {
+            // The database was dropped while the transaction ran (DROP DATABASE).
+            const db::TransactionHost::Start start = host_.start(tenant_);
+            if (start.catalog == nullptr || start.catalog->info().is_dropped()) {
+                const std::string name =
+                    start.catalog != nullptr ? start.catalog->info().name : info_.database_name;
+                return SqlError(sqlstate::kInvalidCatalogName,
+                                "database \"" + name + "\" does not exist")
+                    .with_detail(status.message());
+            }
+            return from_status(status);
+        }
         default:
             return from_status(status);
     }
@@ -245,7 +308,11 @@ SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& stateme
     for (usize attempt = 0;; ++attempt) {
         db::Transaction transaction = KB_SQL_TRY(begin_transaction());
         if (auto as_of = KB_SQL_TRY(time_travel_position(transaction))) {
-            if (!statement.is<ast::SelectStatement>() && !statement.is<ast::ExplainStatement>()) {
+            const auto* copy = statement.as<ast::CopyStatement>();
+            const bool reads = statement.is<ast::SelectStatement>() ||
+                               statement.is<ast::ExplainStatement>() ||
+                               (copy != nullptr && !copy->from);
+            if (!reads) {
                 return SqlError(sqlstate::kReadOnlySqlTransaction,
                                 "cannot write while kimberlite.as_of_position or "
                                 "kimberlite.as_of_timestamp is set")
@@ -352,56 +419,7 @@ SqlResult<StatementResult> Session::run_transaction_control(
 }
 
 SqlResult<StatementResult> Session::run_set(const ast::Statement& statement) {
-    if (const auto* show = statement.as<ast::ShowStatement>()) {
-        const std::string name = lowercase(show->name);
-        auto value = setting(name);
-        if (!value) {
-            return SqlError(sqlstate::kUndefinedObject,
-                            "unrecognized configuration parameter \"" + show->name + "\"");
-        }
-        StatementResult result = tagged("SHOW");
-        result.returns_rows = true;
-        result.columns.push_back({name, Type::of(SqlType::text)});
-        result.rows.push_back({Value::text(*value)});
-        return result;
-    }
-    if (const auto* reset = statement.as<ast::ResetStatement>()) {
-        if (reset->all) {
-            settings_ = default_settings();
-        } else {
-            const std::string name = lowercase(reset->name);
-            auto found = default_settings().find(name);
-            if (found != default_settings().end()) {
-                settings_[name] = found->second;
-            } else {
-                settings_.erase(name);
-            }
-        }
-        return tagged("RESET");
-    }
-    const auto& set = *statement.as<ast::SetStatement>();
-    const std::string name = lowercase(set.name);
-    const bool known = default_settings().contains(name) || name.find('.') != std::string::npos;
-    if (!known) {
-        return SqlError(sqlstate::kUndefinedObject,
-                        "unrecognized configuration parameter \"" + set.name + "\"");
-    }
-    if (set.to_default) {
-        auto found = default_settings().find(name);
-        if (found != default_settings().end()) {
-            settings_[name] = found->second;
-        } else {
-            settings_.erase(name);
-        }
-        return tagged("SET");
-    }
-    std::string value;
-    for (const ast::SetValue& part : set.values) {
-        if (!value.empty()) value += ", ";
-        value += part.text;
-    }
-    settings_[name] = value;
-    return tagged("SET");
+    return execute_setting_statement(settings_, info_, statement);
 }
 
 // --- prepared statements (prepared.h) ---------------------------------------------------------
@@ -464,7 +482,7 @@ SqlResult<StatementDescription> Session::describe(
     const usize count = parameter_types.size();
     if (const auto* show = statement.as<ast::ShowStatement>()) {
         description.returns_rows = true;
-        description.columns.push_back({lowercase(show->name), Type::of(SqlType::text)});
+        description.columns = show_columns(show->name);
     } else if (statement.is<ast::SelectStatement>() || statement.is<ast::InsertStatement>() ||
                statement.is<ast::UpdateStatement>() || statement.is<ast::DeleteStatement>() ||
                statement.is<ast::ExplainStatement>()) {

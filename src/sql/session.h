@@ -31,12 +31,15 @@
 
 #include "db/transaction.h"
 #include "sql/ast.h"
+#include "sql/copy_options.h"
 #include "sql/error.h"
 #include "sql/exec.h"
 #include "sql/prepared.h"
 #include "sql/value_type.h"
 
 namespace kb::sql {
+
+class CopyFrom;
 
 // What one statement produced: a command tag ("INSERT 0 3", "CREATE TABLE", "SELECT 2") and,
 // for statements that return rows, their description and the rows.
@@ -47,6 +50,9 @@ struct StatementResult {
     std::vector<Row> rows;
     std::vector<std::string> notices;  // NOTICE messages (e.g. "relation \"t\" already exists,
                                        // skipping")
+    // COPY (copy.h): COPY ... TO STDOUT's rows are in `rows`, to be sent as CopyData in this
+    // format; COPY ... FROM STDIN (copy->from) waits for the data (Session::copy_data).
+    std::optional<CopyResponse> copy{};
 };
 
 enum class TransactionStatus : u8 { idle, in_transaction, failed };
@@ -54,6 +60,17 @@ enum class TransactionStatus : u8 { idle, in_transaction, failed };
 struct SessionOptions {
     // Times an autocommit statement is run again after a serialization conflict.
     usize autocommit_retries = 10;
+    // The database name the client connected with (current_database(), pg_database); empty:
+    // the tenant's name.
+    std::string database_name{};
+    // The role name the client logged in as (current_user, session_user); empty: the name of
+    // the principal's role ("admin" for the built-in administrator).
+    std::string user_name{};
+    // pg_backend_pid(): the process id of the connection's BackendKeyData (0: none).
+    i32 backend_pid = 0;
+    // COPY FROM outside a transaction block commits a chunk once its op is estimated to reach
+    // this size (copy.h; far below the 64 MiB op size cap).
+    usize copy_chunk_bytes = usize{8} << 20;
 };
 
 class Session {
@@ -89,9 +106,33 @@ public:
     SqlResult<StatementResult> execute_prepared(const PreparedStatement& prepared,
                                                 std::span<const kernel::Value> parameters);
 
+    // --- COPY ... FROM STDIN (session_copy.cc) ------------------------------------------------
+    // execute() and execute_prepared() stop at a COPY ... FROM STDIN: its result has copy->from
+    // set, and the session takes the data with copy_data() (chunks of any size), then
+    // copy_done() ("COPY n") or copy_fail() (the client gave up: 57014). An error ends the COPY
+    // (and fails an open transaction). Nothing else may run meanwhile.
+    bool copy_in_progress() const { return copy_ != nullptr; }
+    SqlStatus copy_data(ByteSpan data);
+    SqlResult<StatementResult> copy_done();
+    SqlError copy_fail(std::string_view message);
+    // Ends the COPY with `error` (a protocol error around it); returns it as the client gets it.
+    SqlError copy_abort(SqlError error);
+    // After copy_done(): the statements of execute()'s text that followed the COPY, run as
+    // execute() runs them (they may stop at another COPY FROM STDIN). Empty when there are
+    // none, or when the COPY failed (the rest of the text is skipped, as after any error).
+    std::vector<SqlResult<StatementResult>> execute_rest();
+
     TransactionStatus transaction_status() const;
+    // Puts an open transaction into the failed state, for errors raised outside the session
+    // (a wire protocol's Bind or Execute refused before any statement ran): in PostgreSQL
+    // every error inside a transaction block aborts it. Nothing outside a transaction.
+    void fail_transaction() {
+        if (open_ != nullptr) failed_ = true;
+    }
     // A setting's current value as SHOW prints it, or nullopt for an unknown name.
     std::optional<std::string> setting(std::string_view name) const;
+    // pg_backend_pid(), once the connection has its BackendKeyData.
+    void set_backend_pid(i32 pid) { info_.backend_pid = pid; }
 
 private:
     struct Open;  // the open explicit transaction and its savepoints
@@ -107,6 +148,20 @@ private:
     };
 
     SqlResult<StatementResult> run(const ast::Statement& statement, const Bindings& bindings);
+    // Runs `statements` in order until an error or a COPY FROM STDIN (whose followers are kept
+    // in rest_).
+    std::vector<SqlResult<StatementResult>> run_all(std::vector<ast::Statement> statements);
+    // What statements on `transaction` evaluate with: the session, now() and gen_random_uuid()
+    // fixed for the transaction (logged with its op).
+    EvalContext eval_for(db::Transaction& transaction);
+    // The open transaction block's transaction, or nullptr.
+    db::Transaction* open_transaction();
+    // COPY ... FROM STDIN (session_copy.cc).
+    SqlResult<StatementResult> start_copy_from(const ast::CopyStatement& statement);
+    void end_copy(bool failed);
+    // CREATE / DROP DATABASE (session_database.cc): tenants, each its own op, outside any
+    // transaction block.
+    SqlResult<StatementResult> run_database_statement(const ast::Statement& statement);
     SqlResult<StatementResult> run_transaction_control(const ast::TransactionStatement& statement);
     SqlResult<StatementResult> run_in_transaction(const ast::Statement& statement,
                                                   db::Transaction& transaction,
@@ -116,6 +171,9 @@ private:
     SqlResult<StatementDescription> describe(const ast::Statement& statement,
                                              std::vector<std::optional<Type>> parameter_types);
     SqlResult<StatementResult> run_set(const ast::Statement& statement);
+    // CREATE / ALTER / DROP ROLE, GRANT, REVOKE (session_roles.cc): each its own op, outside
+    // any transaction block.
+    SqlResult<StatementResult> run_access_statement(const ast::Statement& statement);
     SqlResult<db::SubmitResult> commit(db::Transaction& transaction);
     SqlResult<db::Transaction> begin_transaction();
     SqlResult<std::optional<Position>> time_travel_position(
@@ -127,7 +185,10 @@ private:
     SessionOptions options_;
     std::unique_ptr<Open> open_;
     bool failed_ = false;
+    std::unique_ptr<CopyFrom> copy_;    // a COPY FROM STDIN taking data
+    std::vector<ast::Statement> rest_;  // the statements after it in execute()'s text
     std::map<std::string, std::string, std::less<>> settings_;
+    SessionInfo info_;  // what session functions and the system catalog read (eval_context.h)
 };
 
 // Runs one statement (not transaction control or SET/SHOW) on `transaction`: the dispatch to

@@ -1,8 +1,11 @@
 // One statement on a transaction: the dispatch to DDL, DML, queries and EXPLAIN (session.h).
 #include "sql/bind_ddl.h"
+#include "sql/catalog_tables.h"
+#include "sql/copy.h"
 #include "sql/exec_dml.h"
 #include "sql/plan_cache.h"
 #include "sql/plan_select.h"
+#include "sql/privileges.h"
 #include "sql/session.h"
 
 namespace kb::sql {
@@ -71,6 +74,11 @@ SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
         !statement.is<ast::DeleteStatement>() && !statement.is<ast::ExplainStatement>()) {
         return StatementResult{};  // DDL: no rows, nothing to bind ahead of running it
     }
+    // The system catalog is read-only (catalog_tables.h).
+    KB_SQL_TRY(refuse_system_catalog_writes(statement, transaction));
+    // Privileges when the statement runs, not when it is described (as PostgreSQL: a Parse
+    // needs none).
+    if (!eval.describe_only) KB_SQL_TRY(check_statement_privileges(statement, transaction));
     if (const auto* s = statement.as<ast::SelectStatement>())
         return run_select(*s, transaction, eval, plan_cache);
     if (const auto* s = statement.as<ast::InsertStatement>())
@@ -98,6 +106,9 @@ SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
     }
     if (const auto* s = statement.as<ast::TruncateStatement>()) {
         return from_ddl(KB_SQL_TRY(execute_truncate(*s, transaction)));
+    }
+    if (const auto* s = statement.as<ast::CopyStatement>(); s != nullptr && !s->from) {
+        return execute_copy_to(*s, transaction, eval);
     }
     return SqlError(sqlstate::kFeatureNotSupported, "statement not supported")
         .at(statement.position);

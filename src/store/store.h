@@ -23,7 +23,8 @@
 // epochs, meta), syncs the page file, then writes the superblock to two of its four slots,
 // syncs, and to the other two, syncs. One checkpoint runs at a time; a call during one runs
 // after it (calls queued together share one checkpoint). Sealing happens on the loop thread
-// when the checkpoint starts (~1-2 µs per page).
+// when the checkpoint starts (~1-2 µs per page). The superblock also waits for the checkpoint
+// gate, if one is set: what the owner must make durable first (set_checkpoint_gate).
 //
 // Errors. Operating errors return Status: invalid_argument (a key or value over the limits,
 // named), not_found (no such tree), already_exists, corruption (a page failed its checks: the
@@ -41,6 +42,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -154,6 +156,16 @@ public:
     // Persists the latest published state; `done` runs on the loop (never inside this call).
     void checkpoint(io::UniqueFunction<void(Status)> done);
     bool checkpoint_in_flight() const { return checkpoint_ != nullptr; }
+    // What must be durable before a checkpoint is (the replica's client table as of it:
+    // vsr/client_table_file.h). Called on the loop thread once a checkpoint has taken the
+    // published state it will persist, with that state's applied position, before any of it
+    // is written; the checkpoint's superblock is written only after `ready` is called, and not
+    // at all if with an error: the checkpoint then fails with it (its pages dirty again, the
+    // previous checkpoint still the durable one). Not called when nothing was published since
+    // the last checkpoint (no superblock is written then).
+    using CheckpointGate =
+        std::function<void(Position applied, io::UniqueFunction<void(Status)> ready)>;
+    void set_checkpoint_gate(CheckpointGate gate) { checkpoint_gate_ = std::move(gate); }
 
     // --- Inspection ---
 
@@ -189,6 +201,8 @@ private:
     void start_checkpoint();
     Status prepare_checkpoint(Checkpoint& job);
     void write_pages(std::shared_ptr<Checkpoint> job);
+    // Writes the superblock once the pages are synced and the gate is open.
+    void superblock_when_ready(std::shared_ptr<Checkpoint> job);
     void write_superblock_half(std::shared_ptr<Checkpoint> job, usize half);
     void finish_checkpoint(std::shared_ptr<Checkpoint> job, Status status);
     // The page-key epoch for the next page `tenant` seals (moving on before the bound).
@@ -224,6 +238,7 @@ private:
 
     std::shared_ptr<Checkpoint> checkpoint_;  // in flight
     std::vector<io::UniqueFunction<void(Status)>> checkpoint_waiters_;
+    CheckpointGate checkpoint_gate_;
     u64 checkpoints_ = 0;
     u64 pages_written_ = 0;
     Status failure_;

@@ -76,6 +76,10 @@ struct Store::Checkpoint {
     SuperblockBytes superblock_bytes{};
     std::array<usize, kSuperblockCopies> slot_order{};
     bool superblock_started = false;
+    // The superblock waits for both: the pages synced, and the gate (set_checkpoint_gate).
+    bool pages_synced = false;
+    bool gate_open = true;
+    Status gate_status;
 };
 
 PageRun Store::checkpoint_manifest_run() const {
@@ -126,6 +130,17 @@ void Store::start_checkpoint() {
     }
     Status prepared = prepare_checkpoint(*job);
     if (!prepared.is_ok()) return finish_checkpoint(job, prepared);
+    if (checkpoint_gate_) {
+        // What must be durable first is made so while the pages are written.
+        job->gate_open = false;
+        checkpoint_gate_(job->applied,
+                         [this, alive = std::weak_ptr<bool>(alive_), job](Status status) {
+                             if (alive.expired() || job->gate_open) return;
+                             job->gate_open = true;
+                             job->gate_status = std::move(status);
+                             superblock_when_ready(job);
+                         });
+    }
     write_pages(job);
 }
 
@@ -279,7 +294,8 @@ void Store::write_pages(std::shared_ptr<Checkpoint> job) {
         storage_.sync(pages_file_, [this, alive, job](Status synced) {
             if (alive.expired()) return;
             if (!synced.is_ok()) return finish_checkpoint(job, stop(synced));
-            write_superblock_half(job, 0);
+            job->pages_synced = true;
+            superblock_when_ready(job);
         });
     });
     for (const Checkpoint::Write& write : job->writes) {
@@ -288,6 +304,13 @@ void Store::write_pages(std::shared_ptr<Checkpoint> job) {
                        batch.callback());
     }
     batch.seal();
+}
+
+void Store::superblock_when_ready(std::shared_ptr<Checkpoint> job) {
+    // Either may come last; a job that already failed (a page write) waits for neither.
+    if (!job->pages_synced || !job->gate_open || checkpoint_ != job) return;
+    if (!job->gate_status.is_ok()) return finish_checkpoint(job, job->gate_status);
+    write_superblock_half(job, 0);
 }
 
 void Store::write_superblock_half(std::shared_ptr<Checkpoint> job, usize half) {

@@ -62,6 +62,8 @@ Replica::~Replica() {
 }
 
 void Replica::start() {
+    // What the state machine applied before a restart (up to its checkpoint) was committed.
+    commit_max_ = std::max(commit_max_, state_machine_.applied());
     if (log_.last_position().value() > 0) {
         auto last = log_.read(log_.last_position(), log_.last_position(), options_.body_size_max);
         if (!last) {
@@ -103,42 +105,77 @@ void Replica::start() {
     send(primary_of(view_), header_for(Command::request_start_view));
 }
 
-Status Replica::load_client_table(io::Storage& storage) {
-    auto loaded = KB_TRY(vsr::load_client_table(storage));
-    if (!loaded) return Status::ok();
+Status Replica::load_client_table(io::Storage& storage, Position checkpoint) {
+    auto loaded = KB_TRY(vsr::load_client_table(storage, checkpoint));
+    ClientTableSnapshot table;  // none: the empty table, as of position 0
+    if (loaded) table = std::move(loaded->table);
+    if (table.applied < checkpoint) {
+        // Not the table of this checkpoint: it stands in only if no session changed between.
+        KB_TRY(check_no_sessions_between(table.applied, checkpoint));
+    }
     sessions_.clear();
     sessions_by_age_.clear();
-    for (auto& session : loaded->sessions) {
+    for (auto& session : table.sessions) {
         sessions_by_age_[session.committed_at] = session.client;
         sessions_[session.client] =
             Session{session.request, session.committed_at, std::move(session.reply)};
     }
     evicted_.clear();
     evicted_order_.clear();
-    for (ClientId client : loaded->evicted) {
+    for (ClientId client : table.evicted) {
         evicted_.insert(client);
         evicted_order_.push_back(client);
     }
-    client_table_as_of_ = loaded->applied;
+    client_table_as_of_ = table.applied;
     return Status::ok();
 }
 
-void Replica::save_client_table(io::Storage& storage, io::UniqueFunction<void(Status)> done) {
-    if (!client_table_changed_) {
-        // What is on disk (or, with no file, the empty table) is still the table: ops since
-        // then recorded no session, so re-applying them after a restart records none either.
-        done(Status::ok());
-        return;
+Status Replica::check_no_sessions_between(Position after, Position through) {
+    // Read in runs; a record answers a client (and so records a session) when it is an op or
+    // a logged refusal of a client other than the in-process one.
+    Position from = after.next();
+    while (from <= through) {
+        auto records = KB_TRY(log_.read(from, through, kReadRunBytes));
+        if (records.empty()) {
+            return Status::internal("reading the log from position " + to_string(from) +
+                                    " for the client table returned nothing");
+        }
+        for (const Bytes& record : records) {
+            const auto header = record_header_of(record);
+            if (!header) {
+                return Status::corruption("log position " + to_string(from) + ": no record header");
+            }
+            if ((header->kind == storage::RecordKind::op ||
+                 header->kind == storage::RecordKind::refusal) &&
+                header->client_id.value() != 0) {
+                return Status::corruption(
+                    "no client table for the state machine's checkpoint at position " +
+                    to_string(through) + " (" + client_table_path(through) +
+                    "), and the older table standing in (as of position " + to_string(after) +
+                    ") lacks the session of client " + std::to_string(header->client_id.value()) +
+                    " committed at position " + to_string(from) +
+                    ": retried requests could be applied twice");
+            }
+            from = from.next();
+        }
     }
-    client_table_changed_ = false;
+    return Status::ok();
+}
+
+void Replica::save_client_table(io::Storage& storage, Position checkpoint,
+                                io::UniqueFunction<void(Status)> done) {
     ClientTableSnapshot snapshot;
+    snapshot.checkpoint = checkpoint;
+    // Every commit up to the state machine's applied position is in the table; one loaded at
+    // open may cover more (ops re-applied since without recording their sessions again).
     snapshot.applied = std::max(state_machine_.applied(), client_table_as_of_);
+    KB_ASSERT(checkpoint <= snapshot.applied);
     for (const auto& [position, client] : sessions_by_age_) {
         const Session& session = sessions_.at(client);
         snapshot.sessions.push_back({client, session.request, session.committed_at, session.reply});
     }
     snapshot.evicted.assign(evicted_order_.begin(), evicted_order_.end());
-    vsr::save_client_table(storage, encode_client_table(snapshot), std::move(done));
+    vsr::save_client_table(storage, snapshot, std::move(done));
 }
 
 void Replica::submit_local(ClientId client, RequestNumber request, Bytes body, LocalReply done) {
@@ -411,7 +448,6 @@ void Replica::apply_committed() {
 
 void Replica::record_session(ClientId client, RequestNumber request, Position position,
                              const Bytes& reply_bytes) {
-    client_table_changed_ = true;
     auto [session, inserted] = sessions_.try_emplace(client);
     if (!inserted) sessions_by_age_.erase(session->second.committed_at);
     if (inserted) evicted_.erase(client);  // a new session after an eviction

@@ -121,12 +121,24 @@ public:
     Replica(const Replica&) = delete;
     Replica& operator=(const Replica&) = delete;
 
-    // Loads the client table saved by save_client_table (before start()): sessions of ops the
-    // state machine will not apply again (they precede its checkpoint) come back this way.
-    Status load_client_table(io::Storage& storage);
-    // Saves the client table as of the state machine's applied position; call after the state
-    // machine checkpointed (so the table is at or after its checkpoint). `done` once durable.
-    void save_client_table(io::Storage& storage, io::UniqueFunction<void(Status)> done);
+    // Client tables on disk (vsr/client_table_file.h): sessions of ops the state machine will
+    // not apply again (they precede its checkpoint) come back with the table saved for that
+    // checkpoint. Recovery starts from a state-machine checkpoint and the table as of it.
+    //
+    // Loads the table saved for the state machine's checkpoint at `checkpoint` (the position
+    // it recovered; before start()). Without one — a data directory from before tables were
+    // saved per checkpoint (the version-1 file, or none at all: the empty table as of 0) — an
+    // older table stands in only if the log between it and the checkpoint holds no client's
+    // request (so no session differs); otherwise corruption, since sessions would be lost and a
+    // retried request could be applied twice.
+    Status load_client_table(io::Storage& storage, Position checkpoint);
+    // Saves the table as it is now (covering every commit applied so far) as the one for the
+    // state machine's checkpoint at `checkpoint` (at most what it has applied), and calls `done`
+    // once that is durable. Must be done before that checkpoint can become durable
+    // (store::Store::set_checkpoint_gate); the tables of earlier checkpoints stay until it is
+    // (remove_client_tables_before).
+    void save_client_table(io::Storage& storage, Position checkpoint,
+                           io::UniqueFunction<void(Status)> done);
 
     // Starts timers and, after a restart, the recovery described above.
     void start();
@@ -216,6 +228,8 @@ private:
     void record_session(ClientId client, RequestNumber request, Position position,
                         const Bytes& reply_bytes);
     void remember_eviction(ClientId client);
+    // corruption unless no record in (after, through] would have recorded a session.
+    Status check_no_sessions_between(Position after, Position through);
     void reply(ClientId client, RequestNumber request, Position op, const Bytes& body);
     Header header_for(Command command) const;
     void send(u8 replica, const Header& header, ByteSpan body = {});
@@ -314,8 +328,7 @@ private:
     std::map<Position, ClientId> sessions_by_age_;
     std::set<ClientId> evicted_;
     std::deque<ClientId> evicted_order_;
-    Position client_table_as_of_;        // a loaded table covers every commit up to here
-    bool client_table_changed_ = false;  // since it was loaded or last saved
+    Position client_table_as_of_;  // a loaded table covers every commit up to here
 
     // View change.
     std::set<u8> start_view_change_from_;

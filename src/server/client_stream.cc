@@ -1,0 +1,146 @@
+// Blocking socket and TLS IO for one client (client_stream.h).
+#include "server/client_stream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "io/errno_status.h"
+
+namespace kb::server {
+
+namespace {
+
+std::string openssl_errors() {
+    std::string out;
+    while (const unsigned long code = ERR_get_error()) {
+        char text[256];
+        ERR_error_string_n(code, text, sizeof text);
+        out += (out.empty() ? "" : "; ") + std::string(text);
+    }
+    return out;
+}
+
+}  // namespace
+
+ClientStream::ClientStream(int fd) : fd_(fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    char text[INET6_ADDRSTRLEN] = "?";
+    u16 port = 0;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+        if (address.ss_family == AF_INET6) {
+            const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+            ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+            port = ntohs(v6->sin6_port);
+        } else if (address.ss_family == AF_INET) {
+            const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+            ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+            port = ntohs(v4->sin_port);
+        }
+    }
+    peer_host_ = text;
+    peer_ = (address.ss_family == AF_INET6 ? "[" + peer_host_ + "]" : peer_host_) + ":" +
+            std::to_string(port);
+}
+
+ClientStream::~ClientStream() {
+    finish();
+    ::close(fd_);
+}
+
+Status ClientStream::ssl_error(const char* what, int result) {
+    const int code = SSL_get_error(ssl_, result);
+    std::string detail = openssl_errors();
+    if (code == SSL_ERROR_SYSCALL && detail.empty()) detail = io::errno_text(errno);
+    return Status::io_error(std::string(what) + " with " + peer_ + " failed (SSL error " +
+                            std::to_string(code) + (detail.empty() ? "" : ": " + detail) + ")");
+}
+
+Result<std::optional<usize>> ClientStream::read_some(MutableByteSpan into,
+                                                     std::optional<u64> timeout_ms) {
+    if (into.empty()) return std::optional<usize>(0);
+    const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+    if (!buffered) {
+        pollfd fd{fd_, POLLIN, 0};
+        const int wait = timeout_ms ? static_cast<int>(std::min<u64>(*timeout_ms, INT_MAX)) : -1;
+        int ready = 0;
+        do {
+            ready = ::poll(&fd, 1, wait);
+        } while (ready < 0 && errno == EINTR);
+        if (ready < 0) return io::errno_status(errno, "poll on the connection from " + peer_);
+        if (ready == 0) return std::optional<usize>();
+    }
+    const usize want = std::min<usize>(into.size(), INT_MAX);
+    if (ssl_ != nullptr) {
+        const int got = SSL_read(ssl_, into.data(), static_cast<int>(want));
+        if (got > 0) return std::optional<usize>(static_cast<usize>(got));
+        const int code = SSL_get_error(ssl_, got);
+        if (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL) {
+            ERR_clear_error();
+            return std::optional<usize>(0);  // closed (with or without close_notify)
+        }
+        return ssl_error("TLS read", got);
+    }
+    ssize_t got = 0;
+    do {
+        got = ::recv(fd_, into.data(), want, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        if (errno == ECONNRESET) return std::optional<usize>(0);
+        return io::errno_status(errno, "read from " + peer_);
+    }
+    return std::optional<usize>(static_cast<usize>(got));
+}
+
+Status ClientStream::write_all(ByteSpan bytes) {
+    while (!bytes.empty()) {
+        const usize chunk = std::min<usize>(bytes.size(), INT_MAX);
+        if (ssl_ != nullptr) {
+            const int wrote = SSL_write(ssl_, bytes.data(), static_cast<int>(chunk));
+            if (wrote <= 0) return ssl_error("TLS write", wrote);
+            bytes = bytes.subspan(static_cast<usize>(wrote));
+            continue;
+        }
+        const ssize_t wrote = ::send(fd_, bytes.data(), chunk, MSG_NOSIGNAL);
+        if (wrote < 0) {
+            if (errno == EINTR) continue;
+            return io::errno_status(errno, "write to " + peer_);
+        }
+        bytes = bytes.subspan(static_cast<usize>(wrote));
+    }
+    return {};
+}
+
+Status ClientStream::start_tls(SSL_CTX* context) {
+    ssl_ = SSL_new(context);
+    if (ssl_ == nullptr) return Status::io_error("SSL_new: " + openssl_errors());
+    SSL_set_fd(ssl_, fd_);
+    const int result = SSL_accept(ssl_);
+    if (result != 1) {
+        Status error = ssl_error("TLS handshake", result);
+        SSL_free(ssl_);
+        ssl_ = nullptr;
+        return error;
+    }
+    return {};
+}
+
+void ClientStream::shut_down_reads() { ::shutdown(fd_, SHUT_RD); }
+
+void ClientStream::finish() {
+    if (ssl_ != nullptr) {
+        SSL_shutdown(ssl_);
+        SSL_free(ssl_);
+        ssl_ = nullptr;
+    }
+    ::shutdown(fd_, SHUT_RDWR);
+}
+
+}  // namespace kb::server

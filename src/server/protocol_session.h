@@ -1,0 +1,35 @@
+// ProtocolSession: what the connection loop (server.h) drives for one client — a protocol
+// state machine that consumes received bytes and produces bytes to send, with no socket of its
+// own (pgwire today; the native protocol shares the port later, told apart by first bytes).
+//
+// The loop, on its connection's thread:
+//     session.receive(bytes)      runs whatever the bytes complete (may block on the database)
+//     write(session.take_output())
+//     if session.wants_tls():     start TLS on the socket, then session.tls_started()
+//     until session.closed()
+#pragma once
+
+#include "base/bytes.h"
+
+namespace kb::server {
+
+class ProtocolSession {
+public:
+    virtual ~ProtocolSession() = default;
+
+    virtual void receive(ByteSpan bytes) = 0;
+    // Everything produced since the last call.
+    virtual Bytes take_output() = 0;
+    // The client asked for TLS and was told yes: the next bytes are a TLS handshake.
+    virtual bool wants_tls() const = 0;
+    virtual void tls_started() = 0;
+    // The session is over (Terminate, a fatal error): the loop sends the output and closes.
+    virtual bool closed() const = 0;
+    // Inside a transaction block: the idle-in-transaction timeout applies while waiting.
+    virtual bool in_transaction() const = 0;
+    // Final words when the server closes the session on its own (an ErrorResponse FATAL with
+    // the reason), e.g. `57P01`, "terminating connection due to administrator command".
+    virtual Bytes goodbye(const char* sqlstate, const char* message) = 0;
+};
+
+}  // namespace kb::server
