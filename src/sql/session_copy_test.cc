@@ -231,6 +231,43 @@ TEST_F(SessionCopyTest, OutsideATransactionBlockCopyCommitsInChunks) {
     EXPECT_EQ(rows("SELECT max(id) FROM keyed"), (Lines{committed}));
 }
 
+// With an op size cap of 64 KiB: COPY outside a transaction block loads more than the cap in
+// chunks below it; inside one it is atomic, and its COMMIT over the cap is 54000.
+TEST(SessionCopyCap, ChunksStayBelowTheOpSizeCapAndBlocksHitIt) {
+    db::EngineOptions options = db::testing::small_engine_options();
+    options.op_size_max_bytes = 64 * 1024;
+    db::testing::SimNode node(59, options);
+    ASSERT_TRUE(node.open().is_ok());
+    Session session(node, node.default_tenant(), db::kAdminPrincipal,
+                    SessionOptions{.copy_chunk_bytes = 16 * 1024});
+    auto run = [&](std::string_view sql) {
+        auto results = session.execute(sql);
+        EXPECT_TRUE(!results.empty() && results.back().has_value()) << sql;
+        return results;
+    };
+    run("CREATE TABLE wide (id integer PRIMARY KEY, v text NOT NULL)");
+    std::string data;
+    for (int i = 0; i < 3000; ++i) data += std::to_string(i) + "\t" + std::string(40, 'v') + "\n";
+
+    run("COPY wide FROM STDIN");
+    ASSERT_TRUE(session.copy_data(as_bytes(std::string_view(data))).has_value());
+    auto done = session.copy_done();
+    ASSERT_TRUE(done.has_value()) << done.error().to_string();
+    EXPECT_EQ(done->tag, "COPY 3000");
+
+    run("BEGIN");
+    run("TRUNCATE wide");
+    run("COPY wide FROM STDIN");
+    ASSERT_TRUE(session.copy_data(as_bytes(std::string_view(data))).has_value());
+    ASSERT_TRUE(session.copy_done().has_value());
+    auto committed = session.execute("COMMIT");
+    ASSERT_FALSE(committed.back().has_value());
+    EXPECT_EQ(committed.back().error().sqlstate, "54000") << committed.back().error().to_string();
+    auto counted = session.execute("SELECT count(*) FROM wide");
+    ASSERT_TRUE(counted.back().has_value());
+    EXPECT_EQ(counted.back()->rows[0][0].as_int(), 3000);
+}
+
 TEST_F(SessionCopyTest, CopyToWritesPostgresFormats) {
     ok("INSERT INTO t (id, name, qty, seen) VALUES (1, 'tab\there', NULL, NULL), "
        "(2, 'comma, \"quoted\"', 3, '2024-05-06 07:08:09+00')");

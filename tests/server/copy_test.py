@@ -245,3 +245,13 @@ def test_create_and_drop_database(server):
         with pytest.raises(psycopg.errors.ActiveSqlTransaction):
             with admin.transaction():
                 admin.execute("CREATE DATABASE other")
+    # The dropped tenant's history is still in the log: it verifies, and a rebuild that replays
+    # the whole log (the drop included) ends where the server's store did.
+    assert server.stop() == 0
+    kmb = os.environ.get("KMB", "kmb")
+    verified = subprocess.run([kmb, "verify", "--data-dir", server.data_dir], capture_output=True,
+                              text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    rebuilt = subprocess.run([kmb, "rebuild", "--data-dir", server.data_dir, "--key-dir",
+                              server.key_dir], capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
