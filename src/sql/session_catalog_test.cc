@@ -12,50 +12,17 @@
 #include "sql/bind_resolve.h"
 #include "sql/catalog_tables.h"
 #include "sql/session.h"
+#include "sql/session_test_support.h"
 
 namespace kb::sql {
 namespace {
 
-using Lines = std::vector<std::string>;
+using testing::Lines;
 
-class SessionCatalogTest : public ::testing::Test {
+class SessionCatalogTest : public testing::SessionTestBase {
 protected:
-    void SetUp() override {
-        ASSERT_TRUE(node.open().is_ok());
-        tenant = node.default_tenant();
-        session = std::make_unique<Session>(node, tenant, db::kAdminPrincipal);
-    }
+    SessionCatalogTest() : SessionTestBase(53) {}
 
-    StatementResult ok(std::string_view sql, Session* on = nullptr) {
-        auto results = (on ? *on : *session).execute(sql);
-        EXPECT_FALSE(results.empty());
-        for (const auto& result : results) {
-            EXPECT_TRUE(result.has_value()) << sql << ": " << result.error().to_string();
-            if (!result) return {};
-        }
-        return results.empty() ? StatementResult{} : *results.back();
-    }
-    SqlError error(std::string_view sql, Session* on = nullptr) {
-        auto results = (on ? *on : *session).execute(sql);
-        if (results.empty() || results.back().has_value()) {
-            ADD_FAILURE() << sql << " succeeded";
-            return {};
-        }
-        return results.back().error();
-    }
-    Lines rows(std::string_view sql, Session* on = nullptr) {
-        StatementResult result = ok(sql, on);
-        Lines out;
-        for (const Row& row : result.rows) {
-            std::string line;
-            for (usize i = 0; i < row.size(); ++i) {
-                if (i > 0) line += "|";
-                line += row[i].is_null() ? "NULL" : value_to_text(row[i], result.columns[i].type);
-            }
-            out.push_back(line);
-        }
-        return out;
-    }
     // The oid pg_class gives a relation.
     std::string oid_of(std::string_view relation) {
         Lines found =
@@ -68,10 +35,6 @@ protected:
         return std::make_unique<Session>(node, tenant,
                                          role && *role ? (**role).principal : PrincipalId(999));
     }
-
-    db::testing::SimNode node{53};
-    TenantId tenant;
-    std::unique_ptr<Session> session;
 };
 
 TEST_F(SessionCatalogTest, PgTypeHasPostgresOidsForEveryType) {

@@ -8,18 +8,19 @@
 #include "sql/bind_resolve.h"
 #include "sql/copy_format.h"
 #include "sql/session.h"
+#include "sql/session_test_support.h"
 
 namespace kb::sql {
 namespace {
 
-using Lines = std::vector<std::string>;
+using testing::Lines;
 
-class SessionCopyTest : public ::testing::Test {
+class SessionCopyTest : public testing::SessionTestBase {
 protected:
+    SessionCopyTest() : SessionTestBase(47) {}
+
     void SetUp() override {
-        ASSERT_TRUE(node.open().is_ok());
-        tenant = node.default_tenant();
-        session = make_session();
+        SessionTestBase::SetUp();
         ok("CREATE TABLE t (id bigint PRIMARY KEY, name text NOT NULL, qty integer DEFAULT 7 "
            "CHECK (qty >= 0), seen timestamptz DEFAULT now())");
     }
@@ -27,30 +28,6 @@ protected:
     std::unique_ptr<Session> make_session(SessionOptions options = {},
                                           PrincipalId principal = db::kAdminPrincipal) {
         return std::make_unique<Session>(node, tenant, principal, options);
-    }
-
-    StatementResult ok(std::string_view sql, Session* on = nullptr) {
-        auto results = (on ? *on : *session).execute(sql);
-        EXPECT_FALSE(results.empty());
-        for (const auto& result : results) {
-            EXPECT_TRUE(result.has_value()) << sql << ": " << result.error().to_string();
-            if (!result) return {};
-        }
-        return results.empty() ? StatementResult{} : *results.back();
-    }
-
-    Lines rows(std::string_view sql, Session* on = nullptr) {
-        StatementResult result = ok(sql, on);
-        Lines out;
-        for (const Row& row : result.rows) {
-            std::string line;
-            for (usize i = 0; i < row.size(); ++i) {
-                if (i > 0) line += "|";
-                line += row[i].is_null() ? "NULL" : value_to_text(row[i], result.columns[i].type);
-            }
-            out.push_back(line);
-        }
-        return out;
     }
 
     // Runs a COPY ... FROM STDIN with `data` sent in pieces of `piece` bytes; the tag or the
@@ -97,10 +74,6 @@ protected:
         for (const Row& row : result.rows) encoder.row(row, out);
         return out;
     }
-
-    db::testing::SimNode node{47};
-    TenantId tenant;
-    std::unique_ptr<Session> session;
 };
 
 TEST_F(SessionCopyTest, CopyFromTakesRowsThroughInsertsPath) {

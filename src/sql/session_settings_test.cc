@@ -8,54 +8,19 @@
 #include "sql/bind_resolve.h"
 #include "sql/session.h"
 #include "sql/session_settings.h"
+#include "sql/session_test_support.h"
 
 namespace kb::sql {
 namespace {
 
-using Lines = std::vector<std::string>;
+using testing::Lines;
 
-class SessionSettingsTest : public ::testing::Test {
+class SessionSettingsTest : public testing::SessionTestBase {
 protected:
-    void SetUp() override {
-        ASSERT_TRUE(node.open().is_ok());
-        tenant = node.default_tenant();
-        session = std::make_unique<Session>(node, tenant, db::kAdminPrincipal);
-    }
+    SessionSettingsTest() : SessionTestBase(47) {}
 
-    StatementResult ok(std::string_view sql, Session* on = nullptr) {
-        auto results = (on ? *on : *session).execute(sql);
-        EXPECT_FALSE(results.empty());
-        for (const auto& result : results) {
-            EXPECT_TRUE(result.has_value()) << sql << ": " << result.error().to_string();
-            if (!result) return {};
-        }
-        return results.empty() ? StatementResult{} : *results.back();
-    }
-
-    SqlError error(std::string_view sql, Session* on = nullptr) {
-        auto results = (on ? *on : *session).execute(sql);
-        if (results.empty() || results.back().has_value()) {
-            ADD_FAILURE() << sql << " succeeded";
-            return {};
-        }
-        return results.back().error();
-    }
     std::string state(std::string_view sql) { return error(sql).sqlstate; }
 
-    // Rows as text lines "v1|v2" (NULL as "NULL").
-    Lines rows(std::string_view sql, Session* on = nullptr) {
-        StatementResult result = ok(sql, on);
-        Lines out;
-        for (const Row& row : result.rows) {
-            std::string line;
-            for (usize i = 0; i < row.size(); ++i) {
-                if (i > 0) line += "|";
-                line += row[i].is_null() ? "NULL" : value_to_text(row[i], result.columns[i].type);
-            }
-            out.push_back(line);
-        }
-        return out;
-    }
     std::string show(std::string_view name) {
         Lines lines = rows("SHOW " + std::string(name));
         return lines.size() == 1 ? lines[0] : "?";
@@ -65,10 +30,6 @@ protected:
         ok("SET " + std::string(name) + " = " + std::string(value));
         return show(name);
     }
-
-    db::testing::SimNode node{47};
-    TenantId tenant;
-    std::unique_ptr<Session> session;
 };
 
 TEST_F(SessionSettingsTest, ShowsWhatPostgresReportsToDrivers) {
