@@ -214,4 +214,9 @@ std::optional<PgStatementResult> run_admin_statement(PgClient& client, const std
     return std::move(result);
 }
 
+void add_admin_options(CLI::App* command, ClientOptions* options, bool* json) {
+    add_client_options(command, options);
+    command->add_flag("--json", *json, "Print one JSON object on stdout for scripts");
+}
+
 }  // namespace kb::cli

@@ -34,6 +34,8 @@ struct ClientOptions {
 
 // Declares the options on `command`.
 void add_client_options(CLI::App* command, ClientOptions* options);
+// The client options plus --json: what every admin subcommand (tenant, user) takes.
+void add_admin_options(CLI::App* command, ClientOptions* options, bool* json);
 
 // Reads a password with the terminal's echo off, from /dev/tty. unsupported when there is no
 // terminal to ask on (stdin and stderr both not terminals).

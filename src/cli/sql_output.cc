@@ -1,6 +1,8 @@
 // sql_output.h: aligned tables, error reports and JSON for `kmb sql`.
 #include "cli/sql_output.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -376,6 +378,11 @@ Json result_to_json(const PgStatementResult& result) {
         out["notices"] = std::move(notices);
     }
     return out;
+}
+
+void print_json_line(const nlohmann::ordered_json& json) {
+    std::printf("%s\n",
+                json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 }  // namespace kb::cli

@@ -47,6 +47,8 @@ std::string format_server_message(const server::PgNotice& notice, std::string_vi
 std::string format_error_position(std::string_view statement, int position);
 
 nlohmann::ordered_json result_to_json(const PgStatementResult& result);
+// Prints `json` as one line on stdout (invalid UTF-8 replaced), for --json output.
+void print_json_line(const nlohmann::ordered_json& json);
 nlohmann::ordered_json notice_to_json(const server::PgNotice& notice);
 // {"error": {...}, "statement": ...}; no "statement" when it is empty.
 nlohmann::ordered_json error_to_json(const server::PgNotice& error, std::string_view statement);

@@ -16,17 +16,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-void print_json(const Json& json) {
-    std::printf("%s\n",
-                json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-}
-
-// Adds the options every tenant subcommand takes.
-void add_common(CLI::App* command, TenantCommandOptions* options) {
-    add_client_options(command, &options->client);
-    command->add_flag("--json", options->json, "Print one JSON object on stdout for scripts");
-}
-
 }  // namespace
 
 CLI::App* add_tenant_command(CLI::App& app, TenantCommandOptions* options) {
@@ -49,12 +38,12 @@ CLI::App* add_tenant_command(CLI::App& app, TenantCommandOptions* options) {
                             kExitStatus);
     options->create->add_option("NAME", options->name, "The new tenant's name (taken literally)")
         ->required();
-    add_common(options->create, options);
+    add_admin_options(options->create, &options->client, &options->json);
 
     options->list = tenant->add_subcommand("list", "List the tenants (from pg_database)");
     options->list->footer(
         std::string("Examples:\n  kmb tenant list\n  kmb tenant list --json\n\n") + kExitStatus);
-    add_common(options->list, options);
+    add_admin_options(options->list, &options->client, &options->json);
 
     options->drop = tenant->add_subcommand("drop", "Drop a tenant (DROP DATABASE)");
     options->drop->footer(
@@ -66,7 +55,7 @@ CLI::App* add_tenant_command(CLI::App& app, TenantCommandOptions* options) {
     options->drop->add_option("NAME", options->name, "The tenant to drop")->required();
     options->drop->add_flag("--if-exists", options->if_exists,
                             "No error when it does not exist (a notice instead)");
-    add_common(options->drop, options);
+    add_admin_options(options->drop, &options->client, &options->json);
     return tenant;
 }
 
@@ -97,7 +86,7 @@ int run_tenant_command(const TenantCommandOptions& options) {
                                 command, options.json, &exit_code);
         if (!result) return exit_code;
         if (options.json) {
-            print_json(Json{{"tenant", options.name}, {"created", true}});
+            print_json_line(Json{{"tenant", options.name}, {"created", true}});
         } else {
             std::printf("Created tenant \"%s\". Connect with: kmb sql --tenant %s\n",
                         options.name.c_str(), options.name.c_str());
@@ -114,7 +103,7 @@ int run_tenant_command(const TenantCommandOptions& options) {
         // DROP ... IF EXISTS of a missing tenant succeeds with a notice.
         const bool dropped = result->notices.empty();
         if (options.json) {
-            print_json(Json{{"tenant", options.name}, {"dropped", dropped}});
+            print_json_line(Json{{"tenant", options.name}, {"dropped", dropped}});
         } else if (dropped) {
             std::printf("Dropped tenant \"%s\" (its history stays in the log).\n",
                         options.name.c_str());
@@ -130,7 +119,7 @@ int run_tenant_command(const TenantCommandOptions& options) {
         for (const auto& row : result->rows) {
             if (!row.empty() && row[0]) names.push_back(*row[0]);
         }
-        print_json(Json{{"tenants", std::move(names)}});
+        print_json_line(Json{{"tenants", std::move(names)}});
     } else {
         std::fputs(format_aligned(*result).c_str(), stdout);
     }

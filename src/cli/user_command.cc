@@ -20,16 +20,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-void print_json(const Json& json) {
-    std::printf("%s\n",
-                json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-}
-
-void add_common(CLI::App* command, UserCommandOptions* options) {
-    add_client_options(command, &options->client);
-    command->add_flag("--json", options->json, "Print one JSON object on stdout for scripts");
-}
-
 void add_table_options(CLI::App* command, UserCommandOptions* options) {
     auto* tables = command
                        ->add_option("--tables", options->tables,
@@ -92,7 +82,7 @@ int run_create(PgClient& client, const UserCommandOptions& options, const std::s
                                       command, options.json, &exit_code);
     if (!result) return exit_code;
     if (options.json) {
-        print_json(
+        print_json_line(
             Json{{"user", options.name}, {"created", true}, {"superuser", options.superuser}});
     } else {
         std::printf("Created user \"%s\"%s.", options.name.c_str(),
@@ -160,7 +150,7 @@ int run_grant(PgClient& client, const UserCommandOptions& options, const std::st
         } else {
             out["tables"] = options.tables;
         }
-        print_json(out);
+        print_json_line(out);
         return kExitOk;
     }
     std::string what =
@@ -193,7 +183,7 @@ int run_list(PgClient& client, const UserCommandOptions& options, const std::str
                                  {"superuser", row[1].value_or("f") == "t"},
                                  {"login", row[2].value_or("f") == "t"}});
         }
-        print_json(Json{{"users", std::move(users)}});
+        print_json_line(Json{{"users", std::move(users)}});
     } else {
         std::fputs(format_aligned(*result).c_str(), stdout);
     }
@@ -210,7 +200,7 @@ int run_drop(PgClient& client, const UserCommandOptions& options, const std::str
     if (!result) return exit_code;
     const bool dropped = result->notices.empty();
     if (options.json) {
-        print_json(Json{{"user", options.name}, {"dropped", dropped}});
+        print_json_line(Json{{"user", options.name}, {"dropped", dropped}});
     } else if (dropped) {
         std::printf("Dropped user \"%s\".\n", options.name.c_str());
     }
@@ -286,7 +276,7 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
                               "Make it a superuser (all tenants, roles and grants)");
     options->create->add_flag("--password-stdin", options->password_stdin,
                               "Read the password from the first line of stdin");
-    add_common(options->create, options);
+    add_admin_options(options->create, &options->client, &options->json);
 
     options->grant =
         user->add_subcommand("grant", "Let a user connect to a tenant and use its tables (GRANT)");
@@ -301,7 +291,7 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
         kExitStatus);
     options->grant->add_option("NAME", options->name, "The user")->required();
     add_table_options(options->grant, options);
-    add_common(options->grant, options);
+    add_admin_options(options->grant, &options->client, &options->json);
 
     options->revoke = user->add_subcommand(
         "revoke", "Take back table privileges, or CONNECT on a tenant (REVOKE)");
@@ -314,12 +304,12 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
         kExitStatus);
     options->revoke->add_option("NAME", options->name, "The user")->required();
     add_table_options(options->revoke, options);
-    add_common(options->revoke, options);
+    add_admin_options(options->revoke, &options->client, &options->json);
 
     options->list = user->add_subcommand("list", "List the users (from pg_roles)");
     options->list->footer(std::string("Examples:\n  kmb user list\n  kmb user list --json\n\n") +
                           kExitStatus);
-    add_common(options->list, options);
+    add_admin_options(options->list, &options->client, &options->json);
 
     options->drop = user->add_subcommand("drop", "Drop a user (DROP ROLE)");
     options->drop->footer(std::string("Example:\n  kmb user drop app --if-exists\n\n") +
@@ -327,7 +317,7 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
     options->drop->add_option("NAME", options->name, "The user")->required();
     options->drop->add_flag("--if-exists", options->if_exists,
                             "No error when it does not exist (a notice instead)");
-    add_common(options->drop, options);
+    add_admin_options(options->drop, &options->client, &options->json);
     return user;
 }
 
