@@ -1,6 +1,8 @@
-// Fuzz target for the native protocol's framer and preface decoder (native_frame.h), fed
-// bytes off the network. Whatever the bytes: never a crash or an assertion, never a frame the
-// checksum does not vouch for, and every frame returned encodes back to the bytes it came from.
+// Fuzz target for the native protocol's framer, preface decoder (native_frame.h) and message
+// decoder (native_messages.h), fed bytes off the network. Whatever the bytes: never a crash or
+// an assertion, never a frame the checksum does not vouch for, every frame returned encodes back
+// to the bytes it came from, and every message decoded encodes to a body that decodes to the
+// same message.
 //
 // Input: one byte choosing the chunk size the rest is fed in (0: all at once), then the bytes.
 // The first kNativePrefaceBytes also go through the preface decoder.
@@ -10,11 +12,22 @@
 
 #include "base/assert.h"
 #include "server/native_frame.h"
+#include "server/native_messages.h"
 
 namespace {
 
 using namespace kb;
 using namespace kb::server;
+
+void check_message(const NativeFrame& frame) {
+    auto message = decode_native_message(frame.header.type, frame.body);
+    if (!message) return;
+    Bytes body;
+    encode_native_message(body, *message);
+    auto again = decode_native_message(frame.header.type, body);
+    KB_ASSERT(again.has_value());
+    KB_ASSERT(*again == *message);
+}
 
 }  // namespace
 
@@ -44,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             KB_ASSERT(consumed + again.size() <= input.size());
             KB_ASSERT(std::memcmp(again.data(), input.data() + consumed, again.size()) == 0);
             consumed += again.size();
+            check_message(frame);
         }
     }
     return 0;
