@@ -49,7 +49,7 @@ test: build format-check
 # Longer runs of the randomized tests ride along (seeds and rounds raised by environment).
 soak: build-debug
 	KB_LOG_CRASH_SEEDS=10000 KB_LOG_KILL_ROUNDS=100 KB_STORE_MODEL_SEEDS=300 \
-		KB_STORE_CRASH_SEEDS=300 KB_DB_KILL_ROUNDS=100 ctest --preset debug
+		KB_STORE_CRASH_SEEDS=300 KB_DB_KILL_ROUNDS=100 KB_SERVER_KILL_ROUNDS=100 ctest --preset debug
 
 bench: build
 	/usr/bin/python3 bench/run.py --build-dir $(RELEASE_DIR)

@@ -20,6 +20,12 @@ packages=(
     # real clients and peers for end-to-end tests
     postgresql-15 postgresql-client python3-psycopg python3-pytest
 )
+# node and npm for the node-postgres end-to-end test (npm ci of tests/server/nodepg at test
+# time). Only when either command is missing: a nodejs that bundles npm (NodeSource's) conflicts
+# with Debian's npm package, and is enough as it is.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
