@@ -9,7 +9,11 @@
 // This is the one write path, and it runs through a VSR replica (vsr/replica.h): the engine is
 // the replica's state machine (prepare = admission and sealing at the position the replica
 // gives, commit = apply) and submits its ops as the replica's in-process client. The embedded
-// database is a cluster of one: no network, everything durable is committed.
+// database is a cluster of one: no network, everything durable is committed. A replica of a
+// larger cluster also serves network clients (registered sessions, vsr/replica.h), whose
+// requests are ops as the log holds them (engine_wire.h) — a create-tenant by name only: the
+// primary's prepare makes the tenant's keys and logs them wrapped in the op; backups never
+// make keys, they take them from the log.
 //
 // Opening: an empty data directory is initialised (genesis record at position 1: the cluster's
 // identity and the wrapped system root key; then tenant "default"). Otherwise the genesis

@@ -14,6 +14,7 @@
 #include "io/sim_network.h"
 #include "io/sim_storage.h"
 #include "kernel/permissions.h"
+#include "store/types.h"
 #include "vsr/replica_test_support.h"
 
 namespace kb::db {
@@ -99,8 +100,7 @@ SubmitResult request(EngineCluster& cluster, vsr::testing::TestClient& client, k
     return decoded.has_value() ? *decoded : SubmitResult{};
 }
 
-// A tenant is created in-process at the primary of view 0, which makes its keys (a network
-// request cannot carry keys it does not have).
+// A tenant created in-process at the primary of view 0, which makes its keys.
 TenantId create_tenant(EngineCluster& cluster) {
     std::optional<Result<SubmitResult>> tenant;
     cluster.engine(0).submit(store::kSystemTenant, kAdminPrincipal,
@@ -220,6 +220,60 @@ TEST(EngineCluster, RetryAfterAFullRestartIsAnsweredFromTheSavedClientTable) {
     const SubmitResult next = request(cluster, client, append(t, stream.applied.stream, "next"));
     ASSERT_EQ(next.outcome, kernel::Outcome::ok);
     EXPECT_EQ(next.applied.first_offset, Offset(last.applied.first_offset.value() + 1));
+}
+
+// A network client asks for a tenant by name (engine_wire.h): the primary makes the tenant's
+// keys and logs them wrapped in the op, so every replica applies the same keys and none but the
+// primary makes any. The backups learn the keys from the log: after the primary crashes, a new
+// primary seals the tenant's next ops, and the old one, restarted, unwraps them at open.
+TEST(EngineCluster, ANetworkClientCreatesATenantByName) {
+    EngineCluster cluster;
+    vsr::testing::TestClient client(cluster.loop(), cluster.network(), ClientId(9),
+                                    EngineCluster::kReplicas, cluster.cluster());
+    const SubmitResult created = request(
+        cluster, client,
+        kernel::Op{store::kSystemTenant, kAdminPrincipal, kernel::CreateTenantOp{.name = "net"}});
+    ASSERT_EQ(created.outcome, kernel::Outcome::ok) << created.detail;
+    const TenantId t = created.applied.tenant;
+    ASSERT_NE(t, TenantId());
+    const SubmitResult stream = request(
+        cluster, client, kernel::Op{t, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
+    ASSERT_EQ(stream.outcome, kernel::Outcome::ok) << stream.detail;
+    ASSERT_EQ(request(cluster, client, append(t, stream.applied.stream, "first")).outcome,
+              kernel::Outcome::ok);
+    // The same name again: refused (and the refusal logged), no second tenant.
+    const SubmitResult again = request(
+        cluster, client,
+        kernel::Op{store::kSystemTenant, kAdminPrincipal, kernel::CreateTenantOp{.name = "net"}});
+    EXPECT_EQ(again.outcome, kernel::Outcome::tenant_exists);
+
+    // Every replica holds the tenant, with the same keys (the tenant records, wrapped keys
+    // included, are in the state hash).
+    ASSERT_TRUE(cluster.loop().run_until(
+        [&] {
+            for (u8 index = 0; index < EngineCluster::kReplicas; ++index) {
+                if (cluster.engine(index).applied_position() < again.position) return false;
+            }
+            return true;
+        },
+        10'000'000'000));
+    for (u8 index = 0; index < EngineCluster::kReplicas; ++index) {
+        EXPECT_EQ(cluster.engine(index).tenant_id("net"), std::optional<TenantId>(t));
+        EXPECT_EQ(cluster.engine(index).kernel().state_hash(),
+                  cluster.engine(0).kernel().state_hash());
+    }
+
+    // A backup that never made the keys leads and seals the tenant's ops with them.
+    cluster.crash(0);
+    const SubmitResult after = request(cluster, client, append(t, stream.applied.stream, "second"));
+    ASSERT_EQ(after.outcome, kernel::Outcome::ok) << after.detail;
+    EXPECT_EQ(after.applied.first_offset, Offset(1));
+    EXPECT_GE(cluster.engine(1).replica().view(), View(1));
+    // The old primary opens again (the tenant's keys unwrapped from what it holds) and catches up.
+    cluster.open(0);
+    ASSERT_TRUE(cluster.loop().run_until(
+        [&] { return cluster.engine(0).applied_position() >= after.position; }, 10'000'000'000));
+    EXPECT_EQ(cluster.engine(0).tenant_id("net"), std::optional<TenantId>(t));
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 // Engine requests and replies on the wire (see engine_wire.h).
 //
+// Request, in the kernel's wire encoding: u8 version = 1 | u8 kind, then for kind 0 (an op) the
+// op's bytes (kernel::encode_op); for kind 1 (create a tenant): u64 tenant | u64 principal | u32
+// name length | name bytes.
+//
 // Reply, in the kernel's wire encoding (kernel/wire.h, little-endian): u8 version = 1 | u8 kind
 // (0 result, 1 error) | then for a result: u16 outcome | u64 position | u64 timestamp | u16
 // applied outcome | u64 tenant | u64 stream | u64 first offset | u64 event count | i64 block
@@ -15,18 +19,61 @@ namespace kb::db {
 
 namespace {
 
+constexpr u8 kRequestVersion = 1;
+constexpr u8 kRequestOp = 0;
+constexpr u8 kRequestCreateTenant = 1;
 constexpr u8 kReplyVersion = 1;
 constexpr u8 kResult = 0;
 constexpr u8 kError = 1;
 
 }  // namespace
 
-Result<Bytes> encode_request(const kernel::Op& op) { return kernel::encode_op(op); }
+Result<Bytes> encode_request(const kernel::Op& op) {
+    kernel::WireWriter out;
+    out.u8(kRequestVersion);
+    if (const auto* create = std::get_if<kernel::CreateTenantOp>(&op.body)) {
+        // By name: the keys are the primary's to make.
+        out.u8(kRequestCreateTenant);
+        out.u64(op.tenant.value());
+        out.u64(op.principal.value());
+        out.string(create->name);
+        return out.take();
+    }
+    out.u8(kRequestOp);
+    Bytes bytes = out.take();
+    const Bytes encoded = KB_TRY(kernel::encode_op(op));
+    bytes.insert(bytes.end(), encoded.begin(), encoded.end());
+    return bytes;
+}
 
 Result<kernel::Op> decode_request(ByteSpan body) {
-    auto op = kernel::decode_op(body);
-    if (!op) {
-        return Status::invalid_argument("the request is not an operation: " + op.error().message());
+    if (body.size() < 2) {
+        return Status::invalid_argument("the request is " + std::to_string(body.size()) +
+                                        " bytes, shorter than its version and kind");
+    }
+    if (body[0] != kRequestVersion) {
+        return Status::invalid_argument("request format version " + std::to_string(body[0]) +
+                                        ", this build reads " + std::to_string(kRequestVersion));
+    }
+    if (body[1] == kRequestOp) {
+        auto op = kernel::decode_op(body.subspan(2));
+        if (!op) {
+            return Status::invalid_argument("the request is not an operation: " +
+                                            op.error().message());
+        }
+        return op;
+    }
+    if (body[1] != kRequestCreateTenant) {
+        return Status::invalid_argument("unknown request kind " + std::to_string(body[1]));
+    }
+    kernel::WireReader in(body.subspan(2), "create-tenant request");
+    kernel::Op op;
+    op.tenant = TenantId(in.u64("tenant"));
+    op.principal = PrincipalId(in.u64("principal"));
+    op.body = kernel::CreateTenantOp{.name = in.string("tenant name")};
+    if (Status finished = in.finish(); !finished.is_ok()) {
+        return Status::invalid_argument("the request is not a create-tenant: " +
+                                        finished.message());
     }
     return op;
 }

@@ -205,8 +205,8 @@ Status Checker::take_applied(u8 index, const AppliedOp& op) {
         return broken("replica " + std::to_string(index) + " applied " + at(op.position) +
                       " before any replica applied " + at(Position(history_.size() + 1)));
     }
-    history_.push_back(
-        Committed{op.chain, op.state_hash, op.client, op.request, index, watched_[index].view});
+    history_.push_back(Committed{op.chain, op.state_hash, op.client, op.request, index,
+                                 watched_[index].view, op.registration});
     if (workload_ != nullptr) {
         if (auto ok = workload_->on_committed(op.position, op.client, op.request, op.refusal);
             !ok.is_ok()) {
@@ -214,6 +214,14 @@ Status Checker::take_applied(u8 index, const AppliedOp& op) {
         }
     }
     if (op.client.value() == 0) return Status::ok();
+    if (op.registration != (op.request.value() == 0)) {
+        return broken(op_name(op.client, op.request) + " was committed at " + at(op.position) +
+                      (op.registration ? " as a register" : " as an op, not a register"));
+    }
+    if (op.registration) {
+        ++registrations_;
+        return Status::ok();  // a client registers again after an eviction: not a repeat
+    }
     const auto key = std::make_pair(op.client, op.request);
     auto [found, inserted] = committed_at_.emplace(key, op.position);
     if (!inserted && tolerate_double_apply_) {
@@ -262,6 +270,9 @@ Status Checker::on_reply(ClientId client, RequestNumber request, Position op, u6
     acks_.emplace(key, Ack{op, reply_ns});
     if (op.value() == 0) return Status::ok();
     KB_TRY(check_ack_against_history(client, request, op));
+    // The first reply to a request its client gave up on (evicted): applied, so it must be in
+    // the history (checked), but it was never waited for, so it orders nothing.
+    if (first_sent_ns == 0) return Status::ok();
     // Every op whose reply came before this one was first sent is ordered before it.
     auto before = std::lower_bound(
         acks_in_order_.begin(), acks_in_order_.end(), first_sent_ns,
@@ -278,6 +289,22 @@ Status Checker::on_reply(ClientId client, RequestNumber request, Position op, u6
     acks_in_order_.emplace_back(reply_ns, op);
     acks_max_position_.push_back(
         acks_max_position_.empty() ? op : std::max(acks_max_position_.back(), op));
+    return Status::ok();
+}
+
+Status Checker::on_register_reply(ClientId client, Position op) const {
+    if (op.value() == 0 || op.value() > history_.size()) {
+        return broken("the reply to a register of client " + std::to_string(client.value()) +
+                      " names " + at(op) + " but the cluster has applied up to " +
+                      at(Position(history_.size())));
+    }
+    const Committed& committed = history_[static_cast<usize>(op.value() - 1)];
+    if (!committed.registration || committed.client != client) {
+        return broken("the reply to a register of client " + std::to_string(client.value()) +
+                      " names " + at(op) + ", where " +
+                      op_name(committed.client, committed.request) + " is committed" +
+                      (committed.registration ? " (a register)" : ""));
+    }
     return Status::ok();
 }
 

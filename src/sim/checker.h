@@ -19,12 +19,15 @@
 //     match it (committed prefixes byte-identical, state hashes equal at equal positions, and
 //     no committed op lost: a committed position is committed with the same chain hash
 //     forever);
-//   * applied once: a (client, request) is committed at one position only;
+//   * applied once: a (client, request) is committed at one position only (registers, request
+//     0, excepted: a client registers again after an eviction; request numbers go on);
 //   * acknowledged writes: a client's reply names a position some replica has applied, and
 //     the op there is that very (client, request); a repeated reply names the same position;
+//     the reply to a register names a register of that client;
 //   * linearizability against an append-only log (each op takes the next position, atomically,
 //     between its first send and its reply): if A's reply arrived before B was first sent, A's
-//     position is below B's.
+//     position is below B's. (A request its client gave up on at an eviction may be applied or
+//     not: a reply that comes anyway is checked against the history, not ordered.)
 // At the end, after healing (final_check): every replica applied the same history, and every
 // acknowledged op is in it.
 #pragma once
@@ -65,9 +68,12 @@ public:
     // Everything, incrementally: call after every loop task.
     Status check();
     // A client got the reply to (client, request): logged at `op` (0: refused). first_sent_ns
-    // is when the request was first sent, reply_ns now.
+    // is when the request was first sent, reply_ns now; both 0 for a reply to a request
+    // already answered (it must name the same position) or given up on at an eviction.
     Status on_reply(ClientId client, RequestNumber request, Position op, u64 first_sent_ns,
                     u64 reply_ns);
+    // A client got the reply to a register: its session is the register logged at `op`.
+    Status on_register_reply(ClientId client, Position op) const;
     // After healing and converging: every running replica applied exactly the committed
     // history and every acknowledged op is in it.
     Status final_check() const;
@@ -75,6 +81,8 @@ public:
     // Positions committed so far (the longest applied history).
     u64 committed() const { return history_.size(); }
     u64 acknowledged() const { return acks_in_order_.size(); }
+    // Registers committed (sessions opened) so far.
+    u64 registrations() const { return registrations_; }
     View highest_view() const { return highest_view_; }
     u64 double_applies() const { return double_applies_; }
 
@@ -86,6 +94,7 @@ private:
         RequestNumber request;
         u8 first_replica = 0;
         View view;  // the view the first replica to apply it was in
+        bool registration = false;
     };
     struct Watched {
         const vsr::Replica* replica = nullptr;
@@ -124,6 +133,7 @@ private:
     bool tolerate_double_apply_ = false;
     Workload* workload_ = nullptr;
     u64 double_applies_ = 0;
+    u64 registrations_ = 0;
 };
 
 }  // namespace kb::sim

@@ -73,8 +73,8 @@ u64 state_hash64(const kernel::Kernel& kernel);
 // Runs the loop until the predicate holds; false if it gave up (or the run failed).
 using LoopRunner = std::function<bool(const std::function<bool()>&)>;
 
-// The kernel workload's setup at `primary` (the primary of view 0), in-process: a tenant (a
-// network request cannot carry its new keys) and `count` streams; their ids.
+// The kernel workload's setup at `primary` (the primary of view 0), in-process: a tenant and
+// `count` streams; their ids.
 Result<std::pair<TenantId, std::vector<StreamId>>> create_streams(db::Engine& primary, usize count,
                                                                   const LoopRunner& run);
 

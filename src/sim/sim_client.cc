@@ -4,19 +4,10 @@
 #include <algorithm>
 
 #include "sim/tracing_bus.h"
-#include "vsr/message.h"
 
 namespace kb::sim {
 
-SimClient::SimClient(ClientHost& host, ClientId id) : host_(host), id_(id) { attach(); }
-
-SimClient::~SimClient() {
-    *alive_ = false;
-    if (timer_.value() != 0) host_.loop().cancel(timer_);
-    bus_->set_receiver(nullptr);
-}
-
-void SimClient::attach() {
+SimClient::SimClient(ClientHost& host, ClientId id) : host_(host), id_(id) {
     bus_ = &host_.network().bus(io::Peer::client(id_));
     bus_->set_receiver([this, alive = alive_](io::Peer from, io::Message message) {
         if (!*alive) return;
@@ -25,21 +16,16 @@ void SimClient::attach() {
     });
 }
 
-void SimClient::on_eviction() {
-    const auto next = host_.on_eviction(id_, RequestNumber(request_));
-    if (!next) return;
-    // A new session under a new id; the abandoned request's fate stays unknown.
-    if (timer_.value() != 0) {
-        host_.loop().cancel(timer_);
-        timer_ = io::TimerId{};
-    }
-    bus_->set_receiver(nullptr);  // allowed from inside the receiver
-    id_ = *next;
-    attach();
-    request_ = 0;
-    waiting_ = false;
-    view_ = View();
-    start(0);
+SimClient::~SimClient() {
+    *alive_ = false;
+    cancel_timer();
+    bus_->set_receiver(nullptr);
+}
+
+void SimClient::cancel_timer() {
+    if (timer_.value() == 0) return;
+    host_.loop().cancel(timer_);
+    timer_ = io::TimerId{};
 }
 
 void SimClient::start(u64 delay_ns) {
@@ -52,16 +38,20 @@ void SimClient::start(u64 delay_ns) {
 
 void SimClient::send_next() {
     if (stop_new_ || host_.failed()) return;
-    ++request_;
-    body_ = host_.workload().make_request(id_, RequestNumber(request_), host_.client_prng());
-    waiting_ = true;
     attempts_ = 0;
     first_sent_ns_ = host_.loop().clock().monotonic_ns();
+    if (session_.value() == 0) {
+        registering_ = true;
+    } else {
+        ++request_;
+        body_ = host_.workload().make_request(id_, RequestNumber(request_), host_.client_prng());
+        waiting_ = true;
+    }
     attempt();
 }
 
 void SimClient::attempt() {
-    if (!waiting_) return;
+    if (!waiting_ && !registering_) return;
     // First the primary of the newest view the client heard of, then everyone.
     if (attempts_ == 0) {
         send_to(static_cast<u8>(view_.value() % host_.replicas()));
@@ -83,10 +73,41 @@ void SimClient::send_to(u8 replica) {
     header.replica = vsr::kClientReplica;
     header.view = view_;
     header.client = id_;
-    header.request = RequestNumber(request_);
-    header.size = static_cast<u32>(vsr::kHeaderSize + body_.size());
+    // A register is request 0, names no session and carries nothing.
+    const ByteSpan body = registering_ ? ByteSpan() : ByteSpan(body_);
+    header.request = RequestNumber(registering_ ? 0 : request_);
+    header.session = registering_ ? vsr::SessionNumber() : session_;
+    header.size = static_cast<u32>(vsr::kHeaderSize + body.size());
     bus_->send(io::Peer::replica(replica),
-               std::make_shared<const Bytes>(vsr::encode_message(header, body_)));
+               std::make_shared<const Bytes>(vsr::encode_message(header, body)));
+}
+
+void SimClient::on_register_reply(const vsr::Header& header) {
+    // Every register reply (late copies too) must name a register of this client.
+    host_.on_registered(id_, header.op);
+    if (host_.failed() || !registering_) return;
+    registering_ = false;
+    cancel_timer();
+    session_ = header.session;
+    session_view_ = header.view;
+    send_next();
+}
+
+void SimClient::on_eviction(const vsr::Header& header) {
+    // Only for the request in flight in the session it has, and not from a view before its
+    // register's reply: a deposed primary that never saw the register would say the session
+    // does not exist (the real primary knows better).
+    if (!waiting_ || header.session != session_ || header.request.value() != request_ ||
+        header.view < session_view_) {
+        return;
+    }
+    if (!host_.on_eviction(id_, RequestNumber(request_))) return;
+    // The request is given up: it may have been applied (its session was evicted after it was
+    // logged) or not; a new session goes on with the next request number.
+    cancel_timer();
+    waiting_ = false;
+    session_ = vsr::SessionNumber();
+    start(0);
 }
 
 void SimClient::on_message(const Bytes& bytes) {
@@ -99,30 +120,30 @@ void SimClient::on_message(const Bytes& bytes) {
         return;
     }
     const vsr::Header& header = decoded->header;
-    if (header.command == vsr::Command::eviction && header.client == id_) return on_eviction();
-    if (header.command != vsr::Command::reply) return;
+    if (header.command != vsr::Command::reply && header.command != vsr::Command::eviction) return;
     if (header.client != id_) {
-        host_.fail("client " + std::to_string(id_.value()) + " got a reply for client " +
+        host_.fail("client " + std::to_string(id_.value()) + " got a " +
+                   std::string(vsr::command_name(header.command)) + " for client " +
                    std::to_string(header.client.value()));
         return;
     }
+    if (header.command == vsr::Command::eviction) return on_eviction(header);
     view_ = std::max(view_, header.view);
     const u64 request = header.request.value();
+    if (request == 0) return on_register_reply(header);
     if (request > request_) {
         host_.fail("client " + std::to_string(id_.value()) + " got a reply to request " +
                    std::to_string(request) + " it never sent");
         return;
     }
     if (request < request_ || !waiting_) {
-        // A late or duplicated reply to an answered request: it must name the same position.
+        // A late or duplicated reply to an answered request (it must name the same position),
+        // or the first reply to one given up on at an eviction (it must name that request).
         host_.on_reply(id_, header.request, header.op, 0);
         return;
     }
     waiting_ = false;
-    if (timer_.value() != 0) {
-        host_.loop().cancel(timer_);
-        timer_ = io::TimerId{};
-    }
+    cancel_timer();
     // The host first catches up with what the replicas did (and the workload's model with
     // it), then the workload judges the reply.
     host_.on_reply(id_, header.request, header.op, first_sent_ns_);

@@ -94,6 +94,8 @@ Result<Bytes> EchoLogStateMachine::commit(Position position, ByteSpan record) {
     state_hash_ = fold64(state_hash_, view->header.request_number.value());
     state_hash_ = fold64(state_hash_, digest64(*payload));
     applied_ = position;
+    // A register opens a session in the replica's table; here it is history like any record.
+    if (view->header.kind == storage::RecordKind::registration) return Bytes();
     if (view->header.kind == storage::RecordKind::refusal) return std::move(*payload);
     return reply_for(position, *payload);
 }
@@ -106,7 +108,8 @@ Result<AppliedOp> applied_op_of(Position position, ByteSpan record, u64 state_ha
                      .request = header->request_number,
                      .chain = vsr::chain_hash_of(header->previous_chain_hash, record),
                      .state_hash = state_hash,
-                     .refusal = header->kind == storage::RecordKind::refusal};
+                     .refusal = header->kind == storage::RecordKind::refusal,
+                     .registration = header->kind == storage::RecordKind::registration};
 }
 
 RecordingStateMachine::RecordingStateMachine(std::unique_ptr<SimStateMachine> inner)

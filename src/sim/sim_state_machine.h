@@ -62,9 +62,10 @@ struct AppliedOp {
     Position position;
     ClientId client;
     RequestNumber request;
-    ComplianceHash chain;  // the log's chain hash at `position`
-    u64 state_hash = 0;    // the state machine's hash after applying it
-    bool refusal = false;  // a logged refusal: answers its request, applies nothing
+    ComplianceHash chain;       // the log's chain hash at `position`
+    u64 state_hash = 0;         // the state machine's hash after applying it
+    bool refusal = false;       // a logged refusal: answers its request, applies nothing
+    bool registration = false;  // a client's register (request 0): opens a session
 };
 
 // The AppliedOp of `record` (as logged) applied at `position`, the state hash after it.

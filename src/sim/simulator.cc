@@ -71,7 +71,8 @@ public:
     bool failed() const override { return failure_.has_value(); }
     // Checks everything the replicas did so far, then the reply.
     void on_reply(ClientId client, RequestNumber request, Position op, u64 first_sent_ns) override;
-    std::optional<ClientId> on_eviction(ClientId client, RequestNumber request) override;
+    void on_registered(ClientId client, Position op) override;
+    bool on_eviction(ClientId client, RequestNumber request) override;
 
 private:
     struct Node {
@@ -98,8 +99,7 @@ private:
     void start_echo_node(u8 index, bool fresh);
     void start_engine_node(u8 index);
     // Kernel mode, before the clients start: a tenant, its streams and the bank's accounts
-    // table, made in-process at the primary of view 0 (a network request cannot carry a new
-    // tenant's keys).
+    // table, made in-process at the primary of view 0.
     void set_up_kernel();
     Status check_kernel_state() const;
     // Every engine has published everything it applied.
@@ -195,6 +195,9 @@ World::World(const SimulatorOptions& options)
     profile_ = draw_profile();
     replica_options_.pipeline_max = profile_.pipeline_max;
     replica_options_.canary = options_.canary;
+    if (options_.client_sessions_max > 0) {
+        replica_options_.client_sessions_max = options_.client_sessions_max;
+    }
     if (kernel_workload_ != nullptr) {
         master_ = std::make_unique<crypto::MemoryMasterKeyProvider>(
             crypto::KeyId(1), crypto::random_secret_key<32>(key_random_));
@@ -334,7 +337,16 @@ void World::on_reply(ClientId client, RequestNumber request, Position op, u64 fi
     if (!ok.is_ok()) fail(ok.message());
 }
 
-std::optional<ClientId> World::on_eviction(ClientId client, RequestNumber request) {
+void World::on_registered(ClientId client, Position op) {
+    if (failed()) return;
+    trace_event(9, client.value(), op.value());
+    note("client " + std::to_string(client.value()) + " registered: session " +
+         std::to_string(op.value()));
+    if (auto checked = checker_.check(); !checked.is_ok()) return fail(checked.message());
+    if (auto ok = checker_.on_register_reply(client, op); !ok.is_ok()) fail(ok.message());
+}
+
+bool World::on_eviction(ClientId client, RequestNumber request) {
     trace_event(8, client.value(), request.value());
     note("client " + std::to_string(client.value()) + " evicted at request " +
          std::to_string(request.value()));
@@ -343,10 +355,10 @@ std::optional<ClientId> World::on_eviction(ClientId client, RequestNumber reques
              "(eviction) at request " + std::to_string(request.value()) + ", though the " +
              "session table has room for every client (" + std::to_string(profile_.clients) +
              " clients, " + std::to_string(replica_options_.client_sessions_max) + " sessions)");
-        return std::nullopt;
+        return false;
     }
     ++evictions_;
-    return ClientId(kClientIdBase + profile_.clients + evictions_);
+    return true;
 }
 
 const vsr::Replica* World::replica_of(const Node& node) {
@@ -831,6 +843,7 @@ SimulatorResult World::run() {
     result.trace_hash = trace_;
     result.double_applies = checker_.double_applies();
     result.evictions = evictions_;
+    result.registrations = checker_.registrations();
     if (kernel_workload_ != nullptr) {
         result.appends = kernel_workload_->counts().appended;
         result.conflicts = kernel_workload_->counts().conflicts;

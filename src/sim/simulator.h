@@ -54,9 +54,13 @@ struct SimulatorOptions {
     vsr::Canary canary = vsr::Canary::none;
     // Count ops applied twice instead of failing (see Checker); off by default.
     bool tolerate_double_apply = false;
-    // A client told its session was evicted starts a new one (under a new id) instead of
-    // failing the run. With 8 clients and 4096 sessions no eviction is expected; off by default.
+    // A client told its session was evicted gives up its unanswered request (applied or not:
+    // the checkers accept either) and registers again, instead of failing the run. With 8
+    // clients and 4096 sessions no eviction is expected; off by default.
     bool tolerate_eviction = false;
+    // The replicas' client table size (ReplicaOptions::client_sessions_max); 0: the default.
+    // Below the client count (with tolerate_eviction), sessions are evicted all the time.
+    u64 client_sessions_max = 0;
     // Kernel workload: count the client-session bugs K1 (a refused request logged later) and
     // K2 (a retry after a restart applied again) of /tmp/vopr_bugs.md instead of failing;
     // implies tolerate_double_apply. Off by default.
@@ -86,6 +90,7 @@ struct SimulatorResult {
     u64 tasks = 0;           // loop tasks run
     u64 double_applies = 0;  // with tolerate_double_apply
     u64 evictions = 0;       // with tolerate_eviction
+    u64 registrations = 0;   // registers committed (sessions opened)
     // The kernel workload's replies by kind: applied appends, offset conflicts, idempotent
     // repeats of appends and transactions (0 for echo).
     u64 appends = 0;

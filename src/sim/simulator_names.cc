@@ -70,7 +70,10 @@ std::string summary_line(const SimulatorResult& result) {
         }
     }
     if (result.session_bugs > 0) line += " session_bugs=" + std::to_string(result.session_bugs);
-    if (result.evictions > 0) line += " evictions=" + std::to_string(result.evictions);
+    if (result.evictions > 0) {
+        line += " evictions=" + std::to_string(result.evictions) +
+                " registrations=" + std::to_string(result.registrations);
+    }
     if (result.double_applies > 0) {
         line += " double_applies=" + std::to_string(result.double_applies);
     }

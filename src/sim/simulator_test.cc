@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <string>
 
 #include "sim/sim_state_machine.h"
@@ -83,8 +86,10 @@ TEST_P(NoFaults, EveryOpIsAcknowledgedAndTheClusterConverges) {
     const SimulatorResult result = simulate(options);
     ASSERT_FALSE(result.failure.has_value()) << *result.failure;
     EXPECT_GT(result.acknowledged, 100u);
-    // Refusals are acknowledged without a position; everything else was committed.
-    EXPECT_EQ(result.committed, result.acknowledged);
+    // Every client registered once (no evictions), then every request was committed and
+    // acknowledged (a refusal too, as a logged refusal).
+    EXPECT_EQ(result.registrations, result.clients);
+    EXPECT_EQ(result.committed, result.acknowledged + result.registrations);
     EXPECT_EQ(result.highest_view, 0u);
     EXPECT_EQ(result.crashes, 0u);
 }
@@ -140,6 +145,37 @@ TEST(Simulator, CatchesCommitWithoutQuorum) {
     }
     ASSERT_TRUE(caught.has_value());
     EXPECT_NE(caught->find("committed"), std::string::npos) << *caught;
+}
+
+// Client sessions under pressure: fewer sessions than clients, so registers evict sessions all
+// the time and clients, told so, give up their unanswered request and register again, under
+// every fault. The checkers must hold: no request applied twice (request numbers go on across
+// a client's sessions), every reply at the position of its own request, linearizability, and
+// the kernel workload's models (a given-up request may or may not have been applied).
+// KB_SIM_EVICTION_SEEDS=N runs N seeds per workload and size (default 3).
+TEST(Simulator, TinySessionTablesEvictAndClientsRegisterAgain) {
+    const char* env = std::getenv("KB_SIM_EVICTION_SEEDS");
+    const u64 seeds = env != nullptr ? std::strtoull(env, nullptr, 10) : 3;
+    u64 evictions = 0;
+    for (SimWorkload workload : {SimWorkload::echo, SimWorkload::kernel}) {
+        for (u8 replicas : {u8{1}, u8{3}, u8{5}}) {
+            for (u64 seed = 1; seed <= seeds; ++seed) {
+                SimulatorOptions options;
+                options.seed = 7000 + seed;
+                options.workload = workload;
+                options.replicas = replicas;
+                options.ticks = 400;
+                options.tolerate_eviction = true;
+                options.client_sessions_max = 1 + seed % 2;
+                const SimulatorResult result = simulate(options);
+                ASSERT_FALSE(result.failure.has_value())
+                    << summary_line(result) << ": " << *result.failure;
+                evictions += result.evictions;
+                if (env != nullptr) std::printf("%s\n", summary_line(result).c_str());
+            }
+        }
+    }
+    EXPECT_GT(evictions, 0u);
 }
 
 TEST(Simulator, CanaryNames) {

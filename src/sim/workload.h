@@ -24,10 +24,11 @@ public:
     // (on_committed has seen it).
     virtual Status check_reply(ClientId client, RequestNumber number, ByteSpan request, Position op,
                                ByteSpan reply) = 0;
-    // `position` was committed with (client, request) (client 0: not a workload request), in
-    // position order, once each (the Checker calls it): a workload with a sequential model
-    // replays it. `refusal`: the record is a logged refusal of that request (it applies
-    // nothing). An error names what the model could not accept.
+    // `position` was committed with (client, request) (client 0: not a workload request;
+    // request 0: a client's register, which applies nothing), in position order, once each (the
+    // Checker calls it): a workload with a sequential model replays it. `refusal`: the record is a
+    // logged refusal of that request (it applies nothing). An error names what the model could not
+    // accept.
     virtual Status on_committed(Position position, ClientId client, RequestNumber request,
                                 bool refusal) {
         (void)position;

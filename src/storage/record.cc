@@ -23,6 +23,8 @@ std::string_view record_kind_name(RecordKind kind) {
             return "genesis";
         case RecordKind::refusal:
             return "refusal";
+        case RecordKind::registration:
+            return "registration";
     }
     return "unknown";
 }
@@ -74,7 +76,7 @@ void encode_aad_fields(const RecordHeader& header, LeWriter& writer) {
     writer.put_bytes(header.previous_chain_hash.bytes());
 }
 
-bool valid_kind(u8 kind) { return kind >= 1 && kind <= 5; }
+bool valid_kind(u8 kind) { return kind >= 1 && kind <= 6; }
 bool valid_seal(u8 seal) { return seal <= 2; }
 
 }  // namespace

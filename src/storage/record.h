@@ -50,6 +50,10 @@ enum class RecordKind : u8 {
     refusal = 5,      // a request the primary refused, sealed like an op: its payload is the
                       // reply, so every replica's client table learns the refusal (a late copy
                       // of the request is answered from it, never applied); no derived state
+    // In clear, empty payload: a network client's register (request number 0). Its commit opens
+    // the client's session, numbered by this record's position (docs/ARCHITECTURE.md "Client
+    // sessions"); no derived state.
+    registration = 6,
 };
 // Kinds sealed like ops (never clear).
 inline bool is_sealed_kind(RecordKind kind) {

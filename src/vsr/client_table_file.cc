@@ -17,7 +17,8 @@ constexpr std::string_view kLegacyPath = "client_table";  // version 1
 constexpr std::string_view kLegacyTempPath = "client_table.tmp";
 constexpr u32 kMagic = 0x5443424b;  // "KBCT" little-endian
 constexpr u16 kLegacyVersion = 1;
-constexpr u16 kVersion = 2;
+constexpr u16 kUnregisteredVersion = 2;  // from before clients registered: no session numbers
+constexpr u16 kVersion = 3;
 // Far above any table a replica keeps (sessions x replies); bounds what a load reads.
 constexpr u64 kFileBytesMax = 1ull << 30;
 
@@ -54,29 +55,33 @@ Result<ClientTableSnapshot> decode(ByteSpan bytes, std::string_view path) {
     kernel::WireReader in(bytes.first(body), path);
     if (in.u32("magic") != kMagic) return damaged(path, "not a client table file");
     const u16 version = in.u16("version");
-    if (in.ok() && version != kVersion && version != kLegacyVersion) {
+    if (in.ok() && version != kVersion && version != kUnregisteredVersion &&
+        version != kLegacyVersion) {
         return Status::unsupported(std::string(path) + ": format version " +
-                                   std::to_string(version) + ", this build reads 1 and 2");
+                                   std::to_string(version) + ", this build reads 1 to 3");
     }
     (void)in.u16("reserved");
     ClientTableSnapshot snapshot;
-    if (version == kVersion) snapshot.checkpoint = Position(in.u64("checkpoint"));
+    if (version != kLegacyVersion) snapshot.checkpoint = Position(in.u64("checkpoint"));
     snapshot.applied = Position(in.u64("applied"));
-    // A session takes at least 28 bytes, an evicted id 8: a forged count allocates nothing.
-    const usize sessions = in.count("sessions", 28);
-    snapshot.sessions.reserve(sessions);
+    const bool registered = version == kVersion;
+    // A session takes at least 28 bytes (36 with its number), an evicted id 8: a forged count
+    // allocates nothing.
+    const usize sessions = in.count("sessions", registered ? 36 : 28);
+    if (registered) snapshot.sessions.reserve(sessions);
     for (usize i = 0; i < sessions && in.ok(); ++i) {
         ClientTableSnapshot::Session session;
         session.client = ClientId(in.u64("client"));
+        if (registered) session.session = in.u64("session");
         session.request = RequestNumber(in.u64("request"));
         session.committed_at = Position(in.u64("committed_at"));
         session.reply = in.bytes("reply");
-        snapshot.sessions.push_back(std::move(session));
+        // Sessions from before clients registered are read past and dropped (see the header).
+        if (registered) snapshot.sessions.push_back(std::move(session));
     }
-    const usize evicted = in.count("evicted", 8);
-    snapshot.evicted.reserve(evicted);
-    for (usize i = 0; i < evicted && in.ok(); ++i) {
-        snapshot.evicted.push_back(ClientId(in.u64("evicted client")));
+    if (!registered) {
+        const usize evicted = in.count("evicted", 8);
+        for (usize i = 0; i < evicted && in.ok(); ++i) (void)in.u64("evicted client");
     }
     if (Status finished = in.finish(); !finished.is_ok()) return damaged(path, finished.message());
     return snapshot;
@@ -133,12 +138,11 @@ Bytes encode_client_table(const ClientTableSnapshot& snapshot) {
     out.count(snapshot.sessions.size());
     for (const auto& session : snapshot.sessions) {
         out.u64(session.client.value());
+        out.u64(session.session);
         out.u64(session.request.value());
         out.u64(session.committed_at.value());
         out.bytes(session.reply);
     }
-    out.count(snapshot.evicted.size());
-    for (ClientId client : snapshot.evicted) out.u64(client.value());
     Bytes bytes = out.take();
     u8 checksum[4];
     store_le_u32(checksum, crypto::crc32c(bytes));

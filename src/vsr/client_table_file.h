@@ -11,12 +11,17 @@
 // (docs/ARCHITECTURE.md "Client sessions").
 //
 // In the kernel's wire encoding (kernel/wire.h, little-endian): u32 magic "KBCT" | u16 version
-// = 2 | u16 zero | u64 checkpoint (the state-machine checkpoint the table goes with) | u64
+// = 3 | u16 zero | u64 checkpoint (the state-machine checkpoint the table goes with) | u64
 // applied (the table covers every commit up to here; at or after the checkpoint) | u32
-// sessions, then per session: u64 client | u64 request | u64 committed_at | u32 reply length |
-// reply bytes | u32 evicted, then per evicted client, oldest first: u64 client | u32 CRC32C of
-// everything before it. Version 1 (one file `client_table`, saved after the checkpoint, from
-// before tables went with checkpoints) has no checkpoint field; it is still read.
+// sessions, then per session, oldest last commit first: u64 client | u64 session (the position
+// of the register that opened it) | u64 request | u64 committed_at | u32 reply length | reply
+// bytes | u32 CRC32C of everything before it.
+//
+// Versions 1 (one file `client_table`, saved after the checkpoint, from before tables went with
+// checkpoints; no checkpoint field) and 2 (no session numbers; a list of evicted clients) come
+// from before clients registered. They are still read, for their positions, but their sessions
+// are dropped: no client can name a session that had no register, so every client registers
+// anew (docs/ARCHITECTURE.md "Client sessions").
 #pragma once
 
 #include <optional>
@@ -34,6 +39,7 @@ namespace kb::vsr {
 struct ClientTableSnapshot {
     struct Session {
         ClientId client;
+        u64 session = 0;  // the position of its register (vsr::SessionNumber)
         RequestNumber request;
         Position committed_at;
         Bytes reply;
@@ -43,12 +49,11 @@ struct ClientTableSnapshot {
     Position checkpoint;  // none in a version-1 file
     Position applied;     // the table is as of this position
     std::vector<Session> sessions;
-    std::vector<ClientId> evicted;  // oldest first
 
     friend bool operator==(const ClientTableSnapshot&, const ClientTableSnapshot&) = default;
 };
 
-// Version 2.
+// Version 3.
 Bytes encode_client_table(const ClientTableSnapshot& snapshot);
 // corruption for damaged or malformed bytes, unsupported for another version.
 Result<ClientTableSnapshot> decode_client_table(ByteSpan bytes);

@@ -1,4 +1,5 @@
-// Client table files (client_table_file.h): the codec (version 2, and version 1 still read),
+// Client table files (client_table_file.h): the codec (version 3; versions 1 and 2, from before
+// clients registered, still read with their sessions dropped),
 // one file per checkpoint chosen by the checkpoint's position, and the clean-up once a newer
 // checkpoint is durable.
 #include "vsr/client_table_file.h"
@@ -21,9 +22,9 @@ ClientTableSnapshot table(u64 checkpoint, u64 applied, u64 client) {
     ClientTableSnapshot snapshot;
     snapshot.checkpoint = Position(checkpoint);
     snapshot.applied = Position(applied);
-    snapshot.sessions.push_back({ClientId(client), RequestNumber(3), Position(applied), {1, 2, 3}});
-    snapshot.sessions.push_back({ClientId(client + 1), RequestNumber(1), Position(2), {}});
-    snapshot.evicted = {ClientId(40), ClientId(41)};
+    snapshot.sessions.push_back({ClientId(client + 1), 1, RequestNumber(1), Position(2), {}});
+    snapshot.sessions.push_back(
+        {ClientId(client), 2, RequestNumber(3), Position(applied), {1, 2, 3}});
     return snapshot;
 }
 
@@ -79,13 +80,15 @@ TEST(ClientTableFile, RoundTripsAndRefusesDamage) {
     }
     // Another version, with a valid checksum: unsupported.
     Bytes other(bytes.begin(), bytes.end() - 4);
-    other[4] = 3;
+    other[4] = 4;
     auto unsupported = decode_client_table(with_checksum(other));
     ASSERT_FALSE(unsupported.has_value());
     EXPECT_EQ(unsupported.status().code(), StatusCode::unsupported);
 }
 
-TEST(ClientTableFile, VersionOneIsStillRead) {
+// Tables from before clients registered: their positions are read, their sessions dropped (no
+// session number exists for them, so no client could name one).
+TEST(ClientTableFile, VersionsFromBeforeRegistrationAreReadWithoutTheirSessions) {
     // Version 1: no checkpoint field.
     kernel::WireWriter out;
     out.u32(0x5443424b);
@@ -102,9 +105,28 @@ TEST(ClientTableFile, VersionOneIsStillRead) {
     ASSERT_TRUE(decoded.has_value()) << decoded.status().to_string();
     EXPECT_EQ(decoded->checkpoint, Position::none());
     EXPECT_EQ(decoded->applied, Position(12));
-    ASSERT_EQ(decoded->sessions.size(), 1u);
-    EXPECT_EQ(decoded->sessions[0].client, ClientId(5));
-    EXPECT_EQ(decoded->sessions[0].reply, (Bytes{9, 9}));
+    EXPECT_TRUE(decoded->sessions.empty());
+
+    // Version 2: a checkpoint, sessions without numbers, evicted clients.
+    kernel::WireWriter two;
+    two.u32(0x5443424b);
+    two.u16(2);
+    two.u16(0);
+    two.u64(10);  // checkpoint
+    two.u64(12);  // applied
+    two.count(1);
+    two.u64(5);
+    two.u64(2);
+    two.u64(11);
+    two.bytes(Bytes{9, 9});
+    two.count(2);
+    two.u64(40);
+    two.u64(41);
+    auto second = decode_client_table(with_checksum(two.take()));
+    ASSERT_TRUE(second.has_value()) << second.status().to_string();
+    EXPECT_EQ(second->checkpoint, Position(10));
+    EXPECT_EQ(second->applied, Position(12));
+    EXPECT_TRUE(second->sessions.empty());
 }
 
 TEST(ClientTableFile, TheTableOfTheCheckpointAskedForIsLoaded) {
@@ -150,13 +172,14 @@ TEST(ClientTableFile, AFileWhoseContentsDisagreeWithItsNameIsCorruption) {
 
 TEST(ClientTableFile, TheVersionOneFileStandsInOnlyWhenThereIsNoTableForTheCheckpoint) {
     Files files;
-    ClientTableSnapshot legacy = table(0, 4, 100);
-    Bytes bytes = encode_client_table(legacy);
-    // Rewrite as version 1: drop the checkpoint field.
-    Bytes v1(bytes.begin(), bytes.begin() + 8);
-    v1[4] = 1;
-    v1.insert(v1.end(), bytes.begin() + 16, bytes.end() - 4);
-    files.write_file("client_table", with_checksum(v1));
+    kernel::WireWriter v1;
+    v1.u32(0x5443424b);
+    v1.u16(1);
+    v1.u16(0);
+    v1.u64(4);  // applied
+    v1.count(0);
+    v1.count(0);
+    files.write_file("client_table", with_checksum(v1.take()));
 
     auto stand_in = load_client_table(files.storage(), Position(8));
     ASSERT_TRUE(stand_in.has_value()) << stand_in.status().to_string();
@@ -168,7 +191,8 @@ TEST(ClientTableFile, TheVersionOneFileStandsInOnlyWhenThereIsNoTableForTheCheck
     auto own = load_client_table(files.storage(), Position(8));
     ASSERT_TRUE(own.has_value() && own->has_value());
     EXPECT_TRUE((*own)->for_checkpoint);
-    EXPECT_EQ((*own)->table.sessions[0].client, ClientId(200));
+    EXPECT_EQ((*own)->table.sessions[1].client, ClientId(200));
+    EXPECT_EQ((*own)->table.sessions[1].session, 2u);
 }
 
 TEST(ClientTableFile, TablesOfEarlierCheckpointsAreRemovedOnceANewerOneIsDurable) {

@@ -56,6 +56,7 @@ Result<Bytes> EchoStateMachine::commit(Position position, ByteSpan record) {
     chain_ = chain_hash_of(chain_, record);
     chains.push_back(chain_);
     requests.emplace_back(header->client_id, header->request_number);
+    if (header->kind == storage::RecordKind::registration) return Bytes();  // no state
     if (header->kind == storage::RecordKind::refusal) {
         // A logged refusal: its payload is the reply; nothing else changes.
         auto parsed = storage::parse_record(record);

@@ -17,7 +17,7 @@
 //   [72, 80)   u64 client
 //   [80, 88)   u64 request
 //   [88, 120)  32 bytes hash
-//   [120, 128) reserved, zero
+//   [120, 128) u64 session (protocol version 2; reserved before)
 #include "vsr/message.h"
 
 #include <array>
@@ -33,7 +33,6 @@ namespace kb::vsr {
 namespace {
 
 constexpr usize kChecksummedFrom = 4;
-constexpr usize kReservedBytes = 8;
 
 Status reject(const Header& header, const std::string& what) {
     return Status::invalid_argument(
@@ -51,15 +50,20 @@ bool known_command(u8 value) {
 // is broken or hostile, and zero fields keep the encoding canonical).
 struct Uses {
     bool log_view = false, op = false, op_last = false, commit = false, timestamp = false,
-         client = false, request = false, hash = false, body = false;
+         client = false, request = false, hash = false, body = false, session = false;
 };
 
 Uses uses_of(Command command) {
     switch (command) {
         case Command::request:
-            return {.client = true, .request = true, .body = true};
+            return {.client = true, .request = true, .body = true, .session = true};
         case Command::reply:
-            return {.op = true, .commit = true, .client = true, .request = true, .body = true};
+            return {.op = true,
+                    .commit = true,
+                    .client = true,
+                    .request = true,
+                    .body = true,
+                    .session = true};
         case Command::prepare:
             return {.op = true,
                     .commit = true,
@@ -82,7 +86,7 @@ Uses uses_of(Command command) {
         case Command::request_prepare:
             return {.op = true, .op_last = true};
         case Command::eviction:
-            return {.client = true};
+            return {.client = true, .request = true, .session = true};
         case Command::cosignature:
             return {.op = true, .body = true};
         case Command::ping:
@@ -105,7 +109,8 @@ Status check_fields(const Header& header, const MessageLimits& limits) {
                          unused_nonzero(uses.timestamp, header.timestamp.value(), "timestamp"),
                          unused_nonzero(uses.client, header.client.value(), "client"),
                          unused_nonzero(uses.request, header.request.value(), "request"),
-                         unused_nonzero(uses.body, header.body_size(), "body size")}) {
+                         unused_nonzero(uses.body, header.body_size(), "body size"),
+                         unused_nonzero(uses.session, header.session.value(), "session")}) {
         if (problem) return *problem;
     }
     if (!uses.hash && header.hash != ComplianceHash{}) return reject(header, "hash must be zero");
@@ -122,11 +127,29 @@ Status check_fields(const Header& header, const MessageLimits& limits) {
     switch (header.command) {
         case Command::request:
             if (header.client.value() == 0) return reject(header, "client id zero");
-            if (header.request.value() == 0) return reject(header, "request number zero");
+            if (header.request.value() == 0) {
+                // A register: it opens a session, so it cannot name one, and carries nothing.
+                if (header.session.value() != 0) return reject(header, "register with a session");
+                if (header.body_size() != 0) return reject(header, "register with a body");
+            } else if (header.session.value() == 0) {
+                return reject(header, "request without a session");
+            }
             break;
         case Command::reply:
+            if (header.client.value() == 0) return reject(header, "client id zero");
+            if (header.request.value() == 0) {
+                // The reply to a register: its session is the register's position.
+                if (header.op.value() == 0 || header.session.value() != header.op.value()) {
+                    return reject(header, "register reply whose session is not its op");
+                }
+            } else if (header.session.value() != 0) {
+                return reject(header, "session must be zero");
+            }
+            break;
         case Command::eviction:
             if (header.client.value() == 0) return reject(header, "client id zero");
+            if (header.request.value() == 0) return reject(header, "eviction of a register");
+            if (header.session.value() == 0) return reject(header, "eviction without a session");
             break;
         case Command::prepare:
             if (header.op.value() == 0) return reject(header, "op zero");
@@ -177,7 +200,7 @@ std::array<u8, kHeaderSize> encode_header(const Header& header, u32 body_checksu
     writer.put<u64>(header.client.value());
     writer.put<u64>(header.request.value());
     writer.put_bytes(header.hash.bytes());
-    writer.put_zeros(kReservedBytes);
+    writer.put<u64>(header.session.value());
     KB_ASSERT(writer.remaining() == 0);
     store_le_u32(out.data(),
                  crypto::crc32c(ByteSpan(out.data() + kChecksummedFrom, kHeaderSize - 4)));
@@ -257,7 +280,7 @@ Result<DecodedMessage> decode_message(ByteSpan bytes, const MessageLimits& limit
     header.client = ClientId(reader.get<u64>());
     header.request = RequestNumber(reader.get<u64>());
     header.hash = ComplianceHash::from_bytes(reader.get_bytes(ComplianceHash::kSize));
-    const ByteSpan reserved = reader.get_bytes(kReservedBytes);
+    header.session = SessionNumber(reader.get<u64>());
     KB_ASSERT(reader.ok());
 
     if (version != kProtocolVersion) {
@@ -283,9 +306,6 @@ Result<DecodedMessage> decode_message(ByteSpan bytes, const MessageLimits& limit
         return reject(header, "cluster " + std::to_string(header.cluster) + ", this is cluster " +
                                   std::to_string(limits.cluster));
     }
-    for (u8 byte : reserved) {
-        if (byte != 0) return reject(header, "reserved bytes not zero");
-    }
     KB_TRY(check_fields(header, limits));
     const ByteSpan body = bytes.subspan(kHeaderSize);
     if (crypto::crc32c(body) != body_checksum) return reject(header, "body checksum mismatch");
@@ -302,6 +322,7 @@ std::string describe(const Header& header) {
     if (uses.commit) out += " commit=" + std::to_string(header.commit.value());
     if (uses.client) out += " client=" + std::to_string(header.client.value());
     if (uses.request) out += " request=" + std::to_string(header.request.value());
+    if (uses.session) out += " session=" + std::to_string(header.session.value());
     out += header.replica == kClientReplica ? " from a client"
                                             : " from replica " + std::to_string(header.replica);
     return out;

@@ -10,10 +10,15 @@
 // comparing logs in a view change is comparing one hash.
 //
 // Which fields mean what, per command (fields not listed must be zero):
-//   request            client, request, body = the request (state-machine bytes); replica
-//                      = kClientReplica. view: the view the client believes current.
+//   request            client, request, session, body = the request (state-machine bytes);
+//                      replica = kClientReplica. view: the view the client believes current.
+//                      request 0 is a register: session 0 and no body (docs/ARCHITECTURE.md
+//                      "Client sessions"); any other request carries the session number its
+//                      register's reply gave (nonzero).
 //   reply              view, op (where the request was logged; 0 when refused), commit, client,
-//                      request, body = the reply (state-machine bytes)
+//                      request, body = the reply (state-machine bytes). The reply to a
+//                      register (request 0) carries session = op, the new session's number;
+//                      other replies carry session 0.
 //   prepare            view, op, commit, hash = chain_hash(op), timestamp, client, request,
 //                      body = the record
 //   prepare_ok         view, op, hash = chain_hash(op)
@@ -24,7 +29,11 @@
 //   start_view         view, op, commit, hash = chain_hash(op) (the new view's head)
 //   request_start_view view (a restarted or lagging backup asks the primary for its head)
 //   request_prepare    view, op (first wanted), op_last (last wanted)
-//   eviction           view, client (the client's session was evicted: it must register anew)
+//   eviction           view, client, request, session: the request carried a session the
+//                      client table does not hold (evicted, or replaced by a newer register), so
+//                      it was not applied; the client must register anew. A client ignores one
+//                      for another session, or from a view older than its register's reply
+//                      (a deposed primary that never learnt of the register).
 //   cosignature        view, op = the attestation's position, body = the co-signature payload
 //                      (storage/attestation.h): a backup's signature for the primary to log
 //   ping               view, op = round (the primary asks whether it is still primary)
@@ -43,11 +52,14 @@
 namespace kb::vsr {
 
 inline constexpr usize kHeaderSize = 128;
-inline constexpr u16 kProtocolVersion = 1;
+inline constexpr u16 kProtocolVersion = 2;
 // The `replica` field of messages a client sends.
 inline constexpr u8 kClientReplica = 0xff;
 // A cluster has at most this many replicas (quorums are computed for 1..kReplicasMax).
 inline constexpr u8 kReplicasMax = 6;
+
+// A client session's number: the log position of the register that opened it.
+using SessionNumber = StrongInt<struct SessionNumberTag, u64>;
 
 enum class Command : u8 {
     request = 1,
@@ -81,6 +93,7 @@ struct Header {
     ClientId client;
     RequestNumber request;
     ComplianceHash hash;
+    SessionNumber session;
 
     usize body_size() const { return size - kHeaderSize; }
     friend bool operator==(const Header&, const Header&) = default;

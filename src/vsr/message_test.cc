@@ -65,7 +65,29 @@ TEST(Message, EveryCommandRoundTripsWithItsFields) {
     request_prepare.replica = 0;
     request_prepare.op = Position(3);
     request_prepare.op_last = Position(66);
-    for (const Header& header : {dvc, request_prepare}) {
+    Header request;
+    request.cluster = 77;
+    request.command = Command::request;
+    request.replica = kClientReplica;
+    request.client = ClientId(3);
+    request.request = RequestNumber(4);
+    request.session = SessionNumber(12);
+    Header register_reply;
+    register_reply.cluster = 77;
+    register_reply.command = Command::reply;
+    register_reply.replica = 1;
+    register_reply.op = Position(12);
+    register_reply.commit = Position(12);
+    register_reply.client = ClientId(3);
+    register_reply.session = SessionNumber(12);
+    Header eviction;
+    eviction.cluster = 77;
+    eviction.command = Command::eviction;
+    eviction.replica = 0;
+    eviction.client = ClientId(3);
+    eviction.request = RequestNumber(4);
+    eviction.session = SessionNumber(12);
+    for (const Header& header : {dvc, request_prepare, request, register_reply, eviction}) {
         auto decoded = decode_message(encode_message(header, {}), kLimits);
         ASSERT_TRUE(decoded.has_value()) << decoded.status().to_string();
         EXPECT_EQ(decoded->header, header);
@@ -106,10 +128,11 @@ TEST(Message, DamageAndLiesAreRejected) {
     command[22] = 99;
     reseal(command);
     EXPECT_NE(rejection(command).find("unknown command"), std::string::npos);
-    Bytes reserved = good;
-    reserved[125] = 1;
-    reseal(reserved);
-    EXPECT_NE(rejection(reserved).find("reserved"), std::string::npos);
+    // The session field (bytes [120, 128)) is not a prepare's: it must be zero.
+    Bytes session = good;
+    session[125] = 1;
+    reseal(session);
+    EXPECT_NE(rejection(session).find("session must be zero"), std::string::npos);
 }
 
 TEST(Message, CommandRulesAreChecked) {
@@ -147,6 +170,71 @@ TEST(Message, CommandRulesAreChecked) {
     dvc.view = View(2);
     dvc.log_view = View(3);
     EXPECT_NE(rejection(with(dvc)).find("log_view beyond view"), std::string::npos);
+}
+
+// Sessions (docs/ARCHITECTURE.md "Client sessions"): a register (request 0) names no session and
+// carries nothing; every other request names one; only a register's reply carries a session,
+// equal to its op; an eviction names the session and request it refused.
+TEST(Message, SessionRulesAreChecked) {
+    auto with = [](Header header) { return encode_message(header, Bytes(header.body_size(), 3)); };
+    Header request;
+    request.cluster = 77;
+    request.command = Command::request;
+    request.replica = kClientReplica;
+    request.client = ClientId(8);
+    request.request = RequestNumber(0);
+    EXPECT_EQ(rejection(with(request)), "accepted");  // a register
+    Header register_with_session = request;
+    register_with_session.session = SessionNumber(5);
+    EXPECT_NE(rejection(with(register_with_session)).find("register with a session"),
+              std::string::npos);
+    Header register_with_body = request;
+    register_with_body.size = kHeaderSize + 4;
+    EXPECT_NE(rejection(with(register_with_body)).find("register with a body"), std::string::npos);
+    Header sessionless = request;
+    sessionless.request = RequestNumber(1);
+    EXPECT_NE(rejection(with(sessionless)).find("request without a session"), std::string::npos);
+    Header in_session = sessionless;
+    in_session.session = SessionNumber(5);
+    EXPECT_EQ(rejection(with(in_session)), "accepted");
+
+    Header reply;
+    reply.cluster = 77;
+    reply.command = Command::reply;
+    reply.replica = 0;
+    reply.client = ClientId(8);
+    reply.op = Position(5);
+    reply.commit = Position(5);
+    reply.session = SessionNumber(5);
+    EXPECT_EQ(rejection(with(reply)), "accepted");  // to a register
+    Header other_session = reply;
+    other_session.session = SessionNumber(4);
+    EXPECT_NE(rejection(with(other_session)).find("session is not its op"), std::string::npos);
+    Header refused_register = reply;
+    refused_register.op = Position();
+    refused_register.session = SessionNumber();
+    EXPECT_NE(rejection(with(refused_register)).find("session is not its op"), std::string::npos);
+    Header op_reply = reply;
+    op_reply.request = RequestNumber(2);
+    EXPECT_NE(rejection(with(op_reply)).find("session must be zero"), std::string::npos);
+    op_reply.session = SessionNumber();
+    EXPECT_EQ(rejection(with(op_reply)), "accepted");
+
+    Header eviction;
+    eviction.cluster = 77;
+    eviction.command = Command::eviction;
+    eviction.replica = 2;
+    eviction.client = ClientId(8);
+    eviction.request = RequestNumber(3);
+    EXPECT_NE(rejection(with(eviction)).find("eviction without a session"), std::string::npos);
+    eviction.session = SessionNumber(5);
+    EXPECT_EQ(rejection(with(eviction)), "accepted");
+    eviction.request = RequestNumber(0);
+    EXPECT_NE(rejection(with(eviction)).find("eviction of a register"), std::string::npos);
+
+    Header prepare = prepare_header(4);
+    prepare.session = SessionNumber(1);
+    EXPECT_NE(rejection(with(prepare)).find("session must be zero"), std::string::npos);
 }
 
 }  // namespace

@@ -117,22 +117,16 @@ Status Replica::load_client_table(io::Storage& storage, Position checkpoint) {
     sessions_by_age_.clear();
     for (auto& session : table.sessions) {
         sessions_by_age_[session.committed_at] = session.client;
-        sessions_[session.client] =
-            Session{session.request, session.committed_at, std::move(session.reply)};
-    }
-    evicted_.clear();
-    evicted_order_.clear();
-    for (ClientId client : table.evicted) {
-        evicted_.insert(client);
-        evicted_order_.push_back(client);
+        sessions_[session.client] = Session{SessionNumber(session.session), session.request,
+                                            session.committed_at, std::move(session.reply)};
     }
     client_table_as_of_ = table.applied;
     return Status::ok();
 }
 
 Status Replica::check_no_sessions_between(Position after, Position through) {
-    // Read in runs; a record answers a client (and so records a session) when it is an op or
-    // a logged refusal of a client other than the in-process one.
+    // Read in runs; a record changes the table when it is a register, or an op or a logged
+    // refusal of a client other than the in-process one (which updates its session).
     Position from = after.next();
     while (from <= through) {
         auto records = KB_TRY(log_.read(from, through, kReadRunBytes));
@@ -146,7 +140,8 @@ Status Replica::check_no_sessions_between(Position after, Position through) {
                 return Status::corruption("log position " + to_string(from) + ": no record header");
             }
             if ((header->kind == storage::RecordKind::op ||
-                 header->kind == storage::RecordKind::refusal) &&
+                 header->kind == storage::RecordKind::refusal ||
+                 header->kind == storage::RecordKind::registration) &&
                 header->client_id.value() != 0) {
                 return Status::corruption(
                     "no client table for the state machine's checkpoint at position " +
@@ -172,13 +167,14 @@ void Replica::save_client_table(io::Storage& storage, Position checkpoint,
     KB_ASSERT(checkpoint <= snapshot.applied);
     for (const auto& [position, client] : sessions_by_age_) {
         const Session& session = sessions_.at(client);
-        snapshot.sessions.push_back({client, session.request, session.committed_at, session.reply});
+        snapshot.sessions.push_back({client, session.session.value(), session.request,
+                                     session.committed_at, session.reply});
     }
-    snapshot.evicted.assign(evicted_order_.begin(), evicted_order_.end());
     vsr::save_client_table(storage, snapshot, std::move(done));
 }
 
 void Replica::submit_local(ClientId client, RequestNumber request, Bytes body, LocalReply done) {
+    KB_ASSERT(client.value() == 0);  // network clients register and come over the bus
     Header header = header_for(Command::request);
     header.replica = kClientReplica;
     header.client = client;
@@ -216,42 +212,53 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
         refuse_local(Status::busy("the new primary is still applying its log"));
         return;
     }
-    auto session = sessions_.find(header.client);
-    if (!sessionless && session == sessions_.end() && header.request.value() != 1 &&
-        evicted_.contains(header.client) && !in_flight_.contains(header.client)) {
-        // The client's session was evicted: whether this request (perhaps a retry) was applied
-        // can no longer be told, so it must not be applied now — the client is told, and may
-        // start a new session with request 1.
-        ++counters_.evictions_sent;
-        if (from) {
-            Header eviction = header_for(Command::eviction);
-            eviction.client = header.client;
-            bus_.send(*from, std::make_shared<const Bytes>(encode_message(eviction, {})));
+    if (!sessionless) {
+        auto session = sessions_.find(header.client);
+        const bool in_flight = in_flight_.contains(header.client);
+        if (header.request.value() == 0) {
+            // A register. Once committed, a retry of it is answered from the table (with the
+            // session's number) until the client's first request in that session commits;
+            // after that, a register is a late copy (the client has moved on) and is dropped.
+            // A client that forgot its session takes a new client id.
+            if (session != sessions_.end()) {
+                if (session->second.request.value() == 0) {
+                    ++counters_.repeats_answered;
+                    reply(header.client, header.request, session->second.committed_at,
+                          session->second.reply, session->second.session);
+                } else {
+                    ++counters_.requests_dropped;
+                }
+                return;
+            }
+        } else if (session == sessions_.end() || session->second.session != header.session) {
+            // No such session: never registered, evicted, or replaced by a newer register.
+            // Whether this request (perhaps a retry) was applied can no longer be told, so it
+            // is never applied; the client must register anew. Unless the client has a request
+            // in flight (say, a register, or this very request queued before its session was
+            // evicted): then its answer comes when that commits.
+            if (in_flight) {
+                ++counters_.requests_dropped;
+                return;
+            }
+            if (from) send_eviction(header, *from);
+            return;
+        } else {
+            if (header.request == session->second.request) {
+                ++counters_.repeats_answered;
+                reply(header.client, header.request, session->second.committed_at,
+                      session->second.reply);
+                return;
+            }
+            if (header.request < session->second.request) {
+                ++counters_.requests_dropped;  // older than the session's newest: a late copy
+                return;
+            }
         }
-        refuse_local(Status::not_found("client " + std::to_string(header.client.value()) +
-                                       " has no session (evicted); start a new one"));
-        return;
-    }
-    if (session != sessions_.end()) {
-        if (header.request == session->second.request) {
-            ++counters_.repeats_answered;
-            reply(header.client, header.request, session->second.committed_at,
-                  session->second.reply);
+        if (in_flight) {
+            // Already queued or prepared: its reply comes when it commits.
+            ++counters_.requests_dropped;
             return;
         }
-        if (header.request < session->second.request) {
-            refuse_local(Status::invalid_argument("request " +
-                                                  std::to_string(header.request.value()) +
-                                                  " is older than the session's newest"));
-            return;
-        }
-    }
-    if (!sessionless && in_flight_.contains(header.client)) {
-        // Already queued or prepared: its reply comes when it commits.
-        if (!from && in_flight_[header.client] != header.request) {
-            refuse_local(Status::busy("the client has a request in flight"));
-        }
-        return;
     }
     if (queue_.size() >= options_.request_queue_max ||
         queued_bytes_ + body.size() > options_.request_queue_bytes_max) {
@@ -260,8 +267,20 @@ void Replica::on_request(const Header& header, Bytes body, std::optional<io::Pee
     }
     if (!sessionless) in_flight_[header.client] = header.request;
     queued_bytes_ += body.size();
-    queue_.push_back(QueuedRequest{header, std::move(body), from});
+    const RecordMaker maker = !sessionless && header.request.value() == 0
+                                  ? RecordMaker::registration
+                                  : RecordMaker::client;
+    queue_.push_back(QueuedRequest{header, std::move(body), from, maker});
     prepare_next();
+}
+
+void Replica::send_eviction(const Header& request, const io::Peer& to) {
+    ++counters_.evictions_sent;
+    Header eviction = header_for(Command::eviction);
+    eviction.client = request.client;
+    eviction.request = request.request;
+    eviction.session = request.session;
+    bus_.send(to, std::make_shared<const Bytes>(encode_message(eviction, {})));
 }
 
 void Replica::prepare_next() {
@@ -271,24 +290,47 @@ void Replica::prepare_next() {
         QueuedRequest request = std::move(queue_.front());
         queue_.pop_front();
         queued_bytes_ -= std::min<u64>(queued_bytes_, request.body.size());
-        // A retry queued while its original was still on its way to commit (inherited from an
-        // older view) is answered from the client table, never prepared again.
+        // The table may have changed while the request waited (commits since it was queued):
+        // a retry whose original committed meanwhile is answered from the table, and a request
+        // whose session was evicted meanwhile gets `eviction` — neither is prepared.
         const ClientId client = request.header.client;
-        if (auto session = sessions_.find(client);
-            request.maker == RecordMaker::client && client.value() != 0 &&
-            session != sessions_.end() && request.header.request <= session->second.request) {
-            if (in_flight_.contains(client) && in_flight_[client] == request.header.request) {
-                in_flight_.erase(client);
-            }
-            if (request.header.request == session->second.request) {
-                ++counters_.repeats_answered;
-                reply(client, request.header.request, session->second.committed_at,
-                      session->second.reply);
+        if ((request.maker == RecordMaker::client || request.maker == RecordMaker::registration) &&
+            client.value() != 0 && !still_to_prepare(request)) {
+            if (auto found = in_flight_.find(client);
+                found != in_flight_.end() && found->second == request.header.request) {
+                in_flight_.erase(found);
             }
             continue;
         }
         prepare_one(std::move(request));
     }
+}
+
+bool Replica::still_to_prepare(const QueuedRequest& request) {
+    const Header& header = request.header;
+    auto session = sessions_.find(header.client);
+    if (header.request.value() == 0) {
+        if (session == sessions_.end()) return true;
+        if (session->second.request.value() == 0) {
+            ++counters_.repeats_answered;
+            reply(header.client, header.request, session->second.committed_at,
+                  session->second.reply, session->second.session);
+        }
+        return false;
+    }
+    if (session == sessions_.end() || session->second.session != header.session) {
+        if (request.from) send_eviction(header, *request.from);
+        return false;
+    }
+    if (header.request <= session->second.request) {
+        if (header.request == session->second.request) {
+            ++counters_.repeats_answered;
+            reply(header.client, header.request, session->second.committed_at,
+                  session->second.reply);
+        }
+        return false;
+    }
+    return true;
 }
 
 void Replica::prepare_one(QueuedRequest request) {
@@ -421,9 +463,11 @@ void Replica::apply_committed() {
             header->kind == storage::RecordKind::cosignature) {
             on_committed_attestation_record(*header, record);
         }
-        // Ops and logged refusals answer a client; other records (attestations, ...) do not.
+        // Ops, logged refusals and registers answer a client; other records (attestations,
+        // ...) do not.
+        const bool registration = header->kind == storage::RecordKind::registration;
         if (header->kind != storage::RecordKind::op &&
-            header->kind != storage::RecordKind::refusal) {
+            header->kind != storage::RecordKind::refusal && !registration) {
             continue;
         }
         if (header->kind == storage::RecordKind::op && is_primary() &&
@@ -431,50 +475,65 @@ void Replica::apply_committed() {
             ++ops_since_attestation_ >= options_.attestation_every_ops) {
             queue_attestation();
         }
-        if (header->client_id.value() != 0 && position > client_table_as_of_) {
-            record_session(header->client_id, header->request_number, position, *reply_bytes);
+        const ClientId client = header->client_id;
+        // Sessions past a loaded table's position are recorded; those before it are in it.
+        if (client.value() != 0 && position > client_table_as_of_) {
+            if (registration) {
+                open_session(client, position, *reply_bytes);
+            } else {
+                record_session(client, header->request_number, position, *reply_bytes);
+            }
         }
         if (is_primary()) {
-            if (auto found = in_flight_.find(header->client_id);
+            if (auto found = in_flight_.find(client);
                 found != in_flight_.end() && found->second == header->request_number) {
                 in_flight_.erase(found);
             }
-            reply(header->client_id, header->request_number, position, *reply_bytes);
+            reply(client, header->request_number, position, *reply_bytes,
+                  registration ? SessionNumber(position.value()) : SessionNumber());
         }
     }
     if (!confirm_waiting_.empty() || !applied_waiting_.empty()) finish_reads();
     prepare_next();
 }
 
-void Replica::record_session(ClientId client, RequestNumber request, Position position,
-                             const Bytes& reply_bytes) {
+void Replica::open_session(ClientId client, Position position, const Bytes& reply_bytes) {
+    ++counters_.registrations;
+    // A client registering again (after an eviction) gets a new session: the old one's requests
+    // are answered with `eviction` from now on.
     auto [session, inserted] = sessions_.try_emplace(client);
     if (!inserted) sessions_by_age_.erase(session->second.committed_at);
-    if (inserted) evicted_.erase(client);  // a new session after an eviction
-    session->second = Session{request, position, reply_bytes};
+    session->second =
+        Session{SessionNumber(position.value()), RequestNumber(0), position, reply_bytes};
     sessions_by_age_[position] = client;
     // Deterministic eviction: the session whose last commit is oldest (every replica commits
-    // the same ops, so every replica evicts the same one).
+    // the same ops, so every replica evicts the same one). Never the new one, the newest.
+    KB_ASSERT(options_.client_sessions_max >= 1);
     while (sessions_.size() > options_.client_sessions_max) {
         auto oldest = sessions_by_age_.begin();
+        KB_ASSERT(oldest->second != client);
         sessions_.erase(oldest->second);
-        remember_eviction(oldest->second);
         sessions_by_age_.erase(oldest);
+        ++counters_.sessions_evicted;
     }
 }
 
-// Evicted clients are remembered (a bounded number, oldest forgotten first — deterministic like
-// the table), so a late request of theirs is refused rather than taken for a new session.
-void Replica::remember_eviction(ClientId client) {
-    if (!evicted_.insert(client).second) return;
-    evicted_order_.push_back(client);
-    while (evicted_order_.size() > options_.evicted_clients_remembered) {
-        evicted_.erase(evicted_order_.front());
-        evicted_order_.pop_front();
-    }
+void Replica::record_session(ClientId client, RequestNumber request, Position position,
+                             const Bytes& reply_bytes) {
+    // A client without a session (evicted while this request was being prepared, or one
+    // that never registered, in a log from before registers) records nothing: its retries get
+    // `eviction`, never a second apply.
+    auto session = sessions_.find(client);
+    if (session == sessions_.end()) return;
+    sessions_by_age_.erase(session->second.committed_at);
+    session->second.request = request;
+    session->second.committed_at = position;
+    session->second.reply = reply_bytes;
+    sessions_by_age_[position] = client;
 }
 
-void Replica::reply(ClientId client, RequestNumber request, Position op, const Bytes& body) {
+void Replica::reply(ClientId client, RequestNumber request, Position op, const Bytes& body,
+                    SessionNumber session) {
     if (auto found = local_waiting_.find({client, request}); found != local_waiting_.end()) {
         auto done = std::move(found->second);
         local_waiting_.erase(found);
@@ -486,6 +545,7 @@ void Replica::reply(ClientId client, RequestNumber request, Position op, const B
     header.commit = commit_max_;
     header.client = client;
     header.request = request;
+    header.session = session;
     header.size = static_cast<u32>(kHeaderSize + body.size());
     bus_.send(io::Peer::client(client),
               std::make_shared<const Bytes>(encode_message(header, body)));

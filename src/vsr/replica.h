@@ -28,10 +28,14 @@
 // the current head (request_start_view) and a former primary, which cannot know what its last
 // pipeline reached, moves to the next view.
 //
-// Client sessions: see docs/ARCHITECTURE.md "Client sessions". A request carries (client,
-// request number); the table keeps each client's newest committed request and its reply, built
-// on every replica by commit (so replicated), and answers a retry of it from there — a request
-// is never applied twice.
+// Client sessions: see docs/ARCHITECTURE.md "Client sessions". A network client first
+// registers (request number 0): the register is logged as a record of kind `registration`, and
+// its commit opens the client's session, numbered by the register's position. Every later
+// request carries (client, session, request number). The table keeps each session's newest
+// committed request and its reply, built on every replica by commit (so replicated), and answers
+// a retry of it from there; a request whose session the table does not hold (never registered,
+// evicted, replaced) is answered with `eviction` and never applied — a request is never applied
+// twice. The in-process client 0 has no session.
 //
 // Every message is decoded and checked (message.h) before it is looked at; a bad one is counted
 // and dropped. Nothing a peer sends makes the replica allocate beyond the message itself and the
@@ -71,10 +75,9 @@ struct ReplicaOptions {
     // (more are dropped; clients retry): what clients can make a primary hold is bounded.
     u64 request_queue_max = 1024;
     u64 request_queue_bytes_max = 256ull << 20;
-    // Client sessions kept; the oldest (by the position of its last commit) is evicted.
+    // Client sessions kept (at least 1); when a register would make one more, the session whose
+    // last commit is oldest is evicted.
     u64 client_sessions_max = 4096;
-    // Evicted clients remembered (so their late requests get `eviction`), oldest forgotten.
-    u64 evicted_clients_remembered = 65536;
     // The primary sends a commit heartbeat this often when idle.
     u64 heartbeat_ns = 50'000'000;
     // A backup that hears nothing from its primary this long starts a view change; a view
@@ -106,9 +109,11 @@ struct ReplicaCounters {
     u64 prepares_sent = 0;
     u64 commits = 0;  // ops applied
     u64 view_changes = 0;
-    u64 requests_dropped = 0;  // queue full, not primary
+    u64 requests_dropped = 0;  // queue full, not primary, in flight already, late copies
     u64 repeats_answered = 0;  // retries answered from the client table
-    u64 evictions_sent = 0;    // requests from clients without a session
+    u64 evictions_sent = 0;    // requests whose session the client table does not hold
+    u64 registrations = 0;     // sessions opened (registers committed)
+    u64 sessions_evicted = 0;  // sessions evicted to make room
 };
 
 class Replica {
@@ -158,9 +163,10 @@ public:
     // ok once the state machine has applied `position`, busy after view_change_timeout_ns.
     void when_applied(Position position, io::UniqueFunction<void(Status)> done);
 
-    // An in-process client's request (the embedded database): handled as if it had arrived on
-    // the bus, the reply given to `done` instead. unavailable when this replica is not the
-    // primary in normal status or its queue is full.
+    // A request of the in-process client 0 (the embedded database; `client` must be 0: it has
+    // no session and needs no register): handled as if it had arrived on the bus, the reply
+    // given to `done` instead. unavailable when this replica is not the primary in normal status
+    // or its queue is full.
     void submit_local(ClientId client, RequestNumber request, Bytes body, LocalReply done);
 
     u8 index() const { return superblock_.state().replica; }
@@ -205,8 +211,9 @@ private:
         ClientId client;
         RequestNumber request;
     };
-    // What a queued request makes: a client's op, or a record the replica makes itself.
-    enum class RecordMaker : u8 { client, attestation, cosignature };
+    // What a queued request makes: a client's op (through the state machine), or a record the
+    // replica makes itself (a client's register included).
+    enum class RecordMaker : u8 { client, registration, attestation, cosignature };
     struct QueuedRequest {
         Header header;
         Bytes body;                    // cosignature: its payload
@@ -214,7 +221,8 @@ private:
         RecordMaker maker = RecordMaker::client;
     };
     struct Session {
-        RequestNumber request;
+        SessionNumber session;  // the position of the register that opened it
+        RequestNumber request;  // the newest committed (0: only the register)
         Position committed_at;
         Bytes reply;
     };
@@ -222,15 +230,25 @@ private:
     // replica.cc: requests, prepares, commit, apply, replies
     void on_request(const Header& header, Bytes body, std::optional<io::Peer> from);
     void prepare_next();
+    // Whether a queued request of a network client is still to be prepared, judged against
+    // the client table as it is now; if not, it is answered as on_request would answer it.
+    bool still_to_prepare(const QueuedRequest& request);
     void prepare_one(QueuedRequest request);
     void count_ok(Position op, const ComplianceHash& hash, u8 replica);
     void apply_committed();
+    // Commit's part in the client table: a register opens (or reopens) the client's session,
+    // evicting the oldest if the table is full; an op or refusal updates its client's session,
+    // if it still has one.
+    void open_session(ClientId client, Position position, const Bytes& reply_bytes);
     void record_session(ClientId client, RequestNumber request, Position position,
                         const Bytes& reply_bytes);
-    void remember_eviction(ClientId client);
+    // Tells a network client its request's session is not in the table (and counts it).
+    void send_eviction(const Header& request, const io::Peer& to);
     // corruption unless no record in (after, through] would have recorded a session.
     Status check_no_sessions_between(Position after, Position through);
-    void reply(ClientId client, RequestNumber request, Position op, const Bytes& body);
+    // `session`: a register's reply carries the new session's number (its op), others none.
+    void reply(ClientId client, RequestNumber request, Position op, const Bytes& body,
+               SessionNumber session = SessionNumber());
     Header header_for(Command command) const;
     void send(u8 replica, const Header& header, ByteSpan body = {});
     void broadcast(const Header& header, ByteSpan body = {});
@@ -326,8 +344,6 @@ private:
     // Every replica: the replicated client table, and its sessions by last commit (eviction).
     std::map<ClientId, Session> sessions_;
     std::map<Position, ClientId> sessions_by_age_;
-    std::set<ClientId> evicted_;
-    std::deque<ClientId> evicted_order_;
     Position client_table_as_of_;  // a loaded table covers every commit up to here
 
     // View change.

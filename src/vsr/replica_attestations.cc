@@ -49,18 +49,25 @@ void Replica::queue_attestation() {
 
 Result<Bytes> Replica::build_own_record(const QueuedRequest& request, Position position,
                                         Timestamp timestamp) {
-    KB_ASSERT(options_.signing_key != nullptr);
     storage::RecordInput input;
     input.seal = storage::SealKind::clear;
     input.position = position;
     input.view = view_;
     input.timestamp = timestamp;
     Bytes payload;
-    if (request.maker == RecordMaker::attestation) {
+    if (request.maker == RecordMaker::registration) {
+        // A client's register: in clear with nothing to seal (who registered is in the
+        // header), so it needs no key and changes no state-machine state.
+        input.kind = storage::RecordKind::registration;
+        input.client_id = request.header.client;
+        input.request_number = RequestNumber(0);
+    } else if (request.maker == RecordMaker::attestation) {
+        KB_ASSERT(options_.signing_key != nullptr);
         input.kind = storage::RecordKind::attestation;
         payload = storage::make_attestation(position.prev(), log_.last_chain_hash(), timestamp,
                                             *options_.signing_key);
     } else {
+        KB_ASSERT(request.maker == RecordMaker::cosignature);
         input.kind = storage::RecordKind::cosignature;
         payload = request.body;
     }

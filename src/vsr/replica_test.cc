@@ -40,7 +40,7 @@ TEST(Replica, OneReplicaCommitsLocalRequestsInOrder) {
     std::vector<std::string> replies;
     for (u64 i = 1; i <= 5; ++i) {
         const std::string body = "hello " + std::to_string(i);
-        replica.submit_local(ClientId(9), RequestNumber(i), Bytes(body.begin(), body.end()),
+        replica.submit_local(ClientId(0), RequestNumber(i), Bytes(body.begin(), body.end()),
                              [&](Result<Bytes> reply) {
                                  ASSERT_TRUE(reply.has_value()) << reply.status().to_string();
                                  replies.push_back(text_of(*reply));
@@ -73,14 +73,14 @@ TEST(Replica, ClientRefusalIsLoggedAndADuplicateIsAnsweredFromTheTable) {
     client.send("refuse me");
     ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
     EXPECT_EQ(client.reply(), "refused: refuse me");
-    EXPECT_EQ(client.reply_op(), Position(1));  // the refusal's own record
+    EXPECT_EQ(client.reply_op(), Position(2));  // the refusal's own record (the register: 1)
     const u64 prepares = cluster.state(0).prepares;
     client.retry();
     ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
     EXPECT_EQ(client.reply(), "refused: refuse me");
     EXPECT_EQ(cluster.state(0).prepares, prepares);  // not judged again
     EXPECT_GE(cluster.replica(0).counters().repeats_answered, 1u);
-    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(1); }));
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(2); }));
     cluster.expect_same_history();
 }
 
@@ -88,10 +88,10 @@ TEST(Replica, ThreeReplicasCommitTheSameLog) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 2});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
     run_requests(cluster, client, 20, "write");
-    // Backups learn the last commit from the next heartbeat.
+    // Backups learn the last commit from the next heartbeat (the register, then 20 ops).
     ASSERT_TRUE(cluster.run_until([&] {
-        return cluster.state(1).applied() == Position(20) &&
-               cluster.state(2).applied() == Position(20);
+        return cluster.state(1).applied() == Position(21) &&
+               cluster.state(2).applied() == Position(21);
     }));
     cluster.expect_same_history();
     EXPECT_EQ(cluster.replica(0).counters().view_changes, 0u);
@@ -137,7 +137,8 @@ TEST(Replica, ClientWhoseFirstRequestWasRefusedCarriesOn) {
     EXPECT_EQ(client.reply(), "refused: refuse me");
     run_requests(cluster, client, 2, "then these");
     EXPECT_FALSE(client.evicted());
-    EXPECT_EQ(cluster.state(0).applied(), Position(3));  // the logged refusal and two ops
+    // The register, the logged refusal and two ops.
+    EXPECT_EQ(cluster.state(0).applied(), Position(4));
 }
 
 TEST(Replica, RequestQueueIsBoundedInBytesAndClientsRetryPastIt) {
@@ -158,7 +159,7 @@ TEST(Replica, RequestQueueIsBoundedInBytesAndClientsRetryPastIt) {
         return true;
     }));
     EXPECT_GT(cluster.replica(0).counters().requests_dropped, 0u);
-    EXPECT_EQ(cluster.state(0).applied(), Position(6));
+    EXPECT_EQ(cluster.state(0).applied(), Position(12));  // six registers, six ops
     cluster.expect_same_history();
 }
 
@@ -171,7 +172,7 @@ TEST(Replica, BackupThatMissedOpsCatchesUp) {
     run_requests(cluster, client, 10, "while apart");
     EXPECT_EQ(cluster.state(2).applied(), Position(0));
     cluster.network().heal();
-    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(10); }));
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() == Position(11); }));
     cluster.expect_same_history();
 }
 
@@ -185,12 +186,12 @@ TEST(Replica, PrimaryCrashElectsNewPrimaryWithoutLosingCommittedOps) {
     ASSERT_TRUE(primary.has_value());
     EXPECT_NE(*primary, 0);
     EXPECT_GE(cluster.replica(*primary).view(), View(1));
-    // Every acknowledged request is applied on the new primary.
-    EXPECT_GE(cluster.state(*primary).applied(), Position(20));
+    // Every acknowledged request is applied on the new primary (after the register).
+    EXPECT_GE(cluster.state(*primary).applied(), Position(21));
 
     cluster.restart(0);
     ASSERT_TRUE(cluster.run_until([&] {
-        return cluster.state(0).applied() >= Position(20) &&
+        return cluster.state(0).applied() >= Position(21) &&
                cluster.replica(0).status() == ReplicaStatus::normal;
     }));
     cluster.expect_same_history();
@@ -205,25 +206,25 @@ TEST(Replica, PrimaryCrashAfterAPrepareReachedOneBackupKeepsThatOp) {
     // The next prepare reaches replica 1 only, and no prepare_ok gets back to the primary.
     cluster.network().block(io::Peer::replica(0), io::Peer::replica(2));
     cluster.network().block(io::Peer::replica(1), io::Peer::replica(0));
-    client.send("the one op");
-    ASSERT_TRUE(cluster.run_until([&] { return cluster.replica(1).op() == Position(4); }));
+    client.send("the one op");  // position 5: the register and three ops come first
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.replica(1).op() == Position(5); }));
     EXPECT_FALSE(client.done());
-    EXPECT_EQ(cluster.replica(2).op(), Position(3));
+    EXPECT_EQ(cluster.replica(2).op(), Position(4));
     cluster.crash(0);
     cluster.network().heal();
     // Replicas 1 and 2 elect a primary; replica 1's log is the better one and keeps the op, and
     // the client's retry is answered with it.
     ASSERT_TRUE(cluster.run_until([&] { return client.done(); }));
-    EXPECT_EQ(client.reply_op(), Position(4));
+    EXPECT_EQ(client.reply_op(), Position(5));
     const auto primary = cluster.primary();
     ASSERT_TRUE(primary.has_value());
-    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() >= Position(4); }));
+    ASSERT_TRUE(cluster.run_until([&] { return cluster.state(2).applied() >= Position(5); }));
     for (u8 index : {u8{1}, u8{2}}) {
         const auto& requests = cluster.state(index).requests;
-        ASSERT_GE(requests.size(), 4u);
-        EXPECT_EQ(requests[3], std::make_pair(ClientId(5), client.request()));
+        ASSERT_GE(requests.size(), 5u);
+        EXPECT_EQ(requests[4], std::make_pair(ClientId(5), client.request()));
         // Applied once: no other position holds that request.
-        EXPECT_EQ(std::count(requests.begin(), requests.end(), requests[3]), 1);
+        EXPECT_EQ(std::count(requests.begin(), requests.end(), requests[4]), 1);
     }
     cluster.expect_same_history();
 }
@@ -328,7 +329,7 @@ TEST(Replica, BackupReadWaitsForTheSessionsLastSeenPosition) {
     TestCluster cluster(ClusterOptions{.replicas = 3, .seed = 12});
     TestClient client(cluster.loop(), cluster.network(), ClientId(5), 3);
     run_requests(cluster, client, 2, "seen");
-    // Replica 2 falls behind; a session that saw position 4 reads there.
+    // Replica 2 falls behind; a session that saw position 5 reads there.
     cluster.network().partition(
         {{io::Peer::replica(0), io::Peer::replica(1)}, {io::Peer::replica(2)}});
     run_requests(cluster, client, 2, "more");
@@ -357,7 +358,7 @@ TEST(Replica, OldPrimaryPartitionedAwayRejoinsTheNewView) {
     ASSERT_TRUE(cluster.run_until([&] {
         return cluster.replica(0).view() == cluster.replica(*primary).view() &&
                cluster.replica(0).status() == ReplicaStatus::normal &&
-               cluster.state(0).applied() >= Position(10);
+               cluster.state(0).applied() >= Position(11);
     }));
     cluster.expect_same_history();
 }
@@ -371,7 +372,7 @@ TEST(Replica, AllReplicasRestartAtOnceAndKeepCommittedOps) {
     run_requests(cluster, client, 4, "after");
     const auto primary = cluster.primary();
     ASSERT_TRUE(primary.has_value());
-    EXPECT_GE(cluster.state(*primary).applied(), Position(12));
+    EXPECT_GE(cluster.state(*primary).applied(), Position(13));
     cluster.expect_same_history();
 }
 

@@ -27,7 +27,8 @@ namespace kb::vsr::testing {
 inline constexpr u64 kCluster = 77;
 
 // A client on the simulated network: one request at a time, retried to every replica until a
-// reply comes back.
+// reply comes back. It registers before its first request (docs/ARCHITECTURE.md "Client
+// sessions") and its requests carry the session number the register's reply gave.
 class TestClient {
 public:
     TestClient(io::SimEventLoop& loop, io::SimNetwork& network, ClientId id, u8 replicas,
@@ -41,33 +42,74 @@ public:
     }
     ~TestClient() { *alive_ = false; }
 
-    // Sends the next request; done() becomes true once its reply arrived.
+    // Sends the next request (registering first when the client has no session); done()
+    // becomes true once its reply arrived.
     void send(std::string body) { send(Bytes(body.begin(), body.end())); }
     void send(Bytes body) {
         ++request_;
         body_ = std::move(body);
         reply_.reset();
+        evicted_ = false;
+        if (session_.value() == 0) {
+            send_after_register_ = true;
+            start_register();
+            return;
+        }
         attempt(0);
     }
     bool done() const { return reply_.has_value(); }
-    // A replica said this client's session is gone (eviction).
+    // A replica said the session of this client's current request is gone (eviction): the
+    // request was not applied, and the client stops sending it.
     bool evicted() const { return evicted_; }
     const std::string& reply() const { return *reply_; }
     Position reply_op() const { return reply_op_; }
     RequestNumber request() const { return RequestNumber(request_); }
+    // The session its requests carry (0: none yet), and how many registers were answered.
+    SessionNumber session() const { return session_; }
+    u64 registrations() const { return registrations_; }
+    bool registered() const { return session_.value() != 0 && !registering_; }
     // Sends the current request again, waiting for a reply anew (a client that lost its reply).
     void retry() {
         reply_.reset();
+        evicted_ = false;
         attempt(1);
     }
     // Sends the current request again to every replica (a client that lost its reply).
     void resend() {
         for (u8 replica = 0; replica < replicas_; ++replica) send_to(replica);
     }
+    // Registers anew (after an eviction), leaving the current request unanswered: the next
+    // send() goes in the new session.
+    void register_again() {
+        session_ = SessionNumber();
+        send_after_register_ = false;
+        start_register();
+    }
+    // A copy of a register (a network duplicate, a late retry) to every replica, now.
+    void resend_register() {
+        for (u8 replica = 0; replica < replicas_; ++replica) send_register_to(replica);
+    }
+    // From now on its requests name `session` (to play a client with a stale session).
+    void use_session(SessionNumber session) { session_ = session; }
 
 private:
+    void start_register() {
+        registering_ = true;
+        register_attempt(0);
+    }
+    void register_attempt(u64 round) {
+        if (!registering_) return;
+        if (round == 0) {
+            send_register_to(0);
+        } else {
+            resend_register();
+        }
+        loop_.schedule_after(200'000'000, [this, alive = alive_, round] {
+            if (*alive) register_attempt(round + 1);
+        });
+    }
     void attempt(u64 round) {
-        if (reply_) return;
+        if (reply_ || evicted_ || registering_) return;
         // First the primary of view 0, then everyone: the client does not track views.
         if (round == 0) {
             send_to(0);
@@ -78,31 +120,57 @@ private:
             if (*alive && request == request_) attempt(round + 1);
         });
     }
+    Header header(RequestNumber request, SessionNumber session, usize body_size) const {
+        Header out;
+        out.cluster = cluster_;
+        out.command = Command::request;
+        out.replica = kClientReplica;
+        out.client = id_;
+        out.request = request;
+        out.session = session;
+        out.size = static_cast<u32>(kHeaderSize + body_size);
+        return out;
+    }
     void send_to(u8 replica) {
-        Header header;
-        header.cluster = cluster_;
-        header.command = Command::request;
-        header.replica = kClientReplica;
-        header.client = id_;
-        header.request = RequestNumber(request_);
-        header.size = static_cast<u32>(kHeaderSize + body_.size());
         bus_.send(io::Peer::replica(replica),
-                  std::make_shared<const Bytes>(encode_message(header, body_)));
+                  std::make_shared<const Bytes>(encode_message(
+                      header(RequestNumber(request_), session_, body_.size()), body_)));
+    }
+    void send_register_to(u8 replica) {
+        bus_.send(io::Peer::replica(replica),
+                  std::make_shared<const Bytes>(
+                      encode_message(header(RequestNumber(0), SessionNumber(), 0), {})));
     }
     void on_reply(const Bytes& bytes) {
         auto decoded = decode_message(
             bytes, MessageLimits{
                        .cluster = cluster_, .replica_count = replicas_, .body_size_max = 1 << 20});
-        if (decoded && decoded->header.command == Command::eviction) {
-            evicted_ = true;
+        if (!decoded) return;
+        const Header& got = decoded->header;
+        if (got.command == Command::eviction) {
+            // Only for the session it has, and not from a view before its register's reply (a
+            // deposed primary that never saw the register).
+            if (got.session == session_ && got.view >= session_view_ && !registering_) {
+                evicted_ = true;
+            }
             return;
         }
-        if (!decoded || decoded->header.command != Command::reply ||
-            decoded->header.request.value() != request_ || reply_) {
+        if (got.command != Command::reply) return;
+        if (got.request.value() == 0) {
+            if (!registering_) return;  // a late copy
+            registering_ = false;
+            session_ = got.session;
+            session_view_ = got.view;
+            ++registrations_;
+            if (send_after_register_) {
+                send_after_register_ = false;
+                attempt(0);
+            }
             return;
         }
+        if (got.request.value() != request_ || reply_) return;
         reply_ = std::string(decoded->body.begin(), decoded->body.end());
-        reply_op_ = decoded->header.op;
+        reply_op_ = got.op;
     }
 
     io::SimEventLoop& loop_;
@@ -115,6 +183,11 @@ private:
     std::optional<std::string> reply_;
     bool evicted_ = false;
     Position reply_op_;
+    SessionNumber session_;
+    View session_view_;
+    bool registering_ = false;
+    bool send_after_register_ = false;
+    u64 registrations_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

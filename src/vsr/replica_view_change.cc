@@ -270,7 +270,10 @@ void Replica::become_primary() {
         } else if (auto read = log_.read(op, op, options_.body_size_max)) {
             header = record_header_of(read->front());
         }
-        if (header && header->kind == storage::RecordKind::op && header->client_id.value() != 0) {
+        const bool answers_a_client = header && (header->kind == storage::RecordKind::op ||
+                                                 header->kind == storage::RecordKind::refusal ||
+                                                 header->kind == storage::RecordKind::registration);
+        if (answers_a_client && header->client_id.value() != 0) {
             in_flight_[header->client_id] = header->request_number;
         }
     }

@@ -45,7 +45,9 @@ public:
     // Primary only. Errors are operating errors (the replica stops).
     virtual Result<Prepared> prepare(const PrepareInput& input) = 0;
     // Applies the committed record at `position` (every replica), returning the reply its
-    // client gets. Errors are operating errors (the replica stops).
+    // client gets. Records the replica makes itself (a client's register, of kind
+    // `registration`; attestations, co-signatures) change no state: commit only takes their
+    // position, and returns nothing. Errors are operating errors (the replica stops).
     virtual Result<Bytes> commit(Position position, ByteSpan record) = 0;
     // Ops prepared after `position` are gone (a view change chose another suffix).
     virtual void discard_after(Position position) = 0;

@@ -8,8 +8,10 @@
 //       line per applied op: "commit POSITION CLIENT REQUEST CHAINHASH", and "view VIEW STATUS"
 //       when its view or status changes. Runs until killed.
 //   kb_replica_node client --id C --replicas A0,A1,A2 --first R --count N [--timeout-ms T]
-//       Sends requests R..R+N-1 one at a time, each retried to every replica until answered;
-//       prints "ack REQUEST POSITION" per reply. Exit 0 when all are answered, 1 on timeout.
+//       Registers (docs/ARCHITECTURE.md "Client sessions"; prints "session NUMBER"), then sends
+//       requests R..R+N-1 in that session one at a time, each retried to every replica until
+//       answered; prints "ack REQUEST POSITION" per reply. Exit 0 when all are answered, 1 on
+//       timeout or eviction. A client id registers once: each run takes its own id.
 //
 // Keys are the tests' fixed keyring (storage/test_keys.h), the same in every process: this is
 // a test tool.
@@ -147,25 +149,40 @@ int run_client(u64 id, const std::vector<std::string>& replicas, u64 first, u64 
     const vsr::MessageLimits limits{.cluster = kCluster,
                                     .replica_count = static_cast<u8>(replicas.size()),
                                     .body_size_max = 1 << 20};
-    u64 request = first;
+    u64 request = 0;  // 0: the register
+    vsr::SessionNumber session;
+    View session_view;
     std::optional<Position> answered;
+    bool evicted = false;
     (*bus)->set_receiver([&](io::Peer, io::Message message) {
         auto decoded = vsr::decode_message(*message, limits);
-        if (!decoded || decoded->header.command != vsr::Command::reply ||
-            decoded->header.request.value() != request) {
+        if (!decoded) return;
+        const vsr::Header& header = decoded->header;
+        if (header.command == vsr::Command::eviction) {
+            // Not from a deposed primary of a view before the register's reply.
+            if (session.value() != 0 && header.session == session && header.view >= session_view) {
+                evicted = true;
+            }
             return;
         }
-        answered = decoded->header.op;
+        if (header.command != vsr::Command::reply || header.request.value() != request) return;
+        if (request == 0) {
+            session = header.session;
+            session_view = header.view;
+        }
+        answered = header.op;
     });
     auto send_all = [&] {
-        const std::string body =
-            "request " + std::to_string(request) + " of client " + std::to_string(id);
+        const std::string body = request == 0 ? std::string()
+                                              : "request " + std::to_string(request) +
+                                                    " of client " + std::to_string(id);
         vsr::Header header;
         header.cluster = kCluster;
         header.command = vsr::Command::request;
         header.replica = vsr::kClientReplica;
         header.client = ClientId(id);
         header.request = RequestNumber(request);
+        header.session = request == 0 ? vsr::SessionNumber() : session;
         header.size = static_cast<u32>(vsr::kHeaderSize + body.size());
         auto message = std::make_shared<const Bytes>(vsr::encode_message(
             header, ByteSpan(reinterpret_cast<const u8*>(body.data()), body.size())));
@@ -174,17 +191,30 @@ int run_client(u64 id, const std::vector<std::string>& replicas, u64 first, u64 
         }
     };
     const u64 deadline = loop.clock().monotonic_ns() + timeout_ms * 1'000'000;
-    for (; request < first + count; ++request) {
+    // The register (request 0), then requests first..first+count-1 in its session.
+    auto await_answer = [&]() -> bool {
         answered.reset();
         while (!answered) {
             send_all();
-            loop.run_until([&] { return answered.has_value(); }, 300'000'000);
+            loop.run_until([&] { return answered.has_value() || evicted; }, 300'000'000);
+            if (evicted) {
+                std::fprintf(stderr, "kb_replica_node: request %llu: session evicted\n",
+                             static_cast<unsigned long long>(request));
+                return false;
+            }
             if (loop.clock().monotonic_ns() > deadline) {
                 std::fprintf(stderr, "kb_replica_node: request %llu not answered in time\n",
                              static_cast<unsigned long long>(request));
-                return 1;
+                return false;
             }
         }
+        return true;
+    };
+    if (!await_answer()) return 1;
+    std::printf("session %llu\n", static_cast<unsigned long long>(session.value()));
+    std::fflush(stdout);
+    for (request = first; request < first + count; ++request) {
+        if (!await_answer()) return 1;
         std::printf("ack %llu %llu\n", static_cast<unsigned long long>(request),
                     static_cast<unsigned long long>(answered->value()));
         std::fflush(stdout);

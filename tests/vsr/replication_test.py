@@ -4,7 +4,8 @@ Writes commit; a backup is killed (kill -9) and restarted and catches up; the pr
 and a new view commits further writes; the old primary comes back and catches up. Throughout,
 no acknowledged write is lost: every acknowledged (client, request) is applied at the position
 its reply named on every replica that got that far, and replicas agree on the chain hash at
-every position. Each replica prints what it applies (see replica_node.cc).
+every position. Each replica prints what it applies (see replica_node.cc). Each client run
+registers first (a session per client id), so each takes its own id.
 """
 import os
 import signal
@@ -90,17 +91,23 @@ def wait_for(predicate, seconds, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def client_writes(addresses, first, count):
+def client_writes(addresses, client, first, count):
     out = subprocess.run(
-        [NODE, "client", "--id", "1", "--replicas", ",".join(addresses), "--first", str(first),
-         "--count", str(count), "--timeout-ms", "60000"],
+        [NODE, "client", "--id", str(client), "--replicas", ",".join(addresses), "--first",
+         str(first), "--count", str(count), "--timeout-ms", "60000"],
         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     acks = {}
+    session = None
     for line in out.stdout.splitlines():
-        _, request, position = line.split()
-        acks[int(request)] = int(position)
-    assert sorted(acks) == list(range(first, first + count)), out.stdout
+        parts = line.split()
+        if parts[0] == "session":
+            session = int(parts[1])
+            continue
+        _, request, position = parts
+        acks[(client, int(request))] = int(position)
+    assert session is not None and session > 0, out.stdout
+    assert sorted(r for _, r in acks) == list(range(first, first + count)), out.stdout
     return acks
 
 
@@ -112,11 +119,11 @@ def check(nodes, acks, which):
         wait_for(lambda: all(node.applied(p) for p in acks.values()), 60,
                  f"replica {index} to apply every acknowledged write")
         with node.lock:
-            for request, position in acks.items():
-                client, applied_request, _ = node.commits[position]
-                assert (client, applied_request) == (1, request), (
-                    f"replica {index} holds {(client, applied_request)} at {position}, "
-                    f"acknowledged for request {request}")
+            for (client, request), position in acks.items():
+                held = node.commits[position][:2]
+                assert held == (client, request), (
+                    f"replica {index} holds {held} at {position}, "
+                    f"acknowledged for client {client} request {request}")
     positions = set().union(*(set(n.commits) for n in nodes))
     for position in positions:
         hashes = {n.commits[position][2] for n in nodes if position in n.commits}
@@ -131,25 +138,25 @@ def test_three_replicas_survive_backup_and_primary_kills():
         try:
             for node in nodes:
                 node.start()
-            acks = client_writes(addresses, 1, 20)
+            acks = client_writes(addresses, 1, 1, 20)
             check(nodes, acks, [0, 1, 2])
 
             # A backup dies; the other two commit on; it comes back and catches up.
             nodes[2].kill()
-            acks.update(client_writes(addresses, 21, 10))
+            acks.update(client_writes(addresses, 2, 21, 10))
             nodes[2].start()
             check(nodes, acks, [0, 1, 2])
 
             # The primary of view 0 dies; a new view commits further writes.
             nodes[0].kill()
-            acks.update(client_writes(addresses, 31, 10))
+            acks.update(client_writes(addresses, 3, 31, 10))
             check(nodes, acks, [1, 2])
             wait_for(lambda: all(n.view is not None and n.view >= 1 for n in nodes[1:]), 20,
                      "replicas 1 and 2 to be in a view after 0")
 
             # The old primary returns and catches up with the new view.
             nodes[0].start()
-            acks.update(client_writes(addresses, 41, 5))
+            acks.update(client_writes(addresses, 4, 41, 5))
             check(nodes, acks, [0, 1, 2])
             wait_for(lambda: nodes[0].status == "normal" and nodes[0].view == nodes[1].view, 20,
                      "the old primary to join the new view")
