@@ -108,14 +108,10 @@ void decode(NativeReader&, NativeEmpty<kType>&) {}
 
 void encode(NativeWriter& w, const NativeServerInfoReply& m) {
     w.put_string(m.version);
-    w.put(m.replica_count);
-    w.put(m.commit_position);
     w.put(m.applied_position);
 }
 void decode(NativeReader& r, NativeServerInfoReply& m) {
     m.version = r.get_string("version");
-    m.replica_count = r.get<u8>("replica_count");
-    m.commit_position = r.get<u64>("commit_position");
     m.applied_position = r.get<u64>("applied_position");
 }
 

@@ -124,8 +124,6 @@ using NativeDigest = NativeEmpty<NativeType::digest>;
 struct NativeServerInfoReply {
     static constexpr NativeType kType = NativeType::server_info_reply;
     std::string version{};
-    u8 replica_count = 0;
-    u64 commit_position = 0;
     u64 applied_position = 0;
     friend bool operator==(const NativeServerInfoReply&, const NativeServerInfoReply&) = default;
 };

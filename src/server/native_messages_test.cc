@@ -57,7 +57,7 @@ std::vector<NativeMessage> one_of_each() {
         NativePing{},
         NativePong{},
         NativeServerInfo{},
-        NativeServerInfoReply{"kimberlite 0.7.0", 3, 1000, 998},
+        NativeServerInfoReply{"kimberlite 0.7.0", 998},
         NativeStreamCreate{"orders", DataClass::pii},
         NativeStreamCreated{7},
         NativeStreamList{},

@@ -1,0 +1,462 @@
+// Tests of the native protocol's server side (native_session.h) and of choosing the protocol by
+// the first bytes (protocol_dispatch.h), driven byte for byte over a simulated database node.
+#include "server/native_session.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/scram.h"
+#include "server/native_frame.h"
+#include "server/pg_test_support.h"
+#include "server/protocol_dispatch.h"
+#include "server/scram_authenticator.h"
+
+namespace kb::server {
+namespace {
+
+using testing::TestPgHost;
+
+constexpr std::string_view kPassword = "native secret";
+
+struct Received {
+    NativeFrameHeader header;
+    NativeMessage message;
+};
+
+// A test client: builds frames and decodes everything the session sends back.
+class Client {
+public:
+    explicit Client(ProtocolSession& session) : session_(session) {}
+
+    void preface(NativeVersion version = kNativeVersion) {
+        Bytes bytes;
+        encode_native_preface(bytes, version);
+        session_.receive(bytes);
+        const Bytes out = session_.take_output();
+        ASSERT_GE(out.size(), kNativePrefaceBytes);
+        auto answered = decode_native_preface(ByteSpan(out).first(kNativePrefaceBytes));
+        ASSERT_TRUE(answered.has_value());
+        server_version = *answered;
+        framer_.feed(ByteSpan(out).subspan(kNativePrefaceBytes));
+    }
+
+    std::vector<Received> send(u64 request_id, const NativeMessage& message) {
+        Bytes body;
+        encode_native_message(body, message);
+        Bytes frame;
+        encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0},
+                            body);
+        return send_raw(frame);
+    }
+
+    std::vector<Received> send_raw(ByteSpan bytes) {
+        session_.receive(bytes);
+        framer_.feed(session_.take_output());
+        std::vector<Received> received;
+        for (;;) {
+            auto frame = framer_.next();
+            EXPECT_TRUE(frame.has_value()) << frame.status().message();
+            if (!frame || !frame->has_value()) break;
+            auto message = decode_native_message((*frame)->header.type, (*frame)->body);
+            EXPECT_TRUE(message.has_value()) << message.status().message();
+            if (!message) break;
+            received.push_back(Received{(*frame)->header, std::move(*message)});
+        }
+        return received;
+    }
+
+    // The one message a request was answered with, of type T (a test failure otherwise).
+    template <class T>
+    T one(u64 request_id, const NativeMessage& request) {
+        auto received = send(request_id, request);
+        EXPECT_EQ(received.size(), 1u);
+        if (received.empty()) return T{};
+        EXPECT_EQ(received[0].header.request_id, request_id);
+        if (const auto* error = std::get_if<NativeError>(&received[0].message);
+            error && !std::is_same_v<T, NativeError>) {
+            ADD_FAILURE() << "error " << native_error_code_name(error->code) << ": "
+                          << error->message;
+            return T{};
+        }
+        EXPECT_TRUE(std::holds_alternative<T>(received[0].message));
+        return std::holds_alternative<T>(received[0].message) ? std::get<T>(received[0].message)
+                                                              : T{};
+    }
+
+    // Hello and the SCRAM exchange; returns Ready (or a default one after a failure).
+    NativeReady log_in(std::string_view password = kPassword, std::string user = "admin",
+                       std::string tenant = "default") {
+        crypto::ScramClient scram(password, {});
+        NativeHello hello{"test", std::move(tenant), NativeAuthMethod::scram_sha_256,
+                          std::move(user), copy_of(as_bytes(scram.client_first()))};
+        auto first = send(1, hello);
+        if (first.size() != 1 || !std::holds_alternative<NativeAuthContinue>(first[0].message)) {
+            last_error = first.empty() ? NativeError{}
+                         : std::get_if<NativeError>(&first[0].message)
+                             ? std::get<NativeError>(first[0].message)
+                             : NativeError{};
+            return {};
+        }
+        const Bytes& server_first = std::get<NativeAuthContinue>(first[0].message).data;
+        auto client_final = scram.handle_server_first(as_chars(server_first));
+        EXPECT_TRUE(client_final.has_value());
+        auto rest = send(1, NativeAuthContinue{copy_of(as_bytes(*client_final))});
+        if (rest.size() != 2) {
+            if (rest.size() == 1 && std::holds_alternative<NativeError>(rest[0].message)) {
+                last_error = std::get<NativeError>(rest[0].message);
+            }
+            return {};
+        }
+        const Bytes& server_final = std::get<NativeAuthContinue>(rest[0].message).data;
+        EXPECT_TRUE(scram.handle_server_final(as_chars(server_final)).is_ok());
+        return std::get<NativeReady>(rest[1].message);
+    }
+
+    NativeVersion server_version;
+    NativeError last_error;
+
+private:
+    ProtocolSession& session_;
+    NativeFramer framer_;
+};
+
+class NativeSessionTest : public ::testing::Test {
+protected:
+    NativeSessionTest() {
+        const Bytes salt = {1, 2, 3, 4, 5, 6, 7, 8};
+        verifier_ = crypto::make_scram_verifier(kPassword, salt, 16);
+        host.make_authenticator = [this](const PgLogin& login, bool) {
+            ScramAuthenticatorOptions options;
+            options.user = login.user;
+            options.verifier = verifier_;
+            options.mock_secret = Bytes(32, 9);
+            return std::make_unique<ScramAuthenticator>(std::move(options));
+        };
+    }
+
+    NativeSession& open(NativeSessionOptions options = {}) {
+        session = std::make_unique<NativeSession>(host, std::move(options));
+        client = std::make_unique<Client>(*session);
+        client->preface();
+        return *session;
+    }
+
+    TestPgHost host;
+    std::unique_ptr<NativeSession> session;
+    std::unique_ptr<Client> client;
+
+private:
+    crypto::ScramVerifier verifier_;
+};
+
+TEST_F(NativeSessionTest, AnswersThePrefaceWithTheNegotiatedVersion) {
+    session = std::make_unique<NativeSession>(host, NativeSessionOptions{});
+    Client newer(*session);
+    newer.preface(NativeVersion{1, 9});
+    EXPECT_EQ(newer.server_version, (NativeVersion{1, 0}));
+    EXPECT_FALSE(session->closed());
+
+    session = std::make_unique<NativeSession>(host, NativeSessionOptions{});
+    Client other_major(*session);
+    other_major.preface(NativeVersion{2, 0});
+    EXPECT_EQ(other_major.server_version, kNativeVersion);
+    EXPECT_TRUE(session->closed());
+}
+
+TEST_F(NativeSessionTest, LogsInWithScram) {
+    open();
+    const NativeReady ready = client->log_in();
+    EXPECT_EQ(ready.tenant_id, host.node().engine().tenant_id("default")->value());
+    EXPECT_EQ(ready.max_frame_body, kNativeFrameBodyMax);
+    EXPECT_GT(ready.max_in_flight, 0u);
+    EXPECT_EQ(client->one<NativePong>(2, NativePing{}), NativePong{});
+}
+
+TEST_F(NativeSessionTest, RefusesAWrongPasswordAndAnUnknownTenant) {
+    open();
+    EXPECT_EQ(client->log_in("wrong"), NativeReady{});
+    EXPECT_EQ(client->last_error.code, NativeErrorCode::authentication_failed);
+    EXPECT_TRUE(session->closed());
+
+    open();
+    EXPECT_EQ(client->log_in(kPassword, "admin", "nowhere"), NativeReady{});
+    EXPECT_EQ(client->last_error.code, NativeErrorCode::not_found);
+    EXPECT_NE(client->last_error.message.find("\"nowhere\" does not exist"), std::string::npos);
+    EXPECT_TRUE(session->closed());
+}
+
+TEST_F(NativeSessionTest, RequestsBeforeTheHandshakeCloseTheConnection) {
+    open();
+    auto received = client->send(5, NativePing{});
+    ASSERT_EQ(received.size(), 1u);
+    const auto& error = std::get<NativeError>(received[0].message);
+    EXPECT_EQ(error.code, NativeErrorCode::protocol_violation);
+    EXPECT_EQ(received[0].header.request_id, 0u);
+    EXPECT_TRUE(session->closed());
+}
+
+TEST_F(NativeSessionTest, AnOversizedFrameBeforeAuthenticationClosesTheConnection) {
+    open();
+    Bytes frame;
+    encode_native_frame(frame, {1, static_cast<u16>(NativeType::hello), 0}, Bytes(70000, 0));
+    client->send_raw(ByteSpan(frame).first(kNativeFrameHeaderBytes));
+    EXPECT_TRUE(session->closed());
+}
+
+TEST_F(NativeSessionTest, CreatesListsAndDescribesStreams) {
+    open();
+    client->log_in();
+    const u64 orders =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"orders", DataClass::phi}).stream_id;
+    const u64 audit =
+        client->one<NativeStreamCreated>(3, NativeStreamCreate{"audit", DataClass::internal})
+            .stream_id;
+    EXPECT_NE(orders, audit);
+    const auto list = client->one<NativeStreamListReply>(4, NativeStreamList{});
+    ASSERT_EQ(list.streams.size(), 2u);
+    EXPECT_EQ(list.streams[0].name, "orders");
+    EXPECT_EQ(list.streams[0].data_class, DataClass::phi);
+    const auto described = client->one<NativeStreamDescribeReply>(5, NativeStreamDescribe{"audit"});
+    EXPECT_EQ(described.stream.id, audit);
+    EXPECT_EQ(described.stream.next_offset, 0u);
+
+    const auto taken = client->one<NativeError>(6, NativeStreamCreate{"orders", DataClass::phi});
+    EXPECT_EQ(taken.code, NativeErrorCode::already_exists);
+    EXPECT_TRUE(taken.retry_safe);
+    const auto missing = client->one<NativeError>(7, NativeStreamDescribe{"nope"});
+    EXPECT_EQ(missing.code, NativeErrorCode::not_found);
+}
+
+TEST_F(NativeSessionTest, AppendsWithExpectedOffsetsAndIdempotency) {
+    open();
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    Bytes id_bytes(16, 0x5A);
+    const IdempotencyId id = IdempotencyId::from_bytes(id_bytes);
+    const NativeAppend first{stream, 0, id, {Bytes{'a'}, Bytes{'b'}}};
+    const auto appended = client->one<NativeAppended>(3, first);
+    EXPECT_EQ(appended.first_offset, 0u);
+    EXPECT_EQ(appended.count, 2u);
+    EXPECT_GT(appended.position, 0u);
+    // The same request again (a retry after a lost reply): the original answer, nothing added.
+    const auto again = client->one<NativeAppended>(4, first);
+    EXPECT_EQ(again.first_offset, 0u);
+    EXPECT_EQ(
+        client->one<NativeStreamDescribeReply>(5, NativeStreamDescribe{"s"}).stream.next_offset,
+        2u);
+    // A stale expected offset is a conflict, safe to retry after re-reading.
+    const auto conflict =
+        client->one<NativeError>(6, NativeAppend{stream, 1, IdempotencyId{}, {Bytes{'c'}}});
+    EXPECT_EQ(conflict.code, NativeErrorCode::conflict);
+    EXPECT_TRUE(conflict.retry_safe);
+    const auto empty = client->one<NativeError>(7, NativeAppend{stream, {}, IdempotencyId{}, {}});
+    EXPECT_EQ(empty.code, NativeErrorCode::invalid_argument);
+}
+
+TEST_F(NativeSessionTest, ReadsInChunksThatFitTheFrame) {
+    NativeSessionOptions options;
+    options.max_frame_body = 4096;  // a chunk holds about 2 KiB of events
+    open(options);
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    std::vector<Bytes> events;
+    for (int i = 0; i < 40; ++i) events.push_back(Bytes(60, static_cast<u8>(i)));
+    client->one<NativeAppended>(3, NativeAppend{stream, {}, IdempotencyId{}, events});
+
+    auto received = client->send(4, NativeRead{stream, 5, 0});
+    ASSERT_GT(received.size(), 1u);  // more than one frame
+    u64 expected = 5;
+    for (usize i = 0; i < received.size(); ++i) {
+        EXPECT_EQ(received[i].header.request_id, 4u);
+        EXPECT_EQ(received[i].header.flags, i + 1 < received.size() ? kNativeFlagMore : 0);
+        const auto& chunk = std::get<NativeEvents>(received[i].message);
+        for (const NativeEvent& event : chunk.events) {
+            EXPECT_EQ(event.offset, expected);
+            EXPECT_EQ(event.data, Bytes(60, static_cast<u8>(expected)));
+            ++expected;
+        }
+        EXPECT_EQ(chunk.next_offset, expected);
+    }
+    EXPECT_EQ(expected, 40u);
+
+    // max_events stops early; reading at the end answers one empty chunk.
+    const auto three = client->one<NativeEvents>(5, NativeRead{stream, 10, 3});
+    EXPECT_EQ(three.events.size(), 3u);
+    EXPECT_EQ(three.next_offset, 13u);
+    const auto at_end = client->one<NativeEvents>(6, NativeRead{stream, 40, 0});
+    EXPECT_TRUE(at_end.events.empty());
+    EXPECT_EQ(at_end.next_offset, 40u);
+    EXPECT_EQ(client->one<NativeError>(7, NativeRead{999, 0, 0}).code, NativeErrorCode::not_found);
+}
+
+TEST_F(NativeSessionTest, RunsSqlWithTypedParametersAndRows) {
+    open();
+    client->log_in();
+    EXPECT_EQ(client
+                  ->one<NativeRows>(2, NativeQuery{"CREATE TABLE t (id bigint PRIMARY KEY, "
+                                                   "name text, price numeric(8,2))",
+                                                   {}})
+                  .tag,
+              "CREATE TABLE");
+    const auto inserted = client->one<NativeRows>(
+        3, NativeQuery{"INSERT INTO t VALUES ($1, $2, $3), (2, NULL, 0.5)",
+                       {kernel::Value::int64(1), kernel::Value::text("tea"),
+                        kernel::Value::numeric(*kernel::Numeric::parse("3.25"))}});
+    EXPECT_EQ(inserted.tag, "INSERT 0 2");
+    const auto rows = client->one<NativeRows>(
+        4, NativeQuery{"SELECT id, name, price FROM t WHERE id >= $1 ORDER BY id",
+                       {kernel::Value::int32(1)}});
+    ASSERT_EQ(rows.columns.size(), 3u);
+    EXPECT_EQ(rows.columns[0], (NativeColumn{"id", kernel::ValueKind::int64, 20}));
+    EXPECT_EQ(rows.columns[2].kind, kernel::ValueKind::numeric);
+    ASSERT_EQ(rows.rows.size(), 2u);
+    EXPECT_EQ(rows.rows[0][1], kernel::Value::text("tea"));
+    EXPECT_TRUE(rows.rows[1][1].is_null());
+    EXPECT_EQ(rows.rows[1][2].as_numeric().to_string(), "0.50");
+    EXPECT_EQ(rows.tag, "SELECT 2");
+
+    const auto error = client->one<NativeError>(5, NativeQuery{"SELECT * FROM missing", {}});
+    EXPECT_EQ(error.code, NativeErrorCode::sql_error);
+    EXPECT_EQ(error.sqlstate, "42P01");
+    const auto duplicate =
+        client->one<NativeError>(6, NativeQuery{"INSERT INTO t VALUES (1, 'x', 1)", {}});
+    EXPECT_EQ(duplicate.sqlstate, "23505");
+}
+
+TEST_F(NativeSessionTest, AMalformedRequestIsAnsweredAndTheConnectionGoesOn) {
+    open();
+    client->log_in();
+    Bytes frame;
+    encode_native_frame(frame, {9, static_cast<u16>(NativeType::append), 0}, Bytes{1, 2, 3});
+    auto received = client->send_raw(frame);
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].header.request_id, 9u);
+    EXPECT_EQ(std::get<NativeError>(received[0].message).code, NativeErrorCode::protocol_violation);
+    EXPECT_FALSE(session->closed());
+    // A response type sent as a request, and a request not supported yet.
+    EXPECT_EQ(client->one<NativeError>(10, NativePong{}).code, NativeErrorCode::protocol_violation);
+    EXPECT_EQ(client->one<NativeError>(11, NativeSubscribe{1, 0, 10}).code,
+              NativeErrorCode::invalid_argument);
+    EXPECT_EQ(client->one<NativePong>(12, NativePing{}), NativePong{});
+    // A corrupted frame ends the connection.
+    encode_native_frame(frame = {}, {13, static_cast<u16>(NativeType::ping), 0}, {});
+    frame[8] ^= 1;  // the request id: only the checksum can tell
+    client->send_raw(frame);
+    EXPECT_TRUE(session->closed());
+}
+
+TEST_F(NativeSessionTest, ARefusedConnectionIsToldWhy) {
+    NativeSessionOptions options;
+    options.refusal = "too many connections";
+    session = std::make_unique<NativeSession>(host, options);
+    Bytes preface;
+    encode_native_preface(preface, kNativeVersion);
+    session->receive(preface);
+    const Bytes out = session->take_output();
+    NativeFramer framer;
+    framer.feed(ByteSpan(out).subspan(kNativePrefaceBytes));
+    auto frame = framer.next();
+    ASSERT_TRUE(frame.has_value() && frame->has_value());
+    auto message = decode_native_message((*frame)->header.type, (*frame)->body);
+    ASSERT_TRUE(message.has_value());
+    EXPECT_EQ(std::get<NativeError>(*message).code, NativeErrorCode::unavailable);
+    EXPECT_TRUE(session->closed());
+}
+
+// --- choosing the protocol by the first bytes ------------------------------------------------
+
+class FirstBytesTest : public NativeSessionTest {
+protected:
+    std::unique_ptr<FirstBytesSession> dispatcher(bool tls_available) {
+        return std::make_unique<FirstBytesSession>(
+            [this, tls_available](bool) -> std::unique_ptr<ProtocolSession> {
+                ++pgwire_sessions;
+                return std::make_unique<PgConnectionSession>(host, tls_available);
+            },
+            [this](bool tls_active) -> std::unique_ptr<ProtocolSession> {
+                native_tls.push_back(tls_active);
+                return std::make_unique<NativeSession>(
+                    host, NativeSessionOptions{.tls_active = tls_active});
+            },
+            tls_available);
+    }
+
+    // A PgConnection as a ProtocolSession, for the dispatcher.
+    class PgConnectionSession final : public ProtocolSession {
+    public:
+        PgConnectionSession(PgConnectionHost& host, bool tls_available)
+            : connection_(host, PgConnectionOptions{.tls_available = tls_available}) {}
+        void receive(ByteSpan bytes) override { connection_.receive(bytes); }
+        Bytes take_output() override { return connection_.take_output(); }
+        bool wants_tls() const override { return connection_.wants_tls(); }
+        void tls_started() override { connection_.tls_started(); }
+        bool closed() const override { return connection_.closed(); }
+        bool in_transaction() const override { return connection_.in_transaction(); }
+        Bytes goodbye(const char*, const char*) override { return {}; }
+        bool tls_active() const { return connection_.tls_active(); }
+
+    private:
+        PgConnection connection_;
+    };
+
+    int pgwire_sessions = 0;
+    std::vector<bool> native_tls;
+};
+
+TEST_F(FirstBytesTest, NativeAndPgwireShareThePort) {
+    auto native = dispatcher(false);
+    Client native_client(*native);
+    native_client.preface();
+    EXPECT_EQ(native_tls, std::vector<bool>{false});
+    host.make_authenticator = nullptr;  // trust, for pgwire below
+
+    auto pg = dispatcher(false);
+    pg->receive(testing::PgScript().startup().bytes());
+    EXPECT_EQ(pgwire_sessions, 1);
+    EXPECT_EQ(testing::describe_output(pg->take_output()).back(), "Z I");
+}
+
+TEST_F(FirstBytesTest, BothProtocolsNegotiateTlsTheSameWay) {
+    auto native = dispatcher(true);
+    native->receive(testing::PgScript().ssl_request().bytes());
+    EXPECT_EQ(native->take_output(), Bytes{'S'});
+    EXPECT_TRUE(native->wants_tls());
+    native->tls_started();
+    Client native_client(*native);
+    native_client.preface();
+    EXPECT_EQ(native_tls, std::vector<bool>{true});
+
+    bool pgwire_saw_tls = false;
+    host.make_authenticator = [&](const PgLogin&, bool tls_active) {
+        pgwire_saw_tls = tls_active;
+        return std::make_unique<PgTrustAuthenticator>();
+    };
+    auto pg = dispatcher(true);
+    pg->receive(testing::PgScript().ssl_request().bytes());
+    EXPECT_EQ(pg->take_output(), Bytes{'S'});
+    pg->tls_started();
+    pg->receive(testing::PgScript().startup().bytes());
+    EXPECT_EQ(testing::describe_output(pg->take_output()).back(), "Z I");
+    EXPECT_TRUE(pgwire_saw_tls);  // the pgwire session knows its bytes are encrypted
+
+    // Without TLS the answer is 'N' and either protocol goes on in clear.
+    auto clear = dispatcher(false);
+    clear->receive(testing::PgScript().ssl_request().bytes());
+    EXPECT_EQ(clear->take_output(), Bytes{'N'});
+    EXPECT_FALSE(clear->wants_tls());
+    Client later(*clear);
+    later.preface();
+    EXPECT_EQ(native_tls, (std::vector<bool>{true, false}));
+}
+
+TEST_F(FirstBytesTest, BytesStuffedAfterAnSslRequestAreRefused) {
+    auto pg = dispatcher(true);
+    pg->receive(testing::PgScript().ssl_request().startup().bytes());
+    const auto lines = testing::describe_output(pg->take_output(), true);
+    EXPECT_EQ(lines.back(), "E FATAL 08P01 received unencrypted data after SSL request");
+    EXPECT_TRUE(pg->closed());
+}
+
+}  // namespace
+}  // namespace kb::server
