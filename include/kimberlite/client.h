@@ -47,7 +47,8 @@ namespace kb {
 
 namespace client {
 class NativeClient;
-}
+struct SubscriptionQueue;
+}  // namespace client
 
 struct ClientOptions {
     std::string server = "127.0.0.1:5432";  // HOST:PORT
@@ -170,6 +171,39 @@ struct ClientRows {
     std::string tag{};  // "INSERT 0 3", "SELECT 2"
 };
 
+// A live subscription to a stream (Client::subscribe): every event from its first offset on,
+// in offset order, each exactly once — across reconnections too (it resumes from the next
+// offset it has not delivered). The server sends at most `credits` events ahead of what next()
+// has taken, so a slow consumer holds the server to a bounded buffer. Destroy it before its
+// Client.
+class ClientSubscription {
+public:
+    ~ClientSubscription();  // unsubscribes
+    ClientSubscription(const ClientSubscription&) = delete;
+    ClientSubscription& operator=(const ClientSubscription&) = delete;
+
+    // The next event; nullopt when none came within `timeout_ms` (-1: wait for ever). An error
+    // when the subscription ended (the stream is gone, the client gave up reconnecting, or
+    // close() was called).
+    Result<std::optional<ClientEvent>> next(int timeout_ms = -1);
+    // The offset of the next event next() will return.
+    Offset next_offset() const;
+    // Events received and not yet taken: never more than the credits it was opened with.
+    unsigned long long buffered() const;
+    // Unsubscribes. Idempotent.
+    Status close();
+
+private:
+    friend class Client;
+    ClientSubscription(client::NativeClient& client, unsigned long long id,
+                       std::shared_ptr<client::SubscriptionQueue> queue);
+    client::NativeClient& client_;
+    unsigned long long id_;
+    std::shared_ptr<client::SubscriptionQueue> queue_;
+    Offset delivered_next_{};
+    bool closed_ = false;
+};
+
 class Client {
 public:
     // Connects and logs in (SCRAM-SHA-256, bound to the TLS channel when there is one).
@@ -194,6 +228,11 @@ public:
     // Events from `from` to the stream's end as of the read (or `max_events` of them).
     Result<std::vector<ClientEvent>> read(StreamId stream, Offset from,
                                           unsigned long long max_events = 0);
+
+    // Events from `from` on: what is there, then new ones as they are appended. `credits`: how
+    // many events the server may send ahead of next() (the buffer).
+    Result<std::unique_ptr<ClientSubscription>> subscribe(StreamId stream, Offset from,
+                                                          unsigned credits = 1000);
 
     // One SQL statement with `$1...` parameters (their Value kinds are their types).
     // invalid_argument for a parameter the server could not take (e.g. numeric text that is

@@ -185,21 +185,42 @@ int run_append(Client& client, const StreamCommandOptions& options, const std::s
     return kExitOk;
 }
 
+void print_event(const ClientEvent& event, bool json) {
+    if (json) {
+        Json line{{"offset", event.offset.value()}, {"position", event.position.value()}};
+        add_data(line, event.data);
+        print_json_line(line);
+    } else {
+        std::printf("%llu\t%.*s\n", static_cast<unsigned long long>(event.offset.value()),
+                    static_cast<int>(event.data.size()),
+                    reinterpret_cast<const char*>(event.data.data()));
+    }
+}
+
 int run_read(Client& client, const StreamCommandOptions& options, const std::string& command) {
     auto stream = find_stream(client, options.name);
     if (!stream) return report(stream.status(), command, options.json);
     auto events = client.read(*stream, Offset(options.from), options.max);
     if (!events) return report(events.status(), command, options.json);
-    for (const ClientEvent& event : *events) {
-        if (options.json) {
-            Json line{{"offset", event.offset.value()}, {"position", event.position.value()}};
-            add_data(line, event.data);
-            print_json_line(line);
-        } else {
-            std::printf("%llu\t%.*s\n", static_cast<unsigned long long>(event.offset.value()),
-                        static_cast<int>(event.data.size()),
-                        reinterpret_cast<const char*>(event.data.data()));
-        }
+    for (const ClientEvent& event : *events) print_event(event, options.json);
+    return kExitOk;
+}
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+int run_tail(Client& client, const StreamCommandOptions& options, const std::string& command) {
+    auto stream = find_stream(client, options.name);
+    if (!stream) return report(stream.status(), command, options.json);
+    auto subscription = client.subscribe(*stream, Offset(options.from));
+    if (!subscription) return report(subscription.status(), command, options.json);
+    std::signal(SIGINT, [](int) { g_interrupted = 1; });
+    std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+    while (g_interrupted == 0) {
+        auto event = (*subscription)->next(200);
+        if (!event) return report(event.status(), command, options.json);
+        if (!event->has_value()) continue;
+        print_event(**event, options.json);
+        std::fflush(stdout);  // each event as it arrives, also into a pipe
     }
     return kExitOk;
 }
@@ -212,7 +233,8 @@ CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options) {
                                "  kmb stream create orders --data-class pii\n"
                                "  kmb stream append orders '{\"id\": 1}' '{\"id\": 2}'\n"
                                "  cat events.jsonl | kmb stream append orders\n"
-                               "  kmb stream read orders --from 100 --json\n\n") +
+                               "  kmb stream read orders --from 100 --json\n"
+                               "  kmb stream tail orders --from 100\n\n") +
                    kExitStatus);
     stream->require_subcommand(1);
 
@@ -241,6 +263,12 @@ CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options) {
     options->read->add_option("--from", options->from, "The first offset (default 0)");
     options->read->add_option("--max", options->max, "At most this many events (default: all)");
     add_admin_options(options->read, &options->client, &options->json);
+
+    options->tail = stream->add_subcommand(
+        "tail", "Print events from an offset, then new ones as they arrive (until Ctrl-C)");
+    options->tail->add_option("NAME", options->name, "The stream")->required();
+    options->tail->add_option("--from", options->from, "The first offset (default 0)");
+    add_admin_options(options->tail, &options->client, &options->json);
     return stream;
 }
 
@@ -249,6 +277,7 @@ int run_stream_command(const StreamCommandOptions& options) {
     const char* verb = options.create->parsed()   ? "create"
                        : options.list->parsed()   ? "list"
                        : options.append->parsed() ? "append"
+                       : options.tail->parsed()   ? "tail"
                                                   : "read";
     const std::string command = std::string("stream ") + verb;
     auto client = connect(options.client);
@@ -259,6 +288,7 @@ int run_stream_command(const StreamCommandOptions& options) {
     if (options.create->parsed()) return run_create(**client, options, command);
     if (options.list->parsed()) return run_list(**client, options, command);
     if (options.append->parsed()) return run_append(**client, options, command);
+    if (options.tail->parsed()) return run_tail(**client, options, command);
     return run_read(**client, options, command);
 }
 

@@ -1,4 +1,4 @@
-// `kmb stream create|list|append|read NAME`: event streams over the native protocol
+// `kmb stream create|list|append|read|tail NAME`: event streams over the native protocol
 // (docs/PROTOCOL.md, include/kimberlite/client.h).
 //
 //     kmb stream create NAME [--data-class CLASS]     a new stream (superusers)
@@ -6,6 +6,8 @@
 //     kmb stream append NAME [EVENT...]               events as arguments, or stdin lines
 //                                                     (exit 0 only once they are durable)
 //     kmb stream read NAME [--from OFFSET] [--max N]  events from OFFSET (default 0) to the end
+//     kmb stream tail NAME [--from OFFSET]            the events there, then new ones as they
+//                                                     arrive, until interrupted (Ctrl-C: exit 0)
 //
 // Every subcommand takes the client options of client_options.h (--server, --user, --tenant,
 // --tls, --tls-ca; password from KMB_PASSWORD or the terminal) and --json (one JSON object per
@@ -39,6 +41,7 @@ struct StreamCommandOptions {
     CLI::App* list = nullptr;
     CLI::App* append = nullptr;
     CLI::App* read = nullptr;
+    CLI::App* tail = nullptr;
 };
 
 CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options);

@@ -295,6 +295,56 @@ Result<std::string> Client::digest() {
     return std::move(attestation.document);
 }
 
+Result<std::unique_ptr<ClientSubscription>> Client::subscribe(StreamId stream, Offset from,
+                                                              unsigned credits) {
+    auto [id, queue] = KB_TRY(impl_->subscribe(stream.value(), from.value(), credits));
+    auto subscription =
+        std::unique_ptr<ClientSubscription>(new ClientSubscription(*impl_, id, std::move(queue)));
+    subscription->delivered_next_ = from;
+    return subscription;
+}
+
+ClientSubscription::ClientSubscription(client::NativeClient& client, unsigned long long id,
+                                       std::shared_ptr<client::SubscriptionQueue> queue)
+    : client_(client), id_(id), queue_(std::move(queue)) {}
+
+ClientSubscription::~ClientSubscription() { (void)close(); }
+
+Result<std::optional<ClientEvent>> ClientSubscription::next(int timeout_ms) {
+    std::unique_lock lock(queue_->mutex);
+    const auto ready = [&] { return !queue_->events.empty() || queue_->ended; };
+    if (timeout_ms < 0) {
+        queue_->changed.wait(lock, ready);
+    } else if (!queue_->changed.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready)) {
+        return std::optional<ClientEvent>();
+    }
+    if (queue_->events.empty()) {
+        return queue_->error.is_ok() ? Status::not_found("the subscription has ended")
+                                     : queue_->error;
+    }
+    NativeEvent event = std::move(queue_->events.front());
+    queue_->events.pop_front();
+    ++queue_->consumed;
+    lock.unlock();
+    client_.grant_credits(id_, *queue_);
+    delivered_next_ = Offset(event.offset + 1);
+    return std::optional<ClientEvent>(
+        ClientEvent{Offset(event.offset), Position(event.position), std::move(event.data)});
+}
+
+Offset ClientSubscription::next_offset() const { return delivered_next_; }
+
+unsigned long long ClientSubscription::buffered() const {
+    std::lock_guard lock(queue_->mutex);
+    return queue_->events.size();
+}
+
+Status ClientSubscription::close() {
+    if (closed_) return Status::ok();
+    closed_ = true;
+    return client_.unsubscribe(id_);
+}
+
 Status Client::ping() { return single<NativePong>(impl_->call(NativePing{}, true)).status(); }
 
 const std::string& Client::server_version() const { return impl_->ready().server_version; }

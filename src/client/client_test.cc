@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "client/client_test_support.h"
 
@@ -112,6 +113,81 @@ TEST_F(ClientTest, ReconnectsAndResendsAnAppendExactlyOnce) {
     ASSERT_TRUE(events.has_value());
     ASSERT_EQ(events->size(), 1u);
     EXPECT_EQ((*events)[0].data, bytes_of("while down"));
+}
+
+// Takes `count` events from `subscription` (each within 10 s) and returns their offsets.
+std::vector<u64> take(ClientSubscription& subscription, usize count) {
+    std::vector<u64> offsets;
+    while (offsets.size() < count) {
+        auto event = subscription.next(10'000);
+        EXPECT_TRUE(event.has_value()) << event.status().message();
+        if (!event || !event->has_value()) break;
+        offsets.push_back((*event)->offset.value());
+    }
+    return offsets;
+}
+
+std::vector<u64> range(u64 first, u64 end) {
+    std::vector<u64> out;
+    for (u64 i = first; i < end; ++i) out.push_back(i);
+    return out;
+}
+
+TEST_F(ClientTest, SubscriptionsCatchUpThenTailLive) {
+    auto client = connect();
+    auto writer = connect();
+    ASSERT_NE(client, nullptr);
+    const StreamId stream = *client->create_stream("tail");
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->append(stream, {bytes_of("old")}).has_value());
+    auto subscription = client->subscribe(stream, Offset(2), 2);
+    ASSERT_TRUE(subscription.has_value()) << subscription.status().message();
+    EXPECT_EQ(take(**subscription, 3), range(2, 5));  // more than the 2 credits: refilled
+    // Nothing new yet.
+    EXPECT_FALSE((*subscription)->next(50)->has_value());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->append(stream, {bytes_of("new")}).has_value());
+    EXPECT_EQ(take(**subscription, 10), range(5, 15));
+    EXPECT_EQ((*subscription)->next_offset(), Offset(15));
+    EXPECT_TRUE((*subscription)->close().is_ok());
+    EXPECT_FALSE((*subscription)->next(0).has_value());  // ended
+    EXPECT_EQ(client->subscribe(StreamId(999), Offset(0)).status().code(), StatusCode::not_found);
+}
+
+TEST_F(ClientTest, ASlowSubscriberIsSentOnlyWhatItsCreditsAllow) {
+    auto client = connect();
+    auto writer = connect();
+    ASSERT_NE(client, nullptr);
+    const StreamId stream = *client->create_stream("slow");
+    auto subscription = client->subscribe(stream, Offset(0), 4);
+    ASSERT_TRUE(subscription.has_value());
+    std::vector<std::vector<unsigned char>> events(100, bytes_of("e"));
+    ASSERT_TRUE(writer->append(stream, events).has_value());
+    // The server pushes what the credits allow, and no more, until we take some.
+    for (int waited = 0; (*subscription)->buffered() < 4 && waited < 10'000; waited += 10) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ((*subscription)->buffered(), 4u);
+    EXPECT_EQ(take(**subscription, 100), range(0, 100));  // it catches up as we take
+}
+
+TEST_F(ClientTest, ASubscriptionSurvivesAServerRestartExactlyOnce) {
+    auto client = connect();
+    ASSERT_NE(client, nullptr);
+    const StreamId stream = *client->create_stream("restart");
+    auto subscription = client->subscribe(stream, Offset(0), 8);
+    ASSERT_TRUE(subscription.has_value());
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(client->append(stream, {bytes_of("before")}).has_value());
+    EXPECT_EQ(take(**subscription, 3), range(0, 3));
+    server_->stop();
+    server_.reset();
+    start_server(port_);
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(client->append(stream, {bytes_of("after")}).has_value());
+    // Everything once, in order: the two taken-not-yet before the restart, then the rest.
+    EXPECT_EQ(take(**subscription, 7), range(3, 10));
+    EXPECT_FALSE((*subscription)->next(100)->has_value());
+    EXPECT_GE(client->reconnects(), 1u);
 }
 
 TEST_F(ClientTest, GivesUpWhenTheServerStaysAway) {

@@ -284,6 +284,33 @@ void NativeClient::dispatch(const NativeFrame& frame) {
         // next, and recovery decides what happens to what is pending.
         return;
     }
+    if (const auto subscribed = subscriptions_.find(frame.header.request_id);
+        subscribed != subscriptions_.end()) {
+        SubscriptionQueue& queue = *subscribed->second.queue;
+        std::lock_guard queue_lock(queue.mutex);
+        auto* events = message ? std::get_if<NativeEvents>(&*message) : nullptr;
+        if (events == nullptr) {
+            queue.error = !message ? Status::invalid_argument("malformed events from the server")
+                          : std::holds_alternative<NativeError>(*message)
+                              ? status_of_native_error(std::get<NativeError>(*message))
+                              : Status::invalid_argument("unexpected answer to a subscription");
+            queue.ended = true;
+            subscriptions_.erase(subscribed);
+        } else {
+            queue.opened = true;
+            for (NativeEvent& event : events->events) {
+                if (event.offset < queue.next_offset) continue;  // delivered before a reconnect
+                queue.next_offset = event.offset + 1;
+                queue.events.push_back(std::move(event));
+            }
+            if ((frame.header.flags & kNativeFlagMore) == 0) {
+                queue.ended = true;  // unsubscribed
+                subscriptions_.erase(subscribed);
+            }
+        }
+        queue.changed.notify_all();
+        return;
+    }
     const auto found = pending_.find(frame.header.request_id);
     if (found == pending_.end()) return;  // timed out and abandoned, or a duplicate
     Pending& pending = found->second;
@@ -342,6 +369,10 @@ bool NativeClient::recover(const Status& lost) {
         ++reconnects_;
         std::vector<Bytes> resend;
         for (auto& [id, pending] : pending_) resend.push_back(pending.frame);
+        // Subscriptions open again from the next offset they have not delivered.
+        for (auto& [id, subscribed] : subscriptions_) {
+            resend.push_back(resubscribe_frame(id, subscribed));
+        }
         const std::shared_ptr<ClientTransport> transport = transport_;
         connected_now_ = true;
         lock.unlock();
@@ -361,6 +392,104 @@ void NativeClient::fail_all(const Status& status) {
     failure_ = status;
     for (auto& [id, pending] : pending_) pending.promise.set_value(status);
     pending_.clear();
+    for (auto& [id, subscribed] : subscriptions_) {
+        std::lock_guard queue_lock(subscribed.queue->mutex);
+        subscribed.queue->ended = true;
+        subscribed.queue->error = status;
+        subscribed.queue->changed.notify_all();
+    }
+    subscriptions_.clear();
+}
+
+// --- subscriptions ----------------------------------------------------------------------------
+
+Bytes NativeClient::resubscribe_frame(u64 id, const Subscribed& subscribed) {
+    SubscriptionQueue& queue = *subscribed.queue;
+    std::lock_guard queue_lock(queue.mutex);
+    queue.consumed = 0;  // the new credits count what is queued now
+    const u64 room =
+        queue.capacity > queue.events.size() ? queue.capacity - queue.events.size() : 0;
+    Bytes body;
+    encode_native_message(
+        body, NativeSubscribe{subscribed.stream, queue.next_offset, static_cast<u32>(room)});
+    Bytes frame;
+    encode_native_frame(frame, {id, static_cast<u16>(NativeType::subscribe), 0}, body);
+    return frame;
+}
+
+void NativeClient::send_if_connected(const NativeMessage& message, u64 request_id) {
+    Bytes body;
+    encode_native_message(body, message);
+    Bytes frame;
+    encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0}, body);
+    std::unique_lock lock(mutex_);
+    if (!connected_now_) return;
+    const std::shared_ptr<ClientTransport> transport = transport_;
+    lock.unlock();
+    std::lock_guard write_lock(write_mutex_);
+    if (!transport->write_all(frame).is_ok()) transport->shut_down();
+}
+
+Result<std::pair<u64, std::shared_ptr<SubscriptionQueue>>> NativeClient::subscribe(u64 stream,
+                                                                                   u64 from,
+                                                                                   u32 credits) {
+    auto queue = std::make_shared<SubscriptionQueue>();
+    queue->next_offset = from;
+    queue->capacity = std::max<u32>(credits, 1);
+    u64 id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_ || stopping_) {
+            return failed_ ? failure_ : Status::io_error("the client was closed");
+        }
+        id = next_request_id_++;
+        subscriptions_[id] = Subscribed{stream, queue};
+    }
+    send_if_connected(NativeSubscribe{stream, from, static_cast<u32>(queue->capacity)}, id);
+    std::unique_lock queue_lock(queue->mutex);
+    const bool answered =
+        queue->changed.wait_for(queue_lock, std::chrono::milliseconds(options_.request_timeout_ms),
+                                [&] { return queue->opened || queue->ended; });
+    if (!answered) return Status::io_error("the server did not confirm the subscription");
+    if (queue->ended) return queue->error;
+    return std::make_pair(id, queue);
+}
+
+void NativeClient::grant_credits(u64 subscription, SubscriptionQueue& queue) {
+    u64 grant = 0;
+    {
+        std::lock_guard queue_lock(queue.mutex);
+        // Grant in batches: half the buffer at a time keeps Credit frames rare.
+        if (queue.consumed * 2 < queue.capacity) return;
+        grant = queue.consumed;
+        queue.consumed = 0;
+    }
+    u64 id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (!subscriptions_.contains(subscription)) return;
+        id = next_request_id_++;
+    }
+    send_if_connected(NativeCredit{subscription, static_cast<u32>(grant)}, id);
+}
+
+Status NativeClient::unsubscribe(u64 subscription) {
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = subscriptions_.find(subscription);
+        if (found == subscriptions_.end()) return Status::ok();  // already ended
+        std::lock_guard queue_lock(found->second.queue->mutex);
+        found->second.queue->ended = true;
+        found->second.queue->changed.notify_all();
+        subscriptions_.erase(found);
+    }
+    auto answer = call(NativeUnsubscribe{subscription}, true);
+    if (!answer) return answer.status();
+    if (const auto* error = std::get_if<NativeError>(&answer->back());
+        error != nullptr && error->code != NativeErrorCode::not_found) {
+        return status_of_native_error(*error);
+    }
+    return Status::ok();
 }
 
 }  // namespace kb::client

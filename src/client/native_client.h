@@ -11,6 +11,8 @@
 // Threads: call() and call_async() from any thread. The reader thread owns reconnecting.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -27,6 +29,22 @@ namespace kb::client {
 
 using Answer = std::vector<server::NativeMessage>;
 
+// One subscription's delivery queue, shared by the reader thread (which fills it) and the
+// consumer (ClientSubscription). Events are delivered in offset order, each once: after a
+// reconnect the subscription is opened again from the next undelivered offset, and anything
+// older that arrives is dropped.
+struct SubscriptionQueue {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<server::NativeEvent> events;
+    u64 next_offset = 0;  // the offset the queue expects next
+    u64 capacity = 0;     // the credits it was opened with: events queued + in flight
+    u64 consumed = 0;     // taken since credits were last granted back
+    bool opened = false;  // the server confirmed it
+    bool ended = false;
+    Status error;  // why it ended, when not by unsubscribe
+};
+
 class NativeClient {
 public:
     static Result<std::unique_ptr<NativeClient>> connect(ClientOptions options);
@@ -40,11 +58,29 @@ public:
     // backoff while the server answers `unavailable` and attempts remain.
     Result<Answer> call(const server::NativeMessage& request, bool resendable);
 
+    // Opens a subscription (docs/PROTOCOL.md §5) with `credits` events of buffer; the queue
+    // gets its events. Waits for the server to confirm it.
+    Result<std::pair<u64, std::shared_ptr<SubscriptionQueue>>> subscribe(u64 stream, u64 from,
+                                                                         u32 credits);
+    // Grants the server the credits the consumer freed (call after taking events).
+    void grant_credits(u64 subscription, SubscriptionQueue& queue);
+    Status unsubscribe(u64 subscription);
+
     const server::NativeReady& ready() const { return ready_; }
     u64 reconnects() const;
     const ClientOptions& options() const { return options_; }
 
 private:
+    struct Subscribed {
+        u64 stream = 0;
+        std::shared_ptr<SubscriptionQueue> queue;
+    };
+
+    // Writes one frame now if connected (a request that wants no answer, e.g. Credit).
+    void send_if_connected(const server::NativeMessage& message, u64 request_id);
+    // The Subscribe frame that reopens `subscribed` from where its queue stands.
+    Bytes resubscribe_frame(u64 id, const Subscribed& subscribed);
+
     struct Pending {
         std::promise<Result<Answer>> promise;
         Answer messages;
@@ -78,6 +114,7 @@ private:
     Status failure_;
     u64 next_request_id_ = 2;  // 1 is the handshake's
     std::map<u64, Pending> pending_;
+    std::map<u64, Subscribed> subscriptions_;  // by their Subscribe request id
     u64 reconnects_ = 0;
     std::mutex write_mutex_;  // one frame at a time on the socket
     std::thread reader_;

@@ -210,6 +210,12 @@ void NativeSession::handle_request(u64 request_id, NativeMessage request) {
                 attest(request_id, true);
             } else if constexpr (std::is_same_v<Message, NativeDigest>) {
                 attest(request_id, false);
+            } else if constexpr (std::is_same_v<Message, NativeSubscribe>) {
+                subscribe(request_id, message);
+            } else if constexpr (std::is_same_v<Message, NativeCredit>) {
+                credit(request_id, message);
+            } else if constexpr (std::is_same_v<Message, NativeUnsubscribe>) {
+                unsubscribe(request_id, message);
             } else {
                 send_error(request_id, NativeErrorCode::invalid_argument, true,
                            std::string(native_type_name(Message::kType)) +
@@ -217,6 +223,8 @@ void NativeSession::handle_request(u64 request_id, NativeMessage request) {
             }
         },
         request);
+    // A request may have appended to a subscribed stream, or granted credits.
+    push_subscriptions();
 }
 
 // --- output -----------------------------------------------------------------------------------

@@ -11,10 +11,17 @@
 // the login's principal, so the kernel's grant checks apply to them (streams: superusers only
 // for now); reading a stream needs only CONNECT on its tenant (checked at login).
 //
-// Not yet: subscriptions (Subscribe, Credit, Unsubscribe are answered `invalid_argument`) and
-// API keys.
+// Subscriptions (Subscribe, Credit, Unsubscribe; native_subscriptions.cc): a subscription
+// sends the stream's events from its offset on as Events frames under the Subscribe's request
+// id (flag `more` until it ends), as many as the client's credits allow; new events are found
+// when the connection loop wakes the session (wake_after_ms, while any subscription is open) and
+// after every request. A slow consumer costs the server one entry per subscription, whatever
+// the stream's length.
+//
+// Not yet: API keys.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,8 +60,20 @@ public:
     bool closed() const override { return phase_ == Phase::closed; }
     bool in_transaction() const override { return false; }
     Bytes goodbye(const char* sqlstate, const char* message) override;
+    std::optional<u64> wake_after_ms() const override;
+    void wake() override;
+
+    // How often an open subscription looks for new events while the connection is quiet.
+    static constexpr u64 kSubscriptionPollMs = 20;
+    static constexpr usize kMaxSubscriptions = 16;
 
 private:
+    struct Subscription {
+        StreamId stream;
+        u64 next = 0;     // the next offset to send
+        u64 credits = 0;  // events the client will take now
+    };
+
     enum class Phase : u8 { preface, hello, authenticating, ready, closed };
 
     void handle_frame(const NativeFrame& frame);
@@ -72,6 +91,11 @@ private:
     void read(u64 request_id, const NativeRead& request);
     void query(u64 request_id, const NativeQuery& request);
     void attest(u64 request_id, bool make_new);
+    void subscribe(u64 request_id, const NativeSubscribe& request);
+    void credit(u64 request_id, const NativeCredit& request);
+    void unsubscribe(u64 request_id, const NativeUnsubscribe& request);
+    // Sends every open subscription what its credits allow of what is there now.
+    void push_subscriptions();
 
     void send(u64 request_id, const NativeMessage& message, u16 flags = 0);
     void send_error(u64 request_id, NativeErrorCode code, bool retry_safe, std::string message,
@@ -90,7 +114,8 @@ private:
     std::optional<PgLogin> login_;
     std::unique_ptr<PgAuthenticator> authenticator_;
     u64 hello_request_id_ = 0;
-    std::unique_ptr<sql::Session> sql_;  // made on the first Query
+    std::unique_ptr<sql::Session> sql_;          // made on the first Query
+    std::map<u64, Subscription> subscriptions_;  // by the Subscribe's request id
 };
 
 }  // namespace kb::server

@@ -324,6 +324,75 @@ TEST_F(NativeSessionTest, RunsSqlWithTypedParametersAndRows) {
     EXPECT_EQ(duplicate.sqlstate, "23505");
 }
 
+// Offsets of the events a batch of received frames carries for `subscription`.
+std::vector<u64> offsets_in(const std::vector<Received>& received, u64 subscription) {
+    std::vector<u64> offsets;
+    for (const Received& frame : received) {
+        if (frame.header.request_id != subscription) continue;
+        for (const NativeEvent& event : std::get<NativeEvents>(frame.message).events) {
+            offsets.push_back(event.offset);
+        }
+    }
+    return offsets;
+}
+
+TEST_F(NativeSessionTest, SubscriptionsCatchUpTailLiveAndObeyCredits) {
+    open();
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    std::vector<Bytes> five;
+    for (u8 i = 0; i < 5; ++i) five.push_back(Bytes{i});
+    client->one<NativeAppended>(3, NativeAppend{stream, {}, IdempotencyId{}, five});
+    EXPECT_EQ(session->wake_after_ms(), std::nullopt);  // nothing to look for yet
+
+    // Three credits: the opening frame, then events 0..2 and no more.
+    auto received = client->send(10, NativeSubscribe{stream, 0, 3});
+    ASSERT_FALSE(received.empty());
+    EXPECT_EQ(received[0].header.flags, kNativeFlagMore);
+    EXPECT_EQ(offsets_in(received, 10), (std::vector<u64>{0, 1, 2}));
+    EXPECT_EQ(session->wake_after_ms(), NativeSession::kSubscriptionPollMs);
+    session->wake();
+    EXPECT_TRUE(client->send_raw({}).empty());  // out of credits: nothing more
+
+    // More credits: the rest of the catch-up.
+    EXPECT_EQ(offsets_in(client->send(11, NativeCredit{10, 10}), 10), (std::vector<u64>{3, 4}));
+    // Live: an append (here on the same connection) reaches the subscriber.
+    received = client->send(12, NativeAppend{stream, {}, IdempotencyId{}, {Bytes{5}, Bytes{6}}});
+    EXPECT_EQ(offsets_in(received, 10), (std::vector<u64>{5, 6}));
+    // One from elsewhere is found when the loop wakes the session.
+    ASSERT_TRUE(host.node()
+                    .submit(host.node().engine().tenant_id("default").value(), db::kAdminPrincipal,
+                            kernel::AppendBatchOp{StreamId(stream), {}, {}, {Bytes{7}}})
+                    .has_value());
+    EXPECT_TRUE(client->send_raw({}).empty());
+    session->wake();
+    EXPECT_EQ(offsets_in(client->send_raw({}), 10), (std::vector<u64>{7}));
+
+    // Unsubscribe ends the subscription's frames and answers with where it stopped.
+    received = client->send(13, NativeUnsubscribe{10});
+    ASSERT_EQ(received.size(), 2u);
+    EXPECT_EQ(received[0].header.request_id, 10u);
+    EXPECT_EQ(received[0].header.flags, 0);
+    EXPECT_EQ(std::get<NativeUnsubscribed>(received[1].message).next_offset, 8u);
+    EXPECT_EQ(session->wake_after_ms(), std::nullopt);
+    EXPECT_EQ(client->one<NativeError>(14, NativeUnsubscribe{10}).code, NativeErrorCode::not_found);
+}
+
+TEST_F(NativeSessionTest, SubscriptionsAreBounded) {
+    open();
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    EXPECT_EQ(client->one<NativeError>(3, NativeSubscribe{999, 0, 1}).code,
+              NativeErrorCode::not_found);
+    for (u64 i = 0; i < NativeSession::kMaxSubscriptions; ++i) {
+        client->send(100 + i, NativeSubscribe{stream, 0, 1});
+    }
+    EXPECT_EQ(client->one<NativeError>(200, NativeSubscribe{stream, 0, 1}).code,
+              NativeErrorCode::invalid_argument);
+}
+
 TEST_F(NativeSessionTest, AMalformedRequestIsAnsweredAndTheConnectionGoesOn) {
     open();
     client->log_in();
@@ -336,8 +405,7 @@ TEST_F(NativeSessionTest, AMalformedRequestIsAnsweredAndTheConnectionGoesOn) {
     EXPECT_FALSE(session->closed());
     // A response type sent as a request, and a request not supported yet.
     EXPECT_EQ(client->one<NativeError>(10, NativePong{}).code, NativeErrorCode::protocol_violation);
-    EXPECT_EQ(client->one<NativeError>(11, NativeSubscribe{1, 0, 10}).code,
-              NativeErrorCode::invalid_argument);
+    EXPECT_EQ(client->one<NativeError>(11, NativeCredit{77, 10}).code, NativeErrorCode::not_found);
     EXPECT_EQ(client->one<NativePong>(12, NativePing{}), NativePong{});
     // A corrupted frame ends the connection.
     encode_native_frame(frame = {}, {13, static_cast<u16>(NativeType::ping), 0}, {});

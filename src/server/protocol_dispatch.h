@@ -32,6 +32,12 @@ public:
     bool closed() const override;
     bool in_transaction() const override;
     Bytes goodbye(const char* sqlstate, const char* message) override;
+    std::optional<u64> wake_after_ms() const override {
+        return session_ ? session_->wake_after_ms() : std::nullopt;
+    }
+    void wake() override {
+        if (session_) session_->wake();
+    }
 
 private:
     // `replay_tls`: tell a pgwire session about the TLS handshake done here.

@@ -9,7 +9,10 @@
 //     until session.closed()
 #pragma once
 
+#include <optional>
+
 #include "base/bytes.h"
+#include "base/ints.h"
 
 namespace kb::server {
 
@@ -30,6 +33,11 @@ public:
     // Final words when the server closes the session on its own (an ErrorResponse FATAL with
     // the reason), e.g. `57P01`, "terminating connection due to administrator command".
     virtual Bytes goodbye(const char* sqlstate, const char* message) = 0;
+    // A session with work of its own (a native subscription's live tail) asks to be woken this
+    // often while no bytes arrive: the loop then calls wake() and sends take_output(). nullopt:
+    // only bytes wake it.
+    virtual std::optional<u64> wake_after_ms() const { return std::nullopt; }
+    virtual void wake() {}
 };
 
 }  // namespace kb::server
