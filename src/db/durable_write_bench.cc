@@ -3,7 +3,9 @@
 // one 100-byte event per Database::append (so 16 in flight, as BM_LogConcurrentAppends/16 keeps
 // 16 single-record appends in flight on the raw log). Events acknowledged durable per second of
 // wall time. bench/suites/vsr.py compares the two in one run (issue 6: the cluster of one
-// against the raw log append rate). Files go to $KB_DB_BENCH_DIR (default: the temp dir).
+// against the raw log append rate). BM_EmbeddedDurableBatchAppends/100 appends batches of 100
+// events (bench/suites/native.py: the native protocol against it). Files go to $KB_DB_BENCH_DIR
+// (default: the temp dir).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -90,6 +92,29 @@ void BM_EmbeddedDurableAppends(benchmark::State& state) {
     if (state.thread_index() == 0) close_database(s);
 }
 BENCHMARK(BM_EmbeddedDurableAppends)->Threads(16)->UseRealTime();
+
+// The same with `range(0)` events per Database::append (bench/suites/native.py compares the
+// native protocol's batch appends against it): events acknowledged durable per second.
+void BM_EmbeddedDurableBatchAppends(benchmark::State& state) {
+    SharedDatabase& s = shared();
+    if (state.thread_index() == 0) open_database(s);
+    const std::vector<std::vector<unsigned char>> batch(
+        static_cast<usize>(state.range(0)), std::vector<unsigned char>(kPayloadBytes, 'e'));
+    for (auto _ : state) {
+        if (!s.db) {
+            state.SkipWithError(s.error.c_str());
+            break;
+        }
+        auto appended = s.db->append(s.tenant, s.stream, batch);
+        if (!appended) {
+            state.SkipWithError(appended.status().to_string().c_str());
+            break;
+        }
+    }
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()) * state.range(0));
+    if (state.thread_index() == 0) close_database(s);
+}
+BENCHMARK(BM_EmbeddedDurableBatchAppends)->Arg(100)->Threads(16)->UseRealTime();
 
 }  // namespace
 }  // namespace kb
