@@ -1,19 +1,22 @@
 // kmb: the Kimberlite command-line tool.
 //
 // Subcommands arrive with the issues that build them: `server`; the client commands `sql`,
-// `tenant` and `user` (over the wire protocol, cli/client_options.h); `verify`, `digest` and
-// `rebuild` on a data directory. Exit statuses are shared by all subcommands: 0 success, 1 the
-// data is damaged (or there is nothing to export) / the server refused a statement, 2 usage,
-// IO or connection errors.
+// `tenant`, `user` and `attest` (over the wire protocol, cli/client_options.h); `stream` (over
+// the native protocol, include/kimberlite/client.h); `verify`, `digest` and `rebuild` on a
+// data directory (`digest` also from a running server). Exit statuses are shared by all
+// subcommands: 0 success, 1 the data is damaged (or there is nothing to export) / the server
+// refused a statement, 2 usage, IO or connection errors.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
 
+#include "cli/attest_command.h"
 #include "cli/digest_command.h"
 #include "cli/rebuild_command.h"
 #include "cli/server_command.h"
 #include "cli/sql_command.h"
+#include "cli/stream_command.h"
 #include "cli/tenant_command.h"
 #include "cli/user_command.h"
 #include "cli/verify_command.h"
@@ -24,8 +27,10 @@ int main(int argc, char** argv) {
         "\n"
         "All data is an immutable, hash-chained log; all state is a derived view.\n"
         "Run `kmb server` and connect with any PostgreSQL client (psql, psycopg, ...) or\n"
-        "`kmb sql`; `kmb tenant` and `kmb user` administer a running server;\n"
-        "verify, digest and rebuild work on a data directory directly.",
+        "`kmb sql`; `kmb tenant`, `kmb user` and `kmb attest` administer a running server;\n"
+        "`kmb stream` appends to and reads event streams over the native protocol;\n"
+        "verify, digest and rebuild work on a data directory directly (digest also on a\n"
+        "running server).",
         "kmb"};
     app.require_subcommand(0, 1);
     bool show_version = false;
@@ -46,6 +51,10 @@ int main(int argc, char** argv) {
     auto* tenant = kb::cli::add_tenant_command(app, &tenant_options);
     kb::cli::UserCommandOptions user_options;
     auto* user = kb::cli::add_user_command(app, &user_options);
+    kb::cli::AttestCommandOptions attest_options;
+    auto* attest = kb::cli::add_attest_command(app, &attest_options);
+    kb::cli::StreamCommandOptions stream_options;
+    auto* stream = kb::cli::add_stream_command(app, &stream_options);
 
     try {
         app.parse(argc, argv);
@@ -65,6 +74,8 @@ int main(int argc, char** argv) {
     if (sql->parsed()) return kb::cli::run_sql_command(sql_options);
     if (tenant->parsed()) return kb::cli::run_tenant_command(tenant_options);
     if (user->parsed()) return kb::cli::run_user_command(user_options);
+    if (attest->parsed()) return kb::cli::run_attest_command(attest_options);
+    if (stream->parsed()) return kb::cli::run_stream_command(stream_options);
     std::fputs(app.help().c_str(), stdout);
     return 0;
 }

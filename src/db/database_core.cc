@@ -3,6 +3,7 @@
 
 #include "crypto/node_key.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -73,7 +74,49 @@ Result<Position> DatabaseCore::attest() {
     loop_.post([&] {
         engine_->attest([&](Result<Position> done) { promise.set_value(std::move(done)); });
     });
-    return answer.get();
+    Result<Position> attested = answer.get();
+    if (!attested && attested.status().code() == StatusCode::unsupported) {
+        return Status::unsupported(
+            "this database has no node key to sign attestations with (node.key in the key "
+            "directory, --key-dir): " +
+            attested.status().message());
+    }
+    return attested;
+}
+
+Result<storage::Digest> DatabaseCore::attest_digest() {
+    const Position at = KB_TRY(attest());
+    auto newest = KB_TRY(newest_digest());
+    if (!newest || newest->attestation_position < at) {
+        return Status::internal("the attestation at position " + to_string(at) +
+                                " was committed but the log does not show it");
+    }
+    return std::move(*newest);
+}
+
+Result<std::optional<storage::Digest>> DatabaseCore::newest_digest() {
+    if (closed_) return Status::invalid_argument("the database is closed");
+    return call<Result<std::optional<storage::Digest>>>(
+        [this] { return engine_->log().newest_digest(); });
+}
+
+DatabaseCore::LogStatistics DatabaseCore::log_statistics() const {
+    if (closed_.load()) return closed_statistics_;
+    return call<LogStatistics>([this] {
+        storage::Log& log = engine_->log();
+        LogStatistics out;
+        out.durable = log.durable_position();
+        for (const storage::SegmentSummary& segment : log.segments()) {
+            out.bytes += segment.end_offset;
+        }
+        out.segments = log.segments().size();
+        return out;
+    });
+}
+
+u64 DatabaseCore::storage_syncs() const {
+    if (closed_.load()) return closed_syncs_;
+    return storage_->syncs();
 }
 
 Position DatabaseCore::log_position() const {
@@ -89,13 +132,25 @@ Position DatabaseCore::applied_position() const {
 Result<SubmitResult> DatabaseCore::submit(TenantId tenant, PrincipalId principal,
                                           kernel::OpBody body) {
     if (closed_) return Status::invalid_argument("the database is closed");
+    const auto submitted = std::chrono::steady_clock::now();
     std::promise<Result<SubmitResult>> promise;
     auto answer = promise.get_future();
     loop_.post([&] {
         engine_->submit(tenant, principal, std::move(body),
                         [&](Result<SubmitResult> result) { promise.set_value(std::move(result)); });
     });
-    return answer.get();
+    Result<SubmitResult> result = answer.get();
+    if (result) {
+        if (result->position != Position::none() && result->outcome == kernel::Outcome::ok) {
+            const auto took = std::chrono::steady_clock::now() - submitted;
+            commit_metrics_.ops_committed.fetch_add(1, std::memory_order_relaxed);
+            commit_metrics_.commit_latency.observe(static_cast<u64>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+        } else {
+            commit_metrics_.ops_refused.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    return result;
 }
 
 TransactionHost::Start DatabaseCore::start(TenantId tenant) {
@@ -125,7 +180,13 @@ Status DatabaseCore::close() {
     }
     closed_log_ = engine_->log_position();  // final: no write runs any more
     closed_applied_ = engine_->snapshot().applied();
+    closed_statistics_.durable = closed_log_;
+    for (const storage::SegmentSummary& segment : engine_->log().segments()) {
+        closed_statistics_.bytes += segment.end_offset;
+    }
+    closed_statistics_.segments = engine_->log().segments().size();
     close_status_ = engine_->close();
+    closed_syncs_ = storage_->syncs();
     engine_.reset();
     storage_.reset();
     return close_status_;

@@ -19,6 +19,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/master_key.h"
 #include "crypto/random.h"
+#include "db/database_metrics.h"
 #include "db/engine.h"
 #include "db/transaction.h"
 #include "io/asio_event_loop.h"
@@ -26,6 +27,7 @@
 #include "io/linux_storage.h"
 #include "kernel/permissions.h"
 #include "kimberlite/database.h"
+#include "storage/digest.h"
 
 namespace kb::db {
 
@@ -67,8 +69,28 @@ public:
     // The newest durable and the newest applied position; after close(), those it closed at.
     Position log_position() const;
     // Logs an attestation and waits until it is committed (any thread but the loop's).
+    // unsupported, naming the key directory, when there is no node key to sign with.
     Result<Position> attest();
     Position applied_position() const;
+
+    // TransactionHost's operations (any thread but the loop's): attest() and the digest of
+    // the newest attestation (the one just made, or a newer one); the newest durable
+    // attestation with its co-signatures (storage::Log::newest_digest), nullopt when the log
+    // holds none. The search runs on the loop thread (it reads record headers of the tail
+    // segment: about a millisecond per 8 MiB) and holds writes up meanwhile.
+    Result<storage::Digest> attest_digest() override;
+    Result<std::optional<storage::Digest>> newest_digest() override;
+
+    // For /metrics. Any thread; after close(), what they were at close.
+    struct LogStatistics {
+        Position durable;  // the newest durable position
+        u64 bytes = 0;     // segment bytes up to the last record (headers included)
+        u64 segments = 0;  // segment files
+    };
+    LogStatistics log_statistics() const;  // one loop round trip
+    // fdatasync/fsync calls of the data directory's storage since open.
+    u64 storage_syncs() const;
+    const CommitMetrics& commit_metrics() const { return commit_metrics_; }
 
     // Stops the loop thread, checkpoints, closes. Idempotent.
     Status close();
@@ -91,6 +113,9 @@ private:
     Status close_status_;
     Position closed_applied_{};  // what the position calls answer after close()
     Position closed_log_{};
+    LogStatistics closed_statistics_{};
+    u64 closed_syncs_ = 0;
+    CommitMetrics commit_metrics_;
 };
 
 }  // namespace kb::db

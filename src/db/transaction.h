@@ -30,6 +30,7 @@
 #include "db/engine.h"
 #include "kernel/catalog.h"
 #include "kernel/op.h"
+#include "storage/digest.h"
 #include "store/mvcc.h"
 #include "store/snapshot.h"
 
@@ -57,6 +58,17 @@ public:
                                         kernel::OpBody body) = 0;
     // Distinct for every host this process ever creates (never reused, unlike an address).
     u64 instance_id() const { return instance_id_; }
+
+    // Operations on the log a host may offer to superusers (SQL kimberlite_attest() and
+    // kimberlite_digest()): log an attestation now and return it as a digest
+    // (storage/digest.h); the newest durable attestation with its co-signatures, nullopt when
+    // there is none. unsupported unless overridden (the embedded database does).
+    virtual Result<storage::Digest> attest_digest() {
+        return Status::unsupported("this database cannot make attestations");
+    }
+    virtual Result<std::optional<storage::Digest>> newest_digest() {
+        return Status::unsupported("this database cannot export attestations");
+    }
 
 private:
     static u64 next_instance_id();
@@ -185,6 +197,8 @@ public:
     const store::Snapshot& snapshot() const { return snapshot_; }
     TenantId tenant() const { return tenant_; }
     PrincipalId principal() const { return principal_; }
+    // Where the transaction came from and commits to.
+    TransactionHost& host() const { return *host_; }
 
     // --- privileges (kernel/access_reads.h) ---------------------------------------------------
     // What the principal may do, by the roles and grants of the snapshot (its position, never a

@@ -387,6 +387,7 @@ Status LinuxStorage::sync_directory(std::string_view path) {
     if (fd < 0) return errno_status(errno, what);
     // Synchronous on the loop thread: directory syncs happen once per segment or checkpoint,
     // not per write, so the ~1 ms they take is not worth a round trip through the pool.
+    syncs_.fetch_add(1, std::memory_order_relaxed);
     int result = ::fsync(fd);
     int error = errno;
     ::close(fd);
@@ -446,10 +447,13 @@ void LinuxStorage::sync(FileHandle file, SyncCallback callback) {
         // one must not report success either.
         if (poisoned_.load()) {
             status = poisoned_status();
-        } else if (::fdatasync(open_file->fd) != 0) {
-            int error = errno;
-            status = poison(
-                Status::fatal("fdatasync " + open_file->path + " failed: " + errno_text(error)));
+        } else {
+            syncs_.fetch_add(1, std::memory_order_relaxed);
+            if (::fdatasync(open_file->fd) != 0) {
+                int error = errno;
+                status = poison(Status::fatal("fdatasync " + open_file->path +
+                                              " failed: " + errno_text(error)));
+            }
         }
         loop_.post([callback = std::move(callback), status = std::move(status)]() mutable {
             callback(std::move(status));

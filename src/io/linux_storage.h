@@ -48,6 +48,9 @@ public:
     const std::string& root() const { return root_; }
     // True once a sync or sync_directory has failed (storage.h, "fatal").
     bool poisoned() const { return poisoned_.load(); }
+    // fdatasync and fsync calls made so far (files and directories; each counted once, when
+    // it is made, whether or not it fails): for /metrics. Any thread.
+    u64 syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
     Status lock_exclusive() override;
     void unlock() override;
@@ -95,6 +98,7 @@ private:
     u64 next_handle_ = 1;
 
     std::atomic<bool> poisoned_{false};
+    std::atomic<u64> syncs_{0};
     mutable std::mutex poison_mutex_;
     std::string poison_reason_;
 

@@ -223,6 +223,21 @@ TEST(LinuxStorage, DestroyingTheStorageStillDeliversCallbacksInFlight) {
     EXPECT_EQ(std::filesystem::file_size(dir.path() + "/f"), 16u * 4096);
 }
 
+TEST(LinuxStorage, CountsEverySyncItMakes) {
+    TempDir dir;
+    AsioEventLoop loop;
+    auto storage = open_storage(loop, dir.path());
+    const u64 before = storage->syncs();
+    FileHandle file = storage->open("f", {.write = true, .create = true}).value();
+    ASSERT_TRUE(write_and_wait(loop, *storage, file, 0, Bytes(512, 1)).is_ok());
+    EXPECT_EQ(storage->syncs(), before);  // writes are no syncs
+    ASSERT_TRUE(sync_and_wait(loop, *storage, file).is_ok());
+    ASSERT_TRUE(sync_and_wait(loop, *storage, file).is_ok());
+    EXPECT_EQ(storage->syncs(), before + 2);
+    ASSERT_TRUE(storage->sync_directory("").is_ok());
+    EXPECT_EQ(storage->syncs(), before + 3);
+}
+
 TEST(LinuxStorage, FilesAndDirectoriesAreCreatedPrivate) {
     TempDir dir;
     AsioEventLoop loop;

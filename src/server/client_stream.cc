@@ -2,6 +2,7 @@
 #include "server/client_stream.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <poll.h>
@@ -29,7 +30,7 @@ std::string openssl_errors() {
 
 }  // namespace
 
-ClientStream::ClientStream(int fd) : fd_(fd) {
+ClientStream::ClientStream(int fd, int stop_fd) : fd_(fd), stop_fd_(stop_fd) {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
     char text[INET6_ADDRSTRLEN] = "?";
@@ -63,48 +64,80 @@ Status ClientStream::ssl_error(const char* what, int result) {
                             std::to_string(code) + (detail.empty() ? "" : ": " + detail) + ")");
 }
 
+Result<ClientStream::Wait> ClientStream::wait_for(short events, std::optional<u64> timeout_ms) {
+    pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
+    const nfds_t count = stop_fd_ >= 0 ? 2 : 1;
+    const int wait = timeout_ms ? static_cast<int>(std::min<u64>(*timeout_ms, INT_MAX)) : -1;
+    int ready = 0;
+    do {
+        ready = ::poll(fds, count, wait);
+    } while (ready < 0 && errno == EINTR);
+    if (ready < 0) return io::errno_status(errno, "poll on the connection from " + peer_);
+    if (ready == 0) return Wait::timed_out;
+    if (count == 2 && (fds[1].revents & POLLIN) != 0) return Wait::stopped;
+    return Wait::ready;
+}
+
 Result<std::optional<usize>> ClientStream::read_some(MutableByteSpan into,
                                                      std::optional<u64> timeout_ms) {
     if (into.empty()) return std::optional<usize>(0);
-    const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
-    if (!buffered) {
-        pollfd fd{fd_, POLLIN, 0};
-        const int wait = timeout_ms ? static_cast<int>(std::min<u64>(*timeout_ms, INT_MAX)) : -1;
-        int ready = 0;
-        do {
-            ready = ::poll(&fd, 1, wait);
-        } while (ready < 0 && errno == EINTR);
-        if (ready < 0) return io::errno_status(errno, "poll on the connection from " + peer_);
-        if (ready == 0) return std::optional<usize>();
-    }
     const usize want = std::min<usize>(into.size(), INT_MAX);
-    if (ssl_ != nullptr) {
-        const int got = SSL_read(ssl_, into.data(), static_cast<int>(want));
-        if (got > 0) return std::optional<usize>(static_cast<usize>(got));
-        const int code = SSL_get_error(ssl_, got);
-        if (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL) {
-            ERR_clear_error();
-            return std::optional<usize>(0);  // closed (with or without close_notify)
+    short events = POLLIN;
+    while (true) {
+        const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+        if (!buffered) {
+            const Wait waited = KB_TRY(wait_for(events, timeout_ms));
+            if (waited == Wait::timed_out) return std::optional<usize>();
+            if (waited == Wait::stopped) return std::optional<usize>(0);
         }
-        return ssl_error("TLS read", got);
+        if (ssl_ != nullptr) {
+            ERR_clear_error();
+            const int got = SSL_read(ssl_, into.data(), static_cast<int>(want));
+            if (got > 0) return std::optional<usize>(static_cast<usize>(got));
+            const int code = SSL_get_error(ssl_, got);
+            if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+                // Part of a record, or a message of TLS itself (a ticket, a key update): wait.
+                events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+                continue;
+            }
+            if (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL) {
+                ERR_clear_error();
+                return std::optional<usize>(0);  // closed (with or without close_notify)
+            }
+            return ssl_error("TLS read", got);
+        }
+        ssize_t got = 0;
+        do {
+            got = ::recv(fd_, into.data(), want, 0);
+        } while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            if (errno == ECONNRESET) return std::optional<usize>(0);
+            return io::errno_status(errno, "read from " + peer_);
+        }
+        return std::optional<usize>(static_cast<usize>(got));
     }
-    ssize_t got = 0;
-    do {
-        got = ::recv(fd_, into.data(), want, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) {
-        if (errno == ECONNRESET) return std::optional<usize>(0);
-        return io::errno_status(errno, "read from " + peer_);
-    }
-    return std::optional<usize>(static_cast<usize>(got));
 }
 
 Status ClientStream::write_all(ByteSpan bytes) {
     while (!bytes.empty()) {
         const usize chunk = std::min<usize>(bytes.size(), INT_MAX);
         if (ssl_ != nullptr) {
+            ERR_clear_error();
             const int wrote = SSL_write(ssl_, bytes.data(), static_cast<int>(chunk));
-            if (wrote <= 0) return ssl_error("TLS write", wrote);
+            if (wrote <= 0) {
+                const int code = SSL_get_error(ssl_, wrote);
+                if (code == SSL_ERROR_WANT_WRITE || code == SSL_ERROR_WANT_READ) {
+                    // The socket is full: wait (not for the stop descriptor — what is being
+                    // written may be the goodbye), then repeat the same write, as TLS wants.
+                    pollfd fd{fd_,
+                              static_cast<short>(code == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN),
+                              0};
+                    while (::poll(&fd, 1, -1) < 0 && errno == EINTR) {
+                    }
+                    continue;
+                }
+                return ssl_error("TLS write", wrote);
+            }
             bytes = bytes.subspan(static_cast<usize>(wrote));
             continue;
         }
@@ -119,24 +152,40 @@ Status ClientStream::write_all(ByteSpan bytes) {
 }
 
 Status ClientStream::start_tls(SSL_CTX* context) {
+    const int flags = ::fcntl(fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0) {
+        return io::errno_status(errno, "making the connection from " + peer_ + " non-blocking");
+    }
     ssl_ = SSL_new(context);
     if (ssl_ == nullptr) return Status::io_error("SSL_new: " + openssl_errors());
     SSL_set_fd(ssl_, fd_);
-    const int result = SSL_accept(ssl_);
-    if (result != 1) {
-        Status error = ssl_error("TLS handshake", result);
+    // SSL_write's retries after WANT_WRITE repeat the same bytes, from wherever they now are.
+    SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    auto fail = [&](Status error) {
         SSL_free(ssl_);
         ssl_ = nullptr;
         return error;
+    };
+    while (true) {
+        ERR_clear_error();
+        const int result = SSL_accept(ssl_);
+        if (result == 1) return {};
+        const int code = SSL_get_error(ssl_, result);
+        if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
+            return fail(ssl_error("TLS handshake", result));
+        }
+        auto waited = wait_for(code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, std::nullopt);
+        if (!waited) return fail(waited.status());
+        if (*waited == Wait::stopped) {
+            return fail(Status::io_error("TLS handshake with " + peer_ +
+                                         " stopped: the server is shutting down"));
+        }
     }
-    return {};
 }
-
-void ClientStream::shut_down_reads() { ::shutdown(fd_, SHUT_RD); }
 
 void ClientStream::finish() {
     if (ssl_ != nullptr) {
-        SSL_shutdown(ssl_);
+        SSL_shutdown(ssl_);  // close_notify (one try: it fits in any socket buffer)
         SSL_free(ssl_);
         ssl_ = nullptr;
     }

@@ -1,10 +1,15 @@
 // ClientStream: one accepted client socket, in plain text or (after start_tls) TLS, read and
-// written with blocking calls by the connection's own thread.
+// written by the connection's own thread.
 //
 // Reads wait at most a given time, so a connection thread can enforce idle timeouts; a read
-// returns 0 bytes at end of stream — when the client closed, or when another thread called
-// shut_down_reads() (how the server stops idle connections on shutdown without racing their
-// threads for the descriptor).
+// returns 0 bytes at end of stream — when the client closed, or when the server's stop
+// descriptor (an eventfd the server signals once, on shutdown) became readable. Every wait for
+// input (reads, the TLS handshake) polls that descriptor too, so stopping wakes a connection
+// without touching its socket: shutting down a TLS socket's read side would break the TLS
+// stream, and the client would get an alert instead of the 57P01 goodbye that follows.
+//
+// TLS sockets are non-blocking (SSL_read can find half a record; waiting is done in poll,
+// where the stop descriptor is watched); plain ones block in recv after poll said ready.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -20,7 +25,8 @@ namespace kb::server {
 
 class ClientStream {
 public:
-    explicit ClientStream(int fd);  // takes the socket
+    // Takes the socket. `stop_fd` (not owned; -1: none) must outlive the stream.
+    explicit ClientStream(int fd, int stop_fd = -1);
     ~ClientStream();
     ClientStream(const ClientStream&) = delete;
     ClientStream& operator=(const ClientStream&) = delete;
@@ -31,24 +37,28 @@ public:
     bool tls() const { return ssl_ != nullptr; }
 
     // Reads what is there (at least one byte), waiting up to `timeout_ms` (nullopt: no limit).
-    // 0 bytes: end of stream; nullopt: the time passed with nothing to read.
+    // 0 bytes: end of stream (or the stop descriptor is readable); nullopt: the time passed
+    // with nothing to read.
     Result<std::optional<usize>> read_some(MutableByteSpan into, std::optional<u64> timeout_ms);
     Status write_all(ByteSpan bytes);
 
     // Runs the server side of a TLS handshake on the socket (bytes written before stay plain).
+    // Fails at once when the stop descriptor becomes readable meanwhile.
     Status start_tls(SSL_CTX* context);
 
-    // Ends reading: a blocked or later read_some returns 0. Writes still work. Any thread.
-    void shut_down_reads();
     // Ends the conversation: TLS close_notify, then the socket is shut down both ways, so the
-    // client sees the end at once. The descriptor itself is closed by the destructor (so
-    // another thread's shut_down_reads never hits a reused number). The connection's thread.
+    // client sees the end at once. The descriptor itself is closed by the destructor. The
+    // connection's thread.
     void finish();
 
 private:
+    enum class Wait : u8 { ready, timed_out, stopped };
+    // Polls the socket for `events` and the stop descriptor; nullopt timeout: no limit.
+    Result<Wait> wait_for(short events, std::optional<u64> timeout_ms);
     Status ssl_error(const char* what, int result);
 
     int fd_ = -1;
+    int stop_fd_ = -1;
     SSL* ssl_ = nullptr;
     std::string peer_;
     std::string peer_host_;

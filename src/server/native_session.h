@@ -61,6 +61,7 @@ public:
     bool in_transaction() const override { return false; }
     Bytes goodbye(const char* sqlstate, const char* message) override;
     std::optional<u64> wake_after_ms() const override;
+    bool logged_in() const override { return phase_ == Phase::ready; }
     void wake() override;
 
     // How often an open subscription looks for new events while the connection is quiet.

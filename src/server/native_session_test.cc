@@ -462,6 +462,7 @@ protected:
         bool closed() const override { return connection_.closed(); }
         bool in_transaction() const override { return connection_.in_transaction(); }
         Bytes goodbye(const char*, const char*) override { return {}; }
+        bool logged_in() const override { return connection_.login() != nullptr; }
         bool tls_active() const { return connection_.tls_active(); }
 
     private:

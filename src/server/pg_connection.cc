@@ -186,7 +186,10 @@ void PgConnection::consume_output(usize bytes) {
 }
 
 bool PgConnection::in_transaction() const {
-    return session_ != nullptr && session_->transaction_status() != sql::TransactionStatus::idle;
+    // A COPY FROM waiting for its data is a command running, not a session idle in a
+    // transaction (a Query's COPY is inside the Query's implicit transaction).
+    return session_ != nullptr && !copy_in_ &&
+           session_->transaction_status() != sql::TransactionStatus::idle;
 }
 
 void PgConnection::terminate(const SqlError& error) {
@@ -429,7 +432,7 @@ void PgConnection::finish_authentication() {
     }
     startup_settings_.clear();
     report_parameters(false);
-    backend_key_ = host_.register_backend_key(*login_);
+    backend_key_ = host_.register_backend_key(*login_, session_->cancel_signal());
     session_->set_backend_pid(backend_key_->process_id);  // pg_backend_pid()
     write_backend_key_data(output_, backend_key_->process_id, backend_key_->secret_key);
     framer_.set_max_body_bytes(options_.max_message_bytes);
@@ -541,6 +544,10 @@ void PgConnection::simple_query(std::string_view text) {
     // A Query drops the unnamed statement and portal, as PostgreSQL's exec_simple_query does.
     statements_.erase(std::string());
     portals_.erase(std::string());
+    if (auto sized = check_statement_size(text); !sized) {
+        send_error(sized.error());
+        return send_ready_for_query();
+    }
     if (auto valid = sql::check_text(text); !valid) {
         send_error(valid.error());
         return send_ready_for_query();
@@ -550,6 +557,17 @@ void PgConnection::simple_query(std::string_view text) {
     if (!send_results(results)) return;  // a COPY FROM STDIN waits for its data
     end_of_transaction_cleanup();
     send_ready_for_query();
+}
+
+sql::SqlStatus PgConnection::check_statement_size(std::string_view text) const {
+    if (text.size() <= options_.max_statement_bytes) return sql::sql_ok();
+    return SqlError(sql::sqlstate::kProgramLimitExceeded,
+                    "statement of " + std::to_string(text.size()) +
+                        " bytes exceeds max-statement-bytes (" +
+                        std::to_string(options_.max_statement_bytes) + " bytes)")
+        .with_hint(
+            "Send large values as parameters of a prepared statement or with COPY FROM STDIN, "
+            "or raise the server setting max-statement-bytes.");
 }
 
 bool PgConnection::send_results(const std::vector<sql::SqlResult<sql::StatementResult>>& results) {

@@ -31,7 +31,8 @@
 //
 // Protocol coverage (PostgreSQL 15's behaviour unless noted):
 //   * startup: SSLRequest ('S' when the options say TLS is available, else 'N'),
-//     GSSENCRequest ('N'), CancelRequest (passed to the host, then closed without a reply),
+//     GSSENCRequest ('N'), CancelRequest (passed to the host, which cancels the statement
+//     running on the connection holding that key, if any; then closed without a reply),
 //     StartupMessage 3.0 (3.x newer minors and "_pq_." options get NegotiateProtocolVersion;
 //     other majors a FATAL 0A000), "user" (required), "database" (defaults to the user),
 //     "options" (-c name=value / --name=value), "replication" (refused), every other
@@ -44,7 +45,8 @@
 //     kPgAuthMessageMaxBytes, later ones to the configured size;
 //   * simple query: every statement of the text, each answered with RowDescription + DataRow
 //     + CommandComplete or CommandComplete; EmptyQueryResponse for no statement; the first
-//     error stops the rest; ReadyForQuery at the end;
+//     error stops the rest; ReadyForQuery at the end; several statements are one implicit
+//     transaction (sql/session.h); a text over max_statement_bytes (also a Parse's) is 54000;
 //   * extended query: Parse (declared parameter OIDs, 0 = infer), Bind (text and binary
 //     parameters and results, one format code for all or one each), Describe of statements
 //     (ParameterDescription + RowDescription / NoData) and portals, Execute with a row limit
@@ -70,8 +72,9 @@
 //     after the COPY in the same Query run once it is done) and the extended one (Execute).
 //     An error while data arrives is sent at once; the client's remaining CopyData, CopyDone
 //     and CopyFail are then dropped, as PostgreSQL drops them.
-// Not yet: cancelling a running statement (the host receives the CancelRequest), the
-// fast-path FunctionCall (an error).
+//   * cancelling: the session's cancel signal (sql/statement_guard.h) is registered with the
+//     backend key; a CancelRequest for it stops the running statement with 57014.
+// Not yet: the fast-path FunctionCall (an error).
 #pragma once
 
 #include <map>
@@ -126,17 +129,22 @@ public:
     // (a cleartext password should be asked for only then).
     virtual std::unique_ptr<PgAuthenticator> authenticator(const PgLogin& login,
                                                            bool tls_active) = 0;
-    // A fresh cancel key for an authenticated connection, held until release_backend_key.
-    virtual PgBackendKey register_backend_key(const PgLogin& login) = 0;
+    // A fresh cancel key for an authenticated connection, held until release_backend_key;
+    // `signal` is what cancel() with that key cancels (the connection's session's).
+    virtual PgBackendKey register_backend_key(const PgLogin& login,
+                                              std::shared_ptr<sql::CancelSignal> signal) = 0;
     virtual void release_backend_key(const PgBackendKey& key) = 0;
     // A CancelRequest arrived (on a new connection, as the protocol does it): cancel the
-    // running statement of the connection holding `key`, if both numbers match.
+    // running statement of the connection holding `key`, if both numbers match (nothing
+    // when that connection is idle). Called on the requesting connection's thread.
     virtual void cancel(const PgBackendKey& key) = 0;
 };
 
 struct PgConnectionOptions {
     // The largest message body accepted after authentication (08P01 and close beyond it).
     usize max_message_bytes = usize{64} << 20;
+    // The longest SQL text of a Query or a Parse (54000 beyond it; the connection goes on).
+    usize max_statement_bytes = usize{16} << 20;
     // Whether an SSLRequest is answered 'S' (the transport can do TLS).
     bool tls_available = false;
     sql::SessionOptions session{};
@@ -161,8 +169,8 @@ public:
     bool closed() const { return phase_ == Phase::closed; }
     // Why the connection closed ("terminated by the client", the FATAL message, ...).
     const std::string& close_reason() const { return close_reason_; }
-    // Inside a transaction block (in progress or failed): an idle-in-transaction timeout
-    // applies while waiting for the client.
+    // Inside a transaction block (in progress or failed) and not in the middle of a COPY FROM
+    // STDIN: an idle-in-transaction timeout applies while waiting for the client.
     bool in_transaction() const;
     // Ends the connection from the server's side: a FATAL ErrorResponse with `error` (e.g.
     // 57P01 "terminating connection due to administrator command", 53300 "sorry, too many
@@ -196,6 +204,8 @@ private:
     void finish_authentication();
     void handle_message(char type, ByteSpan body);
     void simple_query(std::string_view text);
+    // max_statement_bytes for a Query's or a Parse's text: 54000 beyond it.
+    sql::SqlStatus check_statement_size(std::string_view text) const;
     // Sends each result (the first error ends the list); false when the last one started a
     // COPY FROM STDIN (the rest waits for its data).
     bool send_results(const std::vector<sql::SqlResult<sql::StatementResult>>& results);

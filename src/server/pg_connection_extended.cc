@@ -81,6 +81,7 @@ SqlStatus PgConnection::parse(const PgParse& message) {
         return SqlError(kSqlstateDuplicatePreparedStatement,
                         "prepared statement " + quoted(message.statement) + " already exists");
     }
+    KB_SQL_TRY(check_statement_size(message.query));
     KB_SQL_TRY(sql::check_text(message.query));
     std::vector<std::optional<sql::Type>> declared;
     declared.reserve(message.parameter_types.size());

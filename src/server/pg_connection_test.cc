@@ -330,11 +330,12 @@ TEST_F(PgConnectionTest, SeveralStatementsInOneQuery) {
                     "SELECT a FROM t; SELECT 'x' AS b"),
               (Lines{"C CREATE TABLE", "C INSERT 0 1", "T a:23", "D 1", "C SELECT 1", "T b:25",
                      "D x", "C SELECT 1", "Z I"}));
-    // The first error stops the rest.
+    // The first error stops the rest, and rolls back the statements before it: a Query's
+    // statements are one implicit transaction.
     EXPECT_EQ(query(*connection, "INSERT INTO t VALUES (2); SELECT 1/0; INSERT INTO t VALUES (3)"),
               (Lines{"C INSERT 0 1", "E 22012 division by zero @35", "Z I"}));
     EXPECT_EQ(query(*connection, "SELECT count(*) FROM t"),
-              (Lines{"T count:20", "D 2", "C SELECT 1", "Z I"}));
+              (Lines{"T count:20", "D 1", "C SELECT 1", "Z I"}));
 }
 
 TEST_F(PgConnectionTest, EmptyQueries) {

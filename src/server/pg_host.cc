@@ -114,12 +114,13 @@ std::unique_ptr<PgAuthenticator> PgHost::authenticator(const PgLogin& login, boo
     return std::make_unique<ScramAuthenticator>(std::move(scram));
 }
 
-PgBackendKey PgHost::register_backend_key(const PgLogin&) {
+PgBackendKey PgHost::register_backend_key(const PgLogin&,
+                                          std::shared_ptr<sql::CancelSignal> signal) {
     PgBackendKey key;
     key.secret_key = static_cast<i32>(static_cast<u32>(crypto::system_random().next_u64()));
     std::lock_guard lock(mutex_);
     key.process_id = next_process_id_++;
-    backend_keys_[key.process_id] = key.secret_key;
+    backend_keys_[key.process_id] = Backend{key.secret_key, std::move(signal)};
     return key;
 }
 
@@ -128,9 +129,22 @@ void PgHost::release_backend_key(const PgBackendKey& key) {
     backend_keys_.erase(key.process_id);
 }
 
-void PgHost::cancel(const PgBackendKey&) {
-    // Statements cannot be interrupted yet (the SQL layer has no cancellation point); the
-    // request is accepted and dropped, as PostgreSQL does for a statement that already ended.
+void PgHost::cancel(const PgBackendKey& key) {
+    std::shared_ptr<sql::CancelSignal> signal;
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = backend_keys_.find(key.process_id);
+        if (found == backend_keys_.end()) return;
+        // Every bit is compared whatever the first difference: the time taken says nothing
+        // about how much of a guessed secret was right.
+        const u32 difference =
+            static_cast<u32>(found->second.secret) ^ static_cast<u32>(key.secret_key);
+        if (difference != 0 || found->second.signal == nullptr) return;
+        signal = found->second.signal;
+    }
+    // Cancels only a statement that is running (statement_guard.h); PostgreSQL too says
+    // nothing back either way.
+    signal->cancel();
 }
 
 }  // namespace kb::server

@@ -47,8 +47,11 @@ public:
     std::unique_ptr<PgAuthenticator> authenticator(const PgLogin& login, bool tls_active,
                                                    const std::string& peer_host,
                                                    Clock::time_point now = Clock::now());
-    PgBackendKey register_backend_key(const PgLogin& login);
+    PgBackendKey register_backend_key(const PgLogin& login,
+                                      std::shared_ptr<sql::CancelSignal> signal);
     void release_backend_key(const PgBackendKey& key);
+    // Cancels the running statement of the connection holding `key` (its secret compared in
+    // constant time); nothing for an unknown key or an idle connection. Any thread.
     void cancel(const PgBackendKey& key);
 
 private:
@@ -65,7 +68,11 @@ private:
     PgHostOptions options_;
     Bytes mock_secret_;  // keys the salts of mock verifiers for this server's life
     std::mutex mutex_;
-    std::map<i32, i32> backend_keys_;  // process id -> secret
+    struct Backend {
+        i32 secret = 0;
+        std::shared_ptr<sql::CancelSignal> signal;
+    };
+    std::map<i32, Backend> backend_keys_;  // by process id
     i32 next_process_id_ = 1;
     std::map<std::string, FailureWindow> failures_;  // by client address
 };
@@ -83,8 +90,9 @@ public:
     std::unique_ptr<PgAuthenticator> authenticator(const PgLogin& login, bool tls_active) override {
         return host_.authenticator(login, tls_active, peer_host_);
     }
-    PgBackendKey register_backend_key(const PgLogin& login) override {
-        return host_.register_backend_key(login);
+    PgBackendKey register_backend_key(const PgLogin& login,
+                                      std::shared_ptr<sql::CancelSignal> signal) override {
+        return host_.register_backend_key(login, std::move(signal));
     }
     void release_backend_key(const PgBackendKey& key) override { host_.release_backend_key(key); }
     void cancel(const PgBackendKey& key) override { host_.cancel(key); }

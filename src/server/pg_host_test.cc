@@ -130,5 +130,37 @@ TEST(PgHost, LocksOutAnAddressForAMinuteAfterFailedLogins) {
     EXPECT_EQ(later->start().kind, PgAuthStep::Kind::sasl);
 }
 
+TEST(PgHost, CancelKeysReachTheirConnectionsRunningStatementOnly) {
+    HostFixture f;
+    const PgLogin login = f.login("admin");
+    auto first = std::make_shared<sql::CancelSignal>();
+    auto second = std::make_shared<sql::CancelSignal>();
+    const PgBackendKey key = f.host->register_backend_key(login, first);
+    const PgBackendKey other = f.host->register_backend_key(login, second);
+    EXPECT_NE(key.process_id, other.process_id);
+
+    first->enter();  // a statement runs on the first connection
+    second->enter();
+    f.host->cancel(PgBackendKey{key.process_id, key.secret_key ^ 1});  // a wrong secret
+    f.host->cancel(PgBackendKey{999'999, key.secret_key});             // an unknown process
+    EXPECT_FALSE(first->cancelled());
+    f.host->cancel(key);
+    EXPECT_TRUE(first->cancelled());
+    EXPECT_FALSE(second->cancelled()) << "only the connection holding the key";
+    first->leave();
+
+    // Idle: the cancel is dropped, and the next statement starts clean.
+    f.host->cancel(key);
+    first->enter();
+    EXPECT_FALSE(first->cancelled());
+    first->leave();
+
+    // A released key cancels nothing.
+    f.host->release_backend_key(other);
+    f.host->cancel(other);
+    EXPECT_FALSE(second->cancelled());
+    second->leave();
+}
+
 }  // namespace
 }  // namespace kb::server

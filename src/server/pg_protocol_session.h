@@ -23,6 +23,7 @@ public:
     void tls_started() override { connection_.tls_started(); }
     bool closed() const override { return connection_.closed(); }
     bool in_transaction() const override { return connection_.in_transaction(); }
+    bool logged_in() const override { return connection_.login() != nullptr; }
     Bytes goodbye(const char* sqlstate, const char* message) override;
 
 private:

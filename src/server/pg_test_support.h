@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -50,12 +51,26 @@ public:
         return std::make_unique<PgTrustAuthenticator>();
     }
 
-    PgBackendKey register_backend_key(const PgLogin&) override {
+    // Every connection gets key 4242/0x5ec7e7; cancel() with it cancels the last one's
+    // statement (from any thread), as PgHost does.
+    PgBackendKey register_backend_key(const PgLogin&,
+                                      std::shared_ptr<sql::CancelSignal> signal) override {
         ++keys_registered;
-        return PgBackendKey{.process_id = 4242, .secret_key = 0x5ec7e7};
+        std::lock_guard lock(mutex_);
+        signal_ = std::move(signal);
+        return kKey;
     }
     void release_backend_key(const PgBackendKey& key) override { released.push_back(key); }
-    void cancel(const PgBackendKey& key) override { cancelled.push_back(key); }
+    void cancel(const PgBackendKey& key) override {
+        std::shared_ptr<sql::CancelSignal> signal;
+        {
+            std::lock_guard lock(mutex_);
+            cancelled.push_back(key);
+            if (key == kKey) signal = signal_;
+        }
+        if (signal != nullptr) signal->cancel();
+    }
+    static constexpr PgBackendKey kKey{.process_id = 4242, .secret_key = 0x5ec7e7};
 
     db::testing::SimNode& node() { return node_; }
 
@@ -66,6 +81,8 @@ public:
 
 private:
     db::testing::SimNode node_;
+    std::mutex mutex_;
+    std::shared_ptr<sql::CancelSignal> signal_;
 };
 
 // Client bytes, built message by message.

@@ -38,6 +38,7 @@ public:
     void wake() override {
         if (session_) session_->wake();
     }
+    bool logged_in() const override { return session_ != nullptr && session_->logged_in(); }
 
 private:
     // `replay_tls`: tell a pgwire session about the TLS handshake done here.

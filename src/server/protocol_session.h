@@ -38,6 +38,8 @@ public:
     // only bytes wake it.
     virtual std::optional<u64> wake_after_ms() const { return std::nullopt; }
     virtual void wake() {}
+    // Whether the client has logged in (the authentication timeout runs until it has).
+    virtual bool logged_in() const = 0;
 };
 
 }  // namespace kb::server

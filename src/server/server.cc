@@ -1,8 +1,14 @@
 // The accept loop and the per-connection loop (server.h).
 #include "server/server.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <vector>
 
+#include "io/errno_status.h"
 #include "server/client_stream.h"
 #include "server/tcp_listener.h"
 
@@ -16,8 +22,11 @@ constexpr usize kReadChunk = 64 * 1024;
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, SessionFactory factory) {
     auto listener = KB_TRY(TcpListener::open(options.listen));
+    const int stop_fd = ::eventfd(0, EFD_CLOEXEC);
+    if (stop_fd < 0) return io::errno_status(errno, "eventfd for the server's stop signal");
     std::unique_ptr<Server> server(
         new Server(std::move(options), std::move(factory), std::move(listener)));
+    server->stop_fd_ = stop_fd;
     server->accept_thread_ = std::thread([raw = server.get()] { raw->accept_loop(); });
     return server;
 }
@@ -28,7 +37,10 @@ Server::Server(ServerOptions options, SessionFactory factory, std::unique_ptr<Tc
     address_.port = listener_->port();
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+    if (stop_fd_ >= 0) ::close(stop_fd_);
+}
 
 u16 Server::port() const { return address_.port; }
 
@@ -43,12 +55,15 @@ void Server::accept_loop() {
         info.over_limit = open_.load() >= options_.max_connections;
         info.tls_available = options_.tls != nullptr;
         Connection& connection = connections_.emplace_back();
-        connection.stream = std::make_unique<ClientStream>(**accepted);
+        connection.stream = std::make_unique<ClientStream>(**accepted, stop_fd_);
         info.peer = connection.stream->peer();
         info.peer_host = connection.stream->peer_host();
         open_.fetch_add(1);
         connection.thread = std::thread([this, &connection, info = std::move(info)]() mutable {
             serve(connection, std::move(info));
+            // The socket closes now, not when the accept loop next reaps (an idle server would
+            // keep every closed client's descriptor). Only this thread uses the stream.
+            connection.stream.reset();
             open_.fetch_sub(1);
             connection.finished.store(true);
         });
@@ -60,13 +75,36 @@ void Server::serve(Connection& connection, ConnectionInfo info) {
     std::unique_ptr<ProtocolSession> session = factory_(info);
     std::vector<u8> buffer(kReadChunk);
     const auto send = [&](Bytes bytes) { return bytes.empty() || stream.write_all(bytes).is_ok(); };
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point login_deadline =
+        Clock::now() + std::chrono::milliseconds(options_.authentication_timeout_ms);
     while (!session->closed()) {
         std::optional<u64> timeout;
-        if (session->in_transaction() && options_.idle_in_transaction_timeout_ms != 0) {
+        const std::optional<u64> wake = session->wake_after_ms();
+        if (options_.authentication_timeout_ms != 0 && !session->logged_in()) {
+            // Until the client has logged in, it has what is left of the authentication time.
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(login_deadline -
+                                                                                    Clock::now());
+            if (left.count() <= 0) {
+                send(session->goodbye("57014", "canceling authentication due to timeout"));
+                break;
+            }
+            timeout = static_cast<u64>(left.count());
+        } else if (session->in_transaction() && options_.idle_in_transaction_timeout_ms != 0) {
             timeout = options_.idle_in_transaction_timeout_ms;
+        } else if (wake) {
+            timeout = wake;
         }
         auto got = stream.read_some(buffer, timeout);
         if (!got) break;  // the connection failed: nobody left to tell
+        if (!got->has_value() && !session->logged_in() && options_.authentication_timeout_ms != 0) {
+            continue;  // the loop's check above says goodbye
+        }
+        if (!got->has_value() && wake && !session->in_transaction()) {
+            session->wake();  // e.g. a subscription's live tail looks for new events
+            if (!send(session->take_output())) break;
+            continue;
+        }
         if (!got->has_value()) {
             send(session->goodbye("25P03",
                                   "terminating connection due to idle-in-transaction timeout"));
@@ -108,8 +146,12 @@ void Server::stop() {
         if (accept_thread_.joinable()) accept_thread_.join();
         listener_.reset();  // the port is free from now on
         std::lock_guard lock(mutex_);
-        // Reads end at once; a connection running a statement notices after sending its result.
-        for (Connection& connection : connections_) connection.stream->shut_down_reads();
+        // Every connection's waits for input poll stop_fd_: idle ones wake at once and say
+        // goodbye (57P01), over TLS too; one running a statement notices after sending its
+        // result. Never read, so it stays readable.
+        const u64 one = 1;
+        while (::write(stop_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+        }
         for (Connection& connection : connections_) connection.thread.join();
         connections_.clear();
     });

@@ -9,8 +9,9 @@
 //     auto server = Server::start(options, [&](const ConnectionInfo& info) { ... });
 //     u16 port = (*server)->port();
 //     ...
-//     (*server)->stop();   // stop accepting; idle sessions get 57P01 and close; busy ones
-//                          // finish the request they are running first; returns when all ended
+//     (*server)->stop();   // stop accepting; idle sessions get 57P01 and close (TLS ones too);
+//                          // busy ones finish the request they are running first; returns
+//                          // when all ended
 #pragma once
 
 #include <openssl/ssl.h>
@@ -37,6 +38,8 @@ struct ServerOptions {
     ListenAddress listen{"127.0.0.1", 0};
     u32 max_connections = 100;
     u64 idle_in_transaction_timeout_ms = 0;  // 0: none
+    // A connection not logged in this long after it was accepted is closed (57014); 0: none.
+    u64 authentication_timeout_ms = 60'000;
     SSL_CTX* tls = nullptr;  // not owned; nullptr: no TLS (clients asking are told no)
 };
 
@@ -86,6 +89,7 @@ private:
     std::thread accept_thread_;
     std::mutex mutex_;
     std::list<Connection> connections_;
+    int stop_fd_ = -1;  // an eventfd stop() signals; every ClientStream polls it
     std::atomic<bool> stopping_{false};
     std::atomic<u64> open_{0};
     std::atomic<u64> accepted_{0};

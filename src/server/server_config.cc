@@ -57,7 +57,7 @@ Status parse_bytes(std::string_view text, u64& out) {
     return {};
 }
 
-// "30s", "500ms", "5min", "0": durations in milliseconds.
+// "30s", "500ms", "5min", "1d", "0": durations in milliseconds.
 Status parse_millis(std::string_view text, u64& out) {
     usize digits = 0;
     while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -69,10 +69,22 @@ Status parse_millis(std::string_view text, u64& out) {
     if (unit == "s") scale = 1000;
     if (unit == "min") scale = 60'000;
     if (unit == "h") scale = 3'600'000;
+    if (unit == "d") scale = 86'400'000;
     if (!number_ok.is_ok() || scale == 0 || number > std::numeric_limits<u64>::max() / scale) {
-        return bad_value(text, "a duration (e.g. 0, 500ms, 30s, 5min, 1h)");
+        return bad_value(text, "a duration (e.g. 0, 500ms, 30s, 5min, 1h, 1d)");
     }
     out = number * scale;
+    return {};
+}
+
+// statement_timeout's range in PostgreSQL: at most INT_MAX milliseconds (about 24 days).
+Status parse_statement_timeout(std::string_view text, u64& out) {
+    u64 ms = 0;
+    KB_TRY(parse_millis(text, ms));
+    if (ms > u64{std::numeric_limits<i32>::max()}) {
+        return bad_value(text, "a duration of at most 2147483647ms (about 24 days)");
+    }
+    out = ms;
     return {};
 }
 
@@ -108,6 +120,8 @@ std::string show_bytes(u64 bytes) {
 
 std::string show_millis(u64 ms) {
     if (ms == 0) return "0";
+    if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
     if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "min";
     if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
     return std::to_string(ms) + "ms";
@@ -178,10 +192,23 @@ const SettingInfo kSettings[] = {
     parsed_setting<&ServerConfig::max_message_bytes, parse_bytes, show_bytes>(
         "max-message-bytes", "Largest protocol message a client may send (08P01 beyond it)"),
     parsed_setting<&ServerConfig::max_statement_bytes, parse_bytes, show_bytes>(
-        "max-statement-bytes", "Longest SQL text of one query (54000 beyond it)"),
+        "max-statement-bytes", "Longest SQL text of one Query or Parse (54000 beyond it)"),
+    parsed_setting<&ServerConfig::max_result_bytes, parse_bytes, show_bytes>(
+        "max-result-bytes",
+        "Most bytes of rows one statement may hold in memory: its result, sorts, groups "
+        "(54000 beyond it); 0 = no limit"),
+    parsed_setting<&ServerConfig::statement_timeout_ms, parse_statement_timeout, show_millis>(
+        "statement-timeout",
+        "Cancel a statement running this long (57014); the sessions' statement_timeout "
+        "default, which SET changes; 0 = no limit"),
     parsed_setting<&ServerConfig::idle_in_transaction_timeout_ms, parse_millis, show_millis>(
         "idle-in-transaction-timeout",
         "Close a session idle inside a transaction this long (25P03); 0 = no "
+        "limit"),
+    parsed_setting<&ServerConfig::authentication_timeout_ms, parse_millis, show_millis>(
+        "authentication-timeout",
+        "Close a connection not logged in this long after it connected (startup, TLS and "
+        "password exchange; 57014), so silent sockets cannot hold connection slots; 0 = no "
         "limit"),
     parsed_setting<&ServerConfig::max_failed_logins_per_minute, parse_u32, show_u32>(
         "max-failed-logins-per-minute",

@@ -40,8 +40,11 @@ struct ServerConfig {
     bool allow_cleartext_password = false;  // only ever offered over TLS
     u32 max_connections = 100;
     u64 max_message_bytes = 64ull << 20;     // one protocol message (pgwire caps at 1 GiB)
-    u64 max_statement_bytes = 16ull << 20;   // one statement's text
+    u64 max_statement_bytes = 16ull << 20;   // one Query's or Parse's SQL text
+    u64 max_result_bytes = 256ull << 20;     // rows one statement holds in memory; 0: no limit
+    u64 statement_timeout_ms = 0;            // sessions' statement_timeout default; 0: none
     u64 idle_in_transaction_timeout_ms = 0;  // 0: none
+    u64 authentication_timeout_ms = 60'000;  // from connect to logged in; 0: none
     u32 max_failed_logins_per_minute = 30;   // per client address, then 53300 for a minute
     u64 checkpoint_every_ops = 10'000;
     u64 cache_bytes = 256ull << 20;

@@ -59,6 +59,29 @@ TEST(ServerConfig, ParsesSizesDurationsAndSwitches) {
     EXPECT_FALSE(apply_setting(config, "no-such-thing", "1", "--x").is_ok());
 }
 
+TEST(ServerConfig, StatementLimits) {
+    ServerConfig config;
+    EXPECT_EQ(config.max_result_bytes, 256u << 20);
+    EXPECT_EQ(config.statement_timeout_ms, 0u);
+    ASSERT_TRUE(apply_setting(config, "statement-timeout", "90s", "--x").is_ok());
+    EXPECT_EQ(config.statement_timeout_ms, 90'000u);
+    EXPECT_EQ(find_setting("statement_timeout")->show(config), "90s");
+    ASSERT_TRUE(apply_setting(config, "statement-timeout", "2d", "--x").is_ok());
+    EXPECT_EQ(config.statement_timeout_ms, 172'800'000u);
+    // PostgreSQL's statement_timeout stops at INT_MAX milliseconds.
+    EXPECT_FALSE(apply_setting(config, "statement-timeout", "30d", "--x").is_ok());
+    ASSERT_TRUE(apply_setting(config, "max-result-bytes", "1GiB", "--x").is_ok());
+    EXPECT_EQ(config.max_result_bytes, 1u << 30);
+    ASSERT_TRUE(apply_setting(config, "max_result_bytes", "0", "--x").is_ok());
+    EXPECT_EQ(config.max_result_bytes, 0u);
+    ASSERT_TRUE(apply_setting(config, "max-statement-bytes", "1MiB", "--x").is_ok());
+    EXPECT_EQ(config.max_statement_bytes, 1u << 20);
+    ASSERT_TRUE(apply_environment(config, [](const char* name) -> const char* {
+                    return std::string_view(name) == "KMB_STATEMENT_TIMEOUT" ? "250ms" : nullptr;
+                }).is_ok());
+    EXPECT_EQ(config.statement_timeout_ms, 250u);
+}
+
 TEST(ServerConfig, FileThenEnvironmentThenFlags) {
     const std::string path = write_file("precedence.toml",
                                         "listen = \"0.0.0.0:6000\"\n"

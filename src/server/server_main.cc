@@ -15,8 +15,10 @@
 #include "kimberlite/database.h"
 #include "server/http_endpoints.h"
 #include "server/metrics.h"
+#include "server/native_session.h"
 #include "server/pg_host.h"
 #include "server/pg_protocol_session.h"
+#include "server/protocol_dispatch.h"
 #include "server/server.h"
 #include "server/server_log.h"
 #include "server/tls_context.h"
@@ -138,18 +140,40 @@ int run_server(const ServerConfig& config) {
     PgHost host(*db, host_options);
     PgConnectionOptions connection_options;
     connection_options.max_message_bytes = config.max_message_bytes;
+    connection_options.max_statement_bytes = config.max_statement_bytes;
+    connection_options.session.statement_timeout_ms = config.statement_timeout_ms;
+    connection_options.session.max_result_bytes = config.max_result_bytes;
     connection_options.tls_available = true;
     ServerOptions server_options;
     server_options.listen = config.listen;
     server_options.max_connections = config.max_connections;
     server_options.idle_in_transaction_timeout_ms = config.idle_in_transaction_timeout_ms;
+    server_options.authentication_timeout_ms = config.authentication_timeout_ms;
     server_options.tls = tls->native();
     auto server = Server::start(server_options, [&](const ConnectionInfo& info) {
         metrics.connections_total.fetch_add(1);
         if (info.over_limit) metrics.connections_refused.fetch_add(1);
         log.debug("connection", {{"id", std::to_string(info.id)}, {"peer", info.peer}});
-        return std::make_unique<PgProtocolSession>(host, info.peer_host, connection_options,
-                                                   info.over_limit);
+        // One port, two protocols: the first bytes choose (protocol_dispatch.h).
+        auto pgwire = [&, info](bool) -> std::unique_ptr<ProtocolSession> {
+            return std::make_unique<PgProtocolSession>(host, info.peer_host, connection_options,
+                                                       info.over_limit);
+        };
+        auto native = [&, info](bool tls_active) -> std::unique_ptr<ProtocolSession> {
+            NativeSessionOptions options;
+            options.max_frame_body =
+                static_cast<u32>(std::min<u64>(config.max_message_bytes, kNativeFrameBodyMax));
+            options.tls_active = tls_active;
+            options.server_version = std::string("kimberlite ") + KB_VERSION;
+            if (info.over_limit) {
+                options.refusal = "too many connections (max-connections " +
+                                  std::to_string(config.max_connections) + ")";
+            }
+            return std::make_unique<NativeSession>(
+                std::make_unique<PgPeerHost>(host, info.peer_host), std::move(options));
+        };
+        return std::make_unique<FirstBytesSession>(pgwire, native,
+                                                   connection_options.tls_available);
     });
     if (!server) {
         log.error("cannot listen", {{"error", server.status().to_string()}});

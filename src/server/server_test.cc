@@ -1,5 +1,6 @@
 // The connection loop with a toy protocol: every byte received is echoed; 'B' enters and 'C'
-// leaves a "transaction", 'Q' closes, 'S' blocks until released (a statement in flight).
+// leaves a "transaction", 'Q' closes, 'S' blocks until released (a statement in flight), 'L'
+// logs in (sessions start logged in unless the fixture says otherwise).
 #include "server/server.h"
 
 #include <arpa/inet.h>
@@ -26,7 +27,8 @@ struct Gate {
 
 class EchoSession final : public ProtocolSession {
 public:
-    EchoSession(ConnectionInfo info, Gate* gate) : info_(std::move(info)), gate_(gate) {}
+    EchoSession(ConnectionInfo info, Gate* gate, bool logged_in = true)
+        : info_(std::move(info)), gate_(gate), logged_in_(logged_in) {}
     void receive(ByteSpan bytes) override {
         if (info_.over_limit) {
             out_ = copy_of(as_bytes("too many"));
@@ -37,6 +39,7 @@ public:
             if (b == 'B') in_transaction_ = true;
             if (b == 'C') in_transaction_ = false;
             if (b == 'Q') closed_ = true;
+            if (b == 'L') logged_in_ = true;
             if (b == 'S') {
                 std::unique_lock lock(gate_->mutex);
                 gate_->entered = true;
@@ -51,6 +54,7 @@ public:
     void tls_started() override {}
     bool closed() const override { return closed_; }
     bool in_transaction() const override { return in_transaction_; }
+    bool logged_in() const override { return logged_in_; }
     Bytes goodbye(const char* sqlstate, const char*) override {
         return copy_of(as_bytes(std::string("bye ") + sqlstate));
     }
@@ -61,6 +65,7 @@ private:
     Bytes out_;
     bool closed_ = false;
     bool in_transaction_ = false;
+    bool logged_in_ = true;
 };
 
 int connect_to(u16 port) {
@@ -95,9 +100,9 @@ std::string read_text(int fd, usize want = 1 << 20) {
 struct Fixture {
     Gate gate;
     std::unique_ptr<Server> server;
-    explicit Fixture(ServerOptions options = {}) {
-        auto started = Server::start(options, [this](const ConnectionInfo& info) {
-            return std::make_unique<EchoSession>(info, &gate);
+    explicit Fixture(ServerOptions options = {}, bool logged_in = true) {
+        auto started = Server::start(options, [this, logged_in](const ConnectionInfo& info) {
+            return std::make_unique<EchoSession>(info, &gate, logged_in);
         });
         EXPECT_TRUE(started.is_ok()) << started.status().to_string();
         server = std::move(*started);
@@ -130,6 +135,27 @@ TEST(Server, TellsOneTooManyAndKeepsServingTheOthers) {
     EXPECT_EQ(read_text(first, 1), "c");
     ::close(first);
     ::close(second);
+}
+
+TEST(Server, ClosesAConnectionThatDoesNotLogInInTime) {
+    ServerOptions options;
+    options.authentication_timeout_ms = 100;
+    Fixture f(options, /*logged_in=*/false);
+    const int silent = connect_to(f.server->port());
+    const int talking = connect_to(f.server->port());
+    send_text(talking, "a");  // bytes alone do not stop the clock...
+    EXPECT_EQ(read_text(talking), "abye 57014");
+    EXPECT_EQ(read_text(silent), "bye 57014");
+    // ...logging in does: then the connection stays however long it waits.
+    const int logged_in = connect_to(f.server->port());
+    send_text(logged_in, "L");
+    EXPECT_EQ(read_text(logged_in, 1), "L");
+    ::poll(nullptr, 0, 300);
+    send_text(logged_in, "x");
+    EXPECT_EQ(read_text(logged_in, 1), "x");
+    ::close(silent);
+    ::close(talking);
+    ::close(logged_in);
 }
 
 TEST(Server, ClosesASessionIdleInATransaction) {

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "kernel/access_reads.h"
+#include "kernel/catalog_codec.h"
+#include "kernel/kernel_trees.h"
 #include "sql/catalog_tables.h"
 #include "sql/catalog_types.h"
 
@@ -285,20 +287,76 @@ SqlResult<std::vector<Row>> pg_attribute_rows(const CatalogReader& reader) {
 
 // --- pg_database ---------------------------------------------------------------------------
 
+// Every tenant the snapshot holds, dropped ones included, in id order (kernel_reads.cc reads
+// the same tree for the whole catalog; here the schemas are not needed).
+SqlResult<std::vector<kernel::TenantInfo>> tenant_infos(const store::Snapshot& snapshot) {
+    std::vector<kernel::TenantInfo> out;
+    auto has = snapshot.has_tree(kernel::trees::kTenants);
+    if (!has) return from_status(has.status());
+    if (!*has) return out;
+    auto cursor = snapshot.scan(kernel::trees::kTenants, {}, {});
+    if (!cursor) return from_status(cursor.status());
+    while (cursor->valid()) {
+        auto value = cursor->value();
+        if (!value) return from_status(value.status());
+        auto info = kernel::decode_tenant_info(*value);
+        if (!info) return from_status(info.status().with_context("tenants tree"));
+        out.push_back(std::move(*info));
+        if (Status moved = cursor->next(); !moved.is_ok()) return from_status(moved);
+    }
+    return out;
+}
+
+// The databases the session's role may connect to, as of the statement's read position: a
+// superuser sees every live tenant, another role those it holds CONNECT on (by today's grants,
+// as is_superuser and has_table_privilege answer). The connected tenant is always there, under
+// the name the session connected with. Names only: nothing inside another tenant is read.
 SqlResult<std::vector<Row>> pg_database_rows(const CatalogReader& reader) {
     constexpr i64 kUtf8Encoding = 6;
     constexpr u64 kDefaultTablespaceOid = 1663;
-    return std::vector<Row>{{oid(object_oid(reader.catalog().info().id.value())),
-                             name(reader.database_name()), oid(kBootstrapSuperuserOid),
-                             int4(kUtf8Encoding),
-                             letter('c'),     // datlocprovider: libc
-                             boolean(false),  // datistemplate
-                             boolean(true),   // datallowconn
-                             int4(-1),        // datconnlimit
-                             oid(kDefaultTablespaceOid),
-                             name("C"),  // datcollate
-                             name("C"),  // datctype
-                             Value::null(), Value::null()}};
+    const db::Transaction& transaction = reader.transaction;
+    auto row = [&](TenantId tenant, std::string datname) -> Row {
+        return {oid(object_oid(tenant.value())),
+                name(datname),
+                oid(kBootstrapSuperuserOid),
+                int4(kUtf8Encoding),
+                letter('c'),     // datlocprovider: libc
+                boolean(false),  // datistemplate
+                boolean(true),   // datallowconn
+                int4(-1),        // datconnlimit
+                oid(kDefaultTablespaceOid),
+                name("C"),  // datcollate
+                name("C"),  // datctype
+                Value::null(),
+                Value::null()};
+    };
+    const TenantId current = reader.catalog().info().id;
+    auto superuser = transaction.is_superuser();
+    if (!superuser) return from_status(superuser.status());
+    const std::vector<kernel::TenantInfo> tenants =
+        KB_SQL_TRY(tenant_infos(transaction.snapshot()));
+    const Position at = transaction.read_position();
+    std::vector<Row> rows;
+    for (const kernel::TenantInfo& tenant : tenants) {
+        if (tenant.id == current) {
+            rows.push_back(row(current, reader.database_name()));
+            continue;
+        }
+        const bool live = tenant.created <= at && (!tenant.is_dropped() || at < tenant.dropped);
+        if (!live) continue;
+        if (!*superuser) {
+            auto allowed = kernel::reads::may_connect(transaction.snapshot(),
+                                                      transaction.principal(), tenant.id);
+            if (!allowed) return from_status(allowed.status());
+            if (!*allowed) continue;
+        }
+        rows.push_back(row(tenant.id, tenant.name));
+    }
+    if (std::none_of(tenants.begin(), tenants.end(),
+                     [&](const kernel::TenantInfo& tenant) { return tenant.id == current; })) {
+        rows.push_back(row(current, reader.database_name()));  // not in the tree: a test host
+    }
+    return rows;
 }
 
 // --- pg_roles ------------------------------------------------------------------------------

@@ -13,10 +13,11 @@
 // as the transaction sees it (its snapshot, its own DDL, or the past under time travel) and the
 // roles as of its read position. So queries on them are ordinary queries — WHERE, ORDER BY,
 // aggregates, LIMIT — through the normal executor, and a kept plan (plan_cache.h) reads fresh
-// rows on every run. A tenant sees only itself: pg_database has one row, the tenant's, and
-// pg_class / information_schema list only its relations (information_schema, as PostgreSQL,
-// only the tables the role holds some privilege on). pg_roles lists every role, as PostgreSQL
-// does (roles are the cluster's, not a tenant's), with passwords masked.
+// rows on every run. A tenant sees only itself: pg_class / information_schema list only its
+// relations (information_schema, as PostgreSQL, only the tables the role holds some privilege
+// on). pg_database lists database names only: the connected tenant and every other live tenant
+// the role may connect to (a superuser: all), as of the read position. pg_roles lists every role,
+// as PostgreSQL does (roles are the cluster's, not a tenant's), with passwords masked.
 //
 // OIDs: PostgreSQL's for what PostgreSQL has (types, pg_catalog 11, public 2200, the catalog
 // tables' own: pg_type 1247, ...; information_schema 13207 and its views' as in a PostgreSQL 15

@@ -7,6 +7,7 @@
 #include "sql/catalog_tables.h"
 #include "sql/dml_defaults.h"
 #include "sql/dml_writer.h"
+#include "sql/statement_guard.h"
 #include "sql/value_io.h"
 
 namespace kb::sql {
@@ -240,7 +241,11 @@ SqlResult<StatementResult> CopyFrom::done() {
 }
 
 SqlStatus CopyFrom::insert_records(std::vector<CopyRecord>& records) {
-    for (const CopyRecord& record : records) KB_SQL_TRY(insert(record));
+    for (const CopyRecord& record : records) {
+        // A cancellation point per line (statement_guard.h); never inside a chunk's commit.
+        if (chunk_ != nullptr && must_stop(chunk_->eval.guard)) return chunk_->eval.guard->error();
+        KB_SQL_TRY(insert(record));
+    }
     return sql_ok();
 }
 

@@ -23,6 +23,8 @@ class Transaction;
 
 namespace kb::sql {
 
+class StatementGuard;
+
 // Who and where a session is, and its settings, for the functions that ask (current_user,
 // current_database(), current_setting(), set_config(), pg_backend_pid(): func_session.cc) and
 // the system catalog's rows (catalog_tables.h). Filled in by the session (session.h); absent
@@ -62,6 +64,9 @@ struct EvalContext {
     // The statement's transaction, for functions that read the catalog or privileges
     // (has_table_privilege); nullptr while describing or outside a session.
     const db::Transaction* transaction = nullptr;
+    // The running statement's cancellation, timeout and memory limit (statement_guard.h),
+    // checked by the executor's row loops; nullptr: none (tests, the fuzzer, describing).
+    StatementGuard* guard = nullptr;
 };
 
 }  // namespace kb::sql

@@ -9,6 +9,7 @@
 #include "sql/dml_writer.h"
 #include "sql/parse.h"
 #include "sql/plan_select.h"
+#include "sql/statement_guard.h"
 
 namespace kb::sql {
 
@@ -54,6 +55,8 @@ SqlStatus add_returning_row(const Returning& returning, const Row& row, EvalCont
     Row out;
     for (const BoundExpr& expr : returning.expressions)
         out.push_back(KB_SQL_TRY(evaluate(expr, row, eval)));
+    // RETURNING rows are held until the statement ends (statement_guard.h).
+    if (eval.guard != nullptr && eval.guard->hold(row_bytes(out))) return eval.guard->error();
     result.rows.push_back(std::move(out));
     return sql_ok();
 }
@@ -332,6 +335,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
     // of them again (PostgreSQL cannot tell which proposed row should win).
     std::set<Bytes> affected;
     for (const auto& values : rows) {
+        if (must_stop(eval.guard)) return eval.guard->error();  // a cancellation point per row
         Row row(table.columns.size(), Value::null());
         std::vector<bool> given(table.columns.size(), false);
         for (usize i = 0; i < values.size(); ++i) {
@@ -624,6 +628,7 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
     StatementResult result;
     describe_returning(returning, result);
     for (const Row& old_row : rows) {
+        if (must_stop(eval.guard)) return eval.guard->error();  // a cancellation point per row
         Row new_row = old_row;
         for (const auto& [index, expr] : assignments) {
             new_row[index] = expr ? KB_SQL_TRY(evaluate(*expr, old_row, eval))
@@ -654,6 +659,7 @@ SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,
     StatementResult result;
     describe_returning(returning, result);
     for (const Row& row : rows) {
+        if (must_stop(eval.guard)) return eval.guard->error();  // a cancellation point per row
         KB_SQL_TRY(writer->remove(row));
         KB_SQL_TRY(add_returning_row(returning, row, eval, result));
     }

@@ -7,6 +7,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "sql/statement_guard.h"
+
 namespace kb::sql {
 
 namespace {
@@ -47,6 +49,11 @@ bool keys_before(const Row& a, const Row& b, const std::vector<Key>& keys) {
     }
     return false;
 }
+
+// What memory accounting (statement_guard.h) assumes an aggregate's accumulator and a map
+// node take: the order of magnitude, not the exact size.
+constexpr u64 kAccumulatorBytes = 64;
+constexpr u64 kMapNodeBytes = 64;
 
 // The rows of one group for an aggregate with its own ORDER BY: kept until the group is
 // complete, then fed to the accumulator in that order (stable: ties keep input order).
@@ -139,12 +146,21 @@ SqlStatus Sort::open(ExecContext& context) {
     };
     std::vector<Entry> entries;
     Row row;
+    StatementGuard* guard = context.eval.guard;
+    u64 key_bytes = 0;
     while (KB_SQL_TRY(children_[0]->next(context, row))) {
         Entry entry;
         for (const SortKey& key : keys_) {
             entry.keys.push_back(KB_SQL_TRY(evaluate(key.expr, row, context.eval)));
         }
         entry.row = std::move(row);
+        // The sort buffer counts against the statement's memory limit until the rows are
+        // handed on (next()).
+        if (guard != nullptr) {
+            const u64 keys = row_bytes(entry.keys);
+            key_bytes += keys;
+            if (guard->hold(keys + row_bytes(entry.row))) return guard->error();
+        }
         entries.push_back(std::move(entry));
         row = Row();
     }
@@ -154,12 +170,14 @@ SqlStatus Sort::open(ExecContext& context) {
     rows_.clear();
     rows_.reserve(entries.size());
     for (Entry& entry : entries) rows_.push_back(std::move(entry.row));
+    if (guard != nullptr) guard->release(key_bytes);
     next_ = 0;
     return sql_ok();
 }
 
-SqlResult<bool> Sort::next(ExecContext&, Row& row) {
+SqlResult<bool> Sort::next(ExecContext& context, Row& row) {
     if (next_ >= rows_.size()) return false;
+    if (context.eval.guard != nullptr) context.eval.guard->release(row_bytes(rows_[next_]));
     row = std::move(rows_[next_++]);
     return true;
 }
@@ -230,6 +248,14 @@ SqlStatus Aggregate::open(ExecContext& context) {
                 for (const BoundExpr& expr : group_keys_) {
                     keys.push_back(KB_SQL_TRY(evaluate(expr, row, context.eval)));
                 }
+                // A group holds its key twice (values and grouping key) and its accumulators
+                // until the aggregate ends.
+                if (StatementGuard* guard = context.eval.guard;
+                    guard != nullptr &&
+                    guard->hold(row_bytes(keys) + 2 * key.size() + sizeof(Group) +
+                                kAccumulatorBytes * aggregates_.size())) {
+                    return guard->error();
+                }
                 at = new_group(std::move(keys));
                 keys = Row();
                 index.emplace(key, at);
@@ -264,6 +290,11 @@ SqlStatus Aggregate::open(ExecContext& context) {
                     input.keys.push_back(KB_SQL_TRY(evaluate(order.expr, row, context.eval)));
                 }
                 input.arguments.assign(values.begin(), values.end());
+                if (StatementGuard* guard = context.eval.guard;
+                    guard != nullptr &&
+                    guard->hold(row_bytes(input.keys) + row_bytes(input.arguments))) {
+                    return guard->error();
+                }
                 group.ordered[a].push_back(std::move(input));
                 continue;
             }
@@ -311,7 +342,14 @@ SqlStatus Distinct::open(ExecContext& context) {
 
 SqlResult<bool> Distinct::next(ExecContext& context, Row& row) {
     while (KB_SQL_TRY(children_[0]->next(context, row))) {
-        if (seen_.emplace(grouping_key(row, types_), true).second) return true;
+        auto [at, inserted] = seen_.emplace(grouping_key(row, types_), true);
+        if (!inserted) continue;
+        // Every distinct row's key is held until the statement ends (a map node each).
+        if (StatementGuard* guard = context.eval.guard;
+            guard != nullptr && guard->hold(at->first.capacity() + kMapNodeBytes)) {
+            return guard->error();
+        }
+        return true;
     }
     return false;
 }

@@ -2,6 +2,7 @@
 #include "sql/exec_scan.h"
 
 #include "kernel/row_codec.h"
+#include "sql/statement_guard.h"
 
 namespace kb::sql {
 
@@ -50,6 +51,9 @@ SqlStatus TableScan::open_next_range(db::Transaction& transaction) {
 }
 
 SqlResult<bool> TableScan::next(ExecContext& context, Row& row) {
+    // Every row read is a cancellation point (statement_guard.h): scans feed every other row
+    // loop (sorts, aggregates, DML sources, COPY TO).
+    if (must_stop(context.eval.guard)) return context.eval.guard->error();
     ByteSpan image;
     for (;;) {
         if (point_) {

@@ -11,11 +11,12 @@
 
 namespace kb::sql {
 
-std::span<const FunctionDef> operator_catalog();           // func_operators.cc
-std::span<const FunctionDef> datetime_operator_catalog();  // func_datetime.cc
-std::span<const FunctionDef> string_function_catalog();    // func_string.cc
-std::span<const FunctionDef> math_function_catalog();      // func_math.cc
-std::span<const FunctionDef> session_function_catalog();   // func_session.cc
+std::span<const FunctionDef> operator_catalog();             // func_operators.cc
+std::span<const FunctionDef> datetime_operator_catalog();    // func_datetime.cc
+std::span<const FunctionDef> string_function_catalog();      // func_string.cc
+std::span<const FunctionDef> math_function_catalog();        // func_math.cc
+std::span<const FunctionDef> session_function_catalog();     // func_session.cc
+std::span<const FunctionDef> operations_function_catalog();  // func_operations.cc
 
 using Args = std::span<const Value>;
 

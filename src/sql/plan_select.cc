@@ -11,6 +11,7 @@
 #include "sql/exec_query.h"
 #include "sql/exec_scan.h"
 #include "sql/plan_access.h"
+#include "sql/statement_guard.h"
 
 namespace kb::sql {
 
@@ -226,7 +227,10 @@ SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
     KB_SQL_TRY(root.open(context));
     std::vector<Row> rows;
     Row row;
+    StatementGuard* guard = context.eval.guard;
     while (KB_SQL_TRY(root.next(context, row))) {
+        // The rows are held until the statement ends: they count against its memory limit.
+        if (guard != nullptr && guard->hold(row_bytes(row))) return guard->error();
         rows.push_back(std::move(row));
         row = Row();
     }

@@ -52,6 +52,8 @@ StatementResult tagged(std::string tag) {
 struct Session::Open {
     db::Transaction transaction;
     std::vector<std::pair<std::string, db::Transaction::Mark>> savepoints;
+    // Begun by a statement of a text of several statements, not by BEGIN (session.h).
+    bool implicit = false;
 };
 
 Session::Session(db::TransactionHost& host, TenantId tenant, PrincipalId principal,
@@ -60,8 +62,14 @@ Session::Session(db::TransactionHost& host, TenantId tenant, PrincipalId princip
       tenant_(tenant),
       principal_(principal),
       options_(options),
-      settings_(default_settings()),
+      defaults_(default_settings()),
       info_(session_identity(host, tenant, principal, options_)) {
+    if (options_.statement_timeout_ms != 0) {
+        auto shown = assign_setting_text(defaults_, "statement_timeout",
+                                         std::to_string(options_.statement_timeout_ms));
+        KB_ASSERT_MSG(shown.has_value(), "statement_timeout_ms is not a valid statement_timeout");
+    }
+    settings_ = defaults_;
     info_.setting = [this](std::string_view name) { return setting(name); };
     info_.set_setting = [this](std::string_view name, std::string_view value,
                                bool is_local) -> SqlResult<std::string> {
@@ -84,7 +92,17 @@ std::optional<std::string> Session::setting(std::string_view name) const {
     return read_setting(settings_, info_, name);
 }
 
+void Session::fail_transaction() {
+    if (open_ == nullptr) return;
+    if (open_->implicit) {
+        abort_implicit();
+    } else {
+        failed_ = true;
+    }
+}
+
 std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) {
+    Request request(*this);
     std::vector<SqlResult<StatementResult>> results;
     auto statements = parse(text);
     if (!statements) {
@@ -92,6 +110,8 @@ std::vector<SqlResult<StatementResult>> Session::execute(std::string_view text) 
         results.emplace_back(statements.error());
         return results;
     }
+    // Several statements share one implicit transaction (session.h).
+    multi_ = statements->size() > 1;
     return run_all(std::move(*statements));
 }
 
@@ -99,31 +119,71 @@ std::vector<SqlResult<StatementResult>> Session::run_all(std::vector<ast::Statem
     std::vector<SqlResult<StatementResult>> results;
     for (usize i = 0; i < statements.size(); ++i) {
         results.push_back(run(statements[i], Bindings{}));
-        if (!results.back().has_value()) break;
-        if (copy_ != nullptr) {
-            // The rest waits for the COPY's data (execute_rest).
-            rest_.assign(std::make_move_iterator(statements.begin() + static_cast<long>(i) + 1),
-                         std::make_move_iterator(statements.end()));
+        if (!results.back().has_value()) {
+            abort_implicit();
             break;
         }
+        if (copy_ != nullptr) {
+            // The rest waits for the COPY's data (execute_rest); so does the end of the text.
+            rest_.assign(std::make_move_iterator(statements.begin() + static_cast<long>(i) + 1),
+                         std::make_move_iterator(statements.end()));
+            return results;
+        }
     }
+    end_text(results);
     return results;
+}
+
+void Session::end_text(std::vector<SqlResult<StatementResult>>& results) {
+    multi_ = false;
+    if (open_ == nullptr || !open_->implicit) return;
+    std::unique_ptr<Open> open = std::move(open_);
+    failed_ = false;
+    // Not retried on a conflict, unlike a statement of its own: the results are out already.
+    auto committed = commit(open->transaction);
+    if (!committed) results.emplace_back(committed.error());
+}
+
+void Session::abort_implicit() {
+    if (open_ != nullptr && open_->implicit) {
+        open_.reset();  // nothing of the text's transaction was committed
+        failed_ = false;
+    }
+    multi_ = false;
+}
+
+SqlStatus Session::start_statement() {
+    std::optional<StatementGuard::Clock::time_point> deadline;
+    if (auto found = settings_.find("statement_timeout"); found != settings_.end()) {
+        const std::optional<i64> ms = setting_milliseconds(found->second);
+        if (ms && *ms > 0) {
+            deadline = StatementGuard::Clock::now() + std::chrono::milliseconds(*ms);
+        }
+    }
+    guard_.arm(cancel_.get(), deadline, options_.max_result_bytes);
+    return guard_.check();
 }
 
 SqlResult<StatementResult> Session::run(const ast::Statement& statement, const Bindings& bindings) {
     KB_ASSERT_MSG(copy_ == nullptr, "a statement ran while COPY FROM STDIN takes data");
     if (const auto* control = statement.as<ast::TransactionStatement>()) {
+        // Never stopped: a COMMIT, once it runs, finishes (statement_guard.h).
         return run_transaction_control(*control);
     }
     if (open_ != nullptr && failed_) return in_failed_transaction();
+    if (auto started = start_statement(); !started) {
+        if (open_ != nullptr) failed_ = true;
+        return started.error();
+    }
     if (const auto* copy = statement.as<ast::CopyStatement>(); copy != nullptr && copy->from) {
         return start_copy_from(*copy);
     }
     if (statement.is<ast::CreateDatabaseStatement>() ||
         statement.is<ast::DropDatabaseStatement>()) {
-        // Tenants are made and dropped by ops of their own: not part of a transaction.
-        if (open_ != nullptr) {
-            failed_ = true;
+        // Tenants are made and dropped by ops of their own: not part of a transaction (nor of
+        // a text's implicit one).
+        if (open_ != nullptr || multi_) {
+            if (open_ != nullptr) failed_ = true;
             return SqlError(
                 sqlstate::kActiveSqlTransaction,
                 std::string(statement.is<ast::CreateDatabaseStatement>() ? "CREATE DATABASE"
@@ -144,8 +204,8 @@ SqlResult<StatementResult> Session::run(const ast::Statement& statement, const B
     if (statement.is<ast::CreateRoleStatement>() || statement.is<ast::AlterRoleStatement>() ||
         statement.is<ast::DropRoleStatement>() || statement.is<ast::GrantStatement>()) {
         // Each is its own op, logged at once: not part of a transaction (docs/SQL.md).
-        if (open_ != nullptr) {
-            failed_ = true;
+        if (open_ != nullptr || multi_) {
+            if (open_ != nullptr) failed_ = true;
             return SqlError(
                 sqlstate::kActiveSqlTransaction,
                 std::string(statement_kind(statement)) + " cannot run inside a transaction block");
@@ -157,7 +217,14 @@ SqlResult<StatementResult> Session::run(const ast::Statement& statement, const B
         }
         return run_access_statement(statement);
     }
-    if (open_ == nullptr) return run_autocommit(statement, bindings);
+    if (open_ == nullptr) {
+        // Alone, or reading through time travel: a transaction of its own.
+        if (!multi_ || time_travel_set(settings_)) return run_autocommit(statement, bindings);
+        // The first statement of a text's implicit transaction that needs one.
+        db::Transaction transaction = KB_SQL_TRY(begin_transaction());
+        open_ = std::make_unique<Open>(Open{std::move(transaction), {}, true});
+        failed_ = false;
+    }
     if (time_travel_set(settings_)) {
         failed_ = true;
         return SqlError(sqlstate::kFeatureNotSupported,
@@ -202,6 +269,7 @@ EvalContext Session::eval_for(db::Transaction& transaction) {
     EvalContext eval;
     eval.session = &info_;
     eval.transaction = &transaction;
+    eval.guard = &guard_;
     // now(): fixed for the transaction, logged with its op (FixedValues).
     if (!transaction.fixed_values().transaction_timestamp_us) {
         const auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -339,6 +407,11 @@ SqlResult<StatementResult> Session::run_transaction_control(
     using Kind = ast::TransactionKind;
     switch (statement.kind) {
         case Kind::begin: {
+            if (open_ != nullptr && open_->implicit) {
+                // The text's implicit transaction, with what ran in it, becomes the block.
+                open_->implicit = false;
+                return tagged("BEGIN");
+            }
             if (open_ != nullptr) {
                 if (failed_) return in_failed_transaction();  // as PostgreSQL
                 StatementResult result = tagged("BEGIN");
@@ -362,17 +435,22 @@ SqlResult<StatementResult> Session::run_transaction_control(
                 return tagged("ROLLBACK");
             }
             KB_SQL_TRY(commit(open->transaction));
-            return tagged("COMMIT");
+            StatementResult result = tagged("COMMIT");
+            // An implicit transaction commits too, with PostgreSQL's warning.
+            if (open->implicit) result.notices.push_back("there is no transaction in progress");
+            return result;
         }
         case Kind::rollback: {
             StatementResult result = tagged("ROLLBACK");
-            if (open_ == nullptr) result.notices.push_back("there is no transaction in progress");
+            if (open_ == nullptr || open_->implicit) {
+                result.notices.push_back("there is no transaction in progress");
+            }
             open_.reset();
             failed_ = false;
             return result;
         }
         case Kind::savepoint: {
-            if (open_ == nullptr) {
+            if (open_ == nullptr || open_->implicit) {
                 return SqlError(sqlstate::kNoActiveSqlTransaction,
                                 "SAVEPOINT can only be used in transaction blocks");
             }
@@ -383,7 +461,7 @@ SqlResult<StatementResult> Session::run_transaction_control(
         case Kind::release:
         case Kind::rollback_to: {
             const bool release = statement.kind == Kind::release;
-            if (open_ == nullptr) {
+            if (open_ == nullptr || open_->implicit) {
                 return SqlError(
                     sqlstate::kNoActiveSqlTransaction,
                     std::string(release ? "RELEASE SAVEPOINT" : "ROLLBACK TO SAVEPOINT") +
@@ -419,7 +497,7 @@ SqlResult<StatementResult> Session::run_transaction_control(
 }
 
 SqlResult<StatementResult> Session::run_set(const ast::Statement& statement) {
-    return execute_setting_statement(settings_, info_, statement);
+    return execute_setting_statement(settings_, info_, statement, defaults_);
 }
 
 // --- prepared statements (prepared.h) ---------------------------------------------------------
@@ -525,6 +603,7 @@ SqlResult<StatementDescription> Session::describe(
 
 SqlResult<StatementResult> Session::execute_prepared(const PreparedStatement& prepared,
                                                      std::span<const Value> parameters) {
+    Request request(*this);
     const StatementDescription& description = prepared.description();
     if (auto counted = check_parameter_count(prepared, parameters.size()); !counted) {
         if (open_ != nullptr) failed_ = true;

@@ -12,7 +12,29 @@
 //   * an error inside a transaction puts it in the failed state: every statement but ROLLBACK
 //     (or ROLLBACK TO a savepoint) fails with 25P02 until then, and COMMIT rolls back, as in
 //     PostgreSQL;
-//   * a transaction that wrote nothing logs nothing.
+//   * a transaction that wrote nothing logs nothing;
+//   * a text of several statements (execute(), the simple query protocol) is one implicit
+//     transaction, as in PostgreSQL: its statements outside BEGIN ... COMMIT commit together
+//     at the end of the text, or not at all — the first error rolls back what the text did
+//     since its start (or since its last COMMIT), and a conflict at that final commit is
+//     40001 (never retried: the text's results were already returned). A BEGIN in the text
+//     turns the implicit transaction, with the statements before it, into an explicit one;
+//     COMMIT or ROLLBACK ends it (with the notice "there is no transaction in progress" when
+//     no BEGIN came first) and the statements after start a new one; SAVEPOINT is 25P01 in
+//     it. Statements that are their own op (CREATE / DROP DATABASE, roles, GRANT, REVOKE)
+//     are 25001 '... cannot run inside a transaction block' in a text of several statements.
+//     A statement that reads through time travel (kimberlite.as_of_*) runs on its own, as
+//     outside a transaction; one text's COPY ... FROM STDIN is part of its transaction
+//     (atomic, within the op size cap) instead of committing in chunks.
+//
+// Stopping statements (statement_guard.h): every statement checks, at its start and in its
+// row loops, for a cancel (cancel_signal(): any thread may cancel the running request; 57014
+// 'canceling statement due to user request'), for statement_timeout (57014 'canceling
+// statement due to statement timeout'; SET statement_timeout, default
+// SessionOptions::statement_timeout_ms) and for SessionOptions::max_result_bytes of rows held
+// in memory (54000). The stopped statement fails as any error does: nothing of an autocommit
+// statement is committed, an open transaction becomes failed. Transaction control statements
+// and commits are never stopped: once a transaction's op is submitted, the statement finishes.
 //
 // Statements run from text (execute: the simple query protocol) or prepared (prepare, then
 // execute_prepared any number of times: the extended protocol; prepared.h). Both follow the
@@ -35,6 +57,7 @@
 #include "sql/error.h"
 #include "sql/exec.h"
 #include "sql/prepared.h"
+#include "sql/statement_guard.h"
 #include "sql/value_type.h"
 
 namespace kb::sql {
@@ -71,6 +94,12 @@ struct SessionOptions {
     // COPY FROM outside a transaction block commits a chunk once its op is estimated to reach
     // this size (copy.h; far below the 64 MiB op size cap).
     usize copy_chunk_bytes = usize{8} << 20;
+    // statement_timeout's default (what RESET goes back to), in milliseconds; 0: none.
+    u64 statement_timeout_ms = 0;
+    // The most bytes of rows one statement may hold in memory — its result, sort buffers,
+    // aggregation groups (statement_guard.h counts them) — before it fails with 54000; 0: no
+    // limit.
+    u64 max_result_bytes = u64{256} << 20;
 };
 
 class Session {
@@ -83,7 +112,9 @@ public:
 
     // Runs every statement of `text` in order and returns one result per statement run; the
     // first error is the last entry (the rest of the text is skipped, as the simple query
-    // protocol does).
+    // protocol does). Several statements are one implicit transaction (see the top); when its
+    // commit at the end fails, that error is an extra last entry after every statement's
+    // result.
     std::vector<SqlResult<StatementResult>> execute(std::string_view text);
 
     // Prepares `text`, which must hold one statement (42601 'cannot insert multiple commands
@@ -110,7 +141,10 @@ public:
     // execute() and execute_prepared() stop at a COPY ... FROM STDIN: its result has copy->from
     // set, and the session takes the data with copy_data() (chunks of any size), then
     // copy_done() ("COPY n") or copy_fail() (the client gave up: 57014). An error ends the COPY
-    // (and fails an open transaction). Nothing else may run meanwhile.
+    // (and fails an open transaction, or rolls back the text's implicit one). When the COPY is
+    // the last statement of a text of several, copy_done() commits the text's implicit
+    // transaction (its error is copy_done()'s). Nothing else may run meanwhile. A cancel or
+    // the statement timeout stops the COPY at its next data (57014).
     bool copy_in_progress() const { return copy_ != nullptr; }
     SqlStatus copy_data(ByteSpan data);
     SqlResult<StatementResult> copy_done();
@@ -125,17 +159,34 @@ public:
     TransactionStatus transaction_status() const;
     // Puts an open transaction into the failed state, for errors raised outside the session
     // (a wire protocol's Bind or Execute refused before any statement ran): in PostgreSQL
-    // every error inside a transaction block aborts it. Nothing outside a transaction.
-    void fail_transaction() {
-        if (open_ != nullptr) failed_ = true;
-    }
+    // every error inside a transaction block aborts it. Nothing outside a transaction; an
+    // implicit transaction (see the top) is rolled back.
+    void fail_transaction();
+    // What cancels this session's running request from any thread (statement_guard.h): a
+    // cancel while nothing runs is dropped. Shared, so a registry of cancel keys may keep it.
+    const std::shared_ptr<CancelSignal>& cancel_signal() const { return cancel_; }
     // A setting's current value as SHOW prints it, or nullopt for an unknown name.
     std::optional<std::string> setting(std::string_view name) const;
     // pg_backend_pid(), once the connection has its BackendKeyData.
     void set_backend_pid(i32 pid) { info_.backend_pid = pid; }
 
 private:
-    struct Open;  // the open explicit transaction and its savepoints
+    struct Open;  // the open transaction (explicit or implicit) and its savepoints
+
+    // A public call that runs statements: its request is running (cancellable) until it
+    // returns, and stays so while a COPY FROM STDIN waits for its data.
+    class Request {
+    public:
+        explicit Request(Session& session) : session_(session) { session_.cancel_->enter(); }
+        ~Request() {
+            if (session_.copy_ == nullptr) session_.cancel_->leave();
+        }
+        Request(const Request&) = delete;
+        Request& operator=(const Request&) = delete;
+
+    private:
+        Session& session_;
+    };
 
     // What a statement runs with besides its text: parameter values and types (none for the
     // simple query protocol), and for a prepared statement the description its result must
@@ -149,8 +200,15 @@ private:
 
     SqlResult<StatementResult> run(const ast::Statement& statement, const Bindings& bindings);
     // Runs `statements` in order until an error or a COPY FROM STDIN (whose followers are kept
-    // in rest_).
+    // in rest_), then ends the text (end_text) unless a COPY waits for its data.
     std::vector<SqlResult<StatementResult>> run_all(std::vector<ast::Statement> statements);
+    // The end of a text: its implicit transaction commits (an error is appended to `results`).
+    void end_text(std::vector<SqlResult<StatementResult>>& results);
+    // An error ended the text: its implicit transaction, if open, is rolled back.
+    void abort_implicit();
+    // A statement starts: arms guard_ (statement_timeout, max_result_bytes) and fails at once
+    // when the request was cancelled.
+    SqlStatus start_statement();
     // What statements on `transaction` evaluate with: the session, now() and gen_random_uuid()
     // fixed for the transaction (logged with its op).
     EvalContext eval_for(db::Transaction& transaction);
@@ -188,7 +246,13 @@ private:
     std::unique_ptr<CopyFrom> copy_;    // a COPY FROM STDIN taking data
     std::vector<ast::Statement> rest_;  // the statements after it in execute()'s text
     std::map<std::string, std::string, std::less<>> settings_;
+    // What RESET goes back to: PostgreSQL's defaults with the options' (statement_timeout).
+    std::map<std::string, std::string, std::less<>> defaults_;
     SessionInfo info_;  // what session functions and the system catalog read (eval_context.h)
+    // Several statements in the text being run: they share an implicit transaction.
+    bool multi_ = false;
+    std::shared_ptr<CancelSignal> cancel_ = std::make_shared<CancelSignal>();
+    StatementGuard guard_;  // the running statement's (eval_for points statements at it)
 };
 
 // Runs one statement (not transaction control or SET/SHOW) on `transaction`: the dispatch to

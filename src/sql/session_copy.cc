@@ -46,13 +46,18 @@ SqlResult<StatementResult> Session::start_copy_from(const ast::CopyStatement& st
 void Session::end_copy(bool failed) {
     copy_.reset();
     if (failed) {
-        rest_.clear();  // the rest of the text is skipped, as after any error
-        if (open_ != nullptr) failed_ = true;
+        rest_.clear();       // the rest of the text is skipped, as after any error
+        fail_transaction();  // an implicit one (the text's) is rolled back
+        multi_ = false;      // the rest of the text is skipped
     }
 }
 
 SqlStatus Session::copy_data(ByteSpan data) {
     KB_ASSERT_MSG(copy_ != nullptr, "COPY data without a COPY FROM STDIN");
+    Request request(*this);
+    // Cancelled or timed out while the data arrived (the guard was armed when the COPY
+    // started; statement_guard.h). Also checked per line inside.
+    if (auto stopped = guard_.check(); !stopped) return copy_abort(stopped.error());
     SqlStatus status = copy_->data(data);
     if (!status) end_copy(true);
     return status;
@@ -60,8 +65,16 @@ SqlStatus Session::copy_data(ByteSpan data) {
 
 SqlResult<StatementResult> Session::copy_done() {
     KB_ASSERT_MSG(copy_ != nullptr, "CopyDone without a COPY FROM STDIN");
+    Request request(*this);
+    if (auto stopped = guard_.check(); !stopped) return copy_abort(stopped.error());
     auto result = copy_->done();
     end_copy(!result);
+    if (result && rest_.empty() && multi_) {
+        // The COPY ended its text: the text's implicit transaction commits now.
+        std::vector<SqlResult<StatementResult>> ended;
+        end_text(ended);
+        if (!ended.empty()) return ended.back().error();
+    }
     return result;
 }
 
@@ -72,6 +85,7 @@ SqlError Session::copy_fail(std::string_view message) {
 
 SqlError Session::copy_abort(SqlError error) {
     KB_ASSERT_MSG(copy_ != nullptr, "COPY ended without a COPY FROM STDIN");
+    Request request(*this);
     error = copy_->annotate(std::move(error));
     end_copy(true);
     return error;
@@ -79,6 +93,7 @@ SqlError Session::copy_abort(SqlError error) {
 
 std::vector<SqlResult<StatementResult>> Session::execute_rest() {
     KB_ASSERT_MSG(copy_ == nullptr, "execute_rest while COPY FROM STDIN takes data");
+    Request request(*this);
     std::vector<ast::Statement> rest = std::move(rest_);
     rest_.clear();
     return run_all(std::move(rest));

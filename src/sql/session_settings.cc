@@ -617,11 +617,13 @@ SqlResult<std::string> assign_setting_text(SettingMap& settings, std::string_vie
     return shown;
 }
 
-SqlStatus reset_setting(SettingMap& settings, std::string_view name) {
+SqlStatus reset_setting(SettingMap& settings, std::string_view name, const SettingMap& defaults) {
     const std::string key = lowercase(name);
     const Parameter* parameter = KB_SQL_TRY(writable(key, name));
     if (parameter != nullptr) {
-        settings[key] = std::string(parameter->default_value);
+        const auto configured = defaults.find(key);
+        settings[key] = configured != defaults.end() ? configured->second
+                                                     : std::string(parameter->default_value);
     } else if (auto found = settings.find(key); found != settings.end()) {
         found->second.clear();  // a custom parameter, once known, stays known (empty)
     }
@@ -641,7 +643,8 @@ std::vector<ResultColumn> show_columns(std::string_view name) {
 
 SqlResult<StatementResult> execute_setting_statement(SettingMap& settings,
                                                      const SessionInfo& session,
-                                                     const ast::Statement& statement) {
+                                                     const ast::Statement& statement,
+                                                     const SettingMap& defaults) {
     StatementResult result;
     if (const auto* show = statement.as<ast::ShowStatement>()) {
         result.tag = "SHOW";
@@ -676,18 +679,18 @@ SqlResult<StatementResult> execute_setting_statement(SettingMap& settings,
         result.tag = "RESET";
         if (reset->all) {
             // Custom parameters stay known, empty, as in PostgreSQL.
-            SettingMap fresh = default_settings();
+            SettingMap fresh = defaults;
             for (const auto& [key, value] : settings) fresh.try_emplace(key, "");
             settings = std::move(fresh);
         } else {
-            KB_SQL_TRY(reset_setting(settings, reset->name));
+            KB_SQL_TRY(reset_setting(settings, reset->name, defaults));
         }
         return result;
     }
     const auto& set = *statement.as<ast::SetStatement>();
     result.tag = "SET";
     if (set.to_default) {
-        KB_SQL_TRY(reset_setting(settings, set.name));
+        KB_SQL_TRY(reset_setting(settings, set.name, defaults));
     } else {
         KB_SQL_TRY(assign_setting(settings, set.name, set.values));
     }

@@ -12,9 +12,10 @@
 // kept as SHOW prints them ("ISO, MDY", "5s" for statement_timeout = 5000).
 //
 // Timeouts (statement_timeout, lock_timeout, idle_in_transaction_session_timeout,
-// idle_session_timeout) are accepted and remembered with PostgreSQL's units; enforcing them is
-// the server's (setting_milliseconds reads them back). Isolation levels are accepted and
-// remembered as the default asked for, but every transaction is serializable, and
+// idle_session_timeout) are accepted and remembered with PostgreSQL's units (setting_milliseconds
+// reads them back). The session enforces statement_timeout (session.h); the others are
+// remembered only (the server has its own idle-in-transaction-timeout). Isolation levels are
+// accepted and remembered as the default asked for, but every transaction is serializable, and
 // transaction_isolation always says so. Read-only parameters (server_version,
 // server_version_num, server_encoding, ...) are 55P02 to SET. Names with a dot
 // (kimberlite.as_of_position, myapp.x) are custom parameters: any value.
@@ -62,13 +63,16 @@ SqlStatus assign_setting(SettingMap& settings, std::string_view name,
 // it afterwards.
 SqlResult<std::string> assign_setting_text(SettingMap& settings, std::string_view name,
                                            std::string_view value);
-// RESET name and SET name TO DEFAULT (RESET ALL is settings = default_settings()).
-SqlStatus reset_setting(SettingMap& settings, std::string_view name);
+// RESET name and SET name TO DEFAULT: the value `defaults` has (a session's defaults: PostgreSQL's,
+// with what the server configures, such as statement_timeout), else PostgreSQL's default.
+// RESET ALL is settings = defaults, custom parameters kept (empty).
+SqlStatus reset_setting(SettingMap& settings, std::string_view name,
+                        const SettingMap& defaults = default_settings());
 
-// SET / RESET / SHOW statements run against `settings`.
-SqlResult<StatementResult> execute_setting_statement(SettingMap& settings,
-                                                     const SessionInfo& session,
-                                                     const ast::Statement& statement);
+// SET / RESET / SHOW statements run against `settings`; RESET goes back to `defaults`.
+SqlResult<StatementResult> execute_setting_statement(
+    SettingMap& settings, const SessionInfo& session, const ast::Statement& statement,
+    const SettingMap& defaults = default_settings());
 // The columns SHOW name returns: one text column named as PostgreSQL names the parameter, or
 // name, setting, description for SHOW ALL.
 std::vector<ResultColumn> show_columns(std::string_view name);

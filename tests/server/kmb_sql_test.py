@@ -350,11 +350,16 @@ def test_tenant_commands(server):
     assert json_lines(inside.stdout)[2]["rows"] == [[name]]
     assert name in json_lines(kmb(server, "tenant", "list", "--json", tenant=name).stdout)[0][
         "tenants"]
+    # Every tenant the role may connect to is listed, from any tenant (the superuser: all).
+    everywhere = json_lines(kmb(server, "tenant", "list", "--json").stdout)[0]["tenants"]
+    assert "default" in everywhere and name in everywhere
 
     same = kmb(server, "tenant", "drop", name, tenant=name)
     assert same.returncode == 2 and "--tenant" in same.stderr
     dropped = kmb(server, "tenant", "drop", name)
     assert dropped.returncode == 0, dropped.stderr
+    # A dropped tenant is no longer listed.
+    assert name not in json_lines(kmb(server, "tenant", "list", "--json").stdout)[0]["tenants"]
     gone = sql(server, "SELECT 1", "--json", tenant=name)
     assert gone.returncode == 2
     assert json_lines(gone.stdout)[0]["error"]["sqlstate"] == "3D000"

@@ -139,10 +139,6 @@ def test_500_concurrent_connections(server):
         assert conn.execute("SELECT count(*) FROM many").fetchone() == (CONNECTIONS,)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server.cc: finished connections are reaped (socket closed, thread joined) only when the "
-    "accept loop takes the next connection, so an idle server keeps every closed client's "
-    "socket open"))
 def test_closed_connections_release_descriptors_without_new_connections(server):
     _, base_fds = settled_counts(server)
     conns = [connect(server) for _ in range(50)]
