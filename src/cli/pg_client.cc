@@ -1,19 +1,7 @@
-// PgClient (pg_client.h): sockets, TLS, the startup and authentication exchange, and the
-// simple query protocol.
+// PgClient (pg_client.h): the startup and authentication exchange and the simple query
+// protocol, over the client transport (TCP, TLS: client/client_transport.h).
 #include "cli/pg_client.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/ssl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <charconv>
 #include <cstring>
 
 #include "crypto/scram.h"
@@ -30,35 +18,6 @@ namespace bt = server::pg_backend_type;
 constexpr usize kMaxBackendMessageBytes = usize{1} << 30;
 constexpr usize kReadChunkBytes = 64 * 1024;
 
-std::string errno_text(int error) { return std::strerror(error); }
-
-std::string address_text(const std::string& host, u16 port) {
-    if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-    return host + ":" + std::to_string(port);
-}
-
-// Connects `fd` to `address` within `timeout_ms`; 0 or an errno value.
-int connect_with_timeout(int fd, const sockaddr* address, socklen_t length, int timeout_ms) {
-    const int flags = fcntl(fd, F_GETFL, 0);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return errno;
-    int error = 0;
-    if (::connect(fd, address, length) != 0) {
-        if (errno != EINPROGRESS) return errno;
-        pollfd waiter{.fd = fd, .events = POLLOUT, .revents = 0};
-        int ready = 0;
-        do {
-            ready = ::poll(&waiter, 1, timeout_ms);
-        } while (ready < 0 && errno == EINTR);
-        if (ready == 0) return ETIMEDOUT;
-        if (ready < 0) return errno;
-        socklen_t size = sizeof(error);
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) return errno;
-        if (error != 0) return error;
-    }
-    if (fcntl(fd, F_SETFL, flags) < 0) return errno;
-    return 0;
-}
-
 std::string notice_text(const server::PgNotice& notice) {
     std::string text = notice.severity + ":  " + notice.message;
     if (!notice.detail.empty()) text += "\nDETAIL:  " + notice.detail;
@@ -67,64 +26,6 @@ std::string notice_text(const server::PgNotice& notice) {
 }
 
 }  // namespace
-
-Result<TlsMode> parse_tls_mode(std::string_view text) {
-    if (text == "disable") return TlsMode::disable;
-    if (text == "prefer") return TlsMode::prefer;
-    if (text == "require") return TlsMode::require;
-    return Status::invalid_argument("--tls: '" + std::string(text) +
-                                    "' is not one of require, prefer, disable");
-}
-
-Result<HostPort> parse_host_port(std::string_view text, u16 default_port) {
-    HostPort out;
-    std::string_view port_text;
-    if (!text.empty() && text.front() == '[') {
-        const usize close = text.find(']');
-        if (close == std::string_view::npos) {
-            return Status::invalid_argument("'" + std::string(text) + "': missing ']'");
-        }
-        out.host = std::string(text.substr(1, close - 1));
-        std::string_view rest = text.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') {
-                return Status::invalid_argument("'" + std::string(text) +
-                                                "': expected ':PORT' after ']'");
-            }
-            port_text = rest.substr(1);
-            if (port_text.empty()) {
-                return Status::invalid_argument("'" + std::string(text) + "': empty port");
-            }
-        }
-    } else {
-        const usize colon = text.rfind(':');
-        if (colon != std::string_view::npos && text.find(':') == colon) {
-            out.host = std::string(text.substr(0, colon));
-            port_text = text.substr(colon + 1);
-            if (port_text.empty()) {
-                return Status::invalid_argument("'" + std::string(text) + "': empty port");
-            }
-        } else {
-            out.host = std::string(text);  // a bare host, or a bare IPv6 address
-        }
-    }
-    if (out.host.empty()) {
-        return Status::invalid_argument("'" + std::string(text) + "': empty host (want HOST:PORT)");
-    }
-    out.port = default_port;
-    if (!port_text.empty()) {
-        unsigned value = 0;
-        const auto [end, error] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (error != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
-            value > 65535) {
-            return Status::invalid_argument("'" + std::string(text) + "': port '" +
-                                            std::string(port_text) + "' is not 1..65535");
-        }
-        out.port = static_cast<u16>(value);
-    }
-    return out;
-}
 
 PgClient::PgClient(PgConnectOptions options)
     : options_(std::move(options)), framer_(kMaxBackendMessageBytes) {}
@@ -139,115 +40,10 @@ std::string PgClient::parameter(const std::string& name) const {
 Result<std::unique_ptr<PgClient>> PgClient::connect(const PgConnectOptions& options,
                                                     server::PgNotice* server_error) {
     std::unique_ptr<PgClient> client(new PgClient(options));
-    KB_TRY(client->open_socket());
-    if (options.tls != TlsMode::disable) KB_TRY(client->negotiate_tls());
+    client->transport_ = KB_TRY(client::ClientTransport::connect(client->transport_options()));
+    client->tls_version_ = client->transport_->tls_version();
     KB_TRY(client->start_up(server_error));
     return client;
-}
-
-Status PgClient::open_socket() {
-    const std::string where = address_text(options_.host, options_.port);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    addrinfo* found = nullptr;
-    const std::string port = std::to_string(options_.port);
-    const int resolved = getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &found);
-    if (resolved != 0) {
-        return Status::not_found("cannot resolve host '" + options_.host +
-                                 "': " + gai_strerror(resolved));
-    }
-    int last_error = ECONNREFUSED;
-    for (addrinfo* address = found; address != nullptr; address = address->ai_next) {
-        const int fd =
-            ::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol);
-        if (fd < 0) {
-            last_error = errno;
-            continue;
-        }
-        last_error = connect_with_timeout(fd, address->ai_addr, address->ai_addrlen,
-                                          options_.connect_timeout_ms);
-        if (last_error == 0) {
-            fd_ = fd;
-            break;
-        }
-        ::close(fd);
-    }
-    freeaddrinfo(found);
-    if (fd_ < 0) {
-        std::string message = "cannot connect to " + where + ": ";
-        if (last_error == ETIMEDOUT) {
-            message += "timed out after " + std::to_string(options_.connect_timeout_ms / 1000) +
-                       " s - is the address right and the port open?";
-        } else {
-            message += errno_text(last_error);
-            if (last_error == ECONNREFUSED) message += " \u2014 is kmb server running?";
-        }
-        return Status::io_error(message);
-    }
-    const int on = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    return Status::ok();
-}
-
-Status PgClient::negotiate_tls() {
-    Bytes request;
-    server::encode_ssl_request(request);
-    KB_TRY(write_all(request));
-    // Exactly one byte, read straight from the socket: anything the server sent after it and
-    // before the handshake must not be taken as protected data (CVE-2021-23222).
-    char answer = 0;
-    ssize_t got = 0;
-    do {
-        got = ::recv(fd_, &answer, 1, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-        return broken(Status::io_error("server at " + address_text(options_.host, options_.port) +
-                                       " closed the connection during TLS negotiation" +
-                                       (got < 0 ? ": " + errno_text(errno) : std::string())));
-    }
-    if (answer == 'N') {
-        if (options_.tls == TlsMode::require) {
-            return broken(Status::permission_denied(
-                "server at " + address_text(options_.host, options_.port) +
-                " does not offer TLS, and --tls require was given"));
-        }
-        return Status::ok();
-    }
-    if (answer != 'S') {
-        return broken(Status::invalid_argument(
-            "server at " + address_text(options_.host, options_.port) +
-            " answered the TLS request with an unexpected byte (is it a PostgreSQL server?)"));
-    }
-    auto context =
-        server::TlsContext::client({.ca_file = options_.tls_ca_file, .host_name = options_.host});
-    if (!context) return broken(context.status().with_context("TLS"));
-    tls_context_ = std::make_unique<server::TlsContext>(std::move(*context));
-    auto ssl = tls_context_->new_ssl();
-    if (!ssl) return broken(ssl.status().with_context("TLS"));
-    ssl_ = std::move(*ssl);
-    if (SSL_set_fd(ssl_.get(), fd_) != 1) {
-        return broken(Status::internal("TLS: " + server::take_openssl_errors()));
-    }
-    int result = 0;
-    do {
-        result = SSL_connect(ssl_.get());
-    } while (result <= 0 && SSL_get_error(ssl_.get(), result) == SSL_ERROR_SYSCALL &&
-             errno == EINTR);
-    if (result != 1) {
-        std::string reason = server::take_openssl_errors();
-        const long verify = SSL_get_verify_result(ssl_.get());
-        if (verify != X509_V_OK) {
-            reason += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
-        }
-        ssl_.reset();
-        return broken(Status::crypto("TLS handshake with " +
-                                     address_text(options_.host, options_.port) +
-                                     " failed: " + reason));
-    }
-    tls_version_ = SSL_get_version(ssl_.get());
-    return Status::ok();
 }
 
 Result<std::string> PgClient::get_password(std::string& password, bool& password_known) {
@@ -272,11 +68,9 @@ Status PgClient::authenticate_sasl(const server::PgAuthentication& request, std:
         if (mechanism == crypto::kScramSha256Plus) offers_plus = true;
     }
     crypto::ScramClient::Options scram_options;
-    if (ssl_) {
-        auto end_point = server::tls_peer_server_end_point(ssl_.get());
-        // No defined hash (an Ed25519 certificate): no channel binding, as libpq.
-        if (end_point) scram_options.tls_server_end_point = std::move(*end_point);
-    }
+    // Empty without TLS, or for a certificate without a defined hash (an Ed25519 one): no
+    // channel binding then, as libpq.
+    scram_options.tls_server_end_point = transport_->tls_server_end_point();
     scram_options.server_offers_plus = offers_plus && !scram_options.tls_server_end_point.empty();
     if (!offers_plain && !scram_options.server_offers_plus) {
         std::string listed;
@@ -375,7 +169,7 @@ Status PgClient::start_up(server::PgNotice* server_error) {
                     break;
                 }
                 case server::PgAuthCode::cleartext_password: {
-                    if (!ssl_) {
+                    if (!tls()) {
                         return broken(Status::permission_denied(
                             "the server asks for the password in clear over an unencrypted "
                             "connection; refusing (use --tls require)"));
@@ -539,11 +333,7 @@ Result<std::vector<PgStatementResult>> PgClient::query(std::string_view sql,
 
 Status PgClient::take_async_messages() {
     for (;;) {
-        const bool buffered = framer_.buffered_bytes() > 0 || (ssl_ && SSL_pending(ssl_.get()) > 0);
-        if (!buffered) {
-            pollfd waiter{.fd = fd_, .events = POLLIN, .revents = 0};
-            if (::poll(&waiter, 1, 0) <= 0) return Status::ok();
-        }
+        if (framer_.buffered_bytes() == 0 && !transport_->readable_now()) return Status::ok();
         char type = 0;
         auto message = read_message(&type);
         if (!message) return message.status();
@@ -559,30 +349,33 @@ Status PgClient::take_async_messages() {
 }
 
 void PgClient::close() {
-    if (fd_ < 0) return;
+    if (transport_ == nullptr || transport_->closed()) return;
     if (!broken_) {
         Bytes out;
         server::encode_frontend_message(out, server::PgTerminate{});
         (void)write_all(out);
     }
-    if (ssl_) {
-        if (!broken_) SSL_shutdown(ssl_.get());  // close_notify; not on a dead connection
-        ssl_.reset();
-    }
-    ::close(fd_);
-    fd_ = -1;
+    transport_->close(!broken_);  // close_notify only on a live connection
     broken_ = true;
 }
 
+client::TransportOptions PgClient::transport_options() const {
+    client::TransportOptions out;
+    out.host = options_.host;
+    out.port = options_.port;
+    out.tls = options_.tls;
+    out.tls_ca_file = options_.tls_ca_file;
+    out.connect_timeout_ms = options_.connect_timeout_ms;
+    return out;
+}
+
 Status PgClient::send_cancel() const {
-    PgConnectOptions options = options_;
-    PgClient canceller(options);
-    KB_TRY(canceller.open_socket());
+    auto canceller = KB_TRY(client::ClientTransport::connect_plain(transport_options()));
     Bytes out;
     server::encode_cancel_request(
         out, {.process_id = key_data_.process_id, .secret_key = key_data_.secret_key});
-    Status status = canceller.write_all(out);
-    canceller.broken_ = true;  // no Terminate on this connection
+    Status status = canceller->write_all(out);
+    canceller->close(false);  // nothing more on this connection
     return status;
 }
 
@@ -592,70 +385,21 @@ Status PgClient::broken(Status status) {
 }
 
 Status PgClient::write_all(ByteSpan bytes) {
-    if (fd_ < 0) return Status::io_error("not connected");
-    while (!bytes.empty()) {
-        if (ssl_) {
-            usize written = 0;
-            const int result = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
-            if (result != 1) {
-                const int error = SSL_get_error(ssl_.get(), result);
-                if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) continue;
-                if (error == SSL_ERROR_SYSCALL && errno == EINTR) continue;
-                return broken(
-                    Status::io_error("the connection to the server was lost (TLS "
-                                     "write: " +
-                                     server::take_openssl_errors() + ")"));
-            }
-            bytes = bytes.subspan(written);
-        } else {
-            const ssize_t written = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-            if (written < 0) {
-                if (errno == EINTR) continue;
-                return broken(Status::io_error("the connection to the server was lost: " +
-                                               errno_text(errno)));
-            }
-            bytes = bytes.subspan(static_cast<usize>(written));
-        }
-    }
-    return Status::ok();
+    if (transport_ == nullptr) return Status::io_error("not connected");
+    Status written = transport_->write_all(bytes);
+    return written.is_ok() ? written : broken(written);
 }
 
 Result<usize> PgClient::read_some(MutableByteSpan buffer) {
-    if (fd_ < 0) return Status::io_error("not connected");
-    for (;;) {
-        int error_number = 0;
-        if (ssl_) {
-            usize got = 0;
-            const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &got);
-            if (result == 1) return got;
-            const int error = SSL_get_error(ssl_.get(), result);
-            if (error == SSL_ERROR_ZERO_RETURN) return usize{0};
-            if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE ||
-                (error == SSL_ERROR_SYSCALL && errno == EINTR)) {
-                // OpenSSL retries EINTR as WANT_READ on blocking sockets: check for Ctrl-C.
-                error_number = EINTR;
-            } else if (error == SSL_ERROR_SYSCALL) {
-                if (errno == 0) return usize{0};  // EOF without close_notify
-                return broken(Status::io_error("the connection to the server was lost: " +
-                                               errno_text(errno)));
-            } else {
-                return broken(Status::io_error("the connection to the server was lost (TLS: " +
-                                               server::take_openssl_errors() + ")"));
-            }
-        } else {
-            const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), 0);
-            if (got >= 0) return static_cast<usize>(got);
-            error_number = errno;
-            if (error_number != EINTR) {
-                return broken(Status::io_error("the connection to the server was lost: " +
-                                               errno_text(error_number)));
-            }
-        }
-        // Interrupted by a signal: Ctrl-C asks the server to cancel the running statement.
+    if (transport_ == nullptr) return Status::io_error("not connected");
+    // A read interrupted by a signal: Ctrl-C asks the server to cancel the running statement.
+    auto got = transport_->read_some(buffer, [this] {
         if (options_.cancel_requested != nullptr && options_.cancel_requested->exchange(false)) {
             (void)send_cancel();
         }
-    }
+    });
+    if (!got) return broken(got.status());
+    return got;
 }
 
 Result<server::PgBackendMessage> PgClient::read_message(char* type) {

@@ -38,6 +38,7 @@
 
 #include "base/bytes.h"
 #include "base/ints.h"
+#include "client/client_transport.h"
 #include "kimberlite/status.h"
 #include "server/pg_backend.h"
 #include "server/pg_framer.h"
@@ -45,21 +46,11 @@
 
 namespace kb::cli {
 
-// When to speak TLS, as libpq's sslmode: disable (never ask), prefer (ask; continue in clear if
-// the server says no), require (ask; fail if the server says no).
-enum class TlsMode : u8 { disable, prefer, require };
-
-// "disable" | "prefer" | "require"; invalid_argument otherwise.
-Result<TlsMode> parse_tls_mode(std::string_view text);
-
-struct HostPort {
-    std::string host;
-    u16 port = 0;
-};
-
-// "HOST:PORT", "[IPV6]:PORT", or "HOST" (then `default_port`). invalid_argument naming the text
-// when the port is not 1..65535 or the host is empty.
-Result<HostPort> parse_host_port(std::string_view text, u16 default_port);
+// TLS modes and HOST:PORT parsing are the client transport's (client/client_transport.h).
+using client::HostPort;
+using client::parse_host_port;
+using client::parse_tls_mode;
+using client::TlsMode;
 
 struct PgConnectOptions {
     std::string host = "127.0.0.1";
@@ -125,10 +116,10 @@ public:
     const std::map<std::string, std::string>& parameters() const { return parameters_; }
     std::string parameter(const std::string& name) const;
     server::PgTransactionStatus transaction_status() const { return transaction_status_; }
-    bool tls() const { return ssl_ != nullptr; }
+    bool tls() const { return transport_ != nullptr && transport_->tls(); }
     // "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "password" or "none".
     const std::string& auth_method() const { return auth_method_; }
-    const std::string& tls_version() const { return tls_version_; }
+    const std::string& tls_version() const { return tls_version_; }  // "" without TLS
     const PgConnectOptions& options() const { return options_; }
     bool is_broken() const { return broken_; }
 
@@ -138,8 +129,6 @@ public:
 private:
     explicit PgClient(PgConnectOptions options);
 
-    Status open_socket();
-    Status negotiate_tls();
     Status start_up(server::PgNotice* server_error);
     Status authenticate_sasl(const server::PgAuthentication& request, std::string& password,
                              bool& password_known, server::PgNotice* server_error);
@@ -150,14 +139,13 @@ private:
     Status take_async_messages();
     Status write_all(ByteSpan bytes);
     Result<usize> read_some(MutableByteSpan buffer);
+    client::TransportOptions transport_options() const;
     // The next backend message; `*type` gets its type byte. NotificationResponses are skipped.
     Result<server::PgBackendMessage> read_message(char* type);
     Status broken(Status status);
 
     PgConnectOptions options_;
-    int fd_ = -1;
-    std::unique_ptr<server::TlsContext> tls_context_;
-    server::UniqueSsl ssl_;
+    std::unique_ptr<client::ClientTransport> transport_;
     server::PgFramer framer_;
     std::map<std::string, std::string> parameters_;
     server::PgTransactionStatus transaction_status_ = server::PgTransactionStatus::idle;

@@ -298,6 +298,13 @@ Result<usize> ClientTransport::read_some(MutableByteSpan buffer,
     }
 }
 
+bool ClientTransport::readable_now() const {
+    if (fd_ < 0) return false;
+    if (ssl_ && SSL_pending(ssl_.get()) > 0) return true;
+    pollfd waiter{.fd = fd_, .events = POLLIN, .revents = 0};
+    return ::poll(&waiter, 1, 0) > 0;
+}
+
 void ClientTransport::close(bool graceful) {
     if (fd_ < 0) return;
     if (ssl_) {

@@ -68,6 +68,9 @@ public:
     Result<usize> read_some(MutableByteSpan buffer,
                             const std::function<void()>& on_interrupt = nullptr);
 
+    // Whether a read would return at once: bytes decrypted and waiting, or readable on the
+    // socket (never blocks).
+    bool readable_now() const;
     // Closes the connection (TLS close_notify first when `graceful`). Idempotent.
     void close(bool graceful = true);
     // Wakes a thread blocked in read_some (it then sees end of input); any thread.
