@@ -94,7 +94,8 @@ struct SessionOptions {
     // COPY FROM outside a transaction block commits a chunk once its op is estimated to reach
     // this size (copy.h; far below the 64 MiB op size cap).
     usize copy_chunk_bytes = usize{8} << 20;
-    // statement_timeout's default (what RESET goes back to), in milliseconds; 0: none.
+    // statement_timeout's default (what RESET goes back to), in milliseconds (at most
+    // 2147483647, PostgreSQL's range); 0: none.
     u64 statement_timeout_ms = 0;
     // The most bytes of rows one statement may hold in memory — its result, sort buffers,
     // aggregation groups (statement_guard.h counts them) — before it fails with 54000; 0: no

@@ -45,13 +45,13 @@ def connect(server, **extra):
     return psycopg.connect(server.conninfo(**extra), autocommit=True)
 
 
-def run_cancelled(conn, sql):
+def run_cancelled(conn, sql, params=None):
     """Runs `sql` on `conn` in a thread while this one cancels it until it ends; the error."""
     outcome = {}
 
     def run():
         try:
-            conn.execute(sql)
+            conn.execute(sql, params)
             outcome["error"] = None
         except psycopg.Error as error:  # the cancel's error is the expected outcome
             outcome["error"] = error
@@ -74,6 +74,11 @@ def test_cancel_stops_a_long_query_and_the_connection_goes_on(server):
         assert error.sqlstate == "57014"
         assert "canceling statement due to user request" in str(error)
         assert conn.execute("SELECT count(*) FROM big").fetchone()[0] == BIG_ROWS
+        # The extended protocol's Execute (psycopg sends a query with parameters so).
+        error = run_cancelled(conn, "SELECT count(*) FROM big WHERE length(repeat(v, %s)) < 0",
+                              [100000])
+        assert isinstance(error, psycopg.errors.QueryCanceled), error
+        assert conn.execute("SELECT %s::int * 2", [21]).fetchone()[0] == 42
 
 
 def test_a_cancelled_transaction_is_failed_and_commits_nothing(server):
@@ -115,6 +120,11 @@ def test_statement_timeout(server):
         conn.execute("SET statement_timeout = 150")  # an integer is milliseconds
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute(SLOW_QUERY)
+        # With a parameter psycopg uses the extended protocol (Parse, Bind, Execute).
+        with pytest.raises(psycopg.errors.QueryCanceled) as raised:
+            conn.execute("SELECT count(*) FROM big WHERE length(repeat(v, %s)) < 0", [100000])
+        assert "statement timeout" in str(raised.value)
+        assert conn.execute("SELECT %s::int + 1", [1]).fetchone()[0] == 2
 
 
 def test_a_statement_over_max_statement_bytes(server):
