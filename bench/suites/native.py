@@ -38,6 +38,20 @@ def server_suite():
     return module
 
 
+class ScratchContext:
+    """`ctx` with a scratch directory of this suite's own: the server suite's helpers make
+    fixed names (kmb/, pg/) in ctx.tmp, which the server suite uses too in the same run."""
+
+    def __init__(self, ctx, name):
+        self._ctx = ctx
+        self.tmp = ctx.tmp / name
+        self.tmp.mkdir(exist_ok=True)
+        os.chmod(ctx.tmp, 0o711)  # PostgreSQL's user must reach through it, as server.py does
+
+    def __getattr__(self, attribute):
+        return getattr(self._ctx, attribute)
+
+
 def native_load(ctx, kmb, batch, seconds):
     env = dict(os.environ, KMB_PASSWORD=kmb.env()["PGPASSWORD"])
     argv = [str(ctx.find_binary("kb_native_append_load")), "--server",
@@ -66,9 +80,10 @@ def run(ctx):
     embedded_batch = ctx.metric(embedded, "BM_EmbeddedDurableBatchAppends/100/real_time/threads:16")
 
     kmb = postgres = None
+    scratch = ScratchContext(ctx, "native")
     try:
-        kmb = helpers.Kmb(ctx)
-        postgres = helpers.Postgres(ctx)
+        kmb = helpers.Kmb(scratch)
+        postgres = helpers.Postgres(scratch)
         import psycopg
         with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_events (id bigserial PRIMARY KEY, payload text)")
