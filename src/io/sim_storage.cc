@@ -292,6 +292,7 @@ Status SimStorage::sync_directory(std::string_view path) {
     follow_epoch();
     KB_TRY(validate_path(path, true));
     if (poisoned_) return poisoned_status();
+    ++syncs_;
     std::string what = "fsync directory " + disk_.display_path(path);
     KB_TRY(disk_.lookup(path));
     if (fault_fires(SimFault::sync_error, path)) {
@@ -409,6 +410,7 @@ void SimStorage::sync(FileHandle file, SyncCallback callback) {
                        });
         return;
     }
+    ++syncs_;
     // What this sync covers is fixed now: writes completed before it was submitted.
     u64 sync_point = disk_.sync_point(open_file->node);
     bool fail = !poisoned_ && fault_fires(SimFault::sync_error, open_file->path);

@@ -77,6 +77,9 @@ public:
     bool poisoned();
     // Data operations whose callbacks have not run yet.
     usize operations_in_flight() const { return pending_.size(); }
+    // sync() and sync_directory() calls made so far (as LinuxStorage::syncs counts fdatasync
+    // and fsync calls): for tests that count a protocol's syncs.
+    u64 syncs() const { return syncs_; }
 
     Status lock_exclusive() override;
     void unlock() override;
@@ -143,6 +146,7 @@ private:
     u64 next_token_ = 1;
     bool poisoned_ = false;
     std::string poison_reason_;
+    u64 syncs_ = 0;
 };
 
 }  // namespace kb::io

@@ -1,15 +1,18 @@
-// Log: accepting records and the flush pipeline (group commit, durability marks).
+// Log: accepting records and the flush pipeline (group commit, durability marks, tail mirrors).
 //
-// One flush = (records of one batch, plus the durability mark for records an earlier flush
-// made durable) written, then every touched file synced, then (for a new segment) the
-// directory. A record's callback runs once a flush that carried its mark has completed, so
-// an acknowledged record is always covered by a durable mark (see log.h). Flushes never
-// overlap; under load each one carries everything that queued while the previous one ran.
+// One flush = (records of one batch, their tail mirror when they fit a slot, plus the
+// durability mark for records an earlier flush made durable) written, then every touched file
+// synced, then (for a new segment) the directory. A record's callback runs once a flush that
+// carried its mirror, or its mark, has completed, so an acknowledged record is always covered
+// by a durable mark or a durable mirror that no later write touches before a mark covers it
+// (see log.h). Flushes never overlap; under load each one carries everything that queued while
+// the previous one ran.
 #include "storage/log.h"
 
 #include <algorithm>
 
 #include "base/assert.h"
+#include "crypto/crc32c.h"
 #include "storage/io_group.h"
 #include "storage/record_builder.h"
 
@@ -20,6 +23,14 @@ namespace {
 // one buffer with their neighbours (a 1 MiB copy costs ~0.1 ms of the loop's time; a write
 // costs a system call and a hop to an IO thread, more than copying a small record).
 constexpr usize kSeparateWriteBytes = 64 * 1024;
+
+// The slot size of new segments (LogOptions::tail_mirror_slot_bytes).
+u64 mirror_slot_bytes_for(const LogOptions& options) {
+    u64 slot = std::min(options.tail_mirror_slot_bytes, options.segment_capacity_bytes / 8);
+    slot = std::min(slot, kMirrorSlotBytesMax);
+    slot -= slot % kMirrorSlotUnit;
+    return slot >= 2 * kMirrorSlotUnit ? slot : 0;
+}
 }  // namespace
 
 std::string_view fsync_policy_name(FsyncPolicy policy) {
@@ -43,7 +54,10 @@ std::optional<FsyncPolicy> parse_fsync_policy(std::string_view name) {
 }
 
 Log::Log(io::Storage& storage, io::EventLoop& loop, LogOptions options)
-    : storage_(storage), loop_(loop), options_(options) {}
+    : storage_(storage),
+      loop_(loop),
+      options_(options),
+      mirror_slot_bytes_(mirror_slot_bytes_for(options)) {}
 
 Log::~Log() {
     *alive_ = false;
@@ -56,7 +70,8 @@ Log::~Log() {
 
 Result<std::unique_ptr<Log>> Log::open(io::Storage& storage, io::EventLoop& loop,
                                        LogOptions options) {
-    KB_ASSERT(options.segment_capacity_bytes > kSegmentRecordsOffset + kRecordHeaderSize);
+    KB_ASSERT(options.segment_capacity_bytes >
+              kSegmentRecordsOffset + 2 * mirror_slot_bytes_for(options) + kRecordHeaderSize);
     KB_ASSERT(options.group_commit_bytes_max > 0);
     if (storage.read_only()) {
         return Status::invalid_argument("the log needs writable storage (verify reads without it)");
@@ -101,14 +116,17 @@ Status Log::create_segment(Position first_position, const ComplianceHash& previo
             (void)storage_.remove(path);
             return allocated.with_context("allocating log segment " + path);
         }
-        segments_.push_back(
-            Segment{.number = number, .file = file, .capacity_bytes = capacity_bytes});
+        segments_.push_back(Segment{.number = number,
+                                    .file = file,
+                                    .capacity_bytes = capacity_bytes,
+                                    .mirror_slot_bytes = mirror_slot_bytes_,
+                                    .records_offset = new_records_offset()});
     }
     SegmentSummary summary;
     summary.segment_number = number;
     summary.first_position = first_position;
     summary.last_position = first_position.prev();
-    summary.end_offset = kSegmentRecordsOffset;
+    summary.end_offset = segments_.back().records_offset;
     summary.previous_chain_hash = previous_chain_hash;
     summary.last_chain_hash = previous_chain_hash;
     summaries_.push_back(std::move(summary));
@@ -148,8 +166,9 @@ void Log::write_segment_index(usize segment) {
     if (!file) return;  // recovery rebuilds it
     io::FileHandle handle = *file;
     (void)storage_.truncate(handle, 0);
+    // The storage outlives the log; the log may be gone when this completes.
     storage_.write(handle, 0, *bytes,
-                   [this, bytes, handle](Status) { (void)storage_.close(handle); });
+                   [storage = &storage_, bytes, handle](Status) { (void)storage->close(handle); });
 }
 
 Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, RecordSource source) {
@@ -200,17 +219,19 @@ Status Log::append(std::vector<Bytes> records, DurableCallback on_durable, Recor
         const bool fits =
             !segments_.empty() && segment_end + size <= segments_.back().capacity_bytes;
         if (!fits) {
-            const u64 capacity =
-                std::max(options_.segment_capacity_bytes, kSegmentRecordsOffset + size);
-            if (!segments_.empty() && summaries_.back().empty() &&
-                segment_end == kSegmentRecordsOffset) {
+            const bool grow = !segments_.empty() && summaries_.back().empty() &&
+                              segment_end == segments_.back().records_offset;
+            const u64 records_offset =
+                grow ? segments_.back().records_offset : new_records_offset();
+            const u64 capacity = std::max(options_.segment_capacity_bytes, records_offset + size);
+            if (grow) {
                 // An empty tail segment too small for this record grows instead: two
                 // segments must never claim the same first position.
                 KB_TRY(grow_empty_tail_segment(capacity));
             } else {
                 KB_TRY(create_segment(position, previous, capacity));
             }
-            segment_end = kSegmentRecordsOffset;
+            segment_end = segments_.back().records_offset;
         }
         placement.emplace_back(segments_.size() - 1, segment_end);
         segment_end += size;
@@ -269,19 +290,66 @@ void Log::maybe_flush(bool may_delay) {
             return;
         }
     }
+    // A mark is due once records are synced and not yet marked; it is awaited while those
+    // records wait for it to be acknowledged (they were not mirrored).
     const bool mark_due = data_durable_position_ > mark_position_written_;
-    if (pending_.empty() && !mark_due) return;
+    const bool mark_awaited = data_durable_position_ > durable_position_;
+    if (pending_.empty() && !mark_awaited) {
+        // A mirrored flush's mark: the next flush carries it, or a flush of its own later.
+        if (mark_due) arm_mark_timer();
+        return;
+    }
     if (may_delay && options_.fsync == FsyncPolicy::group_commit &&
-        options_.group_commit_delay_ns_max > 0 && !mark_due) {
+        options_.group_commit_delay_ns_max > 0 && !mark_awaited) {
         // Wait a little for more records to share this sync.
         flush_timer_armed_ = true;
-        loop_.schedule_after(options_.group_commit_delay_ns_max, [this] {
+        loop_.schedule_after(options_.group_commit_delay_ns_max, [this, alive = alive_] {
+            if (!*alive) return;
             flush_timer_armed_ = false;
             maybe_flush(/*may_delay=*/false);
         });
         return;
     }
     start_flush();
+}
+
+// The timer measures quiet time: it writes the mark only once no flush has completed for
+// tail_mirror_mark_delay_ns, so a steady stream of commits (each flush carrying the previous
+// one's mark) never meets a mark-only flush in its way.
+void Log::arm_mark_timer() {
+    if (mark_timer_armed_) return;
+    mark_timer_armed_ = true;
+    const u64 quiet = loop_.clock().monotonic_ns() - last_flush_end_ns_;
+    const u64 delay =
+        options_.tail_mirror_mark_delay_ns > quiet ? options_.tail_mirror_mark_delay_ns - quiet : 0;
+    loop_.schedule_after(delay, [this, alive = alive_] {
+        if (!*alive) return;
+        mark_timer_armed_ = false;
+        // A flush in flight (or about to start) carries the mark, or re-arms this.
+        if (flush_in_flight_ || flush_timer_armed_ || flush_posted_ || truncation_ ||
+            !failure_.is_ok()) {
+            return;
+        }
+        if (data_durable_position_ <= mark_position_written_) return;
+        if (loop_.clock().monotonic_ns() - last_flush_end_ns_ <
+            options_.tail_mirror_mark_delay_ns) {
+            arm_mark_timer();  // a flush completed since: wait for quiet again
+            return;
+        }
+        start_flush();
+    });
+}
+
+SegmentHeader Log::header_of(usize segment) const {
+    const Segment& target = segments_[segment];
+    SegmentHeader header;
+    header.version = target.version;
+    header.segment_number = target.number;
+    header.first_position = summaries_[segment].first_position;
+    header.previous_chain_hash = summaries_[segment].previous_chain_hash;
+    header.capacity_bytes = target.capacity_bytes;
+    header.mirror_slot_bytes = target.mirror_slot_bytes;
+    return header;
 }
 
 DurabilityMark Log::next_mark(Position position, u64 end_offset, const ComplianceHash& chain_hash) {
@@ -323,6 +391,8 @@ void Log::start_flush() {
         flush_bytes_averaged_ = true;
         // Records written from their own buffers where that saves copying a large one; runs
         // of small ones are concatenated into one write.
+        flush_.first_position = pending_.front().position;
+        const u64 first_offset = pending_.front().offset;
         bool in_run = false;
         for (usize i = 0; i < count; ++i) {
             PendingRecord& record = pending_.front();
@@ -344,16 +414,23 @@ void Log::start_flush() {
             pending_.pop_front();
         }
         flush_.has_data = true;
+        flush_.record_writes = flush_.writes.size();
+        flush_.first_offset = first_offset;
+        flush_.bytes = bytes;
         flush_.last_segment = segment;
         flush_.touched.push_back(segment);
         Segment& target = segments_[segment];
+        // Mirrored when the records fit a slot, and:
+        //  * the segment's header is already durable (recovery finds a mirror through the
+        //    header's slot size, so a flush that writes the header takes two syncs);
+        //  * no records wait behind this flush: then the next flush, starting as soon as this
+        //    one completes, carries this one's mark anyway, and the pipeline is full (every
+        //    sync acknowledges a flush either way), so a mirror would only add a page to each
+        //    sync (measured: -15% records/s with 16 appenders under every_record).
+        flush_.mirrored = target.header_written && target.mirror_slot_bytes > 0 &&
+                          bytes + kMirrorHeaderSize <= target.mirror_slot_bytes && pending_.empty();
         if (!target.header_written) {
-            SegmentHeader header;
-            header.segment_number = target.number;
-            header.first_position = summaries_[segment].first_position;
-            header.previous_chain_hash = summaries_[segment].previous_chain_hash;
-            header.capacity_bytes = target.capacity_bytes;
-            auto block = encode_segment_header(header);
+            auto block = encode_segment_header(header_of(segment));
             flush_.writes.push_back(FlushWrite{
                 .segment = segment, .offset = 0, .bytes = Bytes(block.begin(), block.end())});
             target.header_written = true;
@@ -377,10 +454,15 @@ void Log::start_flush() {
             flush_.touched.push_back(data_durable_segment_);
         }
     }
+    // Built after the mark so that it names the newest mark sequence, this flush's included.
+    if (flush_.mirrored) add_tail_mirror();
     if (!flush_.has_data && !flush_.has_mark) return;
 
     flush_in_flight_ = true;
-    IoGroup writes([this](Status status) {
+    // A log destroyed with a flush in flight (shutting down; the Storage allows closing
+    // handles with IO in flight) ignores its completion.
+    IoGroup writes([this, alive = alive_](Status status) {
+        if (!*alive) return;
         if (!status.is_ok()) {
             finish_flush(std::move(status));
             return;
@@ -394,8 +476,49 @@ void Log::start_flush() {
     writes.seal();
 }
 
+void Log::add_tail_mirror() {
+    const usize segment = flush_.last_segment;
+    const Segment& target = segments_[segment];
+    const u64 sequence = ++mirror_sequence_;
+    const usize slot = static_cast<usize>(sequence % 2);
+    // The slot's previous flush must be covered by a durable mark: a crash may tear this write,
+    // and recovery must then not need that copy. Flushes never overlap and each carries the
+    // mark for the data the previous one synced, so the mark of the flush two mirrors ago has
+    // completed; a truncation clears what the slots hold.
+    KB_ASSERT(!mirror_slot_holds_[slot] || *mirror_slot_holds_[slot] <= mark_position_written_);
+    mirror_slot_holds_[slot] = flush_.last_position;
+
+    Bytes block(static_cast<usize>(kMirrorHeaderSize + flush_.bytes));
+    u64 at = kMirrorHeaderSize;
+    for (usize i = 0; i < flush_.record_writes; ++i) {
+        const FlushWrite& write = flush_.writes[i];
+        KB_ASSERT(write.segment == segment &&
+                  write.offset == flush_.first_offset + at - kMirrorHeaderSize);
+        std::copy(write.bytes.begin(), write.bytes.end(),
+                  block.begin() + static_cast<std::ptrdiff_t>(at));
+        at += write.bytes.size();
+    }
+    KB_ASSERT(at == block.size());
+    MirrorHeader header;
+    header.sequence = sequence;
+    header.mark_sequence = mark_sequence_;
+    header.segment_number = target.number;
+    header.first_position = flush_.first_position;
+    header.last_position = flush_.last_position;
+    header.offset = flush_.first_offset;
+    header.length = flush_.bytes;
+    header.copy_checksum =
+        crypto::crc32c(ByteSpan(block).subspan(static_cast<usize>(kMirrorHeaderSize)));
+    const auto encoded = encode_mirror_header(header);
+    std::copy(encoded.begin(), encoded.end(), block.begin());
+    flush_.writes.push_back(FlushWrite{.segment = segment,
+                                       .offset = header_of(segment).mirror_slot_offset(slot),
+                                       .bytes = std::move(block)});
+}
+
 void Log::sync_flush() {
-    IoGroup syncs([this](Status status) {
+    IoGroup syncs([this, alive = alive_](Status status) {
+        if (!*alive) return;
         if (status.is_ok() && flush_.sync_directory) {
             status = storage_.sync_directory(kLogDirectory);
             if (status.is_ok()) {
@@ -414,6 +537,7 @@ void Log::finish_flush(Status status) {
     KB_ASSERT(flush_in_flight_);
     flush_in_flight_ = false;
     ++flush_count_;
+    last_flush_end_ns_ = loop_.clock().monotonic_ns();
     flush_.writes.clear();
     if (!status.is_ok()) {
         // EIO, a failed sync or ENOSPC inside preallocated space: nothing in this flush can be
@@ -429,10 +553,25 @@ void Log::finish_flush(Status status) {
         data_durable_segment_ = flush_.last_segment;
         data_durable_end_offset_ = flush_.last_end_offset;
     }
+    // What this flush acknowledges: its own records when they were mirrored, else the records
+    // its mark covers.
+    Position acknowledged = durable_position_;
+    ComplianceHash acknowledged_chain_hash = durable_chain_hash_;
     if (flush_.has_mark) {
         mark_position_written_ = flush_.mark.position;
-        durable_position_ = flush_.mark.position;
-        durable_chain_hash_ = flush_.mark.chain_hash;
+        if (flush_.mark.position > acknowledged) {
+            acknowledged = flush_.mark.position;
+            acknowledged_chain_hash = flush_.mark.chain_hash;
+        }
+    }
+    if (flush_.mirrored) {
+        ++mirrored_flush_count_;
+        acknowledged = flush_.last_position;
+        acknowledged_chain_hash = flush_.last_chain_hash;
+    }
+    if (acknowledged > durable_position_) {
+        durable_position_ = acknowledged;
+        durable_chain_hash_ = acknowledged_chain_hash;
         promote_signed_records();
         fire_waiters();
     }

@@ -6,24 +6,41 @@
 // a view change may replace an uncommitted suffix (truncate_after). The log never trims its
 // committed history.
 //
-// Durability. An append's callback runs ok only once its records are durable AND a durability
-// mark covering them is durable (segment_format.h): a flush writes records, syncs, and the next
-// flush carries the mark for them. Flushes pipeline, so under load every sync covers new records
-// and the mark of the previous ones (group commit); a record waits about two syncs.
+// Durability. An append's callback runs ok only once its records are durable in a way recovery
+// will not mistake for an unsynced write (segment_format.h, docs/FORMATS.md), by one of two
+// protocols per flush:
+//   * tail mirror (version 2 segments, flushes of records that fit a mirror slot, 256 KiB by
+//     default, with no records queued behind them): the records are written at their place
+//     and, in the same round of writes, as a copy in a mirror slot at the head of their
+//     segment; ONE sync makes both durable and the records are acknowledged at once. The flush's
+//     durability mark is still written, by the next flush (or, when none comes within
+//     tail_mirror_mark_delay_ns, by a flush of its own), and a mirror slot is reused only once that
+//     mark is durable.
+//   * two syncs (bigger flushes, a segment's first flush, which writes its header, version 1
+//     segments, and flushes with records queued behind them, whose next flush starts at once
+//     and carries their mark anyway): a flush writes records and syncs; the next flush carries
+//     the durability mark for them, and its sync acknowledges them.
+// Flushes pipeline, so under load every sync covers new records and the mark of the previous
+// ones (group commit).
 //   every_record  each flush carries one record
 //   every_batch   each flush carries the records of one append() call
 //   group_commit  each flush carries everything appended while the previous one ran (up to
 //                 group_commit_bytes_max), optionally after waiting group_commit_delay_ns_max
 //
 // Recovery (Log::open) tells "never durably written" from "acknowledged, now damaged" by the
-// newest durability mark: records beyond it were never acknowledged, so a torn or missing one
-// there is cut (and everything after it); damage at or below it is reported — open fails with
-// corruption naming file, position and what failed, or, with tolerate_faulty (replication,
-// which repairs from peers), opens and lists the damaged positions in faulty().
+// newest durability mark and the tail mirrors: records beyond the mark were never acknowledged
+// unless a valid mirror holds their flush (a flush beyond the newest durable mark can only have
+// been acknowledged through its mirror). Walking beyond the mark, where a valid mirror's first
+// record continues the chain, the flush is restored from the mirror if its main copy differs
+// (damaged, torn or missing: written and synced before the log is used; recovery().repairs)
+// and kept; elsewhere a torn or missing record there is cut (and everything after it). Damage
+// at or below the mark is reported — open fails with corruption naming file, position and what
+// failed, or, with tolerate_faulty (replication, which repairs from peers), opens and lists the
+// damaged positions in faulty().
 //
 // Trust. A read returns records only once they are linked by hashes to something the log
 // trusts. With LogOptions::trusted_keys, that is the newest *verified attestation*: an
-// attestation record at or below the durable mark whose signature (and those of its
+// attestation record at or below durable_position() whose signature (and those of its
 // co-signatures) verifies under a trusted key, and whose chain hash equals the log's chain
 // hash at the attested position P (trust_anchor()). Reads of positions at or below P walk the
 // chain (record headers only) from the record to a chain hash the attestation vouches for —
@@ -47,6 +64,7 @@
 // process must stop; it never continues as if data were durable).
 #pragma once
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -60,6 +78,7 @@
 #include "io/unique_function.h"
 #include "kimberlite/status.h"
 #include "storage/attestation.h"
+#include "storage/digest.h"
 #include "storage/record.h"
 #include "storage/record_builder.h"
 #include "storage/segment_format.h"
@@ -100,6 +119,18 @@ struct LogOptions {
     // segment still being prepared add up to more, the next segment is only fallocate'd, and a
     // fill in progress stops and fallocates the rest. Unsigned max: always zero-fill.
     u64 zero_fill_flush_bytes_max = 128 * limits::kKiB;
+    // The size of each of the two tail mirror slots in new segments (see "Durability" above;
+    // docs/FORMATS.md): a flush of up to this many bytes of records, less the slot's 512-byte
+    // header, is acknowledged after one sync. Capped at 1/8 of segment_capacity_bytes and
+    // rounded down to 512 bytes; 0 (or under 1 KiB after the cap): no mirror, every flush
+    // takes two syncs. Measured here (PERFORMANCE.md "The log"): one write + fdatasync of N
+    // KiB plus its copy vs two syncs: the copy costs about what the second sync saves at a few
+    // hundred KiB when syncs are fast, and always less when they are slow.
+    u64 tail_mirror_slot_bytes = 256 * limits::kKiB;
+    // After a mirrored flush, how long its durability mark may wait for the next flush to
+    // carry it before it gets a flush (and a sync) of its own. A lone committer's next commit
+    // would otherwise often find that sync in its way.
+    u64 tail_mirror_mark_delay_ns = 10'000'000;
     OpenVerification verification = OpenVerification::tail;
     // Open even when acknowledged records are damaged, listing them in faulty() (a replica
     // repairs them from peers). Without it, open refuses with corruption.
@@ -135,6 +166,17 @@ struct FaultyRecord {
     std::string problem;
 };
 
+// A flush whose main copy recovery restored from its tail mirror.
+struct MirrorRepair {
+    std::string path;
+    usize slot = 0;  // 0 = A, 1 = B
+    Position first;  // the flush's records
+    Position last;
+    Position first_differing;  // the first record whose main copy differed from the mirror
+    u64 offset = 0;            // the flush's byte range in the segment
+    u64 length = 0;
+};
+
 // What recovery did, for logs and tests.
 struct RecoveryReport {
     u64 segments = 0;
@@ -144,6 +186,12 @@ struct RecoveryReport {
     u64 records_cut = 0;          // never-acknowledged records removed from the tail
     std::string cut_reason;       // why the tail was cut there (empty when nothing was cut)
     u64 indexes_rebuilt = 0;
+    // The last position a tail mirror beyond the mark vouched for (none: no mirror was used).
+    Position mirrored_position;
+    // A mirror slot the mark does not cover was damaged or torn (a mirror may have vouched for
+    // records beyond the mark): intact records there were kept, not cut.
+    bool mirror_uncertain = false;
+    std::vector<MirrorRepair> repairs;  // flushes restored from their mirror
 };
 
 using DurableCallback = io::UniqueFunction<void(Status)>;
@@ -166,7 +214,7 @@ public:
 
     Position last_position() const { return last_position_; }
     const ComplianceHash& last_chain_hash() const { return last_chain_hash_; }
-    // The newest position acknowledged durable (its mark is durable).
+    // The newest position acknowledged durable (its mark is durable, or its flush's mirror is).
     Position durable_position() const { return durable_position_; }
     const std::vector<FaultyRecord>& faulty() const { return faulty_; }
     const RecoveryReport& recovery() const { return recovery_; }
@@ -210,6 +258,13 @@ public:
     const std::optional<TrustAnchor>& trust_anchor() const { return trust_anchor_; }
     // The highest position a verified attestation vouches for (none: no anchor).
     Position attested_position() const;
+    // The newest attestation at or below durable_position(), with the co-signatures of it logged
+    // at or below it, as a digest to export (digest.h: what `kmb digest` writes); nullopt
+    // when the log holds none. Every signature must verify (corruption naming the record
+    // otherwise); whether its keys are trusted is for whoever keeps the digest. Walks record
+    // headers back from the tail segment, as open does to find the trust anchor (log_digest.cc).
+    // Loop thread.
+    Result<std::optional<Digest>> newest_digest();
     // How a read of `position` is verified.
     ReadTrust read_trust(Position position) const {
         return position <= attested_position() ? ReadTrust::attested : ReadTrust::durable_chain;
@@ -220,6 +275,8 @@ public:
 
     // Flushes completed (each is one round of writes and syncs): for tests and metrics.
     u64 flush_count() const { return flush_count_; }
+    // Flushes completed that carried a tail mirror (acknowledged after their one sync).
+    u64 mirrored_flush_count() const { return mirrored_flush_count_; }
     // Bytes of zeros written to prepare segments (LogOptions::zero_fill_segments): for tests
     // and metrics.
     u64 zero_bytes_written() const { return zero_bytes_written_; }
@@ -248,9 +305,12 @@ private:
         u64 number = 0;
         io::FileHandle file;
         u64 capacity_bytes = 0;
-        bool header_written = false;  // its header block is in a completed flush
-        bool entry_synced = false;    // its directory entry is durable
-        bool zero_filling = false;    // zeros still being written: records wait to be written
+        u16 version = kSegmentFormatVersion;
+        u64 mirror_slot_bytes = 0;                   // 0: no tail mirror
+        u64 records_offset = kSegmentRecordsOffset;  // where its records start
+        bool header_written = false;                 // its header block is in a completed flush
+        bool entry_synced = false;                   // its directory entry is durable
+        bool zero_filling = false;  // zeros still being written: records wait to be written
     };
     // The next segment, being zero-filled ahead of need (log_prepare.cc).
     struct PreparedSegment {
@@ -272,6 +332,11 @@ private:
     struct Flush {
         std::vector<FlushWrite> writes;
         bool has_data = false;
+        bool mirrored = false;  // the records are also in a tail mirror: acknowledged by this sync
+        usize record_writes = 0;  // writes [0, record_writes) are the records, in order
+        u64 first_offset = 0;     // where the records start
+        u64 bytes = 0;            // their size
+        Position first_position;
         Position last_position;
         ComplianceHash last_chain_hash;
         usize last_segment = 0;
@@ -371,6 +436,15 @@ private:
     void fail(Status status);
     void fire_waiters();
     DurabilityMark next_mark(Position position, u64 end_offset, const ComplianceHash& chain_hash);
+    // Adds the tail mirror of the flush being built (its records in flush_.writes) to it.
+    void add_tail_mirror();
+    // After a mirrored flush: its mark rides with the next flush, or gets one of its own after
+    // tail_mirror_mark_delay_ns.
+    void arm_mark_timer();
+    // The header block of segment `segment`, as it is to be written.
+    SegmentHeader header_of(usize segment) const;
+    // Where records start in segments created now.
+    u64 new_records_offset() const { return kSegmentRecordsOffset + 2 * mirror_slot_bytes_; }
     Status run_until_done(const std::function<void(io::UniqueFunction<void(Status)>)>& start);
     // log_truncate.cc
     void start_truncation();
@@ -427,6 +501,15 @@ private:
     Position mark_position_written_;  // newest mark included in a flush
     u64 mark_sequence_ = 0;
     usize mark_slot_next_ = 0;
+    // Tail mirrors: the slot size of new segments, the sequence of the last mirror written,
+    // and what each slot holds (the last position of its flush) since open or the last
+    // truncation. A slot is reused only once a durable mark covers what it holds (asserted).
+    u64 mirror_slot_bytes_ = 0;
+    u64 mirror_sequence_ = 0;
+    std::array<std::optional<Position>, 2> mirror_slot_holds_{};
+    u64 mirrored_flush_count_ = 0;
+    bool mark_timer_armed_ = false;
+    u64 last_flush_end_ns_ = 0;  // loop clock, monotonic
 
     usize data_durable_segment_ = 0;
     u64 data_durable_end_offset_ = kSegmentRecordsOffset;

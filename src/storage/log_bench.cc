@@ -492,7 +492,7 @@ struct ReadLogDir {
             return;
         }
         for (const SegmentSummary& summary : log.segments()) {
-            bytes += summary.end_offset - kSegmentRecordsOffset;
+            if (!summary.empty()) bytes += summary.end_offset - summary.anchors.front().offset;
         }
         scratch.loop.run_for(200'000'000);  // the last index writes (not synced, not awaited)
         scratch.log.reset();

@@ -155,6 +155,8 @@ Result<bool> Log::adopt_prepared_segment(u64 number, u64 capacity_bytes) {
         Segment{.number = number,
                 .file = prepared_->file,
                 .capacity_bytes = std::max(capacity_bytes, prepared_->capacity_bytes),
+                .mirror_slot_bytes = mirror_slot_bytes_,
+                .records_offset = new_records_offset(),
                 .entry_synced = prepared_->ready,
                 .zero_filling = !prepared_->ready});
     if (prepared_->ready) {

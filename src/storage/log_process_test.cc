@@ -1,5 +1,6 @@
 // The log on a real file system, in real processes:
 //  * no plaintext payload byte reaches the disk (every file of the data dir is searched);
+//  * a lone append is acknowledged after one fdatasync (tail mirror), counted by LinuxStorage;
 //  * kill -9 of a process appending with group commit loses no acknowledged record, and every
 //    record recovered is exactly one that was appended (>= 20 rounds; KB_LOG_KILL_ROUNDS for
 //    more in soak runs). kill -9 keeps the page cache, so this checks the whole stack on top of
@@ -93,6 +94,43 @@ TEST(LogOnDisk, NoPlaintextReachesTheDisk) {
     }
     EXPECT_GE(files, 2u);  // the segment and the lock file at least
     EXPECT_GT(bytes, 200u * kPayloadSize);
+}
+
+// On a real file system, counting the fdatasync calls LinuxStorage makes: once the segment's
+// header is durable, a lone append is acknowledged after exactly one (its tail mirror), and
+// its mark follows later in a flush of its own.
+TEST(LogOnDisk, ALoneAppendIsAcknowledgedAfterOneFdatasync) {
+    TempDir dir;
+    RealLog real(dir.path);
+    ASSERT_TRUE(real.log);
+    auto keys = testing::make_test_keys();
+    RecordFactory factory(keys.get());
+    auto append_one = [&] {
+        std::optional<Status> done;
+        EXPECT_TRUE(
+            real.log->append(factory.next(*real.log, 1, kPayloadSize), [&](Status s) { done = s; })
+                .is_ok());
+        real.loop.run_until([&] { return done.has_value(); });
+        EXPECT_TRUE(done.has_value() && done->is_ok());
+    };
+    // Wait until nothing is in flight: no flush, no segment being prepared, no pending mark.
+    auto settle = [&] {
+        for (int i = 0; i < 200; ++i) {
+            const u64 syncs = real.storage->syncs();
+            const u64 flushes = real.log->flush_count();
+            real.loop.run_for(20'000'000);
+            if (real.storage->syncs() == syncs && real.log->flush_count() == flushes) return;
+        }
+    };
+    append_one();  // the segment's first flush writes its header: two syncs
+    for (int i = 0; i < 3; ++i) {
+        settle();
+        const u64 before = real.storage->syncs();
+        const u64 mirrored = real.log->mirrored_flush_count();
+        append_one();
+        EXPECT_EQ(real.storage->syncs() - before, 1u) << "append " << i;
+        EXPECT_EQ(real.log->mirrored_flush_count(), mirrored + 1);
+    }
 }
 
 // The child: appends forever with several appends in flight, writing each acknowledged

@@ -224,7 +224,7 @@ Status Log::walk(Position from, Position to, u64 max_bytes, std::vector<Bytes>* 
             }
             ++segment;
             walker.emplace(walker_for(segment));
-            offset = kSegmentRecordsOffset;
+            offset = segments_[segment].records_offset;
         }
         WalkStep step = KB_TRY(walker->header_at(offset));
         if (step.outcome != ScanOutcome::record) {

@@ -2,15 +2,24 @@
 //
 //  1. List the segment files; their numbers must run 1..N.
 //  2. Read every segment header and both durability-mark slots; the newest valid mark (by
-//     sequence) says up to which position records were acknowledged. A torn or damaged slot
-//     in the newest segments makes that uncertain: a newer mark may have existed.
-//  3. Summarise each segment: sealed segments below the mark from their index file when it is
-//     intact and agrees with its neighbours, every other segment by scanning it.
+//     sequence) says up to which position records were acknowledged through marks. A torn or
+//     damaged slot in the newest segments makes that uncertain: a newer mark may have existed.
+//  3. Read the tail mirrors of the segments from the mark's on that the mark does not cover
+//     (mark sequence at least the newest mark's), and summarise each segment: sealed segments
+//     below the mark from their index file when it is intact and agrees with its neighbours,
+//     every other segment by scanning it. Beyond the mark, where the scan reaches a mirror's
+//     first position at its offset and the mirror's first record links to the chain there,
+//     the scan takes the mirror's records (a flush that was completely durable in its mirror,
+//     so it may have been acknowledged) and goes on after them.
 //  4. Walk the positions in order. Damage at or below the mark is acknowledged data lost:
-//     reported (faulty). Beyond the mark nothing was acknowledged: the log is cut before the
-//     first damaged or missing record, and, when the mark is certain, right after the mark.
+//     reported (faulty). A mirrored flush the walk reaches is kept, and its main copy restored
+//     from the mirror (written and synced) where they differ. Beyond that nothing was
+//     acknowledged: the log is cut before the first damaged or missing record, and, when the
+//     mark is certain, right after the mark or the last mirrored flush.
 //  5. Make the cut durable: later segments removed, the tail's stale bytes zeroed, a new mark
-//     written and synced, so a later crash cannot resurrect what was cut.
+//     written and synced (also whenever a mirror the old mark did not cover exists, so that
+//     from now on every mirror on disk is covered), so a later crash cannot resurrect what was
+//     cut.
 #include <algorithm>
 #include <map>
 
@@ -18,14 +27,24 @@
 #include "storage/io_group.h"
 #include "storage/log.h"
 #include "storage/segment_reader.h"
+#include "storage/tail_mirror.h"
 
 namespace kb::storage {
 
 namespace {
 
+// A mirror the scan took records from.
+struct MirrorUse {
+    const TailMirror* mirror = nullptr;
+    // The first record whose main copy differs from the mirror (none: the main copy is
+    // byte-identical, nothing to restore).
+    Position first_differing;
+};
+
 // What scanning (or an index) says about one segment.
 struct SegmentScan {
     SegmentSummary summary;
+    std::vector<MirrorUse> mirror_uses;                              // by position
     std::vector<std::pair<Position, std::string>> damaged_payloads;  // header fine, payload not
     u64 damaged_payload_offset_first = 0;
     // Why the records stopped: empty when they simply ran out (zero bytes or end of file).
@@ -34,23 +53,68 @@ struct SegmentScan {
     bool from_index = false;
 };
 
+// The mirror in `mirrors` that continues the chain at `position` (beyond `mark`), starting at
+// `offset` after chain hash `chain`; nullptr when none does.
+const TailMirror* mirror_continuing(const std::vector<TailMirror>& mirrors, Position mark,
+                                    Position position, u64 offset, const ComplianceHash& chain) {
+    if (position <= mark) return nullptr;
+    for (const TailMirror& mirror : mirrors) {
+        if (mirror.continues(position, offset, chain)) return &mirror;
+    }
+    return nullptr;
+}
+
+// The first record of `mirror` whose bytes in the main copy differ (none: all identical).
+Result<Position> first_differing(SegmentReader& reader, const TailMirror& mirror) {
+    const u64 end = mirror.header.offset + mirror.header.length;
+    Bytes main(static_cast<usize>(mirror.header.length));
+    if (end <= reader.file_size()) {
+        KB_TRY(reader.read_exact(mirror.header.offset, main));
+    } else {
+        return mirror.header.first_position;  // the main copy is cut short
+    }
+    for (usize i = 0; i < mirror.records.size(); ++i) {
+        const ByteSpan copy = mirror.record_bytes(i);
+        const usize at = static_cast<usize>(mirror.records[i].offset - mirror.header.offset);
+        if (!std::equal(copy.begin(), copy.end(), main.begin() + static_cast<std::ptrdiff_t>(at))) {
+            return mirror.records[i].position;
+        }
+    }
+    return Position::none();
+}
+
 // Scans records from the start of the segment until the records run out or stop linking.
 // Records must continue `first`/`previous` (the segment header's claims); a record with a
 // valid checksum that does not link (a stale or misdirected record) ends the scan like damage.
-Result<SegmentScan> scan_segment(SegmentReader& reader) {
+// Beyond `mark`, a mirror in `mirrors` that continues the chain is taken instead of the main
+// copy (whatever that holds) and the scan goes on after its records.
+Result<SegmentScan> scan_segment(SegmentReader& reader, Position mark,
+                                 const std::vector<TailMirror>& mirrors) {
     SegmentScan scan;
     const SegmentHeader& header = reader.header();
     scan.summary.segment_number = header.segment_number;
     scan.summary.first_position = header.first_position;
     scan.summary.last_position = header.first_position.prev();
-    scan.summary.end_offset = kSegmentRecordsOffset;
+    scan.summary.end_offset = header.records_offset();
     scan.summary.previous_chain_hash = header.previous_chain_hash;
     scan.summary.last_chain_hash = header.previous_chain_hash;
 
-    u64 offset = kSegmentRecordsOffset;
+    u64 offset = header.records_offset();
     Position expected = header.first_position;
     ComplianceHash chain = header.previous_chain_hash;
     while (true) {
+        if (const TailMirror* mirror = mirror_continuing(mirrors, mark, expected, offset, chain)) {
+            const Position differing = KB_TRY(first_differing(reader, *mirror));
+            scan.mirror_uses.push_back(MirrorUse{mirror, differing});
+            for (const MirroredRecord& record : mirror->records) {
+                scan.summary.add(record.position, record.offset, record.next_offset,
+                                 record.previous_chain_hash, record.chain_hash);
+            }
+            chain = mirror->last_chain_hash();
+            expected = mirror->header.last_position.next();
+            offset = mirror->header.offset + mirror->header.length;
+            continue;
+        }
         ScanStep step = KB_TRY(reader.read_at(offset));
         if (step.outcome == ScanOutcome::end) {
             scan.stop_offset = offset;
@@ -108,18 +172,19 @@ std::optional<SegmentSummary> load_index(io::Storage& storage, const SegmentHead
 
 std::string describe_position(Position position) { return "position " + to_string(position); }
 
-// Re-reads a segment's records up to `last` (all of which scanned fine before) to get the
-// summary of that prefix: end offset, anchors and chain hash of `last`.
+// Re-reads a segment's records up to `last` (all of which scanned fine before, mirrored ones
+// restored since) to get the summary of that prefix: end offset, anchors and chain hash of
+// `last`.
 Result<SegmentSummary> summarize_prefix(SegmentReader& reader, Position last) {
     const SegmentHeader& header = reader.header();
     SegmentSummary summary;
     summary.segment_number = header.segment_number;
     summary.first_position = header.first_position;
     summary.last_position = header.first_position.prev();
-    summary.end_offset = kSegmentRecordsOffset;
+    summary.end_offset = header.records_offset();
     summary.previous_chain_hash = header.previous_chain_hash;
     summary.last_chain_hash = header.previous_chain_hash;
-    u64 offset = kSegmentRecordsOffset;
+    u64 offset = header.records_offset();
     ComplianceHash chain = header.previous_chain_hash;
     for (Position position = header.first_position; position <= last; position = position.next()) {
         ScanStep step = KB_TRY(reader.read_at(offset));
@@ -242,7 +307,23 @@ Status Log::recover() {
     recovery_.mark_position = mark;
     recovery_.mark_uncertain = uncertain;
 
-    // 3. Summaries.
+    // 3. Tail mirrors and summaries. A flush beyond the mark lies in the mark's segment or a
+    // later one, and only mirrors the newest mark does not cover can hold one.
+    // A damaged or torn slot that may have held such a mirror makes that segment's tail
+    // uncertain, as a damaged mark slot does: intact records beyond the mark there are kept (a
+    // mirror may have vouched for them), not cut.
+    std::vector<std::vector<TailMirror>> mirrors(readers.size());
+    std::vector<std::vector<DamagedMirrorSlot>> damaged_mirrors(readers.size());
+    bool uncovered_mirror = false;
+    for (usize i = newest ? newest_segment : 0; i < readers.size(); ++i) {
+        TailMirrors found =
+            KB_TRY(read_tail_mirrors(storage_, readers[i].file(), readers[i].file_size(),
+                                     readers[i].header(), mark_sequence_));
+        mirrors[i] = std::move(found.valid);
+        damaged_mirrors[i] = std::move(found.damaged);
+        uncovered_mirror |= !mirrors[i].empty() || !damaged_mirrors[i].empty();
+        recovery_.mirror_uncertain |= !damaged_mirrors[i].empty();
+    }
     const usize scan_from = options_.verification == OpenVerification::full ? 0 : newest_segment;
     std::vector<SegmentScan> scans(readers.size());
     std::vector<bool> index_valid(readers.size(), false);
@@ -261,7 +342,7 @@ Status Log::recover() {
             }
             ++recovery_.indexes_rebuilt;
         }
-        scans[i] = KB_TRY(scan_segment(readers[i]));
+        scans[i] = KB_TRY(scan_segment(readers[i], mark, mirrors[i]));
     }
 
     // 4. Walk the positions.
@@ -269,6 +350,10 @@ Status Log::recover() {
     ComplianceHash kept_chain;  // its chain hash
     usize kept_segments = 0;    // segments (a prefix) that keep records or start the tail
     bool cut = false;
+    // Up to where records may have been acknowledged: the mark, then each mirrored flush the
+    // walk reaches.
+    Position vouched = mark;
+    std::vector<std::pair<usize, const MirrorUse*>> restore;  // (segment, use) to write back
     auto report_faulty = [&](Position position, const std::string& path, u64 offset,
                              std::string problem) {
         faulty_.push_back(FaultyRecord{position, path, offset, std::move(problem)});
@@ -283,10 +368,10 @@ Status Log::recover() {
         const SegmentHeader& header = readers[i].header();
         const SegmentScan& scan = scans[i];
         if (header.first_position != kept.next() || header.previous_chain_hash != kept_chain) {
-            if (kept.next() <= mark) {
+            if (kept.next() <= vouched) {
                 report_faulty(kept.next(), readers[i].path(), 0,
                               "acknowledged records " + to_string(kept.next()) + ".." +
-                                  to_string(mark) +
+                                  to_string(vouched) +
                                   " are missing: the segment does not "
                                   "continue the previous one");
             }
@@ -295,11 +380,26 @@ Status Log::recover() {
         }
         kept_segments = i + 1;
         usize damaged_index = 0;
+        usize use_index = 0;
         Position position = header.first_position;
         for (; position <= scan.summary.last_position; position = position.next()) {
-            if (position > mark && !uncertain) {
-                cut_here("records after the durability mark at " + to_string(mark) +
-                         " were never acknowledged");
+            while (use_index < scan.mirror_uses.size() &&
+                   scan.mirror_uses[use_index].mirror->header.first_position < position) {
+                ++use_index;
+            }
+            if (position > vouched && use_index < scan.mirror_uses.size() &&
+                scan.mirror_uses[use_index].mirror->header.first_position == position) {
+                // A flush completely durable in its mirror: it may have been acknowledged.
+                const MirrorUse& use = scan.mirror_uses[use_index];
+                vouched = use.mirror->header.last_position;
+                recovery_.mirrored_position = vouched;
+                if (use.first_differing != Position::none()) restore.emplace_back(i, &use);
+            }
+            if (position > vouched && !uncertain && damaged_mirrors[i].empty()) {
+                cut_here(vouched == mark ? "records after the durability mark at " +
+                                               to_string(mark) + " were never acknowledged"
+                                         : "records after the mirrored flush ending at " +
+                                               to_string(vouched) + " were never acknowledged");
                 break;
             }
             const bool damaged = damaged_index < scan.damaged_payloads.size() &&
@@ -307,7 +407,7 @@ Status Log::recover() {
             if (damaged) {
                 const std::string& problem = scan.damaged_payloads[damaged_index].second;
                 ++damaged_index;
-                if (position <= mark) {
+                if (position <= vouched) {
                     report_faulty(position, readers[i].path(), 0, problem);
                 } else {
                     cut_here(describe_position(position) + ": " + problem +
@@ -327,10 +427,10 @@ Status Log::recover() {
         }
         const bool last_segment = i + 1 == readers.size();
         if (!scan.stop_problem.empty() || last_segment) {
-            if (kept < mark) {
+            if (kept < vouched) {
                 report_faulty(
                     kept.next(), readers[i].path(), scan.stop_offset,
-                    "acknowledged records " + to_string(kept.next()) + ".." + to_string(mark) +
+                    "acknowledged records " + to_string(kept.next()) + ".." + to_string(vouched) +
                         " are unreadable: " +
                         (scan.stop_problem.empty() ? std::string("missing") : scan.stop_problem));
             }
@@ -340,6 +440,30 @@ Status Log::recover() {
             }
         }
     }
+    // Restore the main copy of every mirrored flush kept whose bytes differ from its mirror,
+    // before anything reads them again (and before the log is used).
+    for (const auto& [segment, use] : restore) {
+        const TailMirror& mirror = *use->mirror;
+        if (mirror.header.first_position > kept) continue;  // cut after all
+        const std::string& path = readers[segment].path();
+        io::FileHandle file = KB_TRY(storage_.open(path, {.write = true}));
+        Status restored = write_at_open(file, mirror.header.offset, mirror.copy);
+        if (restored.is_ok()) restored = sync_at_open(file);
+        (void)storage_.close(file);
+        if (!restored.is_ok()) {
+            return restored.with_context(
+                "restoring positions " + to_string(mirror.header.first_position) + ".." +
+                to_string(mirror.header.last_position) + " of " + path + " from its tail mirror");
+        }
+        recovery_.repairs.push_back(MirrorRepair{.path = path,
+                                                 .slot = mirror.slot,
+                                                 .first = mirror.header.first_position,
+                                                 .last = mirror.header.last_position,
+                                                 .first_differing = use->first_differing,
+                                                 .offset = mirror.header.offset,
+                                                 .length = mirror.header.length});
+    }
+
     // When the walk stopped inside a segment, its summary must end at `kept`.
     Position highest_seen;
     for (const SegmentScan& scan : scans) {
@@ -367,8 +491,11 @@ Status Log::recover() {
     // 5. Make the cut durable and open the segments that stay.
     const u64 segments_total = readers.size();
     std::vector<u64> capacities;
-    for (const SegmentReader& reader : readers)
+    std::vector<SegmentHeader> layouts;
+    for (const SegmentReader& reader : readers) {
         capacities.push_back(reader.header().capacity_bytes);
+        layouts.push_back(reader.header());
+    }
     readers.clear();  // close the read-only handles
     for (u64 number = kept_segments + 1; number <= segments_total; ++number) {
         KB_TRY(storage_.remove(segment_path(number)));
@@ -396,6 +523,9 @@ Status Log::recover() {
         segments_.push_back(Segment{.number = number,
                                     .file = file,
                                     .capacity_bytes = capacity,
+                                    .version = layouts[i].version,
+                                    .mirror_slot_bytes = layouts[i].mirror_slot_bytes,
+                                    .records_offset = layouts[i].records_offset(),
                                     .header_written = true,
                                     .entry_synced = true});
         summaries_.push_back(std::move(scans[i].summary));
@@ -412,7 +542,7 @@ Status Log::recover() {
     Segment& tail = segments_.back();
     const u64 tail_end = summaries_.back().end_offset;
     const u64 dirty_end = KB_TRY(last_nonzero_end(tail.file, tail_end, tail.capacity_bytes));
-    if (dirty_end > tail_end || kept != mark) {
+    if (dirty_end > tail_end || kept != mark || uncovered_mirror) {
         const Bytes zeros(static_cast<usize>(std::min<u64>(dirty_end - tail_end, limits::kMiB)));
         for (u64 offset = tail_end; offset < dirty_end; offset += zeros.size()) {
             const u64 length = std::min<u64>(zeros.size(), dirty_end - offset);
@@ -423,6 +553,18 @@ Status Log::recover() {
         const auto block = encode_mark(fresh);
         KB_TRY(write_at_open(tail.file, kMarkSlotOffset[fresh.sequence % 2], block));
         KB_TRY(sync_at_open(tail.file));
+    }
+    // Damaged mirror slots go (their header blocks zeroed), now that the fresh mark covers
+    // everything kept: a torn slot left behind would make a later recovery keep intact
+    // records a truncation had discarded.
+    const Bytes zero_block(static_cast<usize>(kMirrorHeaderSize));
+    for (usize i = 0; i < kept_segments; ++i) {
+        if (damaged_mirrors[i].empty()) continue;
+        for (const DamagedMirrorSlot& damaged : damaged_mirrors[i]) {
+            KB_TRY(write_at_open(segments_[i].file, layouts[i].mirror_slot_offset(damaged.slot),
+                                 zero_block));
+        }
+        KB_TRY(sync_at_open(segments_[i].file));
     }
 
     // Sealed segments whose index was missing or stale get a fresh one.

@@ -338,9 +338,9 @@ TEST(Log, RefusesASegmentOfAnUnknownFormatVersion) {
     Fixture f(12);
     ASSERT_TRUE(f.append(3).is_ok());
     f.log.reset();
-    // Rewrite the segment header as version 2, with a valid checksum.
+    // Rewrite the segment header as version 3, with a valid checksum.
     auto image = *f.machine.disk.contents(segment_path(1));
-    store_le_u16(image.data() + 4, 2);
+    store_le_u16(image.data() + 4, 3);
     store_le_u32(image.data() + kSegmentHeaderSize - 4,
                  crypto::crc32c(ByteSpan(image.data(), kSegmentHeaderSize - 4)));
     auto file = f.machine.storage->open(segment_path(1), {.write = true});
@@ -353,7 +353,7 @@ TEST(Log, RefusesASegmentOfAnUnknownFormatVersion) {
     auto opened = Log::open(*f.machine.storage, f.machine.loop, f.options);
     ASSERT_FALSE(opened.has_value());
     EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
-    EXPECT_NE(opened.status().message().find("version 2"), std::string::npos)
+    EXPECT_NE(opened.status().message().find("version 3"), std::string::npos)
         << opened.status().message();
 }
 

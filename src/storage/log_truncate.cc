@@ -3,7 +3,9 @@
 // Order matters (each step synced before the next):
 //   1. sync the segment holding the new last record: everything kept is durable;
 //   2. write a durability mark for the new last record: from here recovery cuts what follows;
-//   3. zero the discarded bytes of that segment: a later torn mark cannot resurrect them;
+//   3. zero the discarded bytes of that segment: a later torn mark cannot resurrect them; then
+//      its tail mirror slots (the new mark already makes every older mirror irrelevant, as its
+//      sequence is higher; zeroing them guards against that mark rotting later);
 //   4. remove later segments and their indexes, then sync the directory.
 // A crash before 2 leaves the log as it was; after 2, truncated.
 #include <algorithm>
@@ -99,7 +101,7 @@ void Log::start_truncation() {
     // Where the kept records end: the segment holding `position` (or the first, when the log
     // is emptied), and the offset just past it.
     usize segment = 0;
-    u64 end_offset = kSegmentRecordsOffset;
+    u64 end_offset = segments_.empty() ? kSegmentRecordsOffset : segments_[0].records_offset;
     Status located = [&]() -> Status {
         if (segments_.empty()) return Status::ok();
         if (position == Position::none()) return Status::ok();
@@ -140,8 +142,17 @@ void Log::start_truncation() {
     auto zeros = std::make_shared<Bytes>(static_cast<usize>(
         std::min<u64>(old_end > end_offset ? old_end - end_offset : 0, limits::kMiB)));
     const io::FileHandle file = segments_[segment].file;
+    // The mirror slots' header blocks (a mirror without its header is empty).
+    std::vector<u64> mirror_slots;
+    if (segments_[segment].mirror_slot_bytes > 0) {
+        for (usize slot = 0; slot < 2; ++slot) {
+            mirror_slots.push_back(header_of(segment).mirror_slot_offset(slot));
+        }
+    }
+    auto zero_block = std::make_shared<Bytes>(static_cast<usize>(kMirrorHeaderSize));
 
-    auto finish = [this, segment, position, end_offset, chain_hash](Status status) {
+    auto finish = [this, alive = alive_, segment, position, end_offset, chain_hash](Status status) {
+        if (!*alive) return;  // the log was destroyed with the truncation in flight
         flush_in_flight_ = false;
         if (status.is_ok()) {
             // 4. Later segments go.
@@ -174,6 +185,8 @@ void Log::start_truncation() {
                 std::max(position, summaries_[segment].first_position.prev()), end_offset,
                 chain_hash);
         }
+        // Whatever the mirror slots held is covered by the truncation's mark (and zeroed).
+        mirror_slot_holds_ = {};
         last_position_ = position;
         last_chain_hash_ = chain_hash;
         data_durable_position_ = position;
@@ -194,41 +207,68 @@ void Log::start_truncation() {
         maybe_flush();
     };
 
-    // 3. Zero the discarded bytes, then sync.
-    auto zero_tail = [this, file, zeros, end_offset, old_end,
-                      finish = std::move(finish)](Status status) mutable {
-        if (!status.is_ok() || old_end <= end_offset) {
+    // (The steps below use only the storage, which outlives the log: if the log is destroyed
+    // meanwhile, `finish` ignores the outcome.)
+    // 3b. Zero the mirror slots' header blocks, then sync. After the discarded bytes are
+    // zeroes on disk: a torn slot makes recovery keep intact records beyond the mark.
+    auto zero_mirrors = [storage = &storage_, file, zero_block, mirror_slots,
+                         finish = std::move(finish)](Status status) mutable {
+        if (!status.is_ok() || mirror_slots.empty()) {
             finish(std::move(status));
             return;
         }
         auto synced = std::make_shared<decltype(finish)>(std::move(finish));
-        IoGroup writes([this, file, synced](Status written) {
+        // The group's callback keeps the zero block alive until every write has completed
+        // (this lambda may be gone by then).
+        IoGroup writes([storage, file, synced, zero_block](Status written) {
             if (!written.is_ok()) {
                 (*synced)(std::move(written));
                 return;
             }
-            storage_.sync(file, [synced](Status s) { (*synced)(std::move(s)); });
+            storage->sync(file, [synced](Status s) { (*synced)(std::move(s)); });
+        });
+        for (u64 offset : mirror_slots) {
+            storage->write(file, offset, *zero_block, writes.write_callback());
+        }
+        writes.seal();
+    };
+    // 3a. Zero the discarded bytes, then sync.
+    auto zero_tail = [storage = &storage_, file, zeros, end_offset, old_end,
+                      zero_mirrors = std::move(zero_mirrors)](Status status) mutable {
+        if (!status.is_ok() || old_end <= end_offset) {
+            zero_mirrors(std::move(status));
+            return;
+        }
+        auto next = std::make_shared<decltype(zero_mirrors)>(std::move(zero_mirrors));
+        // As above: the group's callback keeps the zeros alive.
+        IoGroup writes([storage, file, next, zeros](Status written) {
+            if (!written.is_ok()) {
+                (*next)(std::move(written));
+                return;
+            }
+            storage->sync(file, [next](Status s) { (*next)(std::move(s)); });
         });
         for (u64 offset = end_offset; offset < old_end; offset += zeros->size()) {
             const usize length = static_cast<usize>(std::min<u64>(zeros->size(), old_end - offset));
-            storage_.write(file, offset, ByteSpan(zeros->data(), length), writes.write_callback());
+            storage->write(file, offset, ByteSpan(zeros->data(), length), writes.write_callback());
         }
         writes.seal();
     };
     // 2. The mark, then sync.
-    auto write_mark = [this, file, mark_block, slot = kMarkSlotOffset[mark.sequence % 2],
+    auto write_mark = [storage = &storage_, file, mark_block,
+                       slot = kMarkSlotOffset[mark.sequence % 2],
                        zero_tail = std::move(zero_tail)](Status status) mutable {
         if (!status.is_ok()) {
             zero_tail(std::move(status));
             return;
         }
         auto next = std::make_shared<decltype(zero_tail)>(std::move(zero_tail));
-        storage_.write(file, slot, *mark_block, [this, file, next, mark_block](Status written) {
+        storage->write(file, slot, *mark_block, [storage, file, next, mark_block](Status written) {
             if (!written.is_ok()) {
                 (*next)(std::move(written));
                 return;
             }
-            storage_.sync(file, [next](Status s) { (*next)(std::move(s)); });
+            storage->sync(file, [next](Status s) { (*next)(std::move(s)); });
         });
     };
     // 1. Everything kept is durable.

@@ -62,7 +62,7 @@ Result<std::optional<Log::RecordPlace>> Log::find_newest_attestation(
         RecordWalker walker(storage_, segments_[segment].file, segments_[segment].capacity_bytes,
                             segment_path(summary.segment_number));
         std::optional<RecordPlace> found;
-        u64 offset = kSegmentRecordsOffset;
+        u64 offset = segments_[segment].records_offset;
         for (Position position = summary.first_position; position <= last;
              position = position.next()) {
             WalkStep step = KB_TRY(walker.header_at(offset));

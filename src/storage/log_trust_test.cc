@@ -294,7 +294,10 @@ void forge_in_place(io::SimDisk& disk, const std::string& path, Position target,
     Bytes file = std::move(*contents);
     std::optional<ComplianceHash> chain;  // the forged chain, from the target on
     u64 relinked = 0;
-    for (u64 offset = kSegmentRecordsOffset; offset + kRecordHeaderSize <= file.size();) {
+    auto segment_header = decode_segment_header(ByteSpan(file.data(), kSegmentHeaderSize), path);
+    ASSERT_TRUE(segment_header.has_value()) << segment_header.status().to_string();
+    for (u64 offset = segment_header->records_offset();
+         offset + kRecordHeaderSize <= file.size();) {
         HeaderDecode decoded = decode_record_header(
             std::span<const u8, kRecordHeaderSize>(file.data() + offset, kRecordHeaderSize));
         if (!decoded.header) break;

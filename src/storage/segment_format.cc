@@ -1,4 +1,5 @@
-// Segment header and durability-mark codecs (docs/FORMATS.md, "Log segment").
+// Segment header, durability-mark and tail-mirror header codecs (docs/FORMATS.md, "Log
+// segment").
 #include "storage/segment_format.h"
 
 #include <algorithm>
@@ -65,15 +66,18 @@ std::optional<u64> parse_segment_file_name(std::string_view name) {
 }
 
 std::array<u8, kSegmentHeaderSize> encode_segment_header(const SegmentHeader& header) {
+    KB_ASSERT(header.version == kSegmentFormatVersion ||
+              (header.version == kSegmentFormatVersionNoMirror && header.mirror_slot_bytes == 0));
     std::array<u8, kSegmentHeaderSize> block{};
     LeWriter writer(block);
     writer.put(kSegmentMagic);
-    writer.put(kSegmentFormatVersion);
+    writer.put(header.version);
     writer.put(u16{0});  // reserved
     writer.put(header.segment_number);
     writer.put(header.first_position.value());
     writer.put_bytes(header.previous_chain_hash.bytes());
     writer.put(header.capacity_bytes);
+    if (header.version >= 2) writer.put(header.mirror_slot_bytes);
     seal_block(block, writer.position());
     return block;
 }
@@ -91,22 +95,31 @@ Result<SegmentHeader> decode_segment_header(ByteSpan bytes, std::string_view pat
         return Status::corruption(where + ": segment header checksum mismatch");
     }
     const u16 version = reader.get<u16>();
-    if (version != kSegmentFormatVersion) {
+    if (version != kSegmentFormatVersion && version != kSegmentFormatVersionNoMirror) {
         return Status::unsupported(where + ": log segment format version " +
                                    std::to_string(version) +
                                    " is not supported (this build "
-                                   "reads version " +
+                                   "reads versions 1 and " +
                                    std::to_string(kSegmentFormatVersion) + ")");
     }
     (void)reader.get<u16>();
     SegmentHeader header;
+    header.version = version;
     header.segment_number = reader.get<u64>();
     header.first_position = Position(reader.get<u64>());
     header.previous_chain_hash = ComplianceHash::from_bytes(reader.get_bytes(32));
     header.capacity_bytes = reader.get<u64>();
+    // Version 1 keeps zeros here (covered by the checksum): no mirror.
+    header.mirror_slot_bytes = reader.get<u64>();
     KB_ASSERT(reader.ok());
-    if (header.segment_number == 0 || header.first_position == Position::none() ||
-        header.capacity_bytes <= kSegmentRecordsOffset) {
+    const u64 slot = header.mirror_slot_bytes;
+    const bool slot_ok =
+        version == kSegmentFormatVersionNoMirror
+            ? slot == 0
+            : slot == 0 || (slot % kMirrorSlotUnit == 0 && slot >= 2 * kMirrorSlotUnit &&
+                            slot <= kMirrorSlotBytesMax);
+    if (header.segment_number == 0 || header.first_position == Position::none() || !slot_ok ||
+        header.capacity_bytes <= header.records_offset()) {
         return Status::corruption(where + ": segment header fields are impossible");
     }
     return header;
@@ -116,7 +129,7 @@ std::array<u8, kMarkSlotSize> encode_mark(const DurabilityMark& mark) {
     std::array<u8, kMarkSlotSize> block{};
     LeWriter writer(block);
     writer.put(kMarkMagic);
-    writer.put(kSegmentFormatVersion);
+    writer.put(kMarkFormatVersion);
     writer.put(u16{0});
     writer.put(mark.sequence);
     writer.put(mark.position.value());
@@ -138,7 +151,7 @@ MarkSlot decode_mark(ByteSpan slot_bytes) {
     }
     LeReader reader(slot_bytes);
     if (reader.get<u32>() != kMarkMagic || !block_checksum_ok(slot_bytes) ||
-        reader.get<u16>() != kSegmentFormatVersion) {
+        reader.get<u16>() != kMarkFormatVersion) {
         slot.state = MarkSlotState::invalid;
         return slot;
     }
@@ -149,6 +162,57 @@ MarkSlot decode_mark(ByteSpan slot_bytes) {
     slot.mark.chain_hash = ComplianceHash::from_bytes(reader.get_bytes(32));
     KB_ASSERT(reader.ok());
     slot.state = slot.mark.sequence == 0 ? MarkSlotState::invalid : MarkSlotState::valid;
+    return slot;
+}
+
+std::array<u8, kMirrorHeaderSize> encode_mirror_header(const MirrorHeader& header) {
+    std::array<u8, kMirrorHeaderSize> block{};
+    LeWriter writer(block);
+    writer.put(kMirrorMagic);
+    writer.put(kMirrorFormatVersion);
+    writer.put(u16{0});
+    writer.put(header.sequence);
+    writer.put(header.mark_sequence);
+    writer.put(header.segment_number);
+    writer.put(header.first_position.value());
+    writer.put(header.last_position.value());
+    writer.put(header.offset);
+    writer.put(header.length);
+    writer.put(header.copy_checksum);
+    seal_block(block, writer.position());
+    return block;
+}
+
+MirrorSlotHeader decode_mirror_header(ByteSpan block) {
+    MirrorSlotHeader slot;
+    if (block.size() != kMirrorHeaderSize) {
+        slot.state = MarkSlotState::invalid;
+        return slot;
+    }
+    if (all_zero(block)) return slot;
+    LeReader reader(block);
+    if (reader.get<u32>() != kMirrorMagic || !block_checksum_ok(block) ||
+        reader.get<u16>() != kMirrorFormatVersion) {
+        slot.state = MarkSlotState::invalid;
+        return slot;
+    }
+    (void)reader.get<u16>();
+    MirrorHeader& header = slot.header;
+    header.sequence = reader.get<u64>();
+    header.mark_sequence = reader.get<u64>();
+    header.segment_number = reader.get<u64>();
+    header.first_position = Position(reader.get<u64>());
+    header.last_position = Position(reader.get<u64>());
+    header.offset = reader.get<u64>();
+    header.length = reader.get<u64>();
+    header.copy_checksum = reader.get<u32>();
+    KB_ASSERT(reader.ok());
+    const bool sane = header.sequence != 0 && header.segment_number != 0 &&
+                      header.first_position != Position::none() &&
+                      header.first_position <= header.last_position && header.length != 0 &&
+                      header.length <= kMirrorSlotBytesMax &&
+                      header.offset >= kSegmentRecordsOffset;
+    slot.state = sane ? MarkSlotState::valid : MarkSlotState::invalid;
     return slot;
 }
 

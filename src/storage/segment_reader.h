@@ -67,11 +67,13 @@ public:
     ~SegmentReader();
 
     const SegmentHeader& header() const { return header_; }
+    io::Storage& storage() const { return *storage_; }
+    io::FileHandle file() const { return file_; }
     const std::array<MarkSlot, 2>& mark_slots() const { return marks_; }
     u64 file_size() const { return file_size_; }
     const std::string& path() const { return path_; }
 
-    // Reads the record starting at `offset` (>= kSegmentRecordsOffset). io_error only for IO
+    // Reads the record starting at `offset` (>= header().records_offset()). io_error only for IO
     // failures; damage is an outcome, not an error.
     Result<ScanStep> read_at(u64 offset);
 
@@ -79,9 +81,11 @@ public:
     // step over records to a wanted position.
     Result<ScanStep> read_header_at(u64 offset);
 
+    // Reads exactly out.size() bytes at `offset` (corruption when the file ends first).
+    Status read_exact(u64 offset, MutableByteSpan out);
+
 private:
     SegmentReader(io::Storage& storage, io::FileHandle file, std::string path);
-    Status read_exact(u64 offset, MutableByteSpan out);
 
     io::Storage* storage_;
     io::FileHandle file_;

@@ -3,8 +3,9 @@
 //
 // A TestLogBuilder lays records out the way the writer does (segment_format.h): each segment
 // file has its header block, two durability-mark slots (a mark of sequence s goes to slot
-// s % 2) and records back to back from offset 4096, preallocated (zero) to its capacity; a
-// record that does not fit starts the next segment. Tests then install the files on a
+// s % 2) and records back to back from offset 4096 (version 1, the default) or, with
+// mirror_slot_bytes, after two tail mirror slots (version 2), preallocated (zero) to its
+// capacity; a record that does not fit starts the next segment. Tests then install the files on a
 // SimDisk (or write them to a directory), and may corrupt any byte first, so the verifier's
 // checks can be driven precisely: forged attestations, records spliced in from another log,
 // unsynced tails beyond the mark.
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "crypto/crc32c.h"
 #include "crypto/ed25519.h"
 #include "crypto/random.h"
 #include "crypto/sealer.h"
@@ -65,6 +67,8 @@ inline crypto::Ed25519SigningKey test_signing_key(u64 seed) {
 
 struct TestLogOptions {
     u64 segment_capacity_bytes = 16 * 1024;
+    // 0: version 1 segments (no tail mirror); else version 2 with two slots of this size.
+    u64 mirror_slot_bytes = 0;
     u64 seed = 1;  // nonces
     u64 timestamp_base = 1'700'000'000'000'000'000ULL;
 };
@@ -133,7 +137,7 @@ public:
         mark.position = position;
         usize segment = 0;
         if (position == Position::none()) {
-            mark.end_offset = kSegmentRecordsOffset;
+            mark.end_offset = records_offset();
         } else {
             const RecordLocation& where = location(position);
             segment = where.segment_index;
@@ -144,6 +148,41 @@ public:
         segments_[segment].marks[mark.sequence % 2] = mark;
     }
     void mark_all() { mark(last_position()); }
+    u64 mark_sequence() const { return mark_sequence_; }
+
+    // Writes a tail mirror of records [first, last] (one segment) into the next slot of their
+    // segment (sequence s goes to slot s % 2), naming `mark_sequence` (by default the newest
+    // mark's, as the writer does). Returns the slot.
+    usize mirror(Position first, Position last, std::optional<u64> mark_sequence = {}) {
+        KB_ASSERT(options_.mirror_slot_bytes > 0 && first <= last && last <= last_position());
+        const RecordLocation& from = location(first);
+        const RecordLocation& to = location(last);
+        KB_ASSERT(from.segment_index == to.segment_index);
+        Segment& segment = segments_[from.segment_index];
+        const u64 length = to.offset + to.size - from.offset;
+        KB_ASSERT(length + kMirrorHeaderSize <= options_.mirror_slot_bytes);
+        MirrorHeader header;
+        header.sequence = ++mirror_sequence_;
+        header.mark_sequence = mark_sequence.value_or(mark_sequence_);
+        header.segment_number = from.segment_index + 1;
+        header.first_position = first;
+        header.last_position = last;
+        header.offset = from.offset;
+        header.length = length;
+        const auto begin = segment.data.begin() + static_cast<std::ptrdiff_t>(from.offset);
+        const Bytes copy(begin, begin + static_cast<std::ptrdiff_t>(length));
+        header.copy_checksum = crypto::crc32c(copy);
+        const usize slot = static_cast<usize>(header.sequence % 2);
+        const u64 at = kSegmentRecordsOffset + slot * options_.mirror_slot_bytes;
+        const auto block = encode_mirror_header(header);
+        std::copy(block.begin(), block.end(),
+                  segment.data.begin() + static_cast<std::ptrdiff_t>(at));
+        std::copy(copy.begin(), copy.end(),
+                  segment.data.begin() + static_cast<std::ptrdiff_t>(at + kMirrorHeaderSize));
+        return slot;
+    }
+    // Where records start in each segment.
+    u64 records_offset() const { return kSegmentRecordsOffset + 2 * options_.mirror_slot_bytes; }
 
     // --- Inspection ---
 
@@ -189,6 +228,9 @@ public:
             header.first_position = segment.first_position;
             header.previous_chain_hash = segment.previous_chain_hash;
             header.capacity_bytes = segment.capacity;
+            header.version = options_.mirror_slot_bytes > 0 ? kSegmentFormatVersion
+                                                            : kSegmentFormatVersionNoMirror;
+            header.mirror_slot_bytes = options_.mirror_slot_bytes;
             const auto block = encode_segment_header(header);
             std::copy(block.begin(), block.end(), file.begin());
             for (usize slot = 0; slot < 2; ++slot) {
@@ -222,8 +264,8 @@ private:
         Position first_position;
         ComplianceHash previous_chain_hash;
         u64 capacity = 0;
-        u64 end = kSegmentRecordsOffset;
-        Bytes data;  // the whole file, header block filled in by files()
+        u64 end = 0;  // set by new_segment
+        Bytes data;   // the whole file, header block filled in by files()
         std::array<std::optional<DurabilityMark>, 2> marks;
     };
 
@@ -255,6 +297,7 @@ private:
         segment.first_position = last_position().next();
         segment.previous_chain_hash = last_chain_hash();
         segment.capacity = capacity;
+        segment.end = records_offset();
         segment.data.assign(capacity, 0);
         segments_.push_back(std::move(segment));
     }
@@ -263,8 +306,8 @@ private:
         const bool fits =
             !segments_.empty() && segments_.back().end + bytes.size() <= segments_.back().capacity;
         if (!fits || force_new_segment_) {
-            new_segment(std::max<u64>(options_.segment_capacity_bytes,
-                                      kSegmentRecordsOffset + bytes.size()));
+            new_segment(
+                std::max<u64>(options_.segment_capacity_bytes, records_offset() + bytes.size()));
             force_new_segment_ = false;
         }
         Segment& segment = segments_.back();
@@ -283,6 +326,7 @@ private:
     std::vector<Segment> segments_;
     std::vector<RecordLocation> records_;
     u64 mark_sequence_ = 0;
+    u64 mirror_sequence_ = 0;
     bool force_new_segment_ = false;
 };
 

@@ -2,7 +2,10 @@
 //
 // Two passes over the segment files. The first reads every segment's header block and both
 // durability-mark slots, so the durable position (the newest valid mark, by sequence) is known
-// before any record is judged. The second walks every record in order.
+// before any record is judged, and the tail mirrors of the segments from the mark's on
+// (tail_mirror.h). The second walks every record in order; where it reaches the first record
+// of a mirrored flush beyond the durable position, it verifies that flush from the mirror
+// (warning when the main copy differs) and goes on after it, as recovery does.
 //
 // The walk reads through large buffers (RecordScanner, verifier_scanner.h): one read_sync per
 // 256 KiB instead of two per record, which at ~1 µs a system call would cost more than all the
@@ -35,6 +38,7 @@
 #include "storage/record_builder.h"
 #include "storage/segment_format.h"
 #include "storage/segment_reader.h"  // ScanOutcome
+#include "storage/tail_mirror.h"
 #include "storage/verifier_scanner.h"
 #include "storage/work_sharing.h"
 
@@ -71,6 +75,9 @@ struct SegmentInfo {
     bool never_written = false;           // the header block is all zero (being created)
     std::array<MarkSlot, 2> marks{};
     std::optional<u64> nonzero_reserved_offset;  // first non-zero byte in [1536, 4096)
+    // Tail mirrors that check out and that the newest mark does not cover (segments from the
+    // mark's on).
+    std::vector<TailMirror> mirrors;
 };
 
 // A place from which chain hashes can be recomputed: record `position` starts at `offset` of
@@ -307,6 +314,7 @@ private:
             report_.segments = infos.size();
         }
         find_durable_mark(infos);
+        KB_TRY(read_mirrors(infos));
 
         for (usize i = 0; i < infos.size(); ++i) {
             const bool last = i + 1 == infos.size();
@@ -353,6 +361,117 @@ private:
             report_.mark_found = true;
             report_.durable_position = newest_mark_->position;
         }
+    }
+
+    // The tail mirrors of the segments a flush beyond the newest mark can lie in, as recovery
+    // reads them (log_recovery.cc): those whose mark sequence is at least the newest mark's.
+    Status read_mirrors(std::vector<SegmentInfo>& infos) {
+        const u64 min_mark_sequence = newest_mark_ ? newest_mark_->sequence : 0;
+        for (usize i = newest_mark_ ? newest_mark_segment_ : 0; i < infos.size(); ++i) {
+            SegmentInfo& info = infos[i];
+            if (!info.header || info.header->mirror_slot_bytes == 0) continue;
+            io::FileHandle file = KB_TRY(storage_.open(info.path, io::OpenOptions{}));
+            auto mirrors =
+                read_tail_mirrors(storage_, file, info.file_size, *info.header, min_mark_sequence);
+            (void)storage_.close(file);
+            TailMirrors found = KB_TRY(std::move(mirrors));
+            info.mirrors = std::move(found.valid);
+            for (const DamagedMirrorSlot& damaged : found.damaged) {
+                report_.warnings.push_back(
+                    info.path + " tail mirror slot " + std::string(kSlotNames[damaged.slot]) +
+                    " (offset " + std::to_string(info.header->mirror_slot_offset(damaged.slot)) +
+                    ") is damaged or torn (" + damaged.problem +
+                    "): a mirror write was interrupted, or the bytes changed; recovery keeps "
+                    "the intact records beyond the durable mark in this segment");
+            }
+        }
+        return Status::ok();
+    }
+
+    // The mirror that continues the log at `offset`, where the scan expects expected_ after
+    // chain_: beyond what is durable so far, as recovery takes one. nullptr when none does.
+    const TailMirror* mirror_at(const SegmentInfo& info, u64 offset) const {
+        if (expected_ <= report_.durable_position) return nullptr;
+        for (const TailMirror& mirror : info.mirrors) {
+            if (mirror.continues(expected_, offset, chain_)) return &mirror;
+        }
+        return nullptr;
+    }
+
+    // The records of a mirrored flush that continues the log at `offset`: the flush was
+    // completely durable in its mirror, so it may have been acknowledged. Its records are
+    // verified from the mirror; where the main copy differs (damaged, torn, missing), that is a
+    // warning naming the first such record: recovery restores it from the mirror. What
+    // verify_segment returns, or nullopt to go on after the flush.
+    Result<std::optional<bool>> verify_mirrored_flush(const SegmentInfo& info, bool last,
+                                                      const TailMirror& mirror,
+                                                      bool first_in_segment) {
+        report_.durable_position = mirror.header.last_position;
+        const std::optional<Position> differing = KB_TRY(first_differing(info, mirror));
+        if (differing) {
+            const MirroredRecord& record = mirror.records[static_cast<usize>(
+                differing->value() - mirror.header.first_position.value())];
+            report_.warnings.push_back(VerifyFailure{
+                info.path, *differing, record.offset,
+                "the main copy differs from tail mirror slot " +
+                    std::string(kSlotNames[mirror.slot]) + " (offset " +
+                    std::to_string(mirror_slot_offset(info, mirror.slot)) +
+                    "), which holds positions " + to_string(mirror.header.first_position) + ".." +
+                    to_string(mirror.header.last_position) +
+                    " intact (the newest flush, perhaps acknowledged); recovery "
+                    "restores the main copy from the mirror"}
+                                           .to_string());
+        }
+        for (usize i = 0; i < mirror.records.size(); ++i) {
+            const MirroredRecord& mirrored = mirror.records[i];
+            const ByteSpan bytes = mirror.record_bytes(i);
+            ScannedRecord step;
+            step.offset = mirrored.offset;
+            step.header_at = bytes.data();
+            step.payload_length = mirrored.header.payload_length;
+            step.payload_in_file = true;
+            classify_record(&step, true);
+            const std::optional<bool> stop =
+                KB_TRY(verify_record(info, last, step, mirrored.offset, first_in_segment));
+            if (stop) return stop;
+            first_in_segment = false;
+        }
+        return std::nullopt;
+    }
+
+    static u64 mirror_slot_offset(const SegmentInfo& info, usize slot) {
+        return info.header->mirror_slot_offset(slot);
+    }
+
+    // The first record of `mirror` whose bytes in the main copy differ from it.
+    Result<std::optional<Position>> first_differing(const SegmentInfo& info,
+                                                    const TailMirror& mirror) {
+        Bytes main(static_cast<usize>(mirror.header.length));
+        io::FileHandle file = KB_TRY(storage_.open(info.path, io::OpenOptions{}));
+        usize got = 0;
+        Status status;
+        while (got < main.size()) {
+            auto read = storage_.read_sync(file, mirror.header.offset + got,
+                                           MutableByteSpan(main.data() + got, main.size() - got));
+            if (!read) {
+                status = read.status();
+                break;
+            }
+            if (*read == 0) break;
+            got += *read;
+        }
+        (void)storage_.close(file);
+        KB_TRY(status);
+        for (usize i = 0; i < mirror.records.size(); ++i) {
+            const ByteSpan copy = mirror.record_bytes(i);
+            const usize at = static_cast<usize>(mirror.records[i].offset - mirror.header.offset);
+            if (at + copy.size() > got ||
+                !std::equal(copy.begin(), copy.end(),
+                            main.begin() + static_cast<std::ptrdiff_t>(at))) {
+                return std::optional<Position>(mirror.records[i].position);
+            }
+        }
+        return std::optional<Position>();
     }
 
     u64 newest_mark_end_in(usize segment_index) const {
@@ -429,7 +548,7 @@ private:
             newest_mark_segment_ == segment_index) {
             // A mark naming the position before this segment's first record (written when the
             // segment holds no acknowledged record yet).
-            if (!check_mark(segment_index, kSegmentRecordsOffset, chain_)) return false;
+            if (!check_mark(segment_index, header.records_offset(), chain_)) return false;
         }
 
         auto scanner = KB_TRY(RecordScanner::open(storage_, info.path));
@@ -440,36 +559,54 @@ private:
             WorkSharing& work;
             ~FinishOnReturn() { work.finish(); }
         } finish_on_return{work_};
-        ScannedBatch* current = &batches_[0];
-        ScannedBatch* next = &batches_[1];
-        KB_TRY(scanner->scan_batch(kSegmentRecordsOffset, &current->records));
-        start_checks(current);
-        u64 offset = kSegmentRecordsOffset;
+        u64 offset = header.records_offset();
         bool first_in_segment = true;
+        // Scans from `offset`; starts over after a mirrored flush taken from its mirror.
         while (true) {
-            // Reading ahead may fail (the file shrank, say); that matters only if the in-order
-            // pass goes through all of `current` without stopping, as it would have without
-            // reading ahead.
-            std::optional<Status> read_ahead;
-            if (const std::optional<u64> resume = batch_continues_at(*current)) {
-                read_ahead = scanner->scan_batch(*resume, &next->records);
-            }
+            ScannedBatch* current = &batches_[0];
+            ScannedBatch* next = &batches_[1];
             work_.finish();
-            const bool current_ends_in_record =
-                current->records.back().outcome == ScanOutcome::record;
-            if (read_ahead && read_ahead->is_ok() && current_ends_in_record) start_checks(next);
+            KB_TRY(scanner->scan_batch(offset, &current->records));
+            start_checks(current);
+            bool mirrored = false;
+            while (!mirrored) {
+                // Reading ahead may fail (the file shrank, say); that matters only if the
+                // in-order pass goes through all of `current` without stopping, as it would
+                // have without reading ahead.
+                std::optional<Status> read_ahead;
+                if (const std::optional<u64> resume = batch_continues_at(*current)) {
+                    read_ahead = scanner->scan_batch(*resume, &next->records);
+                }
+                work_.finish();
+                const bool current_ends_in_record =
+                    current->records.back().outcome == ScanOutcome::record;
+                if (read_ahead && read_ahead->is_ok() && current_ends_in_record) {
+                    start_checks(next);
+                }
 
-            for (const ScannedRecord& step : current->records) {
-                const std::optional<bool> stop =
-                    KB_TRY(verify_record(info, last, step, offset, first_in_segment));
-                if (stop) return *stop;
-                first_in_segment = false;
-                offset = step.next_offset;
+                for (const ScannedRecord& step : current->records) {
+                    if (const TailMirror* mirror = mirror_at(info, offset)) {
+                        const std::optional<bool> stop =
+                            KB_TRY(verify_mirrored_flush(info, last, *mirror, first_in_segment));
+                        if (stop) return *stop;
+                        first_in_segment = false;
+                        offset = mirror->header.offset + mirror->header.length;
+                        mirrored = true;
+                        break;
+                    }
+                    const std::optional<bool> stop =
+                        KB_TRY(verify_record(info, last, step, offset, first_in_segment));
+                    if (stop) return *stop;
+                    first_in_segment = false;
+                    offset = step.next_offset;
+                }
+                if (mirrored) break;
+                // Every record of `current` passed, so the last was a record and was read ahead
+                // of.
+                KB_ASSERT(current_ends_in_record && read_ahead.has_value());
+                if (!read_ahead->is_ok()) return std::move(*read_ahead);
+                std::swap(current, next);
             }
-            // Every record of `current` passed, so the last was a record and was read ahead of.
-            KB_ASSERT(current_ends_in_record && read_ahead.has_value());
-            if (!read_ahead->is_ok()) return std::move(*read_ahead);
-            std::swap(current, next);
         }
     }
 

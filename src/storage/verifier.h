@@ -12,9 +12,12 @@
 // It runs read-only through Storage::read_sync, takes no lock and writes nothing, so it works
 // beside a running server. Hence the durable tail rule, the same as recovery's (log.h):
 // records beyond the newest valid durability mark were never acknowledged — an unsynced batch
-// or a write in progress — so a torn, zero, damaged or unlinked record there ends the
-// verification successfully ("the tail beyond the durable mark ends at position N"). The
-// same damage at or below the mark is a failure. What a record says (AEAD tags, attestations)
+// or a write in progress — unless a tail mirror holds them (tail_mirror.h): a flush whose
+// valid mirror continues the chain is verified from the mirror, counts as durable, and a main
+// copy that differs from it is a warning naming the position (recovery restores it). Otherwise
+// a torn, zero, damaged or unlinked record there ends the verification successfully ("the tail
+// beyond the durable mark ends at position N"). The same damage at or below the durable
+// position is a failure. What a record says (AEAD tags, attestations)
 // is checked wherever the record is intact, tail or not: a well-formed record that lies is
 // never a crash artefact.
 //
@@ -23,9 +26,10 @@
 // depend on how many there are.
 //
 // The report names the FIRST bad place (file, position or, when no position is known, byte
-// offset, and what failed) and stops there. Damaged durability-mark slots are warnings, not
-// failures: a torn mark write is a normal crash outcome and a reader beside a running server
-// may see one half-written, so they cannot be told from damage (docs/FORMATS.md).
+// offset, and what failed) and stops there. Damaged durability-mark and tail-mirror slots are
+// warnings, not failures: a torn mark or mirror write is a normal crash outcome and a reader
+// beside a running server may see one half-written, so they cannot be told from damage
+// (docs/FORMATS.md).
 //
 // Trust comes only from outside: VerifyOptions::trusted_keys and the digest's signers. Keys
 // named inside the log are never trusted on their own; with neither given, signatures are
@@ -113,7 +117,9 @@ struct VerifyReport {
     bool keys_given = false;
     Position last_position;  // of the last record that passed
     ComplianceHash last_chain_hash;
-    Position durable_position;  // what the newest valid durability mark covers
+    // What the newest valid durability mark covers, or, beyond it, the last record of a
+    // mirrored flush that continues the chain (it may have been acknowledged).
+    Position durable_position;
     bool mark_found = false;
 
     // Set when the scan stopped at damage beyond the durable mark (a write in progress or an
