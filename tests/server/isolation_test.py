@@ -27,6 +27,14 @@ MALLORY_PASSWORD = "mallory password 7"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     running = KmbServer(str(tmp_path_factory.mktemp("isolation"))).start()
+    try:
+        populate(running)
+        yield running
+    finally:
+        running.stop()  # also when populating failed: never leave a server behind
+
+
+def populate(running):
     with psycopg.connect(running.conninfo(), autocommit=True) as admin:
         admin.execute("CREATE DATABASE alpha")
         admin.execute("CREATE DATABASE beta")
@@ -43,8 +51,6 @@ def server(tmp_path_factory):
         beta.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
         beta.execute("INSERT INTO notes VALUES (1, 'beta note')")
         beta.execute("GRANT SELECT ON notes TO mallory")
-    yield running
-    running.stop()
 
 
 def mallory(server, dbname="beta"):
