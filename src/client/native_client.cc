@@ -197,8 +197,8 @@ Status NativeClient::open_connection() {
     }
 }
 
-std::future<Result<Answer>> NativeClient::call_async(const NativeMessage& request,
-                                                     bool resendable) {
+std::future<Result<Answer>> NativeClient::call_async(const NativeMessage& request, bool resendable,
+                                                     u64* request_id) {
     Bytes body;
     encode_native_message(body, request);
     Pending pending;
@@ -210,6 +210,7 @@ std::future<Result<Answer>> NativeClient::call_async(const NativeMessage& reques
         return future;
     }
     const u64 id = next_request_id_++;
+    if (request_id != nullptr) *request_id = id;
     encode_native_frame(pending.frame, {id, static_cast<u16>(native_type_of(request)), 0}, body);
     const Bytes frame = pending.frame;
     pending_.emplace(id, std::move(pending));
@@ -229,9 +230,12 @@ std::future<Result<Answer>> NativeClient::call_async(const NativeMessage& reques
 Result<Answer> NativeClient::call(const NativeMessage& request, bool resendable) {
     int backoff = options_.backoff_initial_ms;
     for (int attempt = 0;; ++attempt) {
-        auto future = call_async(request, resendable);
+        u64 id = 0;
+        auto future = call_async(request, resendable, &id);
         if (future.wait_for(std::chrono::milliseconds(options_.request_timeout_ms)) !=
             std::future_status::ready) {
+            std::lock_guard lock(mutex_);
+            pending_.erase(id);  // abandoned: a late answer is dropped, nothing is kept for it
             return Status::io_error("no answer from the server within " +
                                     std::to_string(options_.request_timeout_ms) + " ms");
         }

@@ -53,7 +53,9 @@ public:
     NativeClient& operator=(const NativeClient&) = delete;
 
     // Sends `request`; the future gets the whole answer, or the Status that stopped it.
-    std::future<Result<Answer>> call_async(const server::NativeMessage& request, bool resendable);
+    // `request_id`, when given, gets the id the request was sent under.
+    std::future<Result<Answer>> call_async(const server::NativeMessage& request, bool resendable,
+                                           u64* request_id = nullptr);
     // call_async() waited for, up to the request timeout; retried (as a new request) after
     // backoff while the server answers `unavailable` and attempts remain.
     Result<Answer> call(const server::NativeMessage& request, bool resendable);

@@ -167,32 +167,40 @@ void NativeSession::read(u64 request_id, const NativeRead& request) {
     const u64 end = current->next_offset;
     const u64 limit =
         request.max_events == 0 ? end : std::min(end, request.from_offset + request.max_events);
-    const usize chunk_bytes = options_.max_frame_body / 2;
     u64 next = request.from_offset;
     do {
         NativeEvents chunk;
         if (next < limit) {
-            auto events = kernel::reads::read_events(start.snapshot, login_->tenant,
-                                                     StreamId(request.stream_id), Offset(next),
-                                                     chunk_bytes, limit - next);
+            auto events =
+                events_chunk(start.snapshot, StreamId(request.stream_id), next, limit - next);
             if (!events) return send_status(request_id, events.error());
-            usize bytes = kFrameSlack;
-            for (auto& event : *events) {
-                bytes += 20 + event.data.size();
-                if (bytes > options_.max_frame_body) {
-                    return send_error(request_id, NativeErrorCode::too_large, true,
-                                      "event " + std::to_string(event.offset.value()) +
-                                          " is larger than a frame");
-                }
-                next = event.offset.value() + 1;
-                chunk.events.push_back(NativeEvent{event.offset.value(), event.position.value(),
-                                                   std::move(event.data)});
-            }
-            if (events->empty()) next = limit;  // nothing more as of this snapshot
+            chunk = std::move(*events);
+            // An empty chunk: nothing more as of this snapshot.
+            next = chunk.events.empty() ? limit : chunk.next_offset;
         }
         chunk.next_offset = std::max(next, request.from_offset);
         send(request_id, chunk, next < limit ? kNativeFlagMore : u16{0});
     } while (next < limit);
+}
+
+Result<NativeEvents> NativeSession::events_chunk(const store::Snapshot& snapshot, StreamId stream,
+                                                 u64 from, u64 max_count) {
+    auto events = KB_TRY(kernel::reads::read_events(snapshot, login_->tenant, stream, Offset(from),
+                                                    options_.max_frame_body / 2, max_count));
+    NativeEvents chunk;
+    chunk.next_offset = from;
+    usize bytes = kFrameSlack;
+    for (auto& event : events) {
+        bytes += 20 + event.data.size();
+        if (bytes > options_.max_frame_body) {
+            return Status::out_of_range("event " + std::to_string(event.offset.value()) +
+                                        " is larger than a frame");
+        }
+        chunk.next_offset = event.offset.value() + 1;
+        chunk.events.push_back(
+            NativeEvent{event.offset.value(), event.position.value(), std::move(event.data)});
+    }
+    return chunk;
 }
 
 void NativeSession::query(u64 request_id, const NativeQuery& request) {

@@ -97,6 +97,11 @@ private:
     void unsubscribe(u64 request_id, const NativeUnsubscribe& request);
     // Sends every open subscription what its credits allow of what is there now.
     void push_subscriptions();
+    // Up to `max_count` events of `stream` from `from` on as of `snapshot`, as many as fit one
+    // frame (empty when there are none): what Read and subscriptions send. out_of_range (Error
+    // too_large) when one event alone does not fit a frame.
+    Result<NativeEvents> events_chunk(const store::Snapshot& snapshot, StreamId stream, u64 from,
+                                      u64 max_count);
 
     void send(u64 request_id, const NativeMessage& message, u16 flags = 0);
     void send_error(u64 request_id, NativeErrorCode code, bool retry_safe, std::string message,

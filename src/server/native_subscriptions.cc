@@ -70,7 +70,6 @@ void NativeSession::unsubscribe(u64 request_id, const NativeUnsubscribe& request
 void NativeSession::push_subscriptions() {
     if (subscriptions_.empty()) return;
     const auto start = host_.transactions().start(login_->tenant);
-    const usize chunk_bytes = options_.max_frame_body / 2;
     for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
         const u64 id = it->first;
         Subscription& subscription = it->second;
@@ -81,26 +80,17 @@ void NativeSession::push_subscriptions() {
         if (!current || !*current) continue;  // a failed read is retried at the next wake
         const u64 end = (*current)->next_offset.value();
         while (subscription.next < end && subscription.credits > 0) {
-            auto events = kernel::reads::read_events(
-                start.snapshot, login_->tenant, subscription.stream, Offset(subscription.next),
-                chunk_bytes, std::min(subscription.credits, end - subscription.next));
-            if (!events || events->empty()) break;
-            NativeEvents chunk;
-            for (auto& event : *events) {
-                if (event.data.size() + 1024 > options_.max_frame_body) {
-                    send_error(id, NativeErrorCode::too_large, true,
-                               "event " + std::to_string(event.offset.value()) +
-                                   " is larger than a frame");
-                    subscriptions_.erase(id);
-                    return;
-                }
-                subscription.next = event.offset.value() + 1;
-                chunk.events.push_back(NativeEvent{event.offset.value(), event.position.value(),
-                                                   std::move(event.data)});
+            auto chunk = events_chunk(start.snapshot, subscription.stream, subscription.next,
+                                      std::min(subscription.credits, end - subscription.next));
+            if (!chunk && chunk.status().code() == StatusCode::out_of_range) {
+                send_status(id, chunk.status());  // ends the subscription's frames
+                subscriptions_.erase(id);
+                return;
             }
-            subscription.credits -= chunk.events.size();
-            chunk.next_offset = subscription.next;
-            send(id, chunk, kNativeFlagMore);
+            if (!chunk || chunk->events.empty()) break;  // a failed read: the next wake retries
+            subscription.next = chunk->next_offset;
+            subscription.credits -= chunk->events.size();
+            send(id, *chunk, kNativeFlagMore);
         }
     }
 }
