@@ -569,14 +569,19 @@ void Log::finish_flush(Status status) {
         acknowledged = flush_.last_position;
         acknowledged_chain_hash = flush_.last_chain_hash;
     }
-    if (acknowledged > durable_position_) {
+    const bool advanced = acknowledged > durable_position_;
+    if (advanced) {
         durable_position_ = acknowledged;
         durable_chain_hash_ = acknowledged_chain_hash;
         promote_signed_records();
-        fire_waiters();
     }
+    // Records that queued while this flush ran go out now, before the waiters' callbacks: the
+    // callbacks commit and apply (the costly part of a cycle under load), and this way the
+    // next flush's writes and sync overlap them instead of following them.
+    if (!pending_.empty()) maybe_flush();
+    if (advanced) fire_waiters();
     // Posted, not inline: what the callbacks just queued (the next appends, often posted as
-    // tasks of their own) joins this flush instead of waiting for the one after.
+    // tasks of their own) joins the next flush (or this one, when none was started above).
     request_flush();
 }
 
