@@ -270,10 +270,17 @@ void note_schema_change(KernelState& state, std::vector<Bytes> before, const Ten
     state.schemas_unwritten.insert(after.info().id);
 }
 
-Bytes event_entry(TenantId tenant, StreamId stream, Offset offset, Position position,
-                  ByteSpan data) {
-    return state_entry(StateEntryKind::event, {le64(tenant.value()), le64(stream.value()),
-                                               le64(offset.value()), le64(position.value()), data});
+AppendEntry::AppendEntry(TenantId tenant, StreamId stream, Offset first, Position position)
+    : bytes_(state_entry(StateEntryKind::append, {le64(tenant.value()), le64(stream.value()),
+                                                  le64(first.value()), le64(position.value())})) {}
+
+void AppendEntry::add(ByteSpan event) {
+    // The fields' framing of state_entry (u32 length, bytes), one field per event.
+    u8 length[4];
+    store_le_u32(length, static_cast<u32>(event.size()));
+    bytes_.insert(bytes_.end(), length, length + 4);
+    bytes_.insert(bytes_.end(), event.begin(), event.end());
+    ++events_;
 }
 
 Bytes setting_entry(Setting setting, u64 value) {
@@ -324,7 +331,8 @@ Result<DecodedMeta> decode_meta(ByteSpan meta) {
         return Status::unsupported(
             "kernel meta: format version " +
             (meta.empty() ? std::string("missing") : std::to_string(meta[0])) +
-            " (this build reads version " + std::to_string(kKernelMetaFormatVersion) + ")");
+            " (this build reads version " + std::to_string(kKernelMetaFormatVersion) +
+            "; rebuild the store from the log with `kmb rebuild`)");
     }
     WireReader in(meta.subspan(1), "kernel meta");
     DecodedMeta decoded;

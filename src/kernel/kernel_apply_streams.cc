@@ -1,7 +1,7 @@
 // Apply of the stream ops: create stream, delete stream, append batch (see kernel.h).
 //
 // An append writes one entry per event into the tenant's events tree (stream id, offset ->
-// position, bytes) and adds one event entry per event to the state hash; the stream's record
+// position, bytes) and adds one entry for all its events to the state hash; the stream's record
 // (its next offset) and its hash entry are brought up to date at publish (kernel_state.h).
 // Events of a deleted stream stay where they are, readable as before.
 #include "kernel/catalog_entries.h"
@@ -58,12 +58,14 @@ Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, cons
     note_stream_change(state, tenant_id, op.stream, tenant.stream(op.stream));
     const Offset first = tenant.append(op.stream, op.events.size());
     const store::TreeId events = trees::events(tenant_id);
+    AppendEntry entry(tenant_id, op.stream, first, at);
     for (usize i = 0; i < op.events.size(); ++i) {
         const Offset offset = first.advanced_by(i);
         KB_TRY(state.store.put(events, trees::event_key(op.stream, offset),
                                trees::event_value(at, op.events[i])));
-        state.hash.add(event_entry(tenant_id, op.stream, offset, at, op.events[i]));
+        entry.add(op.events[i]);
     }
+    if (entry.events() > 0) state.hash.add(entry.bytes());
     ApplyResult result;
     result.stream = op.stream;
     result.first_offset = first;

@@ -7,6 +7,7 @@
 
 #include "kernel/catalog_codec.h"
 #include "kernel/kernel_reads.h"
+#include "kernel/kernel_state.h"
 #include "kernel/kernel_test_support.h"
 #include "kernel/kernel_trees.h"
 
@@ -318,8 +319,15 @@ TEST(Kernel, OpenRefusesUnknownMetaVersion) {
     auto opened = Kernel::open(*h.store);
     ASSERT_FALSE(opened);
     EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
-    meta.resize(40);
+    // Version 1 counted every event in the state hash on its own: refused, with the way out.
     meta[0] = 1;
+    ASSERT_TRUE(h.store->publish(h.kernel->applied(), meta).is_ok());
+    opened = Kernel::open(*h.store);
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
+    EXPECT_NE(opened.status().message().find("kmb rebuild"), std::string::npos);
+    meta.resize(40);
+    meta[0] = kKernelMetaFormatVersion;
     ASSERT_TRUE(h.store->publish(h.kernel->applied(), meta).is_ok());
     EXPECT_EQ(Kernel::open(*h.store).status().code(), StatusCode::corruption);
 }

@@ -83,9 +83,10 @@ enum class StateEntryKind : u8 {
     sequence = 5,
     row_version = 6,
     row_end = 7,
-    event = 8,        // (tenant, stream, offset, position, event bytes)
+    event = 8,        // retired (one entry per event, kernel meta v1): never reuse
     idempotency = 9,  // (tenant, id, record bytes)
     setting = 10,     // (setting number, value)
+    append = 11,      // (tenant, stream, first offset, position, each event's bytes)
 };
 
 // A row version written at `created`: (tenant, table, primary key, row image, created).
