@@ -4,6 +4,9 @@
 // position, bytes) and adds one entry for all its events to the state hash; the stream's record
 // (its next offset) and its hash entry are brought up to date at publish (kernel_state.h).
 // Events of a deleted stream stay where they are, readable as before.
+#include <array>
+#include <vector>
+
 #include "kernel/catalog_entries.h"
 #include "kernel/kernel_state.h"
 #include "kernel/kernel_trees.h"
@@ -59,12 +62,17 @@ Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, cons
     const Offset first = tenant.append(op.stream, op.events.size());
     const store::TreeId events = trees::events(tenant_id);
     AppendEntry entry(tenant_id, op.stream, first, at);
+    // Consecutive offsets: ascending keys, put leaf by leaf.
+    std::vector<std::array<u8, 16>> keys(op.events.size());
+    std::vector<Bytes> values(op.events.size());
+    std::vector<store::KeyValue> puts(op.events.size());
     for (usize i = 0; i < op.events.size(); ++i) {
-        const Offset offset = first.advanced_by(i);
-        KB_TRY(state.store.put(events, trees::event_key(op.stream, offset),
-                               trees::event_value(at, op.events[i])));
+        keys[i] = trees::event_key(op.stream, first.advanced_by(i));
+        values[i] = trees::event_value(at, op.events[i]);
+        puts[i] = store::KeyValue{keys[i], values[i]};
         entry.add(op.events[i]);
     }
+    KB_TRY(state.store.put_sorted(events, puts));
     if (entry.events() > 0) state.hash.add(entry.bytes());
     ApplyResult result;
     result.stream = op.stream;

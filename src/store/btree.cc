@@ -2,6 +2,8 @@
 #include "store/btree.h"
 
 #include <array>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "base/endian.h"
@@ -338,6 +340,73 @@ Result<RootRef> tree_put(PageWriter& writer, TenantId tenant, RootRef root, Byte
         1, ByteSpan(buffer_right.data(),
                     Node::encode_inner_entry(split.separator, split.right->ref(), buffer_right))));
     return RootRef{new_root->ref(), new_root->level()};
+}
+
+Result<RootRef> tree_put_run(PageWriter& writer, TenantId tenant, RootRef root,
+                             std::span<const KeyValue> entries, usize* consumed) {
+    *consumed = 0;
+    if (root.empty() || entries.empty()) return root;
+    const ByteSpan first = entries.front().key;
+    std::vector<Step> path;
+    path.reserve(root.level);
+    // The leaf's range ends below the nearest separator right of the path: the deepest one
+    // there is (a deeper separator lies inside the ranges above it).
+    std::optional<ByteSpan> upper;
+    auto node = KB_TRY(load_root(writer.file(), tenant, root));
+    while (!node->is_leaf()) {
+        const u16 index = node->child_index(first);
+        if (index + 1 < node->count()) upper = node->key(static_cast<u16>(index + 1));
+        path.push_back({node, index});
+        node = KB_TRY(load_child(writer.file(), tenant, *node, index));
+    }
+    const std::shared_ptr<const Node> leaf_read = std::move(node);
+
+    // Each entry encoded as it would be stored; the run stops at the first that cannot join
+    // it. Checked on the read leaf first, so a run of none copies nothing.
+    const auto encode = [](const KeyValue& entry, EntryBuffer& buffer) -> std::optional<ByteSpan> {
+        if (Node::needs_overflow(entry.key.size(), entry.value.size())) return std::nullopt;
+        LeafValue stored;
+        stored.length = static_cast<u32>(entry.value.size());
+        stored.bytes = entry.value;
+        return ByteSpan(buffer.data(), Node::encode_leaf_entry(entry.key, stored, buffer));
+    };
+    EntryBuffer buffer;
+    {
+        bool found = false;
+        (void)leaf_read->lower_bound(first, &found);
+        const auto entry = encode(entries.front(), buffer);
+        if (found || !entry ||
+            leaf_read->used_bytes() + entry->size() + Node::kSlotSize > Node::kCapacity) {
+            return root;
+        }
+    }
+    std::shared_ptr<Node> leaf = writer.writable(leaf_read);
+    ByteSpan previous;
+    for (const KeyValue& entry : entries) {
+        if (*consumed > 0 && compare_keys(previous, entry.key) >= 0) break;  // not ascending
+        if (upper && compare_keys(entry.key, *upper) >= 0) break;
+        bool found = false;
+        const u16 index = leaf->lower_bound(entry.key, &found);
+        if (found) break;
+        const auto encoded = encode(entry, buffer);
+        if (!encoded || !leaf->insert_raw(index, *encoded)) break;
+        previous = entry.key;
+        ++*consumed;
+    }
+    KB_ASSERT(*consumed > 0);
+
+    // Up the path: only moved children to record (no splits).
+    std::shared_ptr<Node> child = leaf;
+    bool moved = leaf.get() != leaf_read.get();
+    for (usize level = path.size(); level-- > 0;) {
+        if (!moved) return root;
+        const Step& step = path[level];
+        std::shared_ptr<Node> parent = writer.writable(step.node);
+        moved = parent.get() != step.node.get();
+        parent->set_child(step.index, child->ref());
+        child = parent;
+    }
+    return RootRef{child->ref(), child->level()};
 }
 
 Result<RootRef> tree_erase(PageWriter& writer, TenantId tenant, RootRef root, ByteSpan key,

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "base/bytes.h"
 #include "kimberlite/status.h"
@@ -47,6 +48,15 @@ Result<bool> tree_seek(const PageFile& file, TenantId tenant, RootRef root, Byte
 // the store checks them first). *inserted says whether the key was new.
 Result<RootRef> tree_put(PageWriter& writer, TenantId tenant, RootRef root, ByteSpan key,
                          ByteSpan value, bool* inserted);
+
+// Inserts the longest prefix of `entries` (keys strictly ascending, sizes as for tree_put) that
+// all go into the leaf the first key belongs to and fit there without a split, with one walk
+// from the root for all of them (what appending a batch of consecutive keys costs once per
+// leaf instead of once per key). *consumed says how many were inserted: 0 when the first one
+// is a replacement, needs an overflow run, does not fit, or the tree is empty — the caller
+// then puts it with tree_put. Nothing changes when *consumed is 0.
+Result<RootRef> tree_put_run(PageWriter& writer, TenantId tenant, RootRef root,
+                             std::span<const KeyValue> entries, usize* consumed);
 
 // Removes `key` if present (*erased says whether it was).
 Result<RootRef> tree_erase(PageWriter& writer, TenantId tenant, RootRef root, ByteSpan key,

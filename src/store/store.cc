@@ -242,6 +242,35 @@ Status Store::put(TreeId tree, ByteSpan key, ByteSpan value) {
     return Status::ok();
 }
 
+Status Store::put_sorted(TreeId tree, std::span<const KeyValue> entries) {
+    KB_TRY(check_writable());
+    for (const KeyValue& entry : entries) {
+        if (entry.key.size() > kStoreKeyBytesMax || entry.value.size() > kStoreValueBytesMax) {
+            return put(tree, entry.key, entry.value);  // its message names the limit
+        }
+    }
+    RootRef root = KB_TRY(root_of(tree));
+    for (usize next = 0; next < entries.size();) {
+        usize consumed = 0;
+        RootRef new_root =
+            KB_TRY(tree_put_run(*writer_, tree.tenant, root, entries.subspan(next), &consumed));
+        if (consumed == 0) {
+            // A split, a replacement, an overflow value or an empty tree: the general path.
+            bool inserted = false;
+            new_root = KB_TRY(tree_put(*writer_, tree.tenant, root, entries[next].key,
+                                       entries[next].value, &inserted));
+            consumed = 1;
+        }
+        changes_ += consumed;
+        next += consumed;
+        if (new_root != root) {
+            KB_TRY(set_root(tree, new_root));
+            root = new_root;
+        }
+    }
+    return Status::ok();
+}
+
 Result<bool> Store::erase(TreeId tree, ByteSpan key) {
     KB_TRY(check_writable());
     const RootRef root = KB_TRY(root_of(tree));

@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,10 @@ public:
     // The first key >= `lower` and its value, copied; false if none.
     Result<bool> seek(TreeId tree, ByteSpan lower, Bytes& key, Bytes& value) const;
     Status put(TreeId tree, ByteSpan key, ByteSpan value);
+    // put() of each entry, for keys in strictly ascending order (a batch of consecutive event
+    // offsets, say): one walk from the root per leaf they land in instead of one per key. On
+    // an error, a prefix of the entries may have been put.
+    Status put_sorted(TreeId tree, std::span<const KeyValue> entries);
     // True if the key was there.
     Result<bool> erase(TreeId tree, ByteSpan key);
     // A cursor over the writer's view, valid until the next change.

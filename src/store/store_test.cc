@@ -1,6 +1,7 @@
 // Tests of the Store on the simulated disk without faults: the writer's view and snapshots
-// against a std::map model under random edits, scans in both directions, reopening after
-// checkpoints, limits, overflow values, dropping trees, page reuse and snapshot safety.
+// against a std::map model under random edits (puts, sorted runs, erases), scans in both
+// directions, reopening after checkpoints, limits, overflow values, dropping trees, page reuse and
+// snapshot safety.
 #include "store/store.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <map>
+#include <vector>
 
 #include "store/store_model.h"
 #include "store/store_test_support.h"
@@ -168,11 +171,21 @@ void run_model(u64 seed) {
         if (roll < 10 && prng.chance(1, 4)) {
             ASSERT_TRUE(h.store->drop_tree(tree).is_ok());
             working.erase(tree);
-        } else if (roll < 600) {
+        } else if (roll < 540) {
             Bytes key = workload.key();
             Bytes value = workload.value();
             ASSERT_TRUE(h.store->put(tree, key, value).is_ok());
             content[key] = value;
+        } else if (roll < 600) {
+            // A sorted run (put_sorted): new keys and replacements, runs that cross leaves,
+            // overflow values now and then (from the workload).
+            std::map<Bytes, Bytes> run;
+            const u64 length = 1 + prng.uniform(prng.coin() ? 8 : 60);
+            for (u64 i = 0; i < length; ++i) run[workload.key()] = workload.value();
+            std::vector<KeyValue> puts;
+            for (const auto& [key, value] : run) puts.push_back(KeyValue{key, value});
+            ASSERT_TRUE(h.store->put_sorted(tree, puts).is_ok());
+            for (auto& [key, value] : run) content[key] = value;
         } else if (roll < 800) {
             Bytes key = workload.key();
             auto erased = h.store->erase(tree, key);
@@ -288,6 +301,40 @@ TEST(Store, SequentialInsertsFillPages) {
     EXPECT_EQ(report->entries, u64{kKeys});
     // 20,000 entries of 2 + 7 + 10 + 25 = 44 bytes: ~91 per 4008-byte leaf when pages are full.
     EXPECT_LT(report->reachable_pages, 240u) << "appends should leave leaves nearly full";
+}
+
+// Appending consecutive keys in sorted runs gives what one put at a time gives: every entry,
+// leaves as full (the run fills a leaf, the split starts the next), no page leaked.
+TEST(Store, SortedRunsOfAppendsFillPagesLikeSinglePuts) {
+    Harness h(6);
+    ASSERT_TRUE(h.store->create_tree(kTree).is_ok());
+    constexpr usize kKeys = 20000;
+    std::vector<std::string> keys;
+    for (usize i = 0; i < kKeys; ++i) {
+        char key[16];
+        std::snprintf(key, sizeof key, "%010zu", i);
+        keys.emplace_back(key);
+    }
+    const Bytes value = testing::bytes_of("0123456789012345678901234");
+    for (usize first = 0; first < kKeys; first += 100) {
+        std::vector<KeyValue> run;
+        for (usize i = first; i < first + 100; ++i) run.push_back(KeyValue{text(keys[i]), value});
+        ASSERT_TRUE(h.store->put_sorted(kTree, run).is_ok());
+    }
+    ASSERT_TRUE(h.store->publish(Position(1), {}).is_ok());
+    auto report = h.store->check_integrity();
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->entries, u64{kKeys});
+    EXPECT_EQ(report->unaccounted_pages, 0u);
+    EXPECT_LT(report->reachable_pages, 240u) << "sorted runs should leave leaves nearly full";
+    auto cursor = h.store->snapshot().scan(kTree, {}, {});
+    ASSERT_TRUE(cursor);
+    usize seen = 0;
+    for (; cursor->valid(); testing::advance(*cursor)) {
+        ASSERT_EQ(Bytes(cursor->key().begin(), cursor->key().end()), testing::bytes_of(keys[seen]));
+        ++seen;
+    }
+    EXPECT_EQ(seen, kKeys);
 }
 
 // A snapshot taken early keeps reading its version while later versions overwrite every key and

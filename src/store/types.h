@@ -5,6 +5,7 @@
 #include <compare>
 #include <string>
 
+#include "base/bytes.h"
 #include "base/ints.h"
 #include "types/ids.h"
 #include "types/limits.h"
@@ -46,6 +47,12 @@ struct RootRef {
 
     bool empty() const { return page.empty(); }
     friend bool operator==(const RootRef&, const RootRef&) = default;
+};
+
+// One key and value to put (Store::put_sorted).
+struct KeyValue {
+    ByteSpan key;
+    ByteSpan value;
 };
 
 // The store's limits on what one entry may hold. They sit above the user-facing limits of
