@@ -439,26 +439,59 @@ void LinuxStorage::write(FileHandle file, u64 offset, ByteSpan data, WriteCallba
     });
 }
 
+Status LinuxStorage::sync_now(const OpenFile& file) {
+    // Checked when the job runs, not when it was submitted: a sync queued behind a failed one
+    // must not report success either.
+    if (poisoned_.load()) return poisoned_status();
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (::fdatasync(file.fd) != 0) {
+        int error = errno;
+        return poison(Status::fatal("fdatasync " + file.path + " failed: " + errno_text(error)));
+    }
+    return Status::ok();
+}
+
 void LinuxStorage::sync(FileHandle file, SyncCallback callback) {
     auto open_file = find(file);
     pool_.submit([this, open_file, callback = std::move(callback)]() mutable {
-        Status status;
-        // Checked when the job runs, not when it was submitted: a sync queued behind a failed
-        // one must not report success either.
-        if (poisoned_.load()) {
-            status = poisoned_status();
-        } else {
-            syncs_.fetch_add(1, std::memory_order_relaxed);
-            if (::fdatasync(open_file->fd) != 0) {
-                int error = errno;
-                status = poison(Status::fatal("fdatasync " + open_file->path +
-                                              " failed: " + errno_text(error)));
-            }
-        }
+        Status status = sync_now(*open_file);
         loop_.post([callback = std::move(callback), status = std::move(status)]() mutable {
             callback(std::move(status));
         });
     });
+}
+
+void LinuxStorage::write_and_sync(FileHandle file, std::vector<WriteSpan> writes,
+                                  SyncCallback callback) {
+    auto open_file = find(file);
+    for (const WriteSpan& span : writes) {
+        if (open_file->direct) {
+            KB_ASSERT_MSG(is_direct_io_aligned(span.data.data(), span.offset, span.data.size()),
+                          "O_DIRECT write must be aligned to kDirectIoAlignment");
+        }
+    }
+    if (read_only_ || !open_file->writable) {
+        Status refused = Status::permission_denied(
+            describe_io("write", open_file->path, writes.empty() ? 0 : writes.front().offset,
+                        writes.empty() ? 0 : writes.front().data.size()) +
+            ": file is open read-only");
+        loop_.post([callback = std::move(callback), refused = std::move(refused)]() mutable {
+            callback(std::move(refused));
+        });
+        return;
+    }
+    pool_.submit(
+        [this, open_file, writes = std::move(writes), callback = std::move(callback)]() mutable {
+            Status status;
+            for (const WriteSpan& span : writes) {
+                status = write_fully(open_file->fd, span.offset, span.data, open_file->path);
+                if (!status.is_ok()) break;
+            }
+            if (status.is_ok()) status = sync_now(*open_file);
+            loop_.post([callback = std::move(callback), status = std::move(status)]() mutable {
+                callback(std::move(status));
+            });
+        });
 }
 
 Result<usize> LinuxStorage::read_sync(FileHandle file, u64 offset, MutableByteSpan buffer) {

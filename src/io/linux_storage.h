@@ -73,6 +73,9 @@ public:
     void read(FileHandle file, u64 offset, MutableByteSpan buffer, ReadCallback callback) override;
     void write(FileHandle file, u64 offset, ByteSpan data, WriteCallback callback) override;
     void sync(FileHandle file, SyncCallback callback) override;
+    bool has_write_and_sync() const override { return true; }
+    void write_and_sync(FileHandle file, std::vector<WriteSpan> writes,
+                        SyncCallback callback) override;
     Result<usize> read_sync(FileHandle file, u64 offset, MutableByteSpan buffer) override;
 
 private:
@@ -86,6 +89,8 @@ private:
     // Records the first failed sync; later syncs report it.
     Status poison(Status failure);
     Status poisoned_status() const;
+    // fdatasync of `file` on the calling (IO) thread, counted; poisons the storage on failure.
+    Status sync_now(const OpenFile& file);
 
     EventLoop& loop_;
     const std::string root_;

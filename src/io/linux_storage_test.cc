@@ -238,6 +238,37 @@ TEST(LinuxStorage, CountsEverySyncItMakes) {
     EXPECT_EQ(storage->syncs(), before + 3);
 }
 
+TEST(LinuxStorage, WriteAndSyncWritesEverySpanThenSyncsOnce) {
+    TempDir dir;
+    AsioEventLoop loop;
+    auto storage = open_storage(loop, dir.path());
+    ASSERT_TRUE(storage->has_write_and_sync());
+    FileHandle file = storage->open("f", {.write = true, .create = true}).value();
+    const u64 before = storage->syncs();
+    const Bytes head(100, 7);
+    const Bytes tail(300, 9);
+    std::optional<Status> result;
+    storage->write_and_sync(file, {WriteSpan{0, head}, WriteSpan{1000, tail}},
+                            [&](Status status) { result = std::move(status); });
+    ASSERT_TRUE(loop.run_until([&] { return result.has_value(); }, testing::kWaitTimeoutNs));
+    ASSERT_TRUE(result->is_ok()) << result->to_string();
+    EXPECT_EQ(storage->syncs(), before + 1);
+    const Bytes all = testing::read_all(loop, *storage, file);
+    ASSERT_EQ(all.size(), 1300u);
+    EXPECT_EQ(Bytes(all.begin(), all.begin() + 100), head);
+    EXPECT_EQ(Bytes(all.begin() + 100, all.begin() + 1000), Bytes(900, 0));
+    EXPECT_EQ(Bytes(all.begin() + 1000, all.end()), tail);
+
+    // A file opened read-only is refused, and nothing is synced.
+    FileHandle reader = storage->open("f", {}).value();
+    result.reset();
+    storage->write_and_sync(reader, {WriteSpan{0, head}},
+                            [&](Status status) { result = std::move(status); });
+    ASSERT_TRUE(loop.run_until([&] { return result.has_value(); }, testing::kWaitTimeoutNs));
+    EXPECT_EQ(result->code(), StatusCode::permission_denied);
+    EXPECT_EQ(storage->syncs(), before + 1);
+}
+
 TEST(LinuxStorage, FilesAndDirectoriesAreCreatedPrivate) {
     TempDir dir;
     AsioEventLoop loop;

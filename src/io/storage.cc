@@ -3,7 +3,13 @@
 
 #include <string>
 
+#include "base/assert.h"
+
 namespace kb::io {
+
+void Storage::write_and_sync(FileHandle, std::vector<WriteSpan>, SyncCallback) {
+    KB_ASSERT_MSG(false, "write_and_sync on a storage without it (check has_write_and_sync)");
+}
 
 Status validate_path(std::string_view path, bool allow_root) {
     if (path.empty()) {

@@ -76,6 +76,12 @@ using WriteCallback = UniqueFunction<void(Status status)>;
 // ok means every write completed before sync() was submitted is durable.
 using SyncCallback = UniqueFunction<void(Status status)>;
 
+// One write of Storage::write_and_sync; `data` must stay valid until its callback.
+struct WriteSpan {
+    u64 offset = 0;
+    ByteSpan data;
+};
+
 // The file holding the data-directory lock, in the root.
 inline constexpr std::string_view kLockFileName = "LOCK";
 
@@ -132,6 +138,16 @@ public:
     virtual void write(FileHandle file, u64 offset, ByteSpan data, WriteCallback callback) = 0;
     // fdatasync: data and the size, not timestamps.
     virtual void sync(FileHandle file, SyncCallback callback) = 0;
+    // Whether write_and_sync() is available (LinuxStorage; the simulated storage is not, so
+    // the simulator drives writes and syncs one by one, with its faults in between).
+    virtual bool has_write_and_sync() const { return false; }
+    // Only when has_write_and_sync(): writes every span, then syncs the file, as one unit run
+    // on one IO thread without returning to the loop between the writes and the sync (a group
+    // commit's writes-then-sync costs one loop round trip instead of two, and its writes do
+    // not contend for the file's lock). The callback runs once: ok when everything is durable,
+    // else the first error (then nothing may be assumed durable).
+    virtual void write_and_sync(FileHandle file, std::vector<WriteSpan> writes,
+                                SyncCallback callback);
 
     // Synchronous read for reader threads: thread-safe against everything above except
     // close() of the same handle. Returns bytes read (fewer than asked only at end of file).

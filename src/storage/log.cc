@@ -461,6 +461,22 @@ void Log::start_flush() {
     flush_in_flight_ = true;
     // A log destroyed with a flush in flight (shutting down; the Storage allows closing
     // handles with IO in flight) ignores its completion.
+    if (flush_.touched.size() == 1 && storage_.has_write_and_sync()) {
+        // One file (the usual case: the mark is in the records' segment): its writes and its
+        // sync as one unit of IO, with no loop round trip between them.
+        std::vector<io::WriteSpan> spans;
+        spans.reserve(flush_.writes.size());
+        for (const FlushWrite& write : flush_.writes) {
+            KB_ASSERT(write.segment == flush_.touched.front());
+            spans.push_back(io::WriteSpan{write.offset, write.bytes});
+        }
+        storage_.write_and_sync(segments_[flush_.touched.front()].file, std::move(spans),
+                                [this, alive = alive_](Status status) {
+                                    if (!*alive) return;
+                                    flush_synced(std::move(status));
+                                });
+        return;
+    }
     IoGroup writes([this, alive = alive_](Status status) {
         if (!*alive) return;
         if (!status.is_ok()) {
@@ -519,18 +535,22 @@ void Log::add_tail_mirror() {
 void Log::sync_flush() {
     IoGroup syncs([this, alive = alive_](Status status) {
         if (!*alive) return;
-        if (status.is_ok() && flush_.sync_directory) {
-            status = storage_.sync_directory(kLogDirectory);
-            if (status.is_ok()) {
-                for (Segment& segment : segments_) segment.entry_synced = true;
-            }
-        }
-        finish_flush(std::move(status));
+        flush_synced(std::move(status));
     });
     for (usize segment : flush_.touched) {
         storage_.sync(segments_[segment].file, syncs.sync_callback());
     }
     syncs.seal();
+}
+
+void Log::flush_synced(Status status) {
+    if (status.is_ok() && flush_.sync_directory) {
+        status = storage_.sync_directory(kLogDirectory);
+        if (status.is_ok()) {
+            for (Segment& segment : segments_) segment.entry_synced = true;
+        }
+    }
+    finish_flush(std::move(status));
 }
 
 void Log::finish_flush(Status status) {

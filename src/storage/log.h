@@ -432,6 +432,8 @@ private:
     void drop_pending_after(Position position);
     void start_flush();
     void sync_flush();
+    // The flush's files are synced (or failed): the directory too when it must be, then finish.
+    void flush_synced(Status status);
     void finish_flush(Status status);
     void fail(Status status);
     void fire_waiters();
