@@ -4,12 +4,18 @@
 // bench/suites/native.py against a `kmb server` it started.
 //
 //     kb_native_append_load --server 127.0.0.1:5432 --clients 16 --batch 100 --seconds 5
-//         [--event-bytes 100] [--tls disable]   (password: KMB_PASSWORD)
+//         [--event-bytes 100] [--tls disable] [--pipeline 1]   (password: KMB_PASSWORD)
+//
+// --pipeline P: appends each client keeps in flight on its connection (append_async; the server
+// answers them as they become durable, so they share group commits). 1: one at a time.
+// Only appends answered before the time is up count.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +33,7 @@ struct Settings {
     int batch = 1;
     double seconds = 5;
     int event_bytes = 100;
+    int pipeline = 1;
 };
 
 bool parse(int argc, char** argv, Settings& settings) {
@@ -45,12 +52,15 @@ bool parse(int argc, char** argv, Settings& settings) {
             settings.seconds = std::atof(value);
         } else if (flag == "--event-bytes") {
             settings.event_bytes = std::atoi(value);
+        } else if (flag == "--pipeline") {
+            settings.pipeline = std::atoi(value);
         } else {
             std::fprintf(stderr, "kb_native_append_load: unknown flag %s\n", flag.c_str());
             return false;
         }
     }
-    return settings.clients > 0 && settings.batch > 0 && settings.seconds > 0;
+    return settings.clients > 0 && settings.batch > 0 && settings.seconds > 0 &&
+           settings.pipeline > 0;
 }
 
 }  // namespace
@@ -93,16 +103,23 @@ int main(int argc, char** argv) {
                 std::vector<unsigned char>(static_cast<size_t>(settings.event_bytes), 'e'));
             ++ready;
             while (!go.load()) std::this_thread::yield();
+            std::deque<std::future<kb::Result<kb::ClientAppended>>> in_flight;
             while (!stop.load()) {
-                auto appended = (*client)->append(*stream, batch);
+                while (in_flight.size() < static_cast<size_t>(settings.pipeline)) {
+                    in_flight.push_back((*client)->append_async(*stream, batch));
+                }
+                auto appended = in_flight.front().get();
+                in_flight.pop_front();
                 if (!appended) {
                     std::fprintf(stderr, "append: %s\n", appended.status().message().c_str());
                     failed = true;
                     return;
                 }
+                if (stop.load()) break;  // answered after the time was up
                 ++appends;
                 events += appended->count;
             }
+            for (auto& rest : in_flight) rest.wait();  // before the connection closes
         });
     }
     while (ready.load() < settings.clients)

@@ -15,7 +15,9 @@ transactions, all in one run.
 
 Targets (issue 8): batch 100 >= 0.5x embedded; batch 100 >= 2x PostgreSQL's rows/s; and at least
 100,000 events/s absolute at batch 100 (printed, and in docs/PERFORMANCE.md). Batch 1 is
-reported against the embedded single-event rate (goal 0.5x). Medians over ctx.repetitions runs;
+reported against the embedded single-event rate (goal 0.5x), one append at a time per client
+and with 16 in flight per client (--pipeline 16: the server answers appends as they become
+durable, so one connection's appends share group commits). Medians over ctx.repetitions runs;
 quick mode (CTest smoke) runs one short round, its numbers mean nothing.
 """
 import importlib.util
@@ -27,6 +29,7 @@ import subprocess
 
 SECONDS = 5
 CLIENTS = 16
+PIPELINE = 16  # appends in flight per client for the pipelined batch-1 run
 PAYLOAD = "e" * 100
 
 
@@ -52,11 +55,11 @@ class ScratchContext:
         return getattr(self._ctx, attribute)
 
 
-def native_load(ctx, kmb, batch, seconds):
+def native_load(ctx, kmb, batch, seconds, pipeline=1):
     env = dict(os.environ, KMB_PASSWORD=kmb.env()["PGPASSWORD"])
     argv = [str(ctx.find_binary("kb_native_append_load")), "--server",
             f"127.0.0.1:{kmb.port}", "--tls", "disable", "--clients", str(CLIENTS),
-            "--batch", str(batch), "--seconds", str(seconds)]
+            "--batch", str(batch), "--seconds", str(seconds), "--pipeline", str(pipeline)]
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"kb_native_append_load failed: {result.stderr}")
@@ -87,9 +90,10 @@ def run(ctx):
         import psycopg
         with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_events (id bigserial PRIMARY KEY, payload text)")
-        results = {"batch1": [], "batch100": [], "pg": []}
+        results = {"batch1": [], "batch1_pipeline16": [], "batch100": [], "pg": []}
         for _ in range(ctx.repetitions):
             results["batch1"].append(native_load(ctx, kmb, 1, seconds))
+            results["batch1_pipeline16"].append(native_load(ctx, kmb, 1, seconds, PIPELINE))
             results["batch100"].append(native_load(ctx, kmb, 100, seconds))
             tps = helpers.pgbench(ctx, postgres, script, CLIENTS, duration)
             results["pg"].append(tps * 100)
@@ -97,12 +101,16 @@ def run(ctx):
             print(f"  {name}: " + ", ".join(f"{v:,.0f}" for v in values) + " events/s",
                   flush=True)
         batch1 = statistics.median(results["batch1"])
+        batch1_pipelined = statistics.median(results["batch1_pipeline16"])
         batch100 = statistics.median(results["batch100"])
         pg_rows = statistics.median(results["pg"])
         ctx.compare("native appends, 16 clients, batch 100 vs embedded", batch100, embedded_batch,
                     "Database::append, 16 threads, batch 100", "events/s", 0.5)
         ctx.compare("native appends, 16 clients, batch 1 vs embedded", batch1, embedded_single,
                     "Database::append, 16 threads, 1 event", "events/s", 0.5)
+        ctx.compare(f"native appends, 16 clients, batch 1, {PIPELINE} in flight each vs embedded",
+                    batch1_pipelined, embedded_single, "Database::append, 16 threads, 1 event",
+                    "events/s", 0.5)
         ctx.compare("native appends, 16 clients, batch 100 vs pgbench 100-row INSERTs", batch100,
                     pg_rows, helpers.PG_NAME + ", rows/s", "events/s", 2.0)
         print(f"  absolute: {batch100:,.0f} events/s at batch 100 (target 100,000)", flush=True)

@@ -54,6 +54,10 @@ struct ClientOptions {
     std::string server = "127.0.0.1:5432";  // HOST:PORT
     std::string user = "admin";
     std::string password{};
+    // An API key (`kmb_...`, made by `kmb user api-key create`): when set, the client logs in
+    // with it instead of user and password (which are then unused), as the key's role in the
+    // key's tenant (`tenant` must name it, or be empty). The key is sent as it is: use TLS.
+    std::string api_key{};
     std::string tenant = "default";
     // "require", "prefer" (TLS when the server offers it) or "disable".
     std::string tls = "prefer";

@@ -72,6 +72,9 @@ typedef struct kmb_options {
     const char* tls_ca_file;
     int connect_timeout_ms;
     int request_timeout_ms;
+    /* An API key ("kmb_...", from `kmb user api-key create`): logs in with it instead of user
+     * and password, as the key's role in the key's tenant (tenant NULL: the key's). */
+    const char* api_key;
 } kmb_options;
 
 typedef struct kmb_bytes {

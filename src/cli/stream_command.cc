@@ -30,6 +30,7 @@ int exit_code_of(const Status& status) {
         case StatusCode::not_found:
         case StatusCode::already_exists:
         case StatusCode::conflict:
+        case StatusCode::permission_denied:
         case StatusCode::invalid_argument:
         case StatusCode::out_of_range:
             return kExitSqlError;
@@ -48,7 +49,7 @@ int report(const Status& status, const std::string& command, bool json) {
     return exit_code_of(status);
 }
 
-Result<std::unique_ptr<Client>> connect(const ClientOptions& options) {
+Result<std::unique_ptr<Client>> connect(const ClientOptions& options, std::string api_key) {
     kb::ClientOptions client;
     client.server = options.server;
     client.user = options.user;
@@ -56,7 +57,14 @@ Result<std::unique_ptr<Client>> connect(const ClientOptions& options) {
     client.tls = options.tls;
     client.tls_ca_file = options.tls_ca;
     client.client_name = "kmb stream";
-    if (const char* from_env = std::getenv("KMB_PASSWORD")) {
+    if (api_key.empty()) {
+        if (const char* from_env = std::getenv("KMB_API_KEY")) api_key = from_env;
+    }
+    if (!api_key.empty()) {
+        // The key names its tenant: the default --tenant means "the key's".
+        client.api_key = std::move(api_key);
+        if (client.tenant == "default") client.tenant.clear();
+    } else if (const char* from_env = std::getenv("KMB_PASSWORD")) {
         client.password = from_env;
     } else {
         auto typed = prompt_password("Password for user " + options.user + ": ");
@@ -225,6 +233,12 @@ int run_tail(Client& client, const StreamCommandOptions& options, const std::str
     return kExitOk;
 }
 
+void add_api_key_option(CLI::App* command, std::string* api_key) {
+    command->add_option("--api-key", *api_key,
+                        "Log in with this API key (kmb user api-key create) instead of user and "
+                        "password; env KMB_API_KEY");
+}
+
 }  // namespace
 
 CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options) {
@@ -243,9 +257,11 @@ CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options) {
     options->create->add_option("--data-class", options->data_class,
                                 "public, internal (default), confidential, pii, phi or pci");
     add_admin_options(options->create, &options->client, &options->json);
+    add_api_key_option(options->create, &options->api_key);
 
     options->list = stream->add_subcommand("list", "List the tenant's streams");
     add_admin_options(options->list, &options->client, &options->json);
+    add_api_key_option(options->list, &options->api_key);
 
     options->append = stream->add_subcommand(
         "append", "Append events (arguments, or one per stdin line); exits 0 once durable");
@@ -257,18 +273,21 @@ CLI::App* add_stream_command(CLI::App& app, StreamCommandOptions* options) {
     options->append->add_option("--batch", options->batch, "Stdin lines per append (default 1000)")
         ->check(CLI::Range(1ULL, 1000000ULL));
     add_admin_options(options->append, &options->client, &options->json);
+    add_api_key_option(options->append, &options->api_key);
 
     options->read = stream->add_subcommand("read", "Print events from an offset to the end");
     options->read->add_option("NAME", options->name, "The stream")->required();
     options->read->add_option("--from", options->from, "The first offset (default 0)");
     options->read->add_option("--max", options->max, "At most this many events (default: all)");
     add_admin_options(options->read, &options->client, &options->json);
+    add_api_key_option(options->read, &options->api_key);
 
     options->tail = stream->add_subcommand(
         "tail", "Print events from an offset, then new ones as they arrive (until Ctrl-C)");
     options->tail->add_option("NAME", options->name, "The stream")->required();
     options->tail->add_option("--from", options->from, "The first offset (default 0)");
     add_admin_options(options->tail, &options->client, &options->json);
+    add_api_key_option(options->tail, &options->api_key);
     return stream;
 }
 
@@ -280,7 +299,7 @@ int run_stream_command(const StreamCommandOptions& options) {
                        : options.tail->parsed()   ? "tail"
                                                   : "read";
     const std::string command = std::string("stream ") + verb;
-    auto client = connect(options.client);
+    auto client = connect(options.client, options.api_key);
     if (!client) {
         report(client.status(), command, options.json);
         return kExitUsage;  // cannot connect, TLS, login

@@ -11,7 +11,9 @@
 //
 // Every subcommand takes the client options of client_options.h (--server, --user, --tenant,
 // --tls, --tls-ca; password from KMB_PASSWORD or the terminal) and --json (one JSON object per
-// line). Exit statuses: 0 done, 1 the server refused (not found, exists, conflict, no
+// line). With an API key (--api-key, or env KMB_API_KEY; `kmb user api-key create`) the client
+// logs in with the key instead (user and password unused; --tenant left at its default means
+// the key's tenant). Exit statuses: 0 done, 1 the server refused (not found, exists, conflict, no
 // privilege: the message says which), 2 usage or connection errors.
 #pragma once
 
@@ -32,6 +34,7 @@ struct StreamCommandOptions {
     bool json = false;
     std::string name;
     std::string data_class = "internal";
+    std::string api_key;
     std::vector<std::string> events;
     std::optional<unsigned long long> expected_offset;
     unsigned long long from = 0;

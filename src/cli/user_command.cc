@@ -255,7 +255,8 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
                     "select,insert,update,delete\n"
                     "  kmb user grant analyst --tenant shop --tables orders,customers   # select\n"
                     "  kmb user revoke app --tenant shop --tables orders --privileges delete\n"
-                    "  kmb user list --json\n\n") +
+                    "  kmb user list --json\n"
+                    "  kmb user api-key create app --tenant shop --read-only\n\n") +
         kExitStatus);
     user->require_subcommand(1);
 
@@ -318,10 +319,14 @@ CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options) {
     options->drop->add_flag("--if-exists", options->if_exists,
                             "No error when it does not exist (a notice instead)");
     add_admin_options(options->drop, &options->client, &options->json);
+    add_api_key_command(user, &options->api_key);
     return user;
 }
 
 int run_user_command(const UserCommandOptions& options) {
+    if (options.api_key.group != nullptr && options.api_key.group->parsed()) {
+        return run_api_key_command(options.api_key);
+    }
     std::signal(SIGPIPE, SIG_IGN);
     const char* verb = options.create->parsed()   ? "create"
                        : options.grant->parsed()  ? "grant"

@@ -13,6 +13,7 @@
 //         with --tables / --all: REVOKE those table privileges; without: REVOKE CONNECT.
 //     kmb user list [--json]     from pg_roles
 //     kmb user drop NAME [--if-exists]
+//     kmb user api-key create|revoke|list   API keys (api_key_command.h)
 //
 // The connection goes to --tenant as --user (default admin; a superuser is needed for all but
 // list). Names are taken literally (quoted). Exit statuses as client_options.h.
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/api_key_command.h"
 #include "cli/client_options.h"
 
 namespace CLI {
@@ -44,6 +46,7 @@ struct UserCommandOptions {
     CLI::App* revoke = nullptr;
     CLI::App* list = nullptr;
     CLI::App* drop = nullptr;
+    ApiKeyCommandOptions api_key;  // `kmb user api-key` (api_key_command.h)
 };
 
 CLI::App* add_user_command(CLI::App& app, UserCommandOptions* options);

@@ -89,6 +89,10 @@ kmb_status kmb_connect(const kmb_options* options, kmb_client** client) {
         if (options->server != nullptr) settings.server = options->server;
         if (options->user != nullptr) settings.user = options->user;
         if (options->password != nullptr) settings.password = options->password;
+        if (options->api_key != nullptr) {
+            settings.api_key = options->api_key;
+            if (options->tenant == nullptr) settings.tenant.clear();  // the key's
+        }
         if (options->tenant != nullptr) settings.tenant = options->tenant;
         if (options->tls != nullptr) settings.tls = options->tls;
         if (options->tls_ca_file != nullptr) settings.tls_ca_file = options->tls_ca_file;

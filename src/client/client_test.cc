@@ -6,10 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <set>
 #include <thread>
 
 #include "client/client_test_support.h"
+#include "client/native_client.h"
+#include "db/database_core.h"
+#include "db/database_test_support.h"
 
 namespace kb {
 namespace {
@@ -69,6 +74,74 @@ TEST_F(ClientTest, PipelinedAppendsAreAllAnswered) {
     EXPECT_EQ(offsets.size(), 64u);  // each request got its own answer
     EXPECT_EQ(*offsets.rbegin(), 63u);
     EXPECT_EQ(client->read(stream, Offset(0))->size(), 64u);
+}
+
+// Over a real database, whose commits finish on its own thread: the server answers a
+// connection's requests out of order (pings while appends are in flight), every answer reaches
+// the request it answers, and pipelined appends with expected offsets in sequence all succeed
+// (one connection's writes are admitted in the order they were sent).
+TEST_F(ClientTest, PipelinedAppendsAndPingsOverARealDatabaseEachGetTheirOwnAnswer) {
+    db::testing::TempDatabaseDirs dirs("kb-client-ooo-test");
+    auto db = Database::open(dirs.data, dirs.options());
+    ASSERT_TRUE(db.has_value()) << db.status().to_string();
+    ASSERT_EQ(*(*db)->tenant("default"), host_.node().default_tenant());
+    host_.transactions_override = &(*db)->core();
+    {
+        auto native = client::NativeClient::connect(options());
+        ASSERT_TRUE(native.has_value()) << native.status().message();
+        client::NativeClient& client = **native;
+        auto created = client.call(server::NativeStreamCreate{"ooo", DataClass::internal}, false);
+        ASSERT_TRUE(created.has_value() && created->size() == 1);
+        ASSERT_TRUE(std::holds_alternative<server::NativeStreamCreated>(created->front()));
+        const u64 stream = std::get<server::NativeStreamCreated>(created->front()).stream_id;
+
+        constexpr u64 kAppends = 200;
+        struct Sent {
+            bool ping = false;
+            u64 offset = 0;
+            std::future<Result<client::Answer>> answer;
+        };
+        std::vector<Sent> sent;
+        for (u64 i = 0; i < kAppends; ++i) {
+            Bytes id(16, 0);
+            id[0] = static_cast<u8>(i);
+            id[1] = static_cast<u8>(i >> 8);
+            id[2] = 1;
+            server::NativeAppend append{
+                stream, i, IdempotencyId::from_bytes(id), {Bytes(10, static_cast<u8>(i))}};
+            sent.push_back(Sent{false, i, client.call_async(append, true)});
+            if (i % 10 == 0)
+                sent.push_back(Sent{true, 0, client.call_async(server::NativePing{}, true)});
+        }
+        for (Sent& one : sent) {
+            ASSERT_EQ(one.answer.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+            const Result<client::Answer> answer = one.answer.get();
+            ASSERT_TRUE(answer.has_value()) << answer.status().message();
+            ASSERT_EQ(answer->size(), 1u);
+            if (one.ping) {
+                EXPECT_TRUE(std::holds_alternative<server::NativePong>(answer->front()));
+                continue;
+            }
+            const auto* appended = std::get_if<server::NativeAppended>(&answer->front());
+            ASSERT_NE(appended, nullptr) << "append at " << one.offset << ": "
+                                         << std::get<server::NativeError>(answer->front()).message;
+            EXPECT_EQ(appended->first_offset, one.offset);
+            EXPECT_EQ(appended->count, 1u);
+        }
+        auto read = client.call(server::NativeRead{stream, 0, 0}, true);
+        ASSERT_TRUE(read.has_value());
+        u64 events = 0;
+        for (const auto& chunk : *read) {
+            for (const auto& event : std::get<server::NativeEvents>(chunk).events) {
+                EXPECT_EQ(event.offset, events);
+                EXPECT_EQ(event.data, Bytes(10, static_cast<u8>(events)));
+                ++events;
+            }
+        }
+        EXPECT_EQ(events, kAppends);
+    }
+    server_->stop();  // no connection uses the database any more
+    host_.transactions_override = nullptr;
 }
 
 TEST_F(ClientTest, RunsSqlWithTypedValues) {

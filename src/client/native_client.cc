@@ -155,6 +155,12 @@ Status NativeClient::open_connection() {
     hello.user = options_.user;
     const std::string client_first = scram.client_first();
     hello.initial = Bytes(client_first.begin(), client_first.end());
+    const bool by_key = !options_.api_key.empty();
+    if (by_key) {  // an API key: one Hello, answered by Ready or an error
+        hello.method = NativeAuthMethod::api_key;
+        hello.user.clear();
+        hello.initial = Bytes(options_.api_key.begin(), options_.api_key.end());
+    }
     KB_TRY(send_message(*transport, kHandshakeRequestId, hello));
     bool sent_final = false;
     for (;;) {
@@ -163,7 +169,7 @@ Status NativeClient::open_connection() {
             return status_of_native_error(*error).with_context("logging in to " + where);
         }
         if (const auto* ready = std::get_if<NativeReady>(&message)) {
-            if (!scram.server_verified()) {
+            if (!by_key && !scram.server_verified()) {
                 return Status::crypto("the server at " + where +
                                       " accepted the login without proving it knows the "
                                       "password; refusing it");

@@ -131,26 +131,40 @@ Position DatabaseCore::applied_position() const {
 
 Result<SubmitResult> DatabaseCore::submit(TenantId tenant, PrincipalId principal,
                                           kernel::OpBody body) {
-    if (closed_) return Status::invalid_argument("the database is closed");
-    const auto submitted = std::chrono::steady_clock::now();
     std::promise<Result<SubmitResult>> promise;
     auto answer = promise.get_future();
-    loop_.post([&] {
-        engine_->submit(tenant, principal, std::move(body),
-                        [&](Result<SubmitResult> result) { promise.set_value(std::move(result)); });
-    });
-    Result<SubmitResult> result = answer.get();
-    if (result) {
-        if (result->position != Position::none() && result->outcome == kernel::Outcome::ok) {
-            const auto took = std::chrono::steady_clock::now() - submitted;
-            commit_metrics_.ops_committed.fetch_add(1, std::memory_order_relaxed);
-            commit_metrics_.commit_latency.observe(static_cast<u64>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
-        } else {
-            commit_metrics_.ops_refused.fetch_add(1, std::memory_order_relaxed);
-        }
+    submit_async(tenant, principal, std::move(body),
+                 [&promise](Result<SubmitResult> result) { promise.set_value(std::move(result)); });
+    return answer.get();
+}
+
+void DatabaseCore::count_commit(const Result<SubmitResult>& result,
+                                std::chrono::steady_clock::time_point submitted) {
+    if (!result) return;
+    if (result->position != Position::none() && result->outcome == kernel::Outcome::ok) {
+        const auto took = std::chrono::steady_clock::now() - submitted;
+        commit_metrics_.ops_committed.fetch_add(1, std::memory_order_relaxed);
+        commit_metrics_.commit_latency.observe(
+            static_cast<u64>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+    } else {
+        commit_metrics_.ops_refused.fetch_add(1, std::memory_order_relaxed);
     }
-    return result;
+}
+
+void DatabaseCore::submit_async(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                                SubmitCallback done) {
+    if (closed_) return done(Status::invalid_argument("the database is closed"));
+    const auto submitted = std::chrono::steady_clock::now();
+    // One post per op, FIFO: ops posted from one thread reach the engine in that order.
+    loop_.post([this, tenant, principal, submitted, body = std::move(body),
+                done = std::move(done)]() mutable {
+        engine_->submit(
+            tenant, principal, std::move(body),
+            [this, submitted, done = std::move(done)](Result<SubmitResult> result) mutable {
+                count_commit(result, submitted);
+                done(std::move(result));
+            });
+    });
 }
 
 TransactionHost::Start DatabaseCore::start(TenantId tenant) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
@@ -56,6 +57,11 @@ public:
     // Admits, logs and applies `body` and waits for the result (any thread but the loop's).
     Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
                                 kernel::OpBody body) override;
+    // The same without waiting (any thread, the loop's too): `done` runs on the loop thread
+    // (on this one, at once, when the database is closed). Counted in commit_metrics() as
+    // submit() is.
+    void submit_async(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                      SubmitCallback done) override;
     // The snapshot and the tenant's catalog as of it (Engine::published: any thread, no loop
     // round trip).
     Start start(TenantId tenant) override;
@@ -98,6 +104,9 @@ public:
 private:
     DatabaseCore() = default;
     void start_thread();
+    // commit_metrics_ for one finished submit (loop thread).
+    void count_commit(const Result<SubmitResult>& result,
+                      std::chrono::steady_clock::time_point submitted);
 
     mutable io::AsioEventLoop loop_;
     crypto::SystemRandom random_;

@@ -7,7 +7,10 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -106,6 +109,60 @@ TEST(DatabaseCore, ReopenedCatalogsArePublished) {
     auto txn = db::Transaction::begin((*db)->core(), tenant);
     ASSERT_TRUE(txn.has_value());
     EXPECT_NE(txn->catalog().find_table("t7"), nullptr);
+}
+
+// submit_async: many ops in flight from one thread at once are admitted in the order they were
+// submitted (appends with expected offsets in sequence all succeed), each callback gets its own
+// op's result, and the commit metrics count them as the blocking submit does.
+TEST(DatabaseCore, AsyncSubmitsFromOneThreadAreAdmittedInOrder) {
+    Dirs dirs;
+    auto db = Database::open(dirs.root + "/data", dirs.options());
+    ASSERT_TRUE(db.has_value()) << db.status().to_string();
+    db::DatabaseCore& core = (*db)->core();
+    const TenantId tenant = *(*db)->tenant("default");
+    auto created =
+        core.submit(tenant, db::kAdminPrincipal, kernel::CreateStreamOp{"s", DataClass::internal});
+    ASSERT_TRUE(created.has_value());
+    ASSERT_EQ(created->outcome, kernel::Outcome::ok);
+    const StreamId stream = created->applied.stream;
+    const u64 committed_before = core.commit_metrics().ops_committed.load();
+    const u64 refused_before = core.commit_metrics().ops_refused.load();
+
+    constexpr u64 kAppends = 200;
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::vector<std::optional<Result<db::SubmitResult>>> results(kAppends + 1);
+    u64 done = 0;
+    for (u64 i = 0; i <= kAppends; ++i) {
+        // The last one expects an offset already taken: refused.
+        const u64 expected = i < kAppends ? i : 0;
+        core.submit_async(
+            tenant, db::kAdminPrincipal,
+            kernel::AppendBatchOp{stream, Offset(expected), {}, {Bytes{static_cast<u8>(i)}}},
+            [&, i](Result<db::SubmitResult> result) {
+                std::lock_guard lock(mutex);
+                results[i] = std::move(result);
+                ++done;
+                finished.notify_all();
+            });
+    }
+    {
+        std::unique_lock lock(mutex);
+        finished.wait(lock, [&] { return done == kAppends + 1; });
+    }
+    Position previous = created->position;
+    for (u64 i = 0; i < kAppends; ++i) {
+        ASSERT_TRUE(results[i]->has_value()) << results[i]->status().to_string();
+        const db::SubmitResult& result = **results[i];
+        ASSERT_EQ(result.outcome, kernel::Outcome::ok) << "append " << i << ": " << result.detail;
+        EXPECT_EQ(result.applied.first_offset, Offset(i));
+        EXPECT_GT(result.position, previous);
+        previous = result.position;
+    }
+    ASSERT_TRUE(results[kAppends]->has_value());
+    EXPECT_NE((*results[kAppends])->outcome, kernel::Outcome::ok);
+    EXPECT_EQ(core.commit_metrics().ops_committed.load() - committed_before, kAppends);
+    EXPECT_EQ(core.commit_metrics().ops_refused.load() - refused_before, 1u);
 }
 
 }  // namespace

@@ -174,6 +174,7 @@ Status status_of_outcome(kernel::Outcome outcome, const std::string& detail) {
         case Outcome::no_such_sequence:
         case Outcome::stream_deleted:
         case Outcome::no_such_role:
+        case Outcome::no_such_api_key:
             return Status::not_found(detail);
         case Outcome::tenant_exists:
         case Outcome::stream_exists:
@@ -182,6 +183,7 @@ Status status_of_outcome(kernel::Outcome outcome, const std::string& detail) {
         case Outcome::index_exists:
         case Outcome::sequence_exists:
         case Outcome::role_exists:
+        case Outcome::api_key_exists:
             return Status::already_exists(detail);
         case Outcome::offset_mismatch:
         case Outcome::serialization_conflict:

@@ -29,7 +29,8 @@ storage::SealKind seal_for(const kernel::OpBody& body) {
                         std::holds_alternative<kernel::ConfigureOp>(body) ||
                         std::holds_alternative<kernel::RoleOp>(body) ||
                         std::holds_alternative<kernel::GrantOp>(body) ||
-                        std::holds_alternative<kernel::DropTenantOp>(body);
+                        std::holds_alternative<kernel::DropTenantOp>(body) ||
+                        std::holds_alternative<kernel::ApiKeyOp>(body);
     return system ? storage::SealKind::system : storage::SealKind::tenant;
 }
 

@@ -56,6 +56,16 @@ public:
     // Admits, logs and applies the op; waits for the result.
     virtual Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
                                         kernel::OpBody body) = 0;
+    // The same without waiting: `done` gets the result once the op is applied (durable) or
+    // refused. Ops submitted from one thread are admitted in the order they were submitted, so
+    // pipelined appends with expected offsets in sequence all succeed. `done` runs on whatever
+    // thread finishes the op — the embedded database's loop thread — or on this one before
+    // submit_async returns (this default, which waits in submit()): it must only hand the result
+    // over (queue it, signal someone), never block or call back into the host.
+    virtual void submit_async(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                              SubmitCallback done) {
+        done(submit(tenant, principal, std::move(body)));
+    }
     // Distinct for every host this process ever creates (never reused, unlike an address).
     u64 instance_id() const { return instance_id_; }
 

@@ -235,6 +235,7 @@ Outcome AccessControl::drop_roles(const RoleOp& op, Position at, const Catalog& 
             for (auto it = begin; it != end; ++it) changes->grants_removed.push_back(it->first);
         }
         grants_.erase(begin, end);
+        drop_role_api_keys(id, changes);
         auto found = roles_.find(id);
         names_.erase(found->second.name);
         if (changes != nullptr) changes->roles_dropped.push_back(std::move(found->second));

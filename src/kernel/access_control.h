@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "kernel/api_keys.h"
 #include "kernel/catalog.h"
 #include "kernel/op.h"
 #include "kernel/outcome.h"
@@ -88,6 +89,8 @@ struct AccessChanges {
     std::vector<RoleInfo> roles_dropped;     // as they were
     std::vector<std::pair<GrantKey, PrincipalId>> grants_added;  // with the grantor
     std::vector<GrantKey> grants_removed;
+    std::vector<u64> api_keys_added;    // created: their records (api_keys.h)
+    std::vector<u64> api_keys_removed;  // revoked, or dropped with their role or tenant
 };
 
 class AccessControl {
@@ -101,6 +104,11 @@ public:
                   AccessChanges* changes);
     Outcome apply(const GrantOp& op, PrincipalId by, Position at, const Catalog& catalog,
                   std::string* detail, AccessChanges* changes);
+    // API keys (api_keys.h has the rules; access_api_keys.cc).
+    Outcome apply(const ApiKeyOp& op, Position at, const Catalog& catalog, std::string* detail,
+                  AccessChanges* changes);
+    // Drops the keys scoped to `tenant` (a drop tenant op), noting them in `changes`.
+    void drop_tenant_api_keys(TenantId tenant, AccessChanges* changes);
 
     // --- reads ---------------------------------------------------------------------------------
     const RoleInfo* role(PrincipalId principal) const;
@@ -116,12 +124,15 @@ public:
     // Superusers, or holders of CONNECT on the tenant and `privilege` on the table.
     bool has_table_privilege(PrincipalId principal, TenantId tenant, TableId table,
                              Privilege privilege) const;
+    const ApiKeyInfo* api_key(u64 key_id) const;
+    const std::map<u64, ApiKeyInfo>& api_keys() const { return api_keys_; }
     // The id the next created role gets.
     PrincipalId next_principal() const { return next_principal_; }
 
     // --- loading (Kernel::open) ----------------------------------------------------------------
     void load_role(RoleInfo role);
     void load_grant(const GrantKey& key, PrincipalId grantor);
+    void load_api_key(ApiKeyInfo key);
     // Ids of roles ever created (dropped ones too) are below `next`.
     void set_next_principal(PrincipalId next);
 
@@ -132,11 +143,13 @@ private:
     Outcome alter_role(const RoleOp& op, Position at, std::string* detail, AccessChanges* changes);
     Outcome drop_roles(const RoleOp& op, Position at, const Catalog& catalog, std::string* detail,
                        AccessChanges* changes);
+    void drop_role_api_keys(PrincipalId role, AccessChanges* changes);
 
     std::map<PrincipalId, RoleInfo> roles_;
     std::map<std::string, PrincipalId, std::less<>> names_;
     std::map<GrantKey, PrincipalId> grants_;  // -> grantor
     PrincipalId next_principal_{kFirstRolePrincipal};
+    std::map<u64, ApiKeyInfo> api_keys_;  // live keys by id
 };
 
 // ok, or why `name` cannot name a role (invalid_definition, name_too_long, reserved_name).

@@ -43,6 +43,26 @@ Result<std::vector<RoleInfo>> roles(const store::Snapshot& snapshot, Position as
     return out;
 }
 
+Result<std::optional<ApiKeyInfo>> api_key(const store::Snapshot& snapshot, u64 key_id,
+                                          Position as_of) {
+    auto view = KB_TRY(tree(snapshot, trees::kApiKeys));
+    if (!view) return std::optional<ApiKeyInfo>();
+    auto record = KB_TRY(store::mvcc_get(*view, api_key_tree_key(key_id), as_of));
+    if (!record) return std::optional<ApiKeyInfo>();
+    return std::optional<ApiKeyInfo>(KB_TRY(decode_api_key_record(*record)));
+}
+
+Result<std::vector<ApiKeyInfo>> api_keys(const store::Snapshot& snapshot, Position as_of) {
+    std::vector<ApiKeyInfo> out;
+    auto view = KB_TRY(tree(snapshot, trees::kApiKeys));
+    if (!view) return out;
+    auto cursor = KB_TRY(store::MvccCursor::open(*view, {}, {}, as_of, store::Direction::forward));
+    for (; cursor.valid(); KB_TRY(cursor.next())) {
+        out.push_back(KB_TRY(decode_api_key_record(cursor.row())));
+    }
+    return out;
+}
+
 Result<std::vector<GrantKey>> grants(const store::Snapshot& snapshot, PrincipalId principal,
                                      Position as_of) {
     std::vector<GrantKey> out;

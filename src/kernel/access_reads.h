@@ -36,6 +36,14 @@ Result<std::vector<RoleInfo>> roles(const store::Snapshot& snapshot,
 Result<std::vector<GrantKey>> grants(const store::Snapshot& snapshot, PrincipalId principal,
                                      Position as_of = store::kLatestPosition);
 
+// The API key `key_id` live at `as_of` (not revoked, its role and tenant not dropped), or
+// nullopt. A login by key reads it at the latest position.
+Result<std::optional<ApiKeyInfo>> api_key(const store::Snapshot& snapshot, u64 key_id,
+                                          Position as_of = store::kLatestPosition);
+// Every API key live at `as_of`, in id order.
+Result<std::vector<ApiKeyInfo>> api_keys(const store::Snapshot& snapshot,
+                                         Position as_of = store::kLatestPosition);
+
 Result<bool> holds(const store::Snapshot& snapshot, const GrantKey& key,
                    Position as_of = store::kLatestPosition);
 Result<bool> is_superuser(const store::Snapshot& snapshot, PrincipalId principal,

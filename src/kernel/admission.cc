@@ -170,6 +170,7 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
         if (outcome != Outcome::ok) {
             return refuse(outcome, "no such tenant: " + std::to_string(drop->tenant.value()));
         }
+        access.drop_tenant_api_keys(drop->tenant, nullptr);
         return AdmitResult{};
     }
     if (const auto* configure = std::get_if<ConfigureOp>(&op.body)) {
@@ -182,7 +183,8 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
         }
         return AdmitResult{};
     }
-    if (std::holds_alternative<RoleOp>(op.body) || std::holds_alternative<GrantOp>(op.body)) {
+    if (std::holds_alternative<RoleOp>(op.body) || std::holds_alternative<GrantOp>(op.body) ||
+        std::holds_alternative<ApiKeyOp>(op.body)) {
         return check_access_op(op, position, catalog, access);
     }
 
@@ -243,8 +245,8 @@ Result<AdmitResult> Admission::check(const Op& op, Position position, Catalog& c
     return check_transaction(op, transaction, position, *tenant, rows, writes);
 }
 
-// Role and grant ops: system ops (tenant 0), allowed by the checker, then the rules apply will
-// run, on the pending roles and grants (which they advance when the op is admitted).
+// Role, grant and API key ops: system ops (tenant 0), allowed by the checker, then the rules apply
+// will run, on the pending roles and grants (which they advance when the op is admitted).
 Result<AdmitResult> Admission::check_access_op(const Op& op, Position position,
                                                const Catalog& catalog,
                                                AccessControl& access) const {
@@ -258,11 +260,15 @@ Result<AdmitResult> Admission::check_access_op(const Op& op, Position position,
         return std::move(*denied);
     }
     std::string detail;
-    const Outcome outcome =
-        std::holds_alternative<RoleOp>(op.body)
-            ? access.apply(std::get<RoleOp>(op.body), position, catalog, &detail, nullptr)
-            : access.apply(std::get<GrantOp>(op.body), op.principal, position, catalog, &detail,
-                           nullptr);
+    Outcome outcome = Outcome::ok;
+    if (const auto* role = std::get_if<RoleOp>(&op.body)) {
+        outcome = access.apply(*role, position, catalog, &detail, nullptr);
+    } else if (const auto* key = std::get_if<ApiKeyOp>(&op.body)) {
+        outcome = access.apply(*key, position, catalog, &detail, nullptr);
+    } else {
+        outcome = access.apply(std::get<GrantOp>(op.body), op.principal, position, catalog, &detail,
+                               nullptr);
+    }
     if (outcome != Outcome::ok) return refuse(outcome, std::move(detail));
     return AdmitResult{};
 }

@@ -12,12 +12,11 @@
 // can never replay its own log.
 //
 // Per op, in order: the tenant must exist and not be dropped (system ops: create tenant, drop
-// tenant, configure, role and grant are logged for tenant 0); a repeated idempotency id within
-// the retention returns the original result; the principal must be allowed the op by the grants
-// as of its position; the op kind applies; an ok op then records its idempotency id and prunes
-// expired records
-// (idempotency.h). A new tenant's id is 1 + the largest id so far (1 for the first): the
-// create-tenant op carries none, and the primary's admission computes the same.
+// tenant, configure, role, grant and api key are logged for tenant 0); a repeated idempotency id
+// within the retention returns the original result; the principal must be allowed the op by the
+// grants as of its position; the op kind applies; an ok op then records its idempotency id and
+// prunes expired records (idempotency.h). A new tenant's id is 1 + the largest id so far (1 for the
+// first): the create-tenant op carries none, and the primary's admission computes the same.
 #include "kernel/kernel.h"
 
 #include <algorithm>
@@ -79,6 +78,7 @@ Result<ApplyResult> apply_drop_tenant(KernelState& state, const DropTenantOp& op
     }
     std::vector<Bytes> before = tenant_schema_entries(*tenant);
     KB_ASSERT(state.catalog.drop_tenant(op.tenant, at) == Outcome::ok);
+    KB_TRY(drop_tenant_api_keys(state, op.tenant, at));
     KB_TRY(state.store.put(trees::kTenants, trees::tenant_key(op.tenant),
                            encode_tenant_info(tenant->info())));
     note_schema_change(state, std::move(before), *tenant);
@@ -409,6 +409,7 @@ Result<ApplyResult> Kernel::apply(const Op& op, const ApplyContext& context) {
         case OpKind::role:
         case OpKind::grant:
         case OpKind::drop_tenant:
+        case OpKind::api_key:
             // System ops: tenant 0.
             if (op.tenant.value() != 0) {
                 result = refusal(Outcome::invalid_definition,
@@ -425,6 +426,8 @@ Result<ApplyResult> Kernel::apply(const Op& op, const ApplyContext& context) {
                 result = KB_TRY(apply_drop_tenant(state, std::get<DropTenantOp>(op.body), at));
             } else if (op.kind() == OpKind::role) {
                 result = KB_TRY(apply_role(state, std::get<RoleOp>(op.body), at));
+            } else if (op.kind() == OpKind::api_key) {
+                result = KB_TRY(apply_api_key(state, std::get<ApiKeyOp>(op.body), at));
             } else {
                 result = KB_TRY(apply_grant(state, std::get<GrantOp>(op.body), op.principal, at));
             }

@@ -69,7 +69,7 @@ Status write_changes(KernelState& state, const AccessChanges& changes, Position 
         state.hash.add(row_version_entry(kSystemTenantNumber, trees::kGrants.number, encoded, value,
                                          at.value()));
     }
-    return Status::ok();
+    return write_api_key_changes(state, changes, at);
 }
 
 }  // namespace
@@ -131,6 +131,7 @@ Status load_access(KernelState& state, const store::Snapshot& snapshot) {
         }
         if (largest != 0) state.access.set_next_principal(PrincipalId(largest + 1));
     }
+    KB_TRY(load_api_keys(state, snapshot));
     if (auto grants = KB_TRY(snapshot.find_tree(trees::kGrants))) {
         auto cursor = KB_TRY(store::MvccCursor::open(*grants, {}, {}, store::kLatestPosition,
                                                      store::Direction::forward));

@@ -132,4 +132,14 @@ std::optional<ApplyResult> recheck_permission(const KernelState& state, const Op
 // Loads the roles and grants trees into state.access (Kernel::open).
 Status load_access(KernelState& state, const store::Snapshot& snapshot);
 
+// --- API keys (kernel_apply_api_keys.cc): system ops of tenant 0 -------------------------------
+
+Result<ApplyResult> apply_api_key(KernelState& state, const ApiKeyOp& op, Position at);
+// Drops the keys scoped to a tenant being dropped (apply_drop_tenant).
+Status drop_tenant_api_keys(KernelState& state, TenantId tenant, Position at);
+// Writes the API keys an access change added and ends those it removed (write_changes).
+Status write_api_key_changes(KernelState& state, const AccessChanges& changes, Position at);
+// Loads the API keys tree into state.access (load_access).
+Status load_api_keys(KernelState& state, const store::Snapshot& snapshot);
+
 }  // namespace kb::kernel

@@ -102,7 +102,7 @@ Result<StateHash> compute_state_hash(const store::Snapshot& view) {
         const u64 value = setting_value(settings, setting);
         if (!setting_is_default(setting, value)) hash.add(setting_entry(setting, value));
     }
-    for (const store::TreeId tree : {trees::kRoles, trees::kGrants}) {
+    for (const store::TreeId tree : {trees::kRoles, trees::kGrants, trees::kApiKeys}) {
         if (KB_TRY(view.has_tree(tree))) KB_TRY(add_versions(view, tree, hash));
     }
     for (const auto& [tenant, unused] : catalog.tenants()) {

@@ -204,6 +204,7 @@ public:
         }
         if (prng_.chance(1, 50)) return configure_op(1 + prng_.uniform(40));
         if (prng_.chance(1, 30)) return role_op(h);
+        if (prng_.chance(1, 40)) return api_key_op(h);
         // Live tenants, and now and then a dropped one (whose ops are refused).
         std::vector<const TenantCatalog*> pool;
         const bool any = prng_.chance(1, 30);
@@ -288,6 +289,21 @@ private:
             }
         }
         return Op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = std::move(op)};
+    }
+
+    // Creates (ids from a small range, so some repeat) and revokes (some of unknown ids) API
+    // keys of existing and missing roles and tenants.
+    Op api_key_op(KernelHarness& h) {
+        ApiKeyOp op{.key_id = 1 + prng_.uniform(12)};
+        if (prng_.chance(1, 3)) {
+            op.action = ApiKeyAction::revoke;
+        } else {
+            op.role = pick_role(h);
+            op.tenant = TenantId(1 + prng_.uniform(4));
+            op.read_only = prng_.coin();
+            op.secret_hash[0] = static_cast<u8>(prng_.next_u32());
+        }
+        return Op{.tenant = TenantId(0), .principal = PrincipalId(1), .body = op};
     }
 
     Op grant_op(KernelHarness& h, const TenantCatalog& tenant) {

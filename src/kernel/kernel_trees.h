@@ -8,6 +8,8 @@
 //     roles        MVCC: principal id u64 BE        -> role record (access_control.h)
 //     grants       MVCC: principal, tenant, table   -> grantor u64 LE (access_control.h: a
 //                  u64 BE each, privilege u8           privilege held; table 0 = the tenant)
+//     api keys     MVCC: key id u64 BE              -> API key record (api_keys.h); a revoked
+//                                                      key's version is ended
 // Per tenant T (sealed with T's page keys; tree numbers at and above 2^63, clear of object
 // ids, which the catalog keeps below 2^62):
 //     catalog      0x01                             -> tenant schema (catalog_codec.h)
@@ -34,8 +36,10 @@ inline constexpr store::TreeId kTenants{store::kSystemTenant, 1};
 inline constexpr store::TreeId kTimestamps{store::kSystemTenant, 2};
 inline constexpr store::TreeId kRoles{store::kSystemTenant, 3};
 inline constexpr store::TreeId kGrants{store::kSystemTenant, 4};
-// The system trees the first apply creates (roles and grants too, so readers find them).
-inline constexpr store::TreeId kSystemTrees[] = {kTenants, kTimestamps, kRoles, kGrants};
+inline constexpr store::TreeId kApiKeys{store::kSystemTenant, 5};
+// The system trees the first apply creates (roles, grants and API keys too, so readers find
+// them). A store from before a tree was added gets it at its next apply.
+inline constexpr store::TreeId kSystemTrees[] = {kTenants, kTimestamps, kRoles, kGrants, kApiKeys};
 
 inline constexpr u64 kFirstInternalNumber = u64{1} << 63;
 static_assert(kObjectIdLimit <= kFirstInternalNumber);

@@ -20,6 +20,9 @@
 //  10 drop tenant        marks a tenant dropped: it takes no more ops and its name is free for a
 //                        new tenant; its history (log, store, keys) stays readable by id and
 //                        position; system-wide (tenant 0)
+//  11 api key            creates or revokes an API key of the native protocol (a role's
+//                        login scoped to one tenant, read-only or read-write); carries the
+//                        SHA-256 of the key's secret, never the secret; system-wide (tenant 0)
 //
 // The tenant and principal travel in every op (also in the record header; apply checks they
 // agree). The binary form is op_codec.h; docs/FORMATS.md ("Ops") has the layout.
@@ -51,8 +54,9 @@ enum class OpKind : u8 {
     role = 8,
     grant = 9,
     drop_tenant = 10,
+    api_key = 11,
 };
-inline constexpr OpKind kOpKindMax = OpKind::drop_tenant;
+inline constexpr OpKind kOpKindMax = OpKind::api_key;
 
 std::string_view op_kind_name(OpKind kind);  // "create tenant", "append batch", ...
 
@@ -310,9 +314,34 @@ struct DropTenantOp {
     friend bool operator==(const DropTenantOp&, const DropTenantOp&) = default;
 };
 
+// --- API keys (kernel/api_keys.h has their rules) ----------------------------------------
+
+// Stored as a byte: never renumber.
+enum class ApiKeyAction : u8 {
+    create = 1,  // a new key: id, owner role, tenant, mode and the secret's hash
+    revoke = 2,  // ends the key `key_id` (the other fields are unused: zero)
+};
+inline constexpr ApiKeyAction kApiKeyActionMax = ApiKeyAction::revoke;
+inline constexpr usize kApiKeySecretHashBytes = 32;  // SHA-256
+
+std::string_view api_key_action_name(ApiKeyAction action);  // "create", "revoke"
+
+// The key's secret is made at the edge (random, shown once to its creator); the op, the log and
+// the state hold only its SHA-256, so apply stays deterministic and the log gives no key away.
+struct ApiKeyOp {
+    ApiKeyAction action = ApiKeyAction::create;
+    u64 key_id = 0;          // the key's public id (random at the edge; never 0)
+    PrincipalId role{};      // create: the role the key logs in as
+    TenantId tenant{};       // create: the one tenant the key may use
+    bool read_only = false;  // create: the key may not write
+    std::array<u8, kApiKeySecretHashBytes> secret_hash{};  // create: SHA-256(secret)
+
+    friend bool operator==(const ApiKeyOp&, const ApiKeyOp&) = default;
+};
+
 using OpBody =
     std::variant<CreateTenantOp, CreateStreamOp, DeleteStreamOp, AppendBatchOp, ReserveSequenceOp,
-                 TransactionOp, ConfigureOp, RoleOp, GrantOp, DropTenantOp>;
+                 TransactionOp, ConfigureOp, RoleOp, GrantOp, DropTenantOp, ApiKeyOp>;
 
 struct Op {
     TenantId tenant{};

@@ -156,6 +156,15 @@ void encode_grant(WireWriter& out, const GrantOp& grant) {
     encode_ids(out, grant.roles);
 }
 
+void encode_api_key(WireWriter& out, const ApiKeyOp& key) {
+    out.u8(static_cast<u8>(key.action));
+    out.u64(key.key_id);
+    out.u64(key.role.value());
+    out.u64(key.tenant.value());
+    out.boolean(key.read_only);
+    out.raw(key.secret_hash);
+}
+
 void encode_into(WireWriter& out, const Op& op) {
     out.u8(kOpFormatVersion);
     out.u8(static_cast<u8>(op.kind()));
@@ -192,6 +201,8 @@ void encode_into(WireWriter& out, const Op& op) {
                 encode_grant(out, body);
             } else if constexpr (std::is_same_v<T, DropTenantOp>) {
                 out.u64(body.tenant.value());
+            } else if constexpr (std::is_same_v<T, ApiKeyOp>) {
+                encode_api_key(out, body);
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 encode_transaction(out, body);
@@ -365,7 +376,32 @@ GrantOp decode_grant(WireReader& in) {
     return grant;
 }
 
+ApiKeyOp decode_api_key(WireReader& in) {
+    ApiKeyOp key;
+    key.action = static_cast<ApiKeyAction>(
+        decode_enum_byte(in, "API key action", 1, static_cast<u8>(kApiKeyActionMax)));
+    const usize at = in.offset();
+    key.key_id = in.u64("API key id");
+    if (in.ok() && key.key_id == 0) in.fail("API key id at byte " + std::to_string(at) + " is 0");
+    key.role = PrincipalId(in.u64("API key role"));
+    key.tenant = TenantId(in.u64("API key tenant"));
+    key.read_only = in.boolean("API key read only");
+    const ByteSpan hash = in.raw(kApiKeySecretHashBytes, "API key secret hash");
+    if (in.ok()) std::copy(hash.begin(), hash.end(), key.secret_hash.begin());
+    return key;
+}
+
 }  // namespace
+
+std::string_view api_key_action_name(ApiKeyAction action) {
+    switch (action) {
+        case ApiKeyAction::create:
+            return "create";
+        case ApiKeyAction::revoke:
+            return "revoke";
+    }
+    KB_UNREACHABLE();
+}
 
 std::string_view role_action_name(RoleAction action) {
     switch (action) {
@@ -419,6 +455,8 @@ std::string_view op_kind_name(OpKind kind) {
             return "grant";
         case OpKind::drop_tenant:
             return "drop tenant";
+        case OpKind::api_key:
+            return "api key";
     }
     KB_UNREACHABLE();
 }
@@ -553,6 +591,9 @@ Result<Op> decode_op(ByteSpan bytes) {
             break;
         case OpKind::drop_tenant:
             op.body = DropTenantOp{.tenant = TenantId(in.u64("dropped tenant"))};
+            break;
+        case OpKind::api_key:
+            op.body = decode_api_key(in);
             break;
     }
     KB_TRY(in.finish());

@@ -204,9 +204,21 @@ inline GrantOp random_grant_op(Prng& prng) {
     return grant;
 }
 
+inline ApiKeyOp random_api_key_op(Prng& prng) {
+    ApiKeyOp key{.action = prng.coin() ? ApiKeyAction::create : ApiKeyAction::revoke,
+                 .key_id = 1 + prng.uniform(1000)};
+    if (key.action == ApiKeyAction::create) {
+        key.role = PrincipalId(prng.uniform(40));
+        key.tenant = TenantId(prng.uniform(9));
+        key.read_only = prng.coin();
+        for (u8& byte : key.secret_hash) byte = static_cast<u8>(prng.uniform(256));
+    }
+    return key;
+}
+
 inline Op random_op(Prng& prng) {
     Op op{.tenant = TenantId(prng.uniform(4)), .principal = PrincipalId(prng.uniform(4))};
-    switch (prng.uniform(10)) {
+    switch (prng.uniform(11)) {
         case 0:
             op.body = CreateTenantOp{.name = random_name(prng),
                                      .kek = test_wrapped_key(1 + prng.uniform(9), 0x33),
@@ -244,6 +256,9 @@ inline Op random_op(Prng& prng) {
             break;
         case 8:
             op.body = random_grant_op(prng);
+            break;
+        case 9:
+            op.body = random_api_key_op(prng);
             break;
         default:
             op.body = random_transaction(prng);

@@ -71,6 +71,10 @@ std::string_view outcome_name(Outcome outcome) {
             return "no such role";
         case Outcome::reserved_name:
             return "reserved name";
+        case Outcome::api_key_exists:
+            return "api key exists";
+        case Outcome::no_such_api_key:
+            return "no such api key";
     }
     KB_UNREACHABLE();
 }
@@ -141,6 +145,10 @@ std::string_view outcome_sqlstate(Outcome outcome) {
             return "42704";  // undefined_object
         case Outcome::reserved_name:
             return "42939";  // reserved_name
+        case Outcome::api_key_exists:
+            return "42710";  // duplicate_object
+        case Outcome::no_such_api_key:
+            return "42704";  // undefined_object
     }
     KB_UNREACHABLE();
 }

@@ -61,9 +61,12 @@ enum class Outcome : u16 {
     role_exists = 29,
     no_such_role = 30,
     reserved_name = 31,  // a role name PostgreSQL reserves ("public", "none", "pg_...")
+    // API keys
+    api_key_exists = 32,   // a key with that id exists (ids are random: a repeat is a retry)
+    no_such_api_key = 33,  // revoking a key that does not exist (or was revoked)
 };
 
-inline constexpr Outcome kOutcomeMax = Outcome::reserved_name;
+inline constexpr Outcome kOutcomeMax = Outcome::no_such_api_key;
 
 // "ok", "stream exists", ... (lowercase, spaces; stable, used in messages and tests).
 std::string_view outcome_name(Outcome outcome);

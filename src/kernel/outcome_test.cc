@@ -44,6 +44,8 @@ TEST(Outcome, NumbersAreStable) {
         {29, "role exists"},
         {30, "no such role"},
         {31, "reserved name"},
+        {32, "api key exists"},
+        {33, "no such api key"},
     };
     ASSERT_EQ(std::size(pinned), static_cast<usize>(kOutcomeMax) + 1)
         << "a new outcome needs a row here";

@@ -278,6 +278,10 @@ PermissionRequest permission_request_for(const Op& op, const TenantCatalog* cata
                 builder.add(ObjectKind::tenant, body.tenant.value(), Access::grant);
             } else if constexpr (std::is_same_v<T, DropTenantOp>) {
                 builder.add(ObjectKind::tenant, body.tenant.value(), Access::drop);
+            } else if constexpr (std::is_same_v<T, ApiKeyOp>) {
+                // A key is a login of its role: making or revoking one alters the role, which
+                // only superusers may (a revoke names no role: role 0).
+                builder.add(ObjectKind::role, body.role.value(), Access::alter);
             } else {
                 static_assert(std::is_same_v<T, TransactionOp>);
                 describe_transaction(body, op.tenant, builder);

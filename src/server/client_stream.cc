@@ -64,36 +64,48 @@ Status ClientStream::ssl_error(const char* what, int result) {
                             std::to_string(code) + (detail.empty() ? "" : ": " + detail) + ")");
 }
 
-Result<ClientStream::Wait> ClientStream::wait_for(short events, std::optional<u64> timeout_ms) {
-    pollfd fds[2] = {{fd_, events, 0}, {stop_fd_, POLLIN, 0}};
-    const nfds_t count = stop_fd_ >= 0 ? 2 : 1;
+Result<ClientStream::Wait> ClientStream::wait_for(short events, std::optional<u64> timeout_ms,
+                                                  bool wakes) {
+    // poll ignores negative descriptors: a socket not waited for, a missing stop or wake one.
+    pollfd fds[3] = {{events != 0 ? fd_ : -1, events, 0},
+                     {stop_fd_, POLLIN, 0},
+                     {wakes ? wake_fd_ : -1, POLLIN, 0}};
     const int wait = timeout_ms ? static_cast<int>(std::min<u64>(*timeout_ms, INT_MAX)) : -1;
     int ready = 0;
     do {
-        ready = ::poll(fds, count, wait);
+        ready = ::poll(fds, 3, wait);
     } while (ready < 0 && errno == EINTR);
     if (ready < 0) return io::errno_status(errno, "poll on the connection from " + peer_);
     if (ready == 0) return Wait::timed_out;
-    if (count == 2 && (fds[1].revents & POLLIN) != 0) return Wait::stopped;
+    if ((fds[1].revents & POLLIN) != 0) return Wait::stopped;
+    if ((fds[2].revents & POLLIN) != 0) {
+        u64 count = 0;  // resets the eventfd (non-blocking: a lost race reads nothing)
+        while (::read(wake_fd_, &count, sizeof count) < 0 && errno == EINTR) {
+        }
+        return Wait::woken;
+    }
     return Wait::ready;
 }
 
-Result<std::optional<usize>> ClientStream::read_some(MutableByteSpan into,
-                                                     std::optional<u64> timeout_ms) {
-    if (into.empty()) return std::optional<usize>(0);
+Result<ClientStream::Input> ClientStream::read_some(MutableByteSpan into,
+                                                    std::optional<u64> timeout_ms, bool socket) {
+    using Kind = Input::Kind;
+    if (socket && into.empty()) return Input{Kind::bytes, 0};
     const usize want = std::min<usize>(into.size(), INT_MAX);
-    short events = POLLIN;
+    short events = socket ? POLLIN : 0;
     while (true) {
-        const bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+        const bool buffered = socket && ssl_ != nullptr && SSL_pending(ssl_) > 0;
         if (!buffered) {
-            const Wait waited = KB_TRY(wait_for(events, timeout_ms));
-            if (waited == Wait::timed_out) return std::optional<usize>();
-            if (waited == Wait::stopped) return std::optional<usize>(0);
+            const Wait waited = KB_TRY(wait_for(events, timeout_ms, true));
+            if (waited == Wait::timed_out) return Input{Kind::timed_out, 0};
+            if (waited == Wait::stopped) return Input{Kind::end, 0};
+            if (waited == Wait::woken) return Input{Kind::woken, 0};
+            if (!socket) continue;  // not reached: the socket is not polled
         }
         if (ssl_ != nullptr) {
             ERR_clear_error();
             const int got = SSL_read(ssl_, into.data(), static_cast<int>(want));
-            if (got > 0) return std::optional<usize>(static_cast<usize>(got));
+            if (got > 0) return Input{Kind::bytes, static_cast<usize>(got)};
             const int code = SSL_get_error(ssl_, got);
             if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
                 // Part of a record, or a message of TLS itself (a ticket, a key update): wait.
@@ -102,7 +114,7 @@ Result<std::optional<usize>> ClientStream::read_some(MutableByteSpan into,
             }
             if (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL) {
                 ERR_clear_error();
-                return std::optional<usize>(0);  // closed (with or without close_notify)
+                return Input{Kind::end, 0};  // closed (with or without close_notify)
             }
             return ssl_error("TLS read", got);
         }
@@ -111,10 +123,11 @@ Result<std::optional<usize>> ClientStream::read_some(MutableByteSpan into,
             got = ::recv(fd_, into.data(), want, 0);
         } while (got < 0 && errno == EINTR);
         if (got < 0) {
-            if (errno == ECONNRESET) return std::optional<usize>(0);
+            if (errno == ECONNRESET) return Input{Kind::end, 0};
             return io::errno_status(errno, "read from " + peer_);
         }
-        return std::optional<usize>(static_cast<usize>(got));
+        if (got == 0) return Input{Kind::end, 0};
+        return Input{Kind::bytes, static_cast<usize>(got)};
     }
 }
 

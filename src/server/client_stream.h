@@ -8,6 +8,10 @@
 // without touching its socket: shutting down a TLS socket's read side would break the TLS
 // stream, and the client would get an alert instead of the 57P01 goodbye that follows.
 //
+// A connection may also have a wake descriptor (an eventfd its session signals from other
+// threads when work it started finishes, e.g. a native append the database committed): every
+// read watches it too and returns `woken` when it was signalled.
+//
 // TLS sockets are non-blocking (SSL_read can find half a record; waiting is done in poll,
 // where the stop descriptor is watched); plain ones block in recv after poll said ready.
 #pragma once
@@ -36,10 +40,25 @@ public:
     const std::string& peer_host() const { return peer_host_; }
     bool tls() const { return ssl_ != nullptr; }
 
-    // Reads what is there (at least one byte), waiting up to `timeout_ms` (nullopt: no limit).
-    // 0 bytes: end of stream (or the stop descriptor is readable); nullopt: the time passed
-    // with nothing to read.
-    Result<std::optional<usize>> read_some(MutableByteSpan into, std::optional<u64> timeout_ms);
+    // An eventfd (not owned; -1: none; must outlive the stream) that reads also wait for.
+    void set_wake_fd(int wake_fd) { wake_fd_ = wake_fd; }
+
+    // What a read came to.
+    struct Input {
+        enum class Kind : u8 {
+            bytes,      // `size` bytes were read (at least one)
+            end,        // end of stream: the client closed, or the stop descriptor is readable
+            timed_out,  // the time passed with nothing to read
+            woken,      // the wake descriptor was signalled (and is reset: one per burst)
+        };
+        Kind kind = Kind::timed_out;
+        usize size = 0;
+    };
+    // Reads what is there, waiting up to `timeout_ms` (nullopt: no limit). With `socket` false
+    // it reads nothing from the client and waits only for a wake, the stop descriptor or the
+    // time (a session that takes no input now).
+    Result<Input> read_some(MutableByteSpan into, std::optional<u64> timeout_ms,
+                            bool socket = true);
     Status write_all(ByteSpan bytes);
 
     // Runs the server side of a TLS handshake on the socket (bytes written before stay plain).
@@ -52,13 +71,15 @@ public:
     void finish();
 
 private:
-    enum class Wait : u8 { ready, timed_out, stopped };
-    // Polls the socket for `events` and the stop descriptor; nullopt timeout: no limit.
-    Result<Wait> wait_for(short events, std::optional<u64> timeout_ms);
+    enum class Wait : u8 { ready, timed_out, stopped, woken };
+    // Polls the socket for `events` (0: not at all), the stop descriptor and, when `wakes`,
+    // the wake descriptor (reset when it fired); nullopt timeout: no limit.
+    Result<Wait> wait_for(short events, std::optional<u64> timeout_ms, bool wakes = false);
     Status ssl_error(const char* what, int result);
 
     int fd_ = -1;
     int stop_fd_ = -1;
+    int wake_fd_ = -1;
     SSL* ssl_ = nullptr;
     std::string peer_;
     std::string peer_host_;

@@ -99,12 +99,7 @@ void NativeSession::stream_create(u64 request_id, const NativeStreamCreate& requ
     kernel::CreateStreamOp create;
     create.name = request.name;
     create.data_class = request.data_class;
-    auto result = host_.transactions().submit(login_->tenant, login_->principal, std::move(create));
-    if (!result) return send_status(request_id, result.error());
-    if (Status refused = db::status_of_outcome(result->outcome, result->detail); !refused.is_ok()) {
-        return send_status(request_id, refused);
-    }
-    send(request_id, NativeStreamCreated{result->applied.stream.value()});
+    submit_write(request_id, WriteKind::stream_create, 0, std::move(create));
 }
 
 void NativeSession::stream_list(u64 request_id) {
@@ -141,16 +136,26 @@ void NativeSession::append(u64 request_id, NativeAppend request) {
     op.idempotency = request.idempotency;
     op.events = std::move(request.events);
     const u64 count = op.events.size();
-    auto result = host_.transactions().submit(login_->tenant, login_->principal, std::move(op));
-    if (!result) return send_status(request_id, result.error());
+    submit_write(request_id, WriteKind::append, count, std::move(op));
+}
+
+void NativeSession::answer_write(FinishedWrite& write) {
+    const Result<db::SubmitResult>& result = write.result;
+    if (!result) return send_status(write.request_id, result.error());
     if (Status refused = db::status_of_outcome(result->outcome, result->detail); !refused.is_ok()) {
-        return send_status(request_id, refused);
+        return send_status(write.request_id, refused);
     }
-    send(request_id,
-         NativeAppended{
-             result->applied.first_offset.value(),
-             static_cast<u32>(result->applied.event_count ? result->applied.event_count : count),
-             result->position.value()});
+    switch (write.kind) {
+        case WriteKind::stream_create:
+            return send(write.request_id, NativeStreamCreated{result->applied.stream.value()});
+        case WriteKind::append:
+            return send(write.request_id,
+                        NativeAppended{result->applied.first_offset.value(),
+                                       static_cast<u32>(result->applied.event_count
+                                                            ? result->applied.event_count
+                                                            : write.events),
+                                       result->position.value()});
+    }
 }
 
 void NativeSession::read(u64 request_id, const NativeRead& request) {

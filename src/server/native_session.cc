@@ -13,7 +13,6 @@ namespace {
 // Frames before authentication are small (Hello, SCRAM messages): a stranger cannot make the
 // server buffer more than this.
 constexpr u32 kUnauthenticatedFrameBodyMax = 64 << 10;
-constexpr u32 kMaxInFlight = 64;
 
 constexpr std::string_view kScram = "SCRAM-SHA-256";
 constexpr std::string_view kScramPlus = "SCRAM-SHA-256-PLUS";
@@ -40,7 +39,21 @@ NativeSession::NativeSession(std::unique_ptr<PgConnectionHost> host, NativeSessi
       options_(std::move(options)),
       framer_(kUnauthenticatedFrameBodyMax) {}
 
-NativeSession::~NativeSession() = default;
+NativeSession::~NativeSession() {
+    // Writes still in flight commit all the same; their answers have nobody to go to.
+    std::lock_guard lock(finished_->mutex);
+    finished_->closed = true;
+    finished_->waker = nullptr;
+}
+
+void NativeSession::set_waker(std::function<void()> waker) {
+    std::lock_guard lock(finished_->mutex);
+    finished_->waker = std::move(waker);
+}
+
+bool NativeSession::wants_input() const {
+    return phase_ != Phase::ready || in_flight_ < kMaxInFlight;
+}
 
 Bytes NativeSession::take_output() { return std::exchange(output_, {}); }
 
@@ -78,7 +91,18 @@ void NativeSession::receive(ByteSpan bytes) {
             return fail_connection(NativeErrorCode::unavailable, *options_.refusal);
     }
     framer_.feed(bytes);
+    handle_frames();
+    // Writes that finished meanwhile (at once, with a host that waits in submit_async).
+    if (phase_ == Phase::ready && finish_writes()) push_subscriptions();
+}
+
+void NativeSession::handle_frames() {
     while (phase_ != Phase::closed) {
+        if (in_flight_ >= kMaxInFlight) {
+            // The rest waits in the framer (and, since wants_input() is false, in TCP).
+            finish_writes();
+            if (in_flight_ >= kMaxInFlight) return;
+        }
         auto frame = framer_.next();
         if (!frame)
             return fail_connection(NativeErrorCode::protocol_violation, frame.status().message());
@@ -129,10 +153,7 @@ void NativeSession::handle_frame(const NativeFrame& frame) {
 
 void NativeSession::handle_hello(u64 request_id, const NativeHello& hello) {
     hello_request_id_ = request_id;
-    if (hello.method == NativeAuthMethod::api_key) {
-        return fail_connection(NativeErrorCode::authentication_failed,
-                               "API keys are not supported by this server yet: use SCRAM");
-    }
+    if (hello.method == NativeAuthMethod::api_key) return login_with_api_key(hello);
     auto login = host_.find_login(hello.user, hello.tenant);
     if (!login) {
         return fail_connection(login_error_code(login.error().sqlstate), login.error().message);
@@ -171,8 +192,9 @@ void NativeSession::apply_auth_step(PgAuthStep step) {
             framer_.set_max_body_bytes(options_.max_frame_body);
             phase_ = Phase::ready;
             return send(hello_request_id_,
-                        NativeReady{options_.server_version, options_.max_frame_body, kMaxInFlight,
-                                    login_->tenant.value(), false});
+                        NativeReady{options_.server_version, options_.max_frame_body,
+                                    static_cast<u32>(kMaxInFlight), login_->tenant.value(),
+                                    login_->read_only});
         }
         case PgAuthStep::Kind::fail:
             return fail_connection(login_error_code(step.sqlstate), step.message);
@@ -225,6 +247,37 @@ void NativeSession::handle_request(u64 request_id, NativeMessage request) {
         request);
     // A request may have appended to a subscribed stream, or granted credits.
     push_subscriptions();
+}
+
+// --- writes in flight -------------------------------------------------------------------------
+
+void NativeSession::submit_write(u64 request_id, WriteKind kind, u64 events, kernel::OpBody body) {
+    ++in_flight_;
+    host_.transactions().submit_async(
+        login_->tenant, login_->principal, std::move(body),
+        [finished = finished_, request_id, kind, events](Result<db::SubmitResult> result) {
+            // The database's thread (or this one): hand the result over and wake the loop —
+            // once per batch: results queued after the first are taken by the same wake.
+            std::lock_guard lock(finished->mutex);
+            if (finished->closed) return;
+            const bool first = finished->done.empty();
+            finished->done.push_back(FinishedWrite{request_id, kind, events, std::move(result)});
+            if (first && finished->waker) finished->waker();
+        });
+}
+
+bool NativeSession::finish_writes() {
+    std::vector<FinishedWrite> done;
+    {
+        std::lock_guard lock(finished_->mutex);
+        done.swap(finished_->done);
+    }
+    for (FinishedWrite& write : done) {
+        KB_ASSERT(in_flight_ > 0);
+        --in_flight_;
+        if (phase_ == Phase::ready) answer_write(write);  // closed: nobody to tell
+    }
+    return !done.empty();
 }
 
 // --- output -----------------------------------------------------------------------------------

@@ -6,10 +6,22 @@
 // (tenant by name, SCRAM-SHA-256 and -PLUS, mock exchanges for unknown users, CONNECT after
 // the password, failed-login limits), so the two protocols cannot disagree about who gets in.
 //
-// Requests are handled in the order they arrive, each answered before the next is read (a
-// valid order for a pipelining client: responses may come back in any order). Writes carry
-// the login's principal, so the kernel's grant checks apply to them (streams: superusers only
-// for now); reading a stream needs only CONNECT on its tenant (checked at login).
+// Requests are taken in the order they arrive, but answered out of order: Append and
+// StreamCreate are submitted to the database without waiting (TransactionHost::submit_async)
+// and answered once durable (or refused), while the requests after them are served meanwhile —
+// pings, reads, queries, more appends, whose commits then share group commits. The database
+// admits one connection's writes in the order they arrived (so appends with expected offsets
+// in sequence, pipelined, all succeed); nothing else about the order of responses is promised.
+// A write's result comes back on the database's thread into a queue the session shares (a
+// shared_ptr: a result arriving after the session is gone is dropped), which then calls the
+// waker the connection loop gave (set_waker); the loop calls wake(), which sends the answers.
+// At most kMaxInFlight writes are in flight: at the limit the session takes no further
+// requests (wants_input() is false, so the loop stops reading the socket and the client's
+// bytes wait in TCP) until answers come back. A connection that closes with writes in flight
+// drops their answers; the writes still commit. Everything else is answered before the next
+// request is taken. Writes carry the login's principal, so the kernel's grant checks apply to
+// them (streams: superusers only for now); reading a stream needs only CONNECT on its tenant
+// (checked at login).
 //
 // Subscriptions (Subscribe, Credit, Unsubscribe; native_subscriptions.cc): a subscription
 // sends the stream's events from its offset on as Events frames under the Subscribe's request
@@ -18,13 +30,18 @@
 // after every request. A slow consumer costs the server one entry per subscription, whatever
 // the stream's length.
 //
-// Not yet: API keys.
+// API keys (Hello method 3; native_api_key.h): the key's role logs in to the key's tenant; a
+// read-only key's writes are refused (permission_denied) by the host's transactions, and every
+// write of a key's session checks that the key is still live, so a revocation stops them at once.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/native_frame.h"
 #include "server/native_messages.h"
@@ -63,10 +80,18 @@ public:
     std::optional<u64> wake_after_ms() const override;
     bool logged_in() const override { return phase_ == Phase::ready; }
     void wake() override;
+    // Any thread may call `waker` once a write finished; the loop then calls wake().
+    void set_waker(std::function<void()> waker) override;
+    // False while kMaxInFlight writes are in flight.
+    bool wants_input() const override;
 
     // How often an open subscription looks for new events while the connection is quiet.
     static constexpr u64 kSubscriptionPollMs = 20;
     static constexpr usize kMaxSubscriptions = 16;
+    // Writes (Append, StreamCreate) in flight per connection at most (Ready's max_in_flight).
+    static constexpr usize kMaxInFlight = 256;
+    // Writes submitted and not answered yet.
+    usize in_flight() const { return in_flight_; }
 
 private:
     struct Subscription {
@@ -77,8 +102,28 @@ private:
 
     enum class Phase : u8 { preface, hello, authenticating, ready, closed };
 
+    // A write the database finished, waiting to be answered.
+    enum class WriteKind : u8 { append, stream_create };
+    struct FinishedWrite {
+        u64 request_id = 0;
+        WriteKind kind = WriteKind::append;
+        u64 events = 0;  // an append's batch size
+        Result<db::SubmitResult> result;
+    };
+    // Shared with the callbacks of writes in flight (which may outlive the session).
+    struct FinishedWrites {
+        std::mutex mutex;
+        std::vector<FinishedWrite> done;  // in the order they finished
+        std::function<void()> waker;
+        bool closed = false;  // the session is gone: drop what finishes
+    };
+
+    // Handles the frames the framer holds, until it holds no whole frame or kMaxInFlight
+    // writes are in flight.
+    void handle_frames();
     void handle_frame(const NativeFrame& frame);
     void handle_hello(u64 request_id, const NativeHello& hello);
+    void login_with_api_key(const NativeHello& hello);  // native_api_key.cc
     void handle_auth_continue(const NativeAuthContinue& message);
     void apply_auth_step(PgAuthStep step);
     void handle_request(u64 request_id, NativeMessage request);
@@ -95,6 +140,11 @@ private:
     void subscribe(u64 request_id, const NativeSubscribe& request);
     void credit(u64 request_id, const NativeCredit& request);
     void unsubscribe(u64 request_id, const NativeUnsubscribe& request);
+    // Submits a write without waiting; finish_writes() answers it.
+    void submit_write(u64 request_id, WriteKind kind, u64 events, kernel::OpBody body);
+    // Answers the writes that finished since the last call; whether there were any.
+    bool finish_writes();
+    void answer_write(FinishedWrite& write);
     // Sends every open subscription what its credits allow of what is there now.
     void push_subscriptions();
     // Up to `max_count` events of `stream` from `from` on as of `snapshot`, as many as fit one
@@ -122,6 +172,8 @@ private:
     u64 hello_request_id_ = 0;
     std::unique_ptr<sql::Session> sql_;          // made on the first Query
     std::map<u64, Subscription> subscriptions_;  // by the Subscribe's request id
+    std::shared_ptr<FinishedWrites> finished_ = std::make_shared<FinishedWrites>();
+    usize in_flight_ = 0;  // writes submitted, not answered yet
 };
 
 }  // namespace kb::server

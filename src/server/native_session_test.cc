@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/scram.h"
+#include "kernel/kernel_reads.h"
 #include "server/native_frame.h"
 #include "server/pg_test_support.h"
 #include "server/protocol_dispatch.h"
@@ -50,6 +51,21 @@ public:
 
     std::vector<Received> send_raw(ByteSpan bytes) {
         session_.receive(bytes);
+        return collect();
+    }
+
+    // The frame of `message` under `request_id`, for sending several at once.
+    static Bytes frame_of(u64 request_id, const NativeMessage& message) {
+        Bytes body;
+        encode_native_message(body, message);
+        Bytes frame;
+        encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0},
+                            body);
+        return frame;
+    }
+
+    // What the session has sent since, decoded (without giving it anything).
+    std::vector<Received> collect() {
         framer_.feed(session_.take_output());
         std::vector<Received> received;
         for (;;) {
@@ -432,6 +448,208 @@ TEST_F(NativeSessionTest, ARefusedConnectionIsToldWhy) {
     EXPECT_TRUE(session->closed());
 }
 
+// --- answering out of order -------------------------------------------------------------------
+
+// A host over the test node whose asynchronous submits are admitted at once, in the order they
+// come (as the database admits them), but whose completions are held until the test releases
+// them, in any order.
+class HeldHost final : public db::TransactionHost {
+public:
+    explicit HeldHost(db::testing::SimNode& node) : node_(node) {}
+
+    Start start(TenantId tenant) override { return node_.start(tenant); }
+    Result<db::SubmitResult> submit(TenantId tenant, PrincipalId principal,
+                                    kernel::OpBody body) override {
+        return node_.submit(tenant, principal, std::move(body));
+    }
+    void submit_async(TenantId tenant, PrincipalId principal, kernel::OpBody body,
+                      db::SubmitCallback done) override {
+        held_.push_back(Held{node_.submit(tenant, principal, std::move(body)), std::move(done)});
+        ++submitted_;
+    }
+
+    usize held() const { return held_.size(); }
+    u64 submitted() const { return submitted_; }
+    // Runs the callback of the held submit at `index` (in the order they were submitted).
+    void release(usize index) {
+        Held held = std::move(held_.at(index));
+        held_.erase(held_.begin() + static_cast<long>(index));
+        held.done(std::move(held.result));
+    }
+    void release_all() {
+        while (!held_.empty()) release(0);
+    }
+
+private:
+    struct Held {
+        Result<db::SubmitResult> result;
+        db::SubmitCallback done;
+    };
+    db::testing::SimNode& node_;
+    std::vector<Held> held_;
+    u64 submitted_ = 0;
+};
+
+class NativeOutOfOrderTest : public NativeSessionTest {
+protected:
+    NativeOutOfOrderTest() : held(host.node()) {}
+
+    // Logs in over the held host and creates stream "s" (its completion released).
+    u64 open_with_stream() {
+        host.transactions_override = &held;
+        open();
+        session->set_waker([this] { ++wakes; });
+        client->log_in();
+        EXPECT_TRUE(client->send(2, NativeStreamCreate{"s", DataClass::internal}).empty());
+        EXPECT_EQ(held.held(), 1u);
+        held.release(0);
+        session->wake();
+        auto created = client->collect();
+        EXPECT_EQ(created.size(), 1u);
+        if (created.size() != 1 || !std::holds_alternative<NativeStreamCreated>(created[0].message))
+            return 0;
+        EXPECT_EQ(created[0].header.request_id, 2u);
+        return std::get<NativeStreamCreated>(created[0].message).stream_id;
+    }
+
+    HeldHost held;
+    int wakes = 0;
+};
+
+TEST_F(NativeOutOfOrderTest, LaterRequestsAreAnsweredWhileAnAppendIsInFlight) {
+    const u64 stream = open_with_stream();
+    const int wakes_before = wakes;
+    // The append is admitted (held: not answered); the ping and the list after it are answered.
+    EXPECT_TRUE(client->send(3, NativeAppend{stream, 0, IdempotencyId{}, {Bytes{'a'}}}).empty());
+    EXPECT_EQ(session->in_flight(), 1u);
+    EXPECT_EQ(client->one<NativePong>(4, NativePing{}), NativePong{});
+    EXPECT_EQ(client->one<NativeStreamListReply>(5, NativeStreamList{}).streams.size(), 1u);
+    EXPECT_EQ(wakes, wakes_before);
+    // Its completion wakes the loop, and wake() answers it.
+    held.release(0);
+    EXPECT_EQ(wakes, wakes_before + 1);
+    EXPECT_TRUE(client->collect().empty());  // nothing before the loop wakes the session
+    session->wake();
+    auto received = client->collect();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].header.request_id, 3u);
+    EXPECT_EQ(std::get<NativeAppended>(received[0].message).first_offset, 0u);
+    EXPECT_EQ(session->in_flight(), 0u);
+}
+
+TEST_F(NativeOutOfOrderTest, AnswersGoOutInTheOrderTheWritesFinish) {
+    const u64 stream = open_with_stream();
+    Bytes pipelined;
+    for (u64 i = 0; i < 5; ++i) {
+        const Bytes frame = Client::frame_of(
+            10 + i, NativeAppend{stream, {}, IdempotencyId{}, {Bytes{static_cast<u8>(i)}}});
+        pipelined.insert(pipelined.end(), frame.begin(), frame.end());
+    }
+    EXPECT_TRUE(client->send_raw(pipelined).empty());
+    ASSERT_EQ(held.held(), 5u);
+    // Released last first: each answer goes to its own request, with its own offset.
+    for (u64 i = 5; i-- > 0;) {
+        held.release(i);
+        session->wake();
+        auto received = client->collect();
+        ASSERT_EQ(received.size(), 1u);
+        EXPECT_EQ(received[0].header.request_id, 10 + i);
+        ASSERT_TRUE(std::holds_alternative<NativeAppended>(received[0].message));
+        EXPECT_EQ(std::get<NativeAppended>(received[0].message).first_offset, i);
+    }
+}
+
+TEST_F(NativeOutOfOrderTest, PipelinedAppendsWithExpectedOffsetsAllSucceedInOrder) {
+    const u64 stream = open_with_stream();
+    constexpr u64 kAppends = 100;
+    Bytes pipelined;
+    for (u64 i = 0; i < kAppends; ++i) {
+        const Bytes frame = Client::frame_of(
+            100 + i, NativeAppend{stream, i * 2, IdempotencyId{}, {Bytes{1}, Bytes{2}}});
+        pipelined.insert(pipelined.end(), frame.begin(), frame.end());
+    }
+    EXPECT_TRUE(client->send_raw(pipelined).empty());  // all in flight at once
+    EXPECT_EQ(held.held(), kAppends);
+    held.release_all();
+    session->wake();
+    auto received = client->collect();
+    ASSERT_EQ(received.size(), kAppends);
+    for (u64 i = 0; i < kAppends; ++i) {
+        EXPECT_EQ(received[i].header.request_id, 100 + i);
+        ASSERT_TRUE(std::holds_alternative<NativeAppended>(received[i].message))
+            << "append " << i << ": " << std::get<NativeError>(received[i].message).message;
+        EXPECT_EQ(std::get<NativeAppended>(received[i].message).first_offset, i * 2);
+    }
+    EXPECT_EQ(
+        client->one<NativeStreamDescribeReply>(999, NativeStreamDescribe{"s"}).stream.next_offset,
+        kAppends * 2);
+}
+
+TEST_F(NativeOutOfOrderTest, ClosingWithAppendsInFlightDropsTheirAnswers) {
+    const u64 stream = open_with_stream();
+    for (u64 i = 0; i < 3; ++i) {
+        client->send(10 + i, NativeAppend{stream, {}, IdempotencyId{}, {Bytes{'x'}}});
+    }
+    ASSERT_EQ(held.held(), 3u);
+    const int wakes_before = wakes;
+    client.reset();
+    session.reset();  // the connection is gone; its appends are not
+    held.release_all();
+    EXPECT_EQ(wakes, wakes_before);  // the waker is not called for a session that is gone
+    const auto info = kernel::reads::stream_info(host.node().engine().snapshot(),
+                                                 host.node().default_tenant(), StreamId(stream));
+    ASSERT_TRUE(info.has_value() && info->has_value());
+    EXPECT_EQ((*info)->next_offset.value(), 3u);  // they committed all the same
+}
+
+TEST_F(NativeOutOfOrderTest, TheInFlightLimitHoldsLaterRequestsBack) {
+    const u64 stream = open_with_stream();
+    const u64 before = held.submitted();  // the stream's creation
+    constexpr u64 kAppends = NativeSession::kMaxInFlight + 10;
+    Bytes pipelined;
+    for (u64 i = 0; i < kAppends; ++i) {
+        const Bytes frame =
+            Client::frame_of(1000 + i, NativeAppend{stream, i, IdempotencyId{}, {Bytes{'e'}}});
+        pipelined.insert(pipelined.end(), frame.begin(), frame.end());
+    }
+    const Bytes ping = Client::frame_of(5, NativePing{});
+    pipelined.insert(pipelined.end(), ping.begin(), ping.end());
+    // The limit's worth is submitted; the rest, and the ping behind them, wait.
+    EXPECT_TRUE(client->send_raw(pipelined).empty());
+    EXPECT_EQ(held.submitted() - before, NativeSession::kMaxInFlight);
+    EXPECT_EQ(session->in_flight(), NativeSession::kMaxInFlight);
+    EXPECT_FALSE(session->wants_input());
+    // Each answer makes room for one more.
+    held.release(0);
+    session->wake();
+    auto received = client->collect();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].header.request_id, 1000u);
+    EXPECT_EQ(held.submitted() - before, NativeSession::kMaxInFlight + 1);
+    EXPECT_FALSE(session->wants_input());
+    // Releasing everything as it comes answers every append, in order; the ping is answered
+    // once every append before it was taken (submitted).
+    std::vector<u64> ids;
+    u64 submitted_at_pong = 0;
+    while (held.held() > 0) {
+        held.release_all();
+        session->wake();
+        for (const Received& frame : client->collect()) {
+            EXPECT_FALSE(std::holds_alternative<NativeError>(frame.message));
+            if (frame.header.request_id == 5) {
+                submitted_at_pong = held.submitted() - before;
+            } else {
+                ids.push_back(frame.header.request_id);
+            }
+        }
+    }
+    EXPECT_TRUE(session->wants_input());
+    EXPECT_EQ(held.submitted() - before, kAppends);
+    EXPECT_EQ(submitted_at_pong, kAppends);
+    ASSERT_EQ(ids.size(), kAppends - 1);
+    for (usize i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1001 + i);
+}
+
 // --- choosing the protocol by the first bytes ------------------------------------------------
 
 class FirstBytesTest : public NativeSessionTest {
@@ -517,6 +735,38 @@ TEST_F(FirstBytesTest, BothProtocolsNegotiateTlsTheSameWay) {
     Client later(*clear);
     later.preface();
     EXPECT_EQ(native_tls, (std::vector<bool>{true, false}));
+}
+
+TEST_F(FirstBytesTest, TheNativeSessionGetsTheWakerAndHoldsInputBack) {
+    HeldHost held(host.node());
+    host.transactions_override = &held;
+    auto native = dispatcher(false);
+    int wakes = 0;
+    native->set_waker([&] { ++wakes; });  // before the protocol is known, as the server does
+    EXPECT_TRUE(native->wants_input());
+    Client native_client(*native);
+    native_client.preface();
+    native_client.log_in();
+    EXPECT_TRUE(native_client.send(2, NativeStreamCreate{"s", DataClass::internal}).empty());
+    held.release(0);
+    EXPECT_EQ(wakes, 1);
+    native->wake();
+    auto received = native_client.collect();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<NativeStreamCreated>(received[0].message));
+    // At the in-flight limit the dispatcher says so too.
+    const u64 stream = std::get<NativeStreamCreated>(received[0].message).stream_id;
+    Bytes pipelined;
+    for (u64 i = 0; i < NativeSession::kMaxInFlight; ++i) {
+        const Bytes frame = Client::frame_of(10 + i, NativeAppend{stream, {}, {}, {Bytes{1}}});
+        pipelined.insert(pipelined.end(), frame.begin(), frame.end());
+    }
+    native_client.send_raw(pipelined);
+    EXPECT_FALSE(native->wants_input());
+    held.release_all();
+    native->wake();
+    EXPECT_EQ(native_client.collect().size(), NativeSession::kMaxInFlight);
+    EXPECT_TRUE(native->wants_input());
 }
 
 TEST_F(FirstBytesTest, BytesStuffedAfterAnSslRequestAreRefused) {

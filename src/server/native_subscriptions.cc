@@ -19,7 +19,12 @@ std::optional<u64> NativeSession::wake_after_ms() const {
 }
 
 void NativeSession::wake() {
-    if (phase_ == Phase::ready) push_subscriptions();
+    if (phase_ != Phase::ready) return;
+    // Answers for writes that finished, then the requests held back at the in-flight limit.
+    finish_writes();
+    handle_frames();
+    if (phase_ == Phase::ready) finish_writes();
+    push_subscriptions();
 }
 
 void NativeSession::subscribe(u64 request_id, const NativeSubscribe& request) {

@@ -102,6 +102,10 @@ struct PgLogin {
     std::string user;
     std::string database;
     bool superuser = false;
+    // A login by API key (native protocol; server/native_api_key.h): the key's id, and whether
+    // the key may only read.
+    std::optional<u64> api_key{};
+    bool read_only = false;
 };
 
 // BackendKeyData: what a CancelRequest must quote to cancel this connection's statement.
@@ -125,6 +129,12 @@ public:
     // always fails instead.
     virtual sql::SqlResult<PgLogin> find_login(std::string_view user,
                                                std::string_view database) = 0;
+    // A login by API key (the native protocol's method 3; server/native_api_key.h has the
+    // rules): the key's role in the key's tenant (`database` must name it, or be empty), or the
+    // FATAL error — 28P01 for any key that does not check out, counted as a failed login. After
+    // a key's login, transactions() refuses the writes the key may not make. Default: no keys.
+    virtual sql::SqlResult<PgLogin> login_with_api_key(std::string_view key,
+                                                       std::string_view database, bool tls_active);
     // How to authenticate `login`; `tls_active` says whether the connection is encrypted
     // (a cleartext password should be asked for only then).
     virtual std::unique_ptr<PgAuthenticator> authenticator(const PgLogin& login,

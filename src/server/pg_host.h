@@ -24,6 +24,7 @@
 #include <mutex>
 
 #include "kimberlite/database.h"
+#include "server/native_api_key.h"
 #include "server/pg_connection.h"
 #include "server/tls_context.h"
 
@@ -47,6 +48,11 @@ public:
     std::unique_ptr<PgAuthenticator> authenticator(const PgLogin& login, bool tls_active,
                                                    const std::string& peer_host,
                                                    Clock::time_point now = Clock::now());
+    // A login by API key (native_api_key.h), with the same TLS and failed-login rules as a
+    // password's (native_api_key.cc).
+    sql::SqlResult<PgLogin> login_with_api_key(std::string_view key, std::string_view database,
+                                               bool tls_active, const std::string& peer_host,
+                                               Clock::time_point now = Clock::now());
     PgBackendKey register_backend_key(const PgLogin& login,
                                       std::shared_ptr<sql::CancelSignal> signal);
     void release_backend_key(const PgBackendKey& key);
@@ -77,13 +83,18 @@ private:
     std::map<std::string, FailureWindow> failures_;  // by client address
 };
 
-// One connection's view of the shared PgHost: the same, plus the client's address.
+// One connection's view of the shared PgHost: the same, plus the client's address. After a
+// login by API key its transactions are the key's (ApiKeyTransactionHost).
 class PgPeerHost final : public PgConnectionHost {
 public:
     PgPeerHost(PgHost& host, std::string peer_host)
         : host_(host), peer_host_(std::move(peer_host)) {}
 
-    db::TransactionHost& transactions() override { return host_.transactions(); }
+    db::TransactionHost& transactions() override {
+        return key_transactions_ != nullptr ? *key_transactions_ : host_.transactions();
+    }
+    sql::SqlResult<PgLogin> login_with_api_key(std::string_view key, std::string_view database,
+                                               bool tls_active) override;
     sql::SqlResult<PgLogin> find_login(std::string_view user, std::string_view database) override {
         return host_.find_login(user, database);
     }
@@ -100,6 +111,7 @@ public:
 private:
     PgHost& host_;
     std::string peer_host_;
+    std::unique_ptr<ApiKeyTransactionHost> key_transactions_;
 };
 
 }  // namespace kb::server

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "db/engine_test_support.h"
+#include "server/native_api_key.h"
 #include "server/pg_backend.h"
 #include "server/pg_connection.h"
 
@@ -19,7 +20,9 @@ namespace kb::server::testing {
 
 // Logins: user "admin" (superuser) and "alice" in database "default" or any other tenant of
 // the node (CREATE DATABASE); a database that is no live tenant is 3D000 and any other user
-// 28000. Authentication is trust unless `make_authenticator` is set.
+// 28000. Authentication is trust unless `make_authenticator` is set. API keys are checked as
+// the server checks them (native_api_key.h); the last key login's writes go through its
+// ApiKeyTransactionHost until the next login by name.
 class TestPgHost final : public PgConnectionHost {
 public:
     explicit TestPgHost(u64 seed = 7) : node_(seed) {
@@ -27,9 +30,28 @@ public:
         KB_ASSERT_MSG(opened.is_ok(), opened.to_string().c_str());
     }
 
-    db::TransactionHost& transactions() override { return node_; }
+    db::TransactionHost& transactions() override {
+        if (transactions_override != nullptr) return *transactions_override;
+        if (key_transactions_ != nullptr) return *key_transactions_;
+        return node_;
+    }
+    sql::SqlResult<PgLogin> login_with_api_key(std::string_view key, std::string_view database,
+                                               bool) override {
+        key_transactions_ = nullptr;
+        auto login = find_api_key_login(node_, key, database);
+        if (login && login->api_key) {
+            // Kept until the host goes: earlier sessions may still hold theirs.
+            key_hosts_.push_back(std::make_unique<ApiKeyTransactionHost>(
+                node_, login->tenant, *login->api_key, login->read_only));
+            key_transactions_ = key_hosts_.back().get();
+        }
+        return login;
+    }
+    // Where sessions' transactions go instead of the node when set (a test's wrapper of it).
+    db::TransactionHost* transactions_override = nullptr;
 
     sql::SqlResult<PgLogin> find_login(std::string_view user, std::string_view database) override {
+        key_transactions_ = nullptr;
         const std::optional<TenantId> tenant = node_.engine().tenant_id(database);
         if (!tenant) {
             return sql::SqlError(sql::sqlstate::kInvalidCatalogName,
@@ -81,6 +103,8 @@ public:
 
 private:
     db::testing::SimNode node_;
+    std::vector<std::unique_ptr<ApiKeyTransactionHost>> key_hosts_;
+    ApiKeyTransactionHost* key_transactions_ = nullptr;  // the last key login's
     std::mutex mutex_;
     std::shared_ptr<sql::CancelSignal> signal_;
 };

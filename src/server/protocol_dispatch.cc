@@ -51,6 +51,7 @@ void FirstBytesSession::receive(ByteSpan bytes) {
 
 void FirstBytesSession::hand_over(std::unique_ptr<ProtocolSession> session, bool replay_tls) {
     session_ = std::move(session);
+    if (waker_) session_->set_waker(waker_);
     if (replay_tls) {
         // The pgwire session learns about the handshake the way it knows: an SSLRequest it
         // answers (the answer was given already and is dropped), then tls_started().

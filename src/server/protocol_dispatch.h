@@ -38,6 +38,8 @@ public:
     void wake() override {
         if (session_) session_->wake();
     }
+    void set_waker(std::function<void()> waker) override { waker_ = std::move(waker); }
+    bool wants_input() const override { return session_ == nullptr || session_->wants_input(); }
     bool logged_in() const override { return session_ != nullptr && session_->logged_in(); }
 
 private:
@@ -52,6 +54,7 @@ private:
     bool closed_ = false;
     Bytes buffered_;  // first bytes while the protocol is undecided
     Bytes output_;
+    std::function<void()> waker_;  // handed to the session once it exists
     std::unique_ptr<ProtocolSession> session_;
 };
 

@@ -72,15 +72,35 @@ void Server::accept_loop() {
 
 void Server::serve(Connection& connection, ConnectionInfo info) {
     ClientStream& stream = *connection.stream;
+    // The session's waker signals this eventfd (from the database's thread, say); every read
+    // watches it. Declared before the session: the session (which stops calling its waker when
+    // it is destroyed) goes first.
+    struct WakeFd {
+        int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        ~WakeFd() {
+            if (fd >= 0) ::close(fd);
+        }
+    } wake;
+    if (wake.fd < 0) {
+        stream.finish();  // no way to answer asynchronous work: refuse the connection
+        return;
+    }
+    stream.set_wake_fd(wake.fd);
     std::unique_ptr<ProtocolSession> session = factory_(info);
+    session->set_waker([fd = wake.fd] {
+        const u64 one = 1;
+        while (::write(fd, &one, sizeof one) < 0 && errno == EINTR) {
+        }
+    });
     std::vector<u8> buffer(kReadChunk);
     const auto send = [&](Bytes bytes) { return bytes.empty() || stream.write_all(bytes).is_ok(); };
     using Clock = std::chrono::steady_clock;
+    using Kind = ClientStream::Input::Kind;
     const Clock::time_point login_deadline =
         Clock::now() + std::chrono::milliseconds(options_.authentication_timeout_ms);
     while (!session->closed()) {
         std::optional<u64> timeout;
-        const std::optional<u64> wake = session->wake_after_ms();
+        const std::optional<u64> wake_after = session->wake_after_ms();
         if (options_.authentication_timeout_ms != 0 && !session->logged_in()) {
             // Until the client has logged in, it has what is left of the authentication time.
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(login_deadline -
@@ -92,32 +112,40 @@ void Server::serve(Connection& connection, ConnectionInfo info) {
             timeout = static_cast<u64>(left.count());
         } else if (session->in_transaction() && options_.idle_in_transaction_timeout_ms != 0) {
             timeout = options_.idle_in_transaction_timeout_ms;
-        } else if (wake) {
-            timeout = wake;
+        } else if (wake_after) {
+            timeout = wake_after;
         }
-        auto got = stream.read_some(buffer, timeout);
+        // A session with all the work in flight it allows reads nothing until some finishes.
+        auto got = stream.read_some(buffer, timeout, session->wants_input());
         if (!got) break;  // the connection failed: nobody left to tell
-        if (!got->has_value() && !session->logged_in() && options_.authentication_timeout_ms != 0) {
+        if (got->kind == Kind::woken) {
+            session->wake();  // e.g. appends the database committed: their answers
+            if (!send(session->take_output())) break;
+            continue;
+        }
+        if (got->kind == Kind::timed_out && !session->logged_in() &&
+            options_.authentication_timeout_ms != 0) {
             continue;  // the loop's check above says goodbye
         }
-        if (!got->has_value() && wake && !session->in_transaction()) {
+        if (got->kind == Kind::timed_out && wake_after && !session->in_transaction()) {
             session->wake();  // e.g. a subscription's live tail looks for new events
             if (!send(session->take_output())) break;
             continue;
         }
-        if (!got->has_value()) {
+        if (got->kind == Kind::timed_out) {
+            if (!timeout) continue;  // cannot happen: no limit was set
             send(session->goodbye("25P03",
                                   "terminating connection due to idle-in-transaction timeout"));
             break;
         }
-        if (**got == 0) {
+        if (got->kind == Kind::end) {
             if (stopping_.load()) {
                 send(session->goodbye("57P01",
                                       "terminating connection due to administrator command"));
             }
             break;
         }
-        session->receive(ByteSpan(buffer.data(), **got));
+        session->receive(ByteSpan(buffer.data(), got->size));
         if (!send(session->take_output())) break;
         if (session->wants_tls()) {
             if (options_.tls == nullptr || !stream.start_tls(options_.tls).is_ok()) break;

@@ -17,8 +17,13 @@ std::span<const FunctionDef> string_function_catalog();      // func_string.cc
 std::span<const FunctionDef> math_function_catalog();        // func_math.cc
 std::span<const FunctionDef> session_function_catalog();     // func_session.cc
 std::span<const FunctionDef> operations_function_catalog();  // func_operations.cc
+std::span<const FunctionDef> api_key_function_catalog();     // func_api_keys.cc
 
 using Args = std::span<const Value>;
+
+// ok for a superuser's session; 42501 (with a hint) otherwise, 0A000 outside a session. For
+// functions that act on the whole database (func_operations.cc, func_api_keys.cc).
+SqlStatus require_superuser(const EvalContext& context, const char* function);
 
 inline FunctionDef binary_operator(std::string_view name, SqlType left, SqlType right,
                                    SqlType result, ScalarFunction impl) {

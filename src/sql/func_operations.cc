@@ -18,7 +18,6 @@
 #include "storage/digest.h"
 
 namespace kb::sql {
-namespace {
 
 SqlStatus require_superuser(const EvalContext& context, const char* function) {
     if (context.transaction == nullptr) {
@@ -33,6 +32,8 @@ SqlStatus require_superuser(const EvalContext& context, const char* function) {
     }
     return sql_ok();
 }
+
+namespace {
 
 SqlError operation_error(const Status& status) {
     if (status.code() == StatusCode::unsupported) {

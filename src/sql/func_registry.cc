@@ -19,7 +19,8 @@ const std::vector<const FunctionDef*>& all_definitions() {
         std::vector<const FunctionDef*> out;
         for (auto catalog :
              {operator_catalog(), datetime_operator_catalog(), string_function_catalog(),
-              math_function_catalog(), session_function_catalog(), operations_function_catalog()}) {
+              math_function_catalog(), session_function_catalog(), operations_function_catalog(),
+              api_key_function_catalog()}) {
             for (const FunctionDef& def : catalog) out.push_back(&def);
         }
         static const std::vector<FunctionDef> unsupported = unsupported_signatures();
