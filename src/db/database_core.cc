@@ -100,6 +100,13 @@ Result<std::optional<storage::Digest>> DatabaseCore::newest_digest() {
         [this] { return engine_->log().newest_digest(); });
 }
 
+Result<std::vector<LoggedAppend>> DatabaseCore::logged_appends(
+    std::span<const Position> positions) {
+    if (closed_) return Status::invalid_argument("the database is closed");
+    return call<Result<std::vector<LoggedAppend>>>(
+        [this, positions] { return engine_->logged_appends(positions); });
+}
+
 DatabaseCore::LogStatistics DatabaseCore::log_statistics() const {
     if (closed_.load()) return closed_statistics_;
     return call<LogStatistics>([this] {

@@ -86,6 +86,9 @@ public:
     // segment: about a millisecond per 8 MiB) and holds writes up meanwhile.
     Result<storage::Digest> attest_digest() override;
     Result<std::optional<storage::Digest>> newest_digest() override;
+    // The appends logged at `positions` (Engine::logged_appends, on the loop thread: one round
+    // trip; the log's reads hold writes up meanwhile).
+    Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions) override;
 
     // For /metrics. Any thread; after close(), what they were at close.
     struct LogStatistics {

@@ -38,6 +38,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "crypto/master_key.h"
@@ -118,6 +119,14 @@ struct SubmitResult {
 };
 using SubmitCallback = io::UniqueFunction<void(Result<SubmitResult>)>;
 
+// The append logged at a position, as its record holds it (Engine::logged_appends).
+struct LoggedAppend {
+    Position position;
+    TenantId tenant;  // the op's (none when the record holds no op)
+    // nullopt: the record is not an append op (another op, genesis, an attestation).
+    std::optional<kernel::AppendBatchOp> append;
+};
+
 // The Status a refused op's outcome stands for (its detail as the message): not_found,
 // already_exists, conflict (offsets, serialization), permission_denied, out_of_range (size,
 // exhausted sequences), invalid_argument for the rest.
@@ -169,6 +178,13 @@ public:
         replica_->attest(std::move(done));
     }
     Position applied_position() const { return kernel_->applied(); }
+    // The ops logged at `positions` (ascending, distinct, applied), read through the log's
+    // verified read path (storage::Log::read: checksums and the hash chain up to what the log
+    // trusts) and decoded with the tenants' keys, one entry per position. corruption when the
+    // log refuses a record or a record does not decode; internal when a position is beyond the
+    // durable log. Loop thread only (the log's reads update what it knows to be verified). For
+    // checking served events (event_verification.h).
+    Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions);
     const Genesis& genesis() const { return genesis_; }
     const kernel::Kernel& kernel() const { return *kernel_; }
     KeyManager& keys() { return keys_; }

@@ -82,6 +82,9 @@ public:
                                 kernel::OpBody body) override {
         return submit_op(tenant, std::move(body), principal);
     }
+    Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions) override {
+        return engine_->logged_appends(positions);
+    }
 
     Engine& engine() { return *engine_; }
     bool is_open() const { return engine_ != nullptr; }

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +79,15 @@ public:
     }
     virtual Result<std::optional<storage::Digest>> newest_digest() {
         return Status::unsupported("this database cannot export attestations");
+    }
+
+    // The appends logged at `positions` (ascending, distinct, at most the applied position),
+    // read back through the log's verified read path (Engine::logged_appends): what served
+    // events are checked against (event_verification.h). Any thread but the loop's.
+    // unsupported unless overridden.
+    virtual Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions) {
+        (void)positions;
+        return Status::unsupported("this database cannot read its log back");
     }
 
 private:

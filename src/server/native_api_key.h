@@ -57,6 +57,10 @@ public:
     Result<std::optional<storage::Digest>> newest_digest() override {
         return inner_.newest_digest();
     }
+    Result<std::vector<db::LoggedAppend>> logged_appends(
+        std::span<const Position> positions) override {
+        return inner_.logged_appends(positions);
+    }
 
 private:
     // nullopt when the key may write now, else the refusal.

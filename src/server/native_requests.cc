@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "db/engine.h"
+#include "db/event_verification.h"
 #include "kernel/kernel_reads.h"
 #include "server/native_session.h"
 #include "server/pg_types.h"
@@ -192,6 +193,9 @@ Result<NativeEvents> NativeSession::events_chunk(const store::Snapshot& snapshot
                                                  u64 from, u64 max_count) {
     auto events = KB_TRY(kernel::reads::read_events(snapshot, login_->tenant, stream, Offset(from),
                                                     options_.max_frame_body / 2, max_count));
+    // Nothing is sent that the log's record of its append does not hold (one verified record
+    // read per distinct position).
+    KB_TRY(db::verify_events(host_.transactions(), snapshot, login_->tenant, stream, events));
     NativeEvents chunk;
     chunk.next_offset = from;
     usize bytes = kFrameSlack;

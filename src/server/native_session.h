@@ -149,7 +149,9 @@ private:
     void push_subscriptions();
     // Up to `max_count` events of `stream` from `from` on as of `snapshot`, as many as fit one
     // frame (empty when there are none): what Read and subscriptions send. out_of_range (Error
-    // too_large) when one event alone does not fit a frame.
+    // too_large) when one event alone does not fit a frame. Every event is first checked against
+    // the log's record of its append (db::verify_events): corruption (Error internal, not
+    // retry-safe) when one differs or the log refuses the record.
     Result<NativeEvents> events_chunk(const store::Snapshot& snapshot, StreamId stream, u64 from,
                                       u64 max_count);
 

@@ -409,6 +409,129 @@ TEST_F(NativeSessionTest, SubscriptionsAreBounded) {
               NativeErrorCode::invalid_argument);
 }
 
+// --- events verified against the log ----------------------------------------------------------
+
+// Event `offset` of the verification tests' stream: 60 bytes that differ for every offset.
+Bytes numbered_event(u64 offset) {
+    Bytes event(60, static_cast<u8>(offset * 7));
+    event[0] = static_cast<u8>(offset);
+    event[1] = static_cast<u8>(offset >> 8);
+    return event;
+}
+
+TEST_F(NativeSessionTest, ReadsAndSubscriptionsAcrossManyAppendsAllVerify) {
+    NativeSessionOptions options;
+    options.max_frame_body = 8192;  // chunks of 68 events: boundaries inside appends
+    open(options);
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    const u64 other =
+        client->one<NativeStreamCreated>(3, NativeStreamCreate{"o", DataClass::internal}).stream_id;
+    // Appends of 1 and 100 events, another stream's between them.
+    u64 total = 0;
+    for (int round = 0; round < 3; ++round) {
+        for (const u64 size : {u64{1}, u64{100}}) {
+            std::vector<Bytes> events;
+            for (u64 i = 0; i < size; ++i) events.push_back(numbered_event(total++));
+            client->one<NativeAppended>(4, NativeAppend{stream, {}, IdempotencyId{}, events});
+            client->one<NativeAppended>(5, NativeAppend{other, {}, IdempotencyId{}, {Bytes{1}}});
+        }
+    }
+    for (const u64 from : {u64{0}, u64{37}, u64{101}}) {
+        auto received = client->send(6, NativeRead{stream, from, 0});
+        ASSERT_GT(received.size(), 2u);
+        u64 expected = from;
+        for (const Received& frame : received) {
+            ASSERT_TRUE(std::holds_alternative<NativeEvents>(frame.message))
+                << native_error_code_name(std::get<NativeError>(frame.message).code) << ": "
+                << std::get<NativeError>(frame.message).message;
+            for (const NativeEvent& event : std::get<NativeEvents>(frame.message).events) {
+                EXPECT_EQ(event.offset, expected);
+                EXPECT_EQ(event.data, numbered_event(expected));
+                ++expected;
+            }
+        }
+        EXPECT_EQ(expected, total);
+    }
+    // A subscription granted 7 credits at a time.
+    std::vector<u64> seen = offsets_in(client->send(10, NativeSubscribe{stream, 0, 7}), 10);
+    for (int grants = 0; grants < 100 && seen.size() < total; ++grants) {
+        const auto more = offsets_in(client->send(11, NativeCredit{10, 7}), 10);
+        seen.insert(seen.end(), more.begin(), more.end());
+    }
+    ASSERT_EQ(seen.size(), total);
+    for (u64 i = 0; i < total; ++i) EXPECT_EQ(seen[i], i);
+}
+
+// A host over the test node whose log holds, at `position`, an append whose event `index` has
+// other bytes than the store's.
+class DoctoredLogHost final : public db::TransactionHost {
+public:
+    DoctoredLogHost(db::testing::SimNode& node, Position position, usize index)
+        : node_(node), position_(position), index_(index) {}
+
+    Start start(TenantId tenant) override { return node_.start(tenant); }
+    Result<db::SubmitResult> submit(TenantId tenant, PrincipalId principal,
+                                    kernel::OpBody body) override {
+        return node_.submit(tenant, principal, std::move(body));
+    }
+    Result<std::vector<db::LoggedAppend>> logged_appends(
+        std::span<const Position> positions) override {
+        auto logged = KB_TRY(node_.logged_appends(positions));
+        for (db::LoggedAppend& record : logged) {
+            if (record.position == position_ && record.append) {
+                record.append->events.at(index_).push_back('!');
+            }
+        }
+        return logged;
+    }
+
+private:
+    db::testing::SimNode& node_;
+    Position position_;
+    usize index_;
+};
+
+TEST_F(NativeSessionTest, ReadAndSubscribeSendNothingTheLogDoesNotHold) {
+    open();
+    client->log_in();
+    const u64 stream =
+        client->one<NativeStreamCreated>(2, NativeStreamCreate{"s", DataClass::internal}).stream_id;
+    std::vector<Bytes> ten(10, Bytes{'a'});
+    client->one<NativeAppended>(3, NativeAppend{stream, {}, IdempotencyId{}, ten});
+    client->one<NativeAppended>(4, NativeAppend{stream, {}, IdempotencyId{}, {Bytes{'b'}}});
+    const NativeAppended third = client->one<NativeAppended>(
+        5, NativeAppend{stream, {}, IdempotencyId{}, std::vector<Bytes>(5, Bytes{'c'})});
+    ASSERT_EQ(third.first_offset, 11u);
+    // The log's record of the third append holds other bytes for its event 1 (offset 12).
+    DoctoredLogHost doctored(host.node(), Position(third.position), 1);
+    host.transactions_override = &doctored;
+
+    auto received = client->send(6, NativeRead{stream, 0, 0});
+    ASSERT_EQ(received.size(), 1u);  // the error, and no events
+    ASSERT_TRUE(std::holds_alternative<NativeError>(received[0].message));
+    const auto& error = std::get<NativeError>(received[0].message);
+    EXPECT_EQ(error.code, NativeErrorCode::internal);
+    EXPECT_FALSE(error.retry_safe);
+    EXPECT_NE(error.message.find("stream " + std::to_string(stream) + " offset 12 (log position " +
+                                 std::to_string(third.position) + ")"),
+              std::string::npos)
+        << error.message;
+    // A read that stops before that event is served.
+    EXPECT_EQ(client->one<NativeEvents>(7, NativeRead{stream, 0, 12}).events.size(), 12u);
+
+    // A subscription: its opening frame, then the error ends it.
+    received = client->send(8, NativeSubscribe{stream, 0, 100});
+    ASSERT_EQ(received.size(), 2u);
+    EXPECT_TRUE(std::get<NativeEvents>(received[0].message).events.empty());
+    EXPECT_EQ(received[1].header.request_id, 8u);
+    ASSERT_TRUE(std::holds_alternative<NativeError>(received[1].message));
+    EXPECT_EQ(std::get<NativeError>(received[1].message).code, NativeErrorCode::internal);
+    EXPECT_EQ(session->wake_after_ms(), std::nullopt);
+    host.transactions_override = nullptr;
+}
+
 TEST_F(NativeSessionTest, AMalformedRequestIsAnsweredAndTheConnectionGoesOn) {
     open();
     client->log_in();
@@ -466,6 +589,10 @@ public:
                       db::SubmitCallback done) override {
         held_.push_back(Held{node_.submit(tenant, principal, std::move(body)), std::move(done)});
         ++submitted_;
+    }
+    Result<std::vector<db::LoggedAppend>> logged_appends(
+        std::span<const Position> positions) override {
+        return node_.logged_appends(positions);
     }
 
     usize held() const { return held_.size(); }

@@ -87,7 +87,11 @@ void NativeSession::push_subscriptions() {
         while (subscription.next < end && subscription.credits > 0) {
             auto chunk = events_chunk(start.snapshot, subscription.stream, subscription.next,
                                       std::min(subscription.credits, end - subscription.next));
-            if (!chunk && chunk.status().code() == StatusCode::out_of_range) {
+            // An event larger than a frame, one the log does not vouch for, or a host that
+            // cannot read its log: the subscription cannot go on.
+            if (!chunk && (chunk.status().code() == StatusCode::out_of_range ||
+                           chunk.status().code() == StatusCode::corruption ||
+                           chunk.status().code() == StatusCode::unsupported)) {
                 send_status(id, chunk.status());  // ends the subscription's frames
                 subscriptions_.erase(id);
                 return;

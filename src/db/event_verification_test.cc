@@ -1,0 +1,247 @@
+// verify_events (event_verification.h): events served from the store checked against the
+// appends the log holds — all verify on a real database (appends of 1 and 100 events, chunks
+// starting and ending inside appends, another stream's appends in between); an event, an
+// append or a record that differs from the log is refused with corruption naming where.
+#include "db/event_verification.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+
+#include "db/database_core.h"
+#include "db/database_test_support.h"
+#include "db/engine_test_support.h"
+#include "kimberlite/database.h"
+
+namespace kb::db {
+namespace {
+
+// Appends to `stream` alternately 1 and 100 events (event i of the stream is "e<i>"), with an
+// append of one event to `other` after each; `rounds` pairs. The events appended.
+Result<u64> fill(TransactionHost& host, TenantId tenant, StreamId stream, StreamId other,
+                 int rounds) {
+    u64 next = 0;
+    for (int round = 0; round < rounds; ++round) {
+        for (const u64 size : {u64{1}, u64{100}}) {
+            kernel::AppendBatchOp append{.stream = stream};
+            for (u64 i = 0; i < size; ++i) {
+                append.events.push_back(testing::bytes_of("e" + std::to_string(next++)));
+            }
+            auto done = KB_TRY(host.submit(tenant, kAdminPrincipal, std::move(append)));
+            if (done.outcome != kernel::Outcome::ok) return Status::internal(done.detail);
+            done = KB_TRY(host.submit(
+                tenant, kAdminPrincipal,
+                kernel::AppendBatchOp{.stream = other, .events = {testing::bytes_of("x")}}));
+            if (done.outcome != kernel::Outcome::ok) return Status::internal(done.detail);
+        }
+    }
+    return next;
+}
+
+Result<StreamId> create_stream(TransactionHost& host, TenantId tenant, std::string name) {
+    auto done = KB_TRY(
+        host.submit(tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = std::move(name)}));
+    if (done.outcome != kernel::Outcome::ok) return Status::internal(done.detail);
+    return done.applied.stream;
+}
+
+// Reads [from, from + count) and verifies it.
+Status read_and_verify(TransactionHost& host, TenantId tenant, StreamId stream, u64 from,
+                       u64 count) {
+    const auto start = host.start(tenant);
+    auto events = KB_TRY(
+        kernel::reads::read_events(start.snapshot, tenant, stream, Offset(from), ~u64{0}, count));
+    if (events.size() != count) return Status::internal("short read");
+    return verify_events(host, start.snapshot, tenant, stream, events);
+}
+
+// A host whose log answers go through `doctor` first.
+class DoctoredHost final : public TransactionHost {
+public:
+    using Doctor = std::function<void(std::vector<LoggedAppend>&)>;
+    DoctoredHost(TransactionHost& inner, Doctor doctor)
+        : inner_(inner), doctor_(std::move(doctor)) {}
+    Start start(TenantId tenant) override { return inner_.start(tenant); }
+    Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
+                                kernel::OpBody body) override {
+        return inner_.submit(tenant, principal, std::move(body));
+    }
+    Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions) override {
+        auto logged = KB_TRY(inner_.logged_appends(positions));
+        doctor_(logged);
+        return logged;
+    }
+
+private:
+    TransactionHost& inner_;
+    Doctor doctor_;
+};
+
+TEST(EventVerification, EveryChunkOfADatabasesStreamVerifies) {
+    testing::TempDatabaseDirs dirs("kmb-verify-test");
+    auto db = Database::open(dirs.data, dirs.options());
+    ASSERT_TRUE(db.has_value()) << db.status().to_string();
+    DatabaseCore& core = (*db)->core();
+    const TenantId tenant = *(*db)->tenant("default");
+    const StreamId stream = create_stream(core, tenant, "s").value();
+    const StreamId other = create_stream(core, tenant, "other").value();
+    const u64 total = fill(core, tenant, stream, other, 3).value();
+    ASSERT_EQ(total, 303u);
+    // Chunks starting at, inside and at the end of appends (offset 0: an append of 1; 1..100 an
+    // append of 100; 101 an append of 1 ...), ending anywhere.
+    for (const u64 from : {u64{0}, u64{1}, u64{2}, u64{50}, u64{100}, u64{101}, u64{150}}) {
+        for (const u64 count : {u64{1}, u64{2}, u64{3}, u64{64}, u64{101}, u64{150}}) {
+            if (from + count > total) continue;
+            const Status verified = read_and_verify(core, tenant, stream, from, count);
+            EXPECT_TRUE(verified.is_ok()) << from << "+" << count << ": " << verified.to_string();
+        }
+    }
+    EXPECT_TRUE(read_and_verify(core, tenant, stream, 0, total).is_ok());
+    EXPECT_TRUE(read_and_verify(core, tenant, other, 0, 6).is_ok());
+
+    // Timing (reported, not asserted): the whole stream in chunks of 64.
+    const auto began = std::chrono::steady_clock::now();
+    for (u64 from = 0; from < total; from += 64) {
+        ASSERT_TRUE(
+            read_and_verify(core, tenant, stream, from, std::min<u64>(64, total - from)).is_ok());
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - began);
+    std::printf("verified %llu events in chunks of 64: %lld us\n",
+                static_cast<unsigned long long>(total), static_cast<long long>(took.count()));
+}
+
+class EventVerificationSimTest : public ::testing::Test {
+protected:
+    EventVerificationSimTest() : node(11) {
+        EXPECT_TRUE(node.open().is_ok());
+        tenant = node.default_tenant();
+        stream = create_stream(node, tenant, "s").value();
+        other = create_stream(node, tenant, "other").value();
+        total = fill(node, tenant, stream, other, 2).value();
+    }
+
+    // The position stored with `offset` of the stream.
+    Position position_of(u64 offset) {
+        auto events = kernel::reads::read_events(node.engine().snapshot(), tenant, stream,
+                                                 Offset(offset), ~u64{0}, 1);
+        return events.value().at(0).position;
+    }
+
+    testing::SimNode node;
+    TenantId tenant;
+    StreamId stream, other;
+    u64 total = 0;
+};
+
+TEST_F(EventVerificationSimTest, AllVerifyOnTheSimulatedNode) {
+    EXPECT_EQ(total, 202u);
+    for (const u64 from : {u64{0}, u64{1}, u64{60}, u64{100}, u64{101}, u64{102}}) {
+        const Status verified = read_and_verify(node, tenant, stream, from, 100);
+        EXPECT_TRUE(verified.is_ok()) << from << ": " << verified.to_string();
+    }
+}
+
+TEST_F(EventVerificationSimTest, AnEventThatDiffersFromTheLogIsRefused) {
+    // Event 60 (index 59 of the append of 100 at offsets 1..100) differs in the log's record.
+    const Position at = position_of(60);
+    DoctoredHost host(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) record.append->events.at(59).push_back('!');
+        }
+    });
+    for (const u64 from : {u64{1}, u64{51}, u64{55}, u64{60}}) {
+        const Status refused = read_and_verify(host, tenant, stream, from, from == 1 ? 100 : 10);
+        EXPECT_EQ(refused.code(), StatusCode::corruption) << from << ": " << refused.to_string();
+        EXPECT_NE(refused.message().find("offset 60 (log position " + to_string(at) + ")"),
+                  std::string::npos)
+            << refused.message();
+    }
+    // Chunks without that event pass.
+    EXPECT_TRUE(read_and_verify(host, tenant, stream, 0, 60).is_ok());
+    EXPECT_TRUE(read_and_verify(host, tenant, stream, 61, 100).is_ok());
+}
+
+TEST_F(EventVerificationSimTest, AnAppendOfOtherOffsetsOrAnotherStreamIsRefused) {
+    // The log's append at the chunk's position is one event shorter at the front: every event
+    // is off by one.
+    const Position at = position_of(50);
+    DoctoredHost shifted(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) {
+                record.append->events.erase(record.append->events.begin());
+            }
+        }
+    });
+    EXPECT_EQ(read_and_verify(shifted, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    // Ending short: the chunk holds more of the append than the log does.
+    EXPECT_EQ(read_and_verify(shifted, tenant, stream, 99, 5).code(), StatusCode::corruption);
+
+    DoctoredHost elsewhere(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) record.append->stream = other;
+        }
+    });
+    EXPECT_EQ(read_and_verify(elsewhere, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    DoctoredHost not_an_append(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) record.append.reset();
+        }
+    });
+    EXPECT_EQ(read_and_verify(not_an_append, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    DoctoredHost other_tenant(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) record.tenant = TenantId(tenant.value() + 1);
+        }
+    });
+    EXPECT_EQ(read_and_verify(other_tenant, tenant, stream, 50, 3).code(), StatusCode::corruption);
+}
+
+TEST_F(EventVerificationSimTest, AChunkOfManyAppendsIsReadInSeveralCalls) {
+    // More single-event appends than one host call reads (1024 positions).
+    const StreamId many = create_stream(node, tenant, "many").value();
+    constexpr u64 kEvents = 1500;
+    for (u64 i = 0; i < kEvents; ++i) {
+        auto done = node.submit(
+            tenant, kAdminPrincipal,
+            kernel::AppendBatchOp{.stream = many,
+                                  .events = {testing::bytes_of("m" + std::to_string(i))}});
+        ASSERT_TRUE(done.has_value() && done->outcome == kernel::Outcome::ok);
+    }
+    usize calls = 0;
+    DoctoredHost counted(node, [&](std::vector<LoggedAppend>&) { ++calls; });
+    EXPECT_TRUE(read_and_verify(counted, tenant, many, 0, kEvents).is_ok());
+    EXPECT_EQ(calls, 2u);
+    // A difference in the second call's records is found.
+    auto events = kernel::reads::read_events(node.engine().snapshot(), tenant, many, Offset(1400),
+                                             ~u64{0}, 1);
+    const Position at = events.value().at(0).position;
+    DoctoredHost doctored(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at) record.append->events.at(0) = testing::bytes_of("m0");
+        }
+    });
+    const Status refused = read_and_verify(doctored, tenant, many, 0, kEvents);
+    EXPECT_EQ(refused.code(), StatusCode::corruption);
+    EXPECT_NE(refused.message().find("offset 1400 "), std::string::npos) << refused.message();
+}
+
+TEST_F(EventVerificationSimTest, AHostThatCannotReadItsLogVerifiesNothing) {
+    class NoLog final : public TransactionHost {
+    public:
+        explicit NoLog(TransactionHost& inner) : inner_(inner) {}
+        Start start(TenantId tenant) override { return inner_.start(tenant); }
+        Result<SubmitResult> submit(TenantId tenant, PrincipalId principal,
+                                    kernel::OpBody body) override {
+            return inner_.submit(tenant, principal, std::move(body));
+        }
+
+    private:
+        TransactionHost& inner_;
+    } host(node);
+    EXPECT_EQ(read_and_verify(host, tenant, stream, 0, 3).code(), StatusCode::unsupported);
+}
+
+}  // namespace
+}  // namespace kb::db
