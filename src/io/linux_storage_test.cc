@@ -269,6 +269,35 @@ TEST(LinuxStorage, WriteAndSyncWritesEverySpanThenSyncsOnce) {
     EXPECT_EQ(storage->syncs(), before + 1);
 }
 
+// A failed write ends the unit before its sync, with the write's error (no_space here, which
+// does not poison); a failed sync is fatal and poisons, as sync() does.
+TEST(LinuxStorage, WriteAndSyncReportsAFailedWriteOrAFatalSync) {
+    TempDir dir;
+    std::filesystem::create_symlink("/dev/full", dir.path() + "/full");
+    // The kernel refuses fdatasync on a FIFO (EINVAL), as in the test above.
+    ASSERT_EQ(::mkfifo((dir.path() + "/fifo").c_str(), 0600), 0);
+    AsioEventLoop loop;
+    auto storage = open_storage(loop, dir.path());
+    const Bytes data(16, 1);
+    const auto run = [&](FileHandle file, std::vector<WriteSpan> writes) {
+        std::optional<Status> result;
+        storage->write_and_sync(file, std::move(writes),
+                                [&](Status status) { result = std::move(status); });
+        EXPECT_TRUE(loop.run_until([&] { return result.has_value(); }, testing::kWaitTimeoutNs));
+        return result.value_or(Status::internal("no callback"));
+    };
+    const u64 before = storage->syncs();
+    FileHandle full = storage->open("full", {.write = true}).value();
+    EXPECT_EQ(run(full, {WriteSpan{0, data}}).code(), StatusCode::no_space);
+    EXPECT_EQ(storage->syncs(), before);  // the sync never ran
+    FileHandle healthy = storage->open("healthy", {.write = true, .create = true}).value();
+    ASSERT_TRUE(run(healthy, {WriteSpan{0, data}}).is_ok());  // a failed write poisons nothing
+
+    FileHandle fifo = storage->open("fifo", {.write = true}).value();
+    EXPECT_EQ(run(fifo, {}).code(), StatusCode::fatal);
+    EXPECT_EQ(run(healthy, {WriteSpan{0, data}}).code(), StatusCode::fatal);  // poisoned
+}
+
 TEST(LinuxStorage, FilesAndDirectoriesAreCreatedPrivate) {
     TempDir dir;
     AsioEventLoop loop;
