@@ -27,6 +27,11 @@ Result<Offset> first_offset_of_append(const store::Snapshot& snapshot, TenantId 
                                       u64 count) {
     const u64 lowest = offset.value() >= count - 1 ? offset.value() - (count - 1) : 0;
     if (lowest == offset.value()) return offset;
+    // The usual case, a chunk starting where an append starts: the event before it was written
+    // by another append, and nothing further back needs reading.
+    auto previous = KB_TRY(kernel::reads::read_events(snapshot, tenant, stream,
+                                                      Offset(offset.value() - 1), ~u64{0}, 1));
+    if (previous.empty() || previous.front().position != position) return offset;
     auto before = KB_TRY(kernel::reads::read_events(snapshot, tenant, stream, Offset(lowest),
                                                     ~u64{0}, offset.value() - lowest));
     for (const kernel::reads::Event& event : before) {

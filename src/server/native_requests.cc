@@ -159,15 +159,22 @@ void NativeSession::answer_write(FinishedWrite& write) {
     }
 }
 
+const kernel::StreamInfo* NativeSession::stream_or_not_found(
+    u64 request_id, const db::TransactionHost::Start& start, u64 stream_id) {
+    const kernel::StreamInfo* info =
+        start.catalog ? start.catalog->stream(StreamId(stream_id)) : nullptr;
+    if (info == nullptr) {
+        send_error(request_id, NativeErrorCode::not_found, true,
+                   "stream " + std::to_string(stream_id) + " does not exist");
+    }
+    return info;
+}
+
 void NativeSession::read(u64 request_id, const NativeRead& request) {
     // One snapshot for the whole read: the chunks agree with each other.
     const auto start = host_.transactions().start(login_->tenant);
-    const kernel::StreamInfo* info =
-        start.catalog ? start.catalog->stream(StreamId(request.stream_id)) : nullptr;
-    if (info == nullptr) {
-        return send_error(request_id, NativeErrorCode::not_found, true,
-                          "stream " + std::to_string(request.stream_id) + " does not exist");
-    }
+    const kernel::StreamInfo* info = stream_or_not_found(request_id, start, request.stream_id);
+    if (info == nullptr) return;
     auto current = native_stream_info(start.snapshot, login_->tenant, *info);
     if (!current) return send_status(request_id, current.error());
     const u64 end = current->next_offset;

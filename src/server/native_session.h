@@ -147,6 +147,11 @@ private:
     void answer_write(FinishedWrite& write);
     // Sends every open subscription what its credits allow of what is there now.
     void push_subscriptions();
+    // The stream `stream_id` of the login's tenant as of `start`; nullptr, with Error
+    // not_found sent, when there is none (Read and Subscribe).
+    const kernel::StreamInfo* stream_or_not_found(u64 request_id,
+                                                  const db::TransactionHost::Start& start,
+                                                  u64 stream_id);
     // Up to `max_count` events of `stream` from `from` on as of `snapshot`, as many as fit one
     // frame (empty when there are none): what Read and subscriptions send. out_of_range (Error
     // too_large) when one event alone does not fit a frame. Every event is first checked against

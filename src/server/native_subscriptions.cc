@@ -39,12 +39,7 @@ void NativeSession::subscribe(u64 request_id, const NativeSubscribe& request) {
             "at most " + std::to_string(kMaxSubscriptions) + " subscriptions per connection");
     }
     const auto start = host_.transactions().start(login_->tenant);
-    const kernel::StreamInfo* info =
-        start.catalog ? start.catalog->stream(StreamId(request.stream_id)) : nullptr;
-    if (info == nullptr) {
-        return send_error(request_id, NativeErrorCode::not_found, true,
-                          "stream " + std::to_string(request.stream_id) + " does not exist");
-    }
+    if (stream_or_not_found(request_id, start, request.stream_id) == nullptr) return;
     subscriptions_[request_id] = Subscription{StreamId(request.stream_id), request.from_offset,
                                               std::min<u64>(request.credits, kMaxCredits)};
     // The first frame says the subscription is open, events or not.

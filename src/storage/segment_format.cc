@@ -35,6 +35,20 @@ bool block_checksum_ok(ByteSpan block) {
            crypto::crc32c(block.first(block.size() - 4));
 }
 
+// The checks a mark slot and a mirror header share: the block's size, all zero (empty), then
+// magic, checksum and format version (invalid if any is wrong). When valid, `reader` stands
+// after the reserved u16 that follows the version, at the block's first field.
+MarkSlotState open_slot_block(ByteSpan block, usize size, u32 magic, u16 version,
+                              LeReader& reader) {
+    if (block.size() != size) return MarkSlotState::invalid;
+    if (all_zero(block)) return MarkSlotState::empty;
+    if (reader.get<u32>() != magic || !block_checksum_ok(block) || reader.get<u16>() != version) {
+        return MarkSlotState::invalid;
+    }
+    (void)reader.get<u16>();
+    return MarkSlotState::valid;
+}
+
 }  // namespace
 
 std::string segment_path(u64 segment_number) {
@@ -141,21 +155,9 @@ std::array<u8, kMarkSlotSize> encode_mark(const DurabilityMark& mark) {
 
 MarkSlot decode_mark(ByteSpan slot_bytes) {
     MarkSlot slot;
-    if (slot_bytes.size() != kMarkSlotSize) {
-        slot.state = MarkSlotState::invalid;
-        return slot;
-    }
-    if (all_zero(slot_bytes)) {
-        slot.state = MarkSlotState::empty;
-        return slot;
-    }
     LeReader reader(slot_bytes);
-    if (reader.get<u32>() != kMarkMagic || !block_checksum_ok(slot_bytes) ||
-        reader.get<u16>() != kMarkFormatVersion) {
-        slot.state = MarkSlotState::invalid;
-        return slot;
-    }
-    (void)reader.get<u16>();
+    slot.state = open_slot_block(slot_bytes, kMarkSlotSize, kMarkMagic, kMarkFormatVersion, reader);
+    if (slot.state != MarkSlotState::valid) return slot;
     slot.mark.sequence = reader.get<u64>();
     slot.mark.position = Position(reader.get<u64>());
     slot.mark.end_offset = reader.get<u64>();
@@ -185,18 +187,10 @@ std::array<u8, kMirrorHeaderSize> encode_mirror_header(const MirrorHeader& heade
 
 MirrorSlotHeader decode_mirror_header(ByteSpan block) {
     MirrorSlotHeader slot;
-    if (block.size() != kMirrorHeaderSize) {
-        slot.state = MarkSlotState::invalid;
-        return slot;
-    }
-    if (all_zero(block)) return slot;
     LeReader reader(block);
-    if (reader.get<u32>() != kMirrorMagic || !block_checksum_ok(block) ||
-        reader.get<u16>() != kMirrorFormatVersion) {
-        slot.state = MarkSlotState::invalid;
-        return slot;
-    }
-    (void)reader.get<u16>();
+    slot.state =
+        open_slot_block(block, kMirrorHeaderSize, kMirrorMagic, kMirrorFormatVersion, reader);
+    if (slot.state != MarkSlotState::valid) return slot;
     MirrorHeader& header = slot.header;
     header.sequence = reader.get<u64>();
     header.mark_sequence = reader.get<u64>();
