@@ -61,32 +61,16 @@ std::string ConflictCheck::describe() const {
     KB_UNREACHABLE();
 }
 
-bool ConflictWindow::BytesLess::operator()(ByteSpan a, ByteSpan b) const {
-    return bytes_compare(a, b) < 0;
-}
-
 ConflictWindow::ConflictWindow(ConflictWindowOptions options, Position start)
-    : options_(options), horizon_(start), newest_(start) {
+    : options_(options),
+      horizon_(start),
+      newest_(start),
+      tail_start_(Position(start.value() + 1)) {
     KB_ASSERT(options_.positions_max >= 1);
+    KB_ASSERT(options_.run_keys >= 1);
 }
 
-void ConflictWindow::index(const Entry& entry) {
-    // Write sets name their keys grouped by object (primary keys, then each index's): look the
-    // key space up once per run of keys in it.
-    std::map<Bytes, Position, BytesLess>* space = nullptr;
-    ObjectId object{};
-    for (const KeyRef& ref : entry.writes.keys) {
-        if (space == nullptr || ref.object != object) {
-            object = ref.object;
-            space = &keys_[Space{entry.tenant, object}];
-        }
-        auto found = space->find(ByteSpan(ref.key));
-        if (found != space->end()) {
-            found->second = entry.position;
-        } else {
-            space->emplace(ref.key, entry.position);
-        }
-    }
+void ConflictWindow::index_whole(const Entry& entry) {
     for (ObjectId whole : entry.writes.whole_objects) {
         whole_[Space{entry.tenant, whole}] = entry.position;
     }
@@ -102,27 +86,86 @@ void ConflictWindow::record(Position position, TenantId tenant, WriteSet writes)
             entry.bytes += ref.key.size() + kKeyOverheadBytes;
         }
         entry.bytes += entry.writes.whole_objects.size() * kKeyOverheadBytes + kKeyOverheadBytes;
-        index(entry);
+        index_whole(entry);
+        tail_keys_ += entry.writes.keys.size();
         bytes_ += entry.bytes;
         entries_.push_back(std::move(entry));
+        if (tail_keys_ >= options_.run_keys) seal_run();
     }
     evict_to_bounds();
+}
+
+usize ConflictWindow::entry_at_or_after(Position position) const {
+    return static_cast<usize>(
+        std::partition_point(entries_.begin(), entries_.end(),
+                             [&](const Entry& entry) { return entry.position < position; }) -
+        entries_.begin());
+}
+
+void ConflictWindow::seal_run() {
+    const usize first = entry_at_or_after(tail_start_);
+    const std::vector<Recent> recent = recent_keys(first);
+    Run run{.first = tail_start_, .last = newest_};
+    run.keys.reserve(recent.size());
+    for (const Recent& key : recent) {
+        run.keys.push_back(RunKey{.space = key.space,
+                                  .offset = static_cast<u32>(run.arena.size()),
+                                  .size = static_cast<u32>(key.key.size()),
+                                  .position = key.position});
+        run.arena.insert(run.arena.end(), key.key.begin(), key.key.end());
+    }
+    runs_.push_back(std::move(run));
+    tail_start_ = Position(newest_.value() + 1);
+    tail_keys_ = 0;
+    while (runs_.size() >= 2) {
+        const usize older = runs_[runs_.size() - 2].keys.size();
+        const usize newer = runs_.back().keys.size();
+        if (older > 2 * newer || older + newer > options_.run_keys_max) break;
+        Run merged = merge_runs(runs_[runs_.size() - 2], runs_.back());
+        runs_.pop_back();
+        runs_.back() = std::move(merged);
+    }
+}
+
+ConflictWindow::Run ConflictWindow::merge_runs(const Run& older, const Run& newer) {
+    Run merged{.first = older.first, .last = newer.last};
+    merged.keys.reserve(older.keys.size() + newer.keys.size());
+    merged.arena.reserve(older.arena.size() + newer.arena.size());
+    auto append = [&](const Run& from, const RunKey& key) {
+        const ByteSpan bytes = from.key(key);
+        merged.keys.push_back(RunKey{.space = key.space,
+                                     .offset = static_cast<u32>(merged.arena.size()),
+                                     .size = key.size,
+                                     .position = key.position});
+        merged.arena.insert(merged.arena.end(), bytes.begin(), bytes.end());
+    };
+    auto a = older.keys.begin();
+    auto b = newer.keys.begin();
+    while (a != older.keys.end() || b != newer.keys.end()) {
+        int order = 0;  // <0: a first, >0: b first, 0: the same key (the newer run's wins)
+        if (a == older.keys.end()) {
+            order = 1;
+        } else if (b == newer.keys.end()) {
+            order = -1;
+        } else if (a->space != b->space) {
+            order = a->space < b->space ? -1 : 1;
+        } else {
+            order = bytes_compare(older.key(*a), newer.key(*b));
+        }
+        if (order < 0) {
+            append(older, *a++);
+        } else {
+            append(newer, *b++);
+            if (order == 0) ++a;
+        }
+    }
+    return merged;
 }
 
 void ConflictWindow::evict_oldest() {
     KB_ASSERT(!entries_.empty());
     const Entry& entry = entries_.front();
-    // Only the newest write of a key is indexed; a newer entry may own it already, and a
-    // write set may name a key twice.
-    for (const KeyRef& ref : entry.writes.keys) {
-        auto space = keys_.find(Space{entry.tenant, ref.object});
-        if (space == keys_.end()) continue;
-        auto key = space->second.find(ByteSpan(ref.key));
-        if (key != space->second.end() && key->second == entry.position) {
-            space->second.erase(key);
-            if (space->second.empty()) keys_.erase(space);
-        }
-    }
+    // Only the newest whole-space write is kept; a newer entry may own it already.
     for (ObjectId object : entry.writes.whole_objects) {
         auto found = whole_.find(Space{entry.tenant, object});
         if (found != whole_.end() && found->second == entry.position) whole_.erase(found);
@@ -133,6 +176,7 @@ void ConflictWindow::evict_oldest() {
     }
     horizon_ = std::max(horizon_, entry.position);
     bytes_ -= entry.bytes;
+    if (entry.position >= tail_start_) tail_keys_ -= entry.writes.keys.size();
     entries_.pop_front();
 }
 
@@ -144,6 +188,9 @@ void ConflictWindow::evict_to_bounds() {
            (entries_.front().position <= horizon_ || bytes_ > options_.bytes_max)) {
         evict_oldest();
     }
+    // A run whose newest write is at or before the horizon can overlap no check's reads (every
+    // snapshot checked is at or after the horizon).
+    while (!runs_.empty() && runs_.front().last <= horizon_) runs_.pop_front();
 }
 
 void ConflictWindow::truncate_after(Position position) {
@@ -153,14 +200,20 @@ void ConflictWindow::truncate_after(Position position) {
         bytes_ -= entries_.back().bytes;
         entries_.pop_back();
     }
-    keys_.clear();
+    runs_.clear();
     whole_.clear();
     catalog_.clear();
-    for (const Entry& entry : entries_) index(entry);
+    tail_start_ = entries_.empty() ? Position(position.value() + 1) : entries_.front().position;
+    tail_keys_ = 0;
+    for (const Entry& entry : entries_) {
+        index_whole(entry);
+        tail_keys_ += entry.writes.keys.size();
+    }
     // Every write after `position` is gone from the log, so a snapshot at or after it has
     // nothing to conflict with yet, even one older than the horizon was.
     newest_ = position;
     horizon_ = std::min(horizon_, position);
+    if (tail_keys_ >= options_.run_keys) seal_run();
 }
 
 Position ConflictWindow::whole_write(const Space& space) const {
@@ -211,12 +264,10 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
         }
     };
 
-    // The writes after the snapshot: few, so looked at alone, or else the whole index. Either
-    // gives the newest write of a key when it is after the snapshot, which is all overlap uses.
-    const usize first = static_cast<usize>(
-        std::partition_point(entries_.begin(), entries_.end(),
-                             [&](const Entry& entry) { return entry.position <= snapshot; }) -
-        entries_.begin());
+    // The writes after the snapshot: few, so looked at alone, or else the index: the sealed
+    // runs after the snapshot plus the unsealed tail looked at alone. Either gives the newest
+    // write of a key when it is after the snapshot, which is all overlap uses.
+    const usize first = entry_at_or_after(Position(snapshot.value() + 1));
     const u64 read_count = reads.keys.size() + reads.absent_keys.size() + reads.parent_keys.size() +
                            reads.ranges.size();
     const u64 per_read = options_.scan_keys_per_read;
@@ -229,25 +280,38 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
         recent_count += entries_[i].writes.keys.size();
     }
     const bool scan = recent_count <= scan_max;
-    std::vector<Recent> recent;
-    if (scan) recent = recent_keys(first);
+    const std::vector<Recent> recent =
+        recent_keys(scan ? first : std::max(first, entry_at_or_after(tail_start_)));
+    const auto runs_begin =
+        scan ? runs_.end()
+             : std::partition_point(runs_.begin(), runs_.end(),
+                                    [&](const Run& run) { return run.last <= snapshot; });
     auto recent_less = [](const Recent& a, const Recent& b) {
         if (a.space != b.space) return a.space < b.space;
         return bytes_compare(a.key, b.key) < 0;
     };
+    // The first key of `run` at or after (space, key).
+    auto run_lower_bound = [](const Run& run, const Space& space, ByteSpan key) {
+        return std::partition_point(run.keys.begin(), run.keys.end(), [&](const RunKey& k) {
+            if (k.space != space) return k.space < space;
+            return bytes_compare(run.key(k), key) < 0;
+        });
+    };
     auto newest_write = [&](const Space& space, ByteSpan key) {
-        if (scan) {
-            const Recent probe{space, key, Position::none()};
-            auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
-            if (it == recent.end() || it->space != space || bytes_compare(it->key, key) != 0) {
-                return Position::none();
-            }
-            return it->position;
+        Position newest = Position::none();
+        const Recent probe{space, key, Position::none()};
+        auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
+        if (it != recent.end() && it->space == space && bytes_compare(it->key, key) == 0) {
+            newest = it->position;
         }
-        auto found = keys_.find(space);
-        if (found == keys_.end()) return Position::none();
-        auto entry = found->second.find(key);
-        return entry == found->second.end() ? Position::none() : entry->second;
+        for (auto run = runs_begin; run != runs_.end(); ++run) {
+            auto found = run_lower_bound(*run, space, key);
+            if (found != run->keys.end() && found->space == space &&
+                bytes_compare(run->key(*found), key) == 0) {
+                newest = std::max(newest, found->position);
+            }
+        }
+        return newest;
     };
     auto point_reads = [&](const std::vector<KeyRef>& refs, std::string_view what) {
         for (const KeyRef& ref : refs) {
@@ -263,22 +327,20 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
         const Space space{tenant, range.object};
         overlap(whole_write(space), range.object, "key space");
         if (!range.end.empty() && bytes_compare(range.start, range.end) >= 0) continue;  // empty
-        if (scan) {
-            const Recent probe{space, range.start, Position::none()};
-            auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
-            for (; it != recent.end() && it->space == space &&
-                   (range.end.empty() || bytes_compare(it->key, range.end) < 0);
-                 ++it) {
+        auto before_end = [&](ByteSpan key) {
+            return range.end.empty() || bytes_compare(key, range.end) < 0;
+        };
+        const Recent probe{space, range.start, Position::none()};
+        for (auto it = std::lower_bound(recent.begin(), recent.end(), probe, recent_less);
+             it != recent.end() && it->space == space && before_end(it->key); ++it) {
+            overlap(it->position, range.object, "range");
+        }
+        for (auto run = runs_begin; run != runs_.end(); ++run) {
+            for (auto it = run_lower_bound(*run, space, range.start);
+                 it != run->keys.end() && it->space == space && before_end(run->key(*it)); ++it) {
                 overlap(it->position, range.object, "range");
             }
-            continue;
         }
-        auto found = keys_.find(space);
-        if (found == keys_.end()) continue;
-        const auto& written = found->second;
-        auto it = written.lower_bound(ByteSpan(range.start));
-        auto end = range.end.empty() ? written.end() : written.lower_bound(ByteSpan(range.end));
-        for (; it != end; ++it) overlap(it->second, range.object, "range");
     }
     if (reads.catalog_version.has_value()) {
         auto found = catalog_.find(tenant);

@@ -22,15 +22,20 @@
 // recent, so a check first counts the keys written after its snapshot (entries are kept in
 // position order). When there are few (ConflictWindowOptions::scan_keys_max), it sorts just
 // those and looks its reads up there: nothing written after the snapshot, the common case of a
-// transaction that began after the previous commit, costs nothing per read. Otherwise (more
-// than a few, see ConflictWindowOptions) it uses
-// the index of every key in the window (the newest position that wrote it, kept as ops are
-// recorded, so an old snapshot costs no more to check than a new one): a point read is a map
-// lookup; a range read walks the written keys inside the range. Both ways answer the same (the
-// newest overlapping write). Memory: about the key bytes plus ~64 bytes per written key.
+// transaction that began after the previous commit, costs nothing per read. Otherwise (an old
+// snapshot) it uses the window's index: the keys of every run_keys recorded keys are sorted
+// once into a run (owning copies of the key bytes, newest position per key; runs of similar
+// size are merged, as in a log-structured merge tree), and a check looks each read up by
+// binary search in the runs newer than its snapshot, plus the few unsealed keys sorted as in
+// the first way. Both ways answer the same (the newest overlapping write).
+// Recording a key costs a copy, its share of one sort of run_keys keys and a few merges (no
+// per-key tree node, no per-key eviction: a run is dropped whole once the horizon passes its
+// newest write), so a full window costs no more to record into than an empty one; an old
+// snapshot's check costs a binary search per read per run after it.
+// Memory: about twice the key bytes plus ~64 bytes per written key.
 // The window lives only in the primary's memory and is never replayed: a new primary starts
 // with an empty window whose horizon is the newest position it holds, so snapshots older than
-// that are too_old and retried. Deterministic all the same (ordered maps only).
+// that are too_old and retried. Deterministic all the same (sorted runs and ordered maps only).
 #pragma once
 
 #include <deque>
@@ -81,6 +86,12 @@ struct ConflictWindowOptions {
     // each read up in the index).
     u64 scan_keys_max = 512;
     u64 scan_keys_per_read = 1;
+    // Keys recorded before they are sorted into a run of the index, and the most keys runs
+    // are merged up to (tests lower both). Merging keeps the runs few (at most about
+    // positions_max / run_keys_max + log2(run_keys_max / run_keys) for single-key ops); the cap
+    // bounds the work one record may do (merging run_keys_max keys, well under a millisecond).
+    u64 run_keys = 256;
+    u64 run_keys_max = 16384;
 };
 
 class ConflictWindow {
@@ -113,11 +124,6 @@ private:
         ObjectId object;
         friend auto operator<=>(const Space&, const Space&) = default;
     };
-    // Orders byte strings as the store does, and lets a ByteSpan look up a Bytes key.
-    struct BytesLess {
-        using is_transparent = void;
-        bool operator()(ByteSpan a, ByteSpan b) const;
-    };
     struct Entry {
         Position position;
         TenantId tenant;
@@ -131,20 +137,46 @@ private:
         Position position;
     };
 
-    void index(const Entry& entry);
+    // A sorted run of the index: the keys of the entries at positions [first, last], newest
+    // position per key, ordered like Recent (key bytes in `arena`).
+    struct RunKey {
+        Space space;
+        u32 offset;
+        u32 size;
+        Position position;
+    };
+    struct Run {
+        Position first;
+        Position last;
+        std::vector<RunKey> keys{};
+        Bytes arena{};
+        ByteSpan key(const RunKey& k) const { return ByteSpan(arena).subspan(k.offset, k.size); }
+    };
+
+    void index_whole(const Entry& entry);
+    // Sorts the unsealed entries' keys into a run once there are run_keys of them, then
+    // merges the newest runs while they are of similar size and under run_keys_max.
+    void seal_run();
+    static Run merge_runs(const Run& older, const Run& newer);
     void evict_oldest();
     void evict_to_bounds();
     Position whole_write(const Space& space) const;
-    // The writes after `snapshot` (entries from `first`), newest position per key, sorted.
+    // The writes of entries_[first..] (after the snapshot), newest position per key, sorted.
     std::vector<Recent> recent_keys(usize first) const;
+    // Index of the first entry at or after `position`.
+    usize entry_at_or_after(Position position) const;
 
     ConflictWindowOptions options_;
     Position horizon_;
     Position newest_;
     u64 bytes_ = 0;
     std::deque<Entry> entries_;
-    // The newest position that wrote each key / key space / tenant catalog in the window.
-    std::map<Space, std::map<Bytes, Position, BytesLess>> keys_;
+    // The sealed runs, oldest first, and the first position not yet in one (the entries from
+    // there on are the unsealed tail, tail_keys_ keys).
+    std::deque<Run> runs_;
+    Position tail_start_;
+    u64 tail_keys_ = 0;
+    // The newest position that wrote each key space as a whole / tenant catalog in the window.
     std::map<Space, Position> whole_;
     std::map<TenantId, Position> catalog_;
 };

@@ -197,6 +197,23 @@ TEST(ConflictWindow, ExactAgainstTheWholeHistory) {
                                .bytes_max = ~u64{0},
                                .scan_keys_max = 512,
                                .scan_keys_per_read = seed % 3});
+        // Small sealed runs: old snapshots read runs that straddle them, runs are dropped as
+        // the horizon passes, truncations rebuild them.
+        check_exactness(seed, {.positions_max = 3 + seed % 25,
+                               .bytes_max = ~u64{0},
+                               .scan_keys_max = 0,
+                               .run_keys = 1 + seed % 7,
+                               .run_keys_max = 1 + seed % 40});
+        check_exactness(seed, {.positions_max = 1'000'000,
+                               .bytes_max = ~u64{0},
+                               .scan_keys_max = 0,
+                               .run_keys = 1 + seed % 13,
+                               .run_keys_max = 4 + seed % 100});
+        check_exactness(seed, {.positions_max = 1'000'000,
+                               .bytes_max = ~u64{0},
+                               .scan_keys_max = 1 + seed % 12,
+                               .scan_keys_per_read = ~u64{0},
+                               .run_keys = 2 + seed % 5});
     }
 }
 
