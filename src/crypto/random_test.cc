@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <set>
+#include <thread>
 #include <vector>
 
 namespace kb::crypto {
@@ -27,6 +29,34 @@ TEST(SystemRandom, FillsLargeBuffersCompletely) {
         for (usize i = start; i < start + 4096; ++i) nonzero |= buffer[i] != 0;
         EXPECT_TRUE(nonzero) << "zero stretch at " << start;
     }
+}
+
+// Small draws are served from a per-thread block of RAND_bytes output: no draw may repeat
+// another (within a block, across refills, or across threads), as nonces must not.
+TEST(SystemRandom, SmallDrawsNeverRepeat) {
+    constexpr usize kDraws = 3000;  // 12-byte nonces: many 512-byte blocks, refills mid-draw
+    auto draw_many = [](std::vector<std::array<u8, 12>>& out) {
+        for (usize i = 0; i < kDraws; ++i) {
+            std::array<u8, 12> nonce{};
+            system_random().fill(nonce);
+            out.push_back(nonce);
+        }
+    };
+    std::vector<std::array<u8, 12>> here, there;
+    std::thread other([&] { draw_many(there); });
+    draw_many(here);
+    other.join();
+    std::set<std::array<u8, 12>> distinct(here.begin(), here.end());
+    distinct.insert(there.begin(), there.end());
+    EXPECT_EQ(distinct.size(), 2 * kDraws);
+    // Odd sizes that do not divide the block still come out whole and fresh.
+    std::set<std::vector<u8>> odd;
+    for (usize i = 0; i < 200; ++i) {
+        std::vector<u8> bytes(37, 0);
+        system_random().fill(bytes);
+        odd.insert(bytes);
+    }
+    EXPECT_EQ(odd.size(), 200u);
 }
 
 TEST(SystemRandom, IsOneProcessWideInstance) { EXPECT_EQ(&system_random(), &system_random()); }
