@@ -57,8 +57,8 @@ struct DatabaseOptions {
     std::string key_dir{};
     FsyncPolicy fsync = FsyncPolicy::group_commit;
     // A store checkpoint after this many applied writes (and at close): bounds the log replay
-    // at the next open.
-    unsigned long long checkpoint_every_ops = 10'000;
+    // at the next open. One also starts once half of cache_bytes is pages not yet checkpointed.
+    unsigned long long checkpoint_every_ops = 200'000;
     // The page cache budget of the store.
     unsigned long long cache_bytes = 256ull << 20;
     // An attestation (this node's signature over the log's position and chain hash, with

@@ -99,10 +99,16 @@ void Engine::schedule_publish() {
                 callback(published);
             }
         }
-        if (applied_since_checkpoint_ >= options_.checkpoint_every_ops && !checkpoint_running_) {
+        if (!checkpoint_running_ && checkpoint_due()) {
             checkpoint([](Status) {});
         }
     });
+}
+
+bool Engine::checkpoint_due() const {
+    if (applied_since_checkpoint_ == 0) return false;
+    return applied_since_checkpoint_ >= options_.checkpoint_every_ops ||
+           store_->dirty_bytes() >= options_.store.cache_bytes / 2;
 }
 
 // The store's checkpoint, with the replica's client table as of it saved first (the store's

@@ -88,7 +88,11 @@ struct EngineOptions {
     u64 op_size_max_bytes = 64ull << 20;
     // A store checkpoint after this many committed records (every client's ops, ops other
     // primaries prepared, logged refusals; and on close): bounds what a restart applies again.
-    u64 checkpoint_every_ops = 10'000;
+    // A checkpoint also starts once the pages not yet checkpointed (which the page cache may
+    // not evict) take half of store.cache_bytes, so big ops cannot pin memory without bound.
+    // Every checkpoint rewrites each page changed since the last one: with random keys that is
+    // most of a table's leaves, so checkpointing rarely is what keeps small writes cheap.
+    u64 checkpoint_every_ops = 200'000;
     // The name of the tenant created with a new data directory.
     std::string default_tenant = "default";
     // Signs attestations (vsr::ReplicaOptions::signing_key); null: none. Must outlive the
@@ -242,6 +246,8 @@ private:
     // of this node see every committed op, whoever sent it), then answers the in-process callers
     // waiting for it.
     void schedule_publish();
+    // checkpoint_every_ops records since the last checkpoint, or half the cache dirty.
+    bool checkpoint_due() const;
     void stop(Status status);
     Status run_until(const std::function<bool()>& done);
 

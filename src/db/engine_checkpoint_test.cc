@@ -227,6 +227,29 @@ TEST(EngineCheckpoint, NetworkClientsOpsCountTowardCheckpoints) {
     EXPECT_EQ(repeated.position, last.position);
 }
 
+// Pages not yet checkpointed cannot leave the page cache: once they take half of it a
+// checkpoint starts, however few ops came since the last one (big ops would otherwise pin
+// memory without bound, and a restart would replay them all).
+TEST(EngineCheckpoint, HalfTheCacheDirtyStartsACheckpoint) {
+    NetworkedNode node(6, /*checkpoint_every_ops=*/1'000'000);  // cache 4 MiB
+    ASSERT_TRUE(node.open().is_ok());
+    const TenantId tenant = *node.engine().tenant_id("default");
+    const SubmitResult stream =
+        node.request(kernel::Op{tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
+    const std::string event(48 * 1024, 'e');
+    constexpr int kAppends = 120;  // ~5.6 MiB of events into the store
+    SubmitResult last;
+    for (int i = 0; i < kAppends; ++i) {
+        last = node.request(append(tenant, stream.applied.stream, event + std::to_string(i)));
+    }
+    ASSERT_EQ(last.outcome, kernel::Outcome::ok);
+    ASSERT_TRUE(node.loop().run_until([&] { return !node.engine().checkpoint_in_flight(); }));
+    node.crash();
+    ASSERT_TRUE(node.open().is_ok());
+    EXPECT_LT(node.engine().replica().counters().commits, static_cast<u64>(kAppends))
+        << "no checkpoint was taken although the ops filled the page cache";
+}
+
 // Without the table of its store's checkpoint a node serving network clients does not open: its
 // sessions would be lost and a retry could be applied twice.
 TEST(EngineCheckpoint, SessionsWithoutTheirTableAreNotSilentlyLost) {

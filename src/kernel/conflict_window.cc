@@ -9,7 +9,7 @@
 namespace kb::kernel {
 namespace {
 
-// Memory per written key beyond its bytes: map node, position, entry bookkeeping.
+// Memory per written key beyond its bytes: its copy and slot in a run, entry bookkeeping.
 constexpr u64 kKeyOverheadBytes = 64;
 
 // Byte strings in the store's order (unsigned bytes, then length).

@@ -215,7 +215,8 @@ const SettingInfo kSettings[] = {
         "Failed logins from one address before it is refused for a minute"),
     parsed_setting<&ServerConfig::checkpoint_every_ops, parse_u64, show_number>(
         "checkpoint-every-ops",
-        "A store checkpoint after this many writes (bounds replay at start)"),
+        "A store checkpoint after this many writes (bounds replay at start; one also starts "
+        "once half of --cache-bytes is pages not yet checkpointed)"),
     parsed_setting<&ServerConfig::cache_bytes, parse_bytes, show_bytes>("cache-bytes",
                                                                         "Page cache of the store"),
     SettingInfo{"log-format", "Log lines as 'text' or 'json'",

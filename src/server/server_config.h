@@ -46,7 +46,7 @@ struct ServerConfig {
     u64 idle_in_transaction_timeout_ms = 0;  // 0: none
     u64 authentication_timeout_ms = 60'000;  // from connect to logged in; 0: none
     u32 max_failed_logins_per_minute = 30;   // per client address, then 53300 for a minute
-    u64 checkpoint_every_ops = 10'000;
+    u64 checkpoint_every_ops = 200'000;
     u64 cache_bytes = 256ull << 20;
     std::string log_format = "text";  // text or json
     std::string log_level = "info";   // error, warn, info, debug

@@ -349,6 +349,8 @@ usize Store::live_snapshots() const {
     return current_holders + older_versions;
 }
 
+u64 Store::dirty_bytes() const { return cache_->stats().pinned_bytes; }
+
 StoreStats Store::stats() const {
     StoreStats stats;
     {

@@ -175,6 +175,8 @@ public:
     // --- Inspection ---
 
     StoreStats stats() const;
+    // stats().dirty_bytes alone (cheaper: what the engine asks after every publish).
+    u64 dirty_bytes() const;
     // Whether snapshots (and their tree views and cursors) are alive: nonzero when some are
     // (the count of holders of the current version plus older versions held). All must end
     // before the store.
