@@ -114,6 +114,9 @@ void ConflictWindow::seal_run() {
                                   .position = key.position});
         run.arena.insert(run.arena.end(), key.key.begin(), key.key.end());
     }
+    // Offsets are 32-bit: a run holds at most one op's keys (bounded by the op size cap) or
+    // run_keys_max keys.
+    KB_ASSERT(run.arena.size() <= ~u32{0});
     runs_.push_back(std::move(run));
     tail_start_ = Position(newest_.value() + 1);
     tail_keys_ = 0;
@@ -159,6 +162,7 @@ ConflictWindow::Run ConflictWindow::merge_runs(const Run& older, const Run& newe
             if (order == 0) ++a;
         }
     }
+    KB_ASSERT(merged.arena.size() <= ~u32{0});
     return merged;
 }
 
