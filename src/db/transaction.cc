@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 
 #include "kernel/access_reads.h"
 #include "kernel/ddl.h"
@@ -16,6 +17,16 @@ bool Transaction::BytesLess::operator()(const Bytes& a, const Bytes& b) const {
 }
 
 bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayKey& b) const {
+    if (a.table != b.table) return a.table < b.table;
+    return bytes_less(a.key, b.key);
+}
+
+bool Transaction::OverlayKeyLess::operator()(const OverlayKey& a, const OverlayProbe& b) const {
+    if (a.table != b.table) return a.table < b.table;
+    return bytes_less(a.key, b.key);
+}
+
+bool Transaction::OverlayKeyLess::operator()(const OverlayProbe& a, const OverlayKey& b) const {
     if (a.table != b.table) return a.table < b.table;
     return bytes_less(a.key, b.key);
 }
@@ -110,27 +121,34 @@ Status Transaction::check_table(TableId table) const {
 
 Result<std::optional<Bytes>> Transaction::visible(TableId table, ByteSpan key,
                                                   bool* existed) const {
-    if (!overlay_.empty()) {  // most reads are of transactions that wrote nothing yet
-        auto in_overlay = overlay_.find(OverlayKey{table.value(), copy_of(key)});
+    const OverlayProbe probe{table.value(), key};
+    // Most reads are of transactions that wrote nothing yet, or of keys past all they wrote
+    // (inserts in key order).
+    if (!overlay_.empty() && !OverlayKeyLess{}(std::prev(overlay_.end())->first, probe)) {
+        auto in_overlay = overlay_.find(probe);
         if (in_overlay != overlay_.end()) {
             if (existed != nullptr) *existed = in_overlay->second.existed;
             return in_overlay->second.image;
         }
     }
-    const store::TreeId tree = kernel::trees::table(tenant_, table);
     std::optional<Bytes> row;
     if (!truncated_.contains(table.value())) {
-        // One lookup of the tree's root (has_tree, then mvcc_get by id, looked it up twice).
-        auto view = snapshot_.tree(tree);
-        if (view) {
-            row = KB_TRY(store::mvcc_get(*view, key, read_position()));
-        } else if (view.status().code() != StatusCode::not_found) {
-            return view.status();
-        }
-        // not_found: a table created after the snapshot (by this transaction) has no tree.
+        const std::optional<store::TreeView>& view = *KB_TRY(table_view(table));
+        // nullopt: a table created after the snapshot (by this transaction) has no tree.
+        if (view) row = KB_TRY(store::mvcc_get(*view, key, read_position()));
     }
     if (existed != nullptr) *existed = row.has_value();
     return row;
+}
+
+Result<const std::optional<store::TreeView>*> Transaction::table_view(TableId table) const {
+    auto found = table_views_.find(table.value());
+    if (found == table_views_.end()) {
+        std::optional<store::TreeView> view =
+            KB_TRY(snapshot_.find_tree(kernel::trees::table(tenant_, table)));
+        found = table_views_.emplace(table.value(), std::move(view)).first;
+    }
+    return &found->second;
 }
 
 Result<std::optional<Bytes>> Transaction::get(TableId table, ByteSpan key) {
@@ -268,7 +286,11 @@ void Transaction::write_overlay(TableId table, Bytes key, OverlayRow row) {
     // A row effect: kind, table, key and image with their lengths.
     constexpr u64 kEffectFramingBytes = 1 + 8 + 4 + 4;
     written_bytes_ += kEffectFramingBytes + key.size() + (row.image ? row.image->size() : 0);
-    auto [entry, added] = overlay_.try_emplace(OverlayKey{table.value(), std::move(key)});
+    // Hinted at the end: rows inserted in key order (ascending ids) go there in constant time.
+    const usize entries = overlay_.size();
+    const auto entry =
+        overlay_.try_emplace(overlay_.end(), OverlayKey{table.value(), std::move(key)});
+    const bool added = overlay_.size() != entries;
     ++writes_;
     std::optional<Bytes> before = added ? std::nullopt : std::move(entry->second.image);
     const u64 since = added ? writes_ : entry->second.since;
@@ -280,12 +302,12 @@ void Transaction::write_overlay(TableId table, Bytes key, OverlayRow row) {
 }
 
 bool Transaction::wrote_before(TableId table, ByteSpan key, u64 writes) const {
-    const auto found = overlay_.find(OverlayKey{table.value(), copy_of(key)});
+    const auto found = overlay_.find(OverlayProbe{table.value(), key});
     return found != overlay_.end() && found->second.since <= writes;
 }
 
 bool Transaction::wrote(TableId table, ByteSpan key) const {
-    return overlay_.contains(OverlayKey{table.value(), copy_of(key)});
+    return overlay_.contains(OverlayProbe{table.value(), key});
 }
 
 bool Transaction::created_sequence(kernel::SequenceId sequence) const {

@@ -184,8 +184,16 @@ private:
         u64 table = 0;
         Bytes key;
     };
+    // A key to look the overlay up by without copying it.
+    struct OverlayProbe {
+        u64 table = 0;
+        ByteSpan key;
+    };
     struct OverlayKeyLess {
+        using is_transparent = void;
         bool operator()(const OverlayKey& a, const OverlayKey& b) const;
+        bool operator()(const OverlayKey& a, const OverlayProbe& b) const;
+        bool operator()(const OverlayProbe& a, const OverlayKey& b) const;
     };
     struct OverlayRow {
         bool existed = false;        // the snapshot had a row
@@ -349,6 +357,9 @@ private:
                              const std::optional<Bytes>& after);
     // The row as the transaction sees it, without recording a read.
     Result<std::optional<Bytes>> visible(TableId table, ByteSpan key, bool* existed) const;
+    // The snapshot's tree of `table` (nullopt: it has none, as a table created after the
+    // snapshot), looked up once per transaction: the snapshot never changes.
+    Result<const std::optional<store::TreeView>*> table_view(TableId table) const;
     Status check_table(TableId table) const;
     Status check_writable() const;
     // Whether this transaction's DDL created `sequence` (it is not visible to anyone else yet).
@@ -368,7 +379,8 @@ private:
     std::map<OverlayKey, OverlayRow, OverlayKeyLess> overlay_;
     std::set<u64> truncated_;                      // tables this transaction truncated
     std::map<u64, OverlayIndex> overlay_indexes_;  // by index id (overlay_index)
-    u64 writes_ = 0;                               // overlay writes so far
+    mutable std::map<u64, std::optional<store::TreeView>> table_views_;  // by table (table_view)
+    u64 writes_ = 0;                                                     // overlay writes so far
     IdempotencyId idempotency_{};
     kernel::FixedValues fixed_{};
     bool spent_ = false;

@@ -62,10 +62,7 @@ std::string ConflictCheck::describe() const {
 }
 
 ConflictWindow::ConflictWindow(ConflictWindowOptions options, Position start)
-    : options_(options),
-      horizon_(start),
-      newest_(start),
-      tail_start_(Position(start.value() + 1)) {
+    : options_(options), horizon_(start), newest_(start), tail_start_(Position(start.value() + 1)) {
     KB_ASSERT(options_.positions_max >= 1);
     KB_ASSERT(options_.run_keys >= 1);
 }
@@ -287,9 +284,9 @@ ConflictCheck ConflictWindow::check(TenantId tenant, const ReadSet& reads,
     const std::vector<Recent> recent =
         recent_keys(scan ? first : std::max(first, entry_at_or_after(tail_start_)));
     const auto runs_begin =
-        scan ? runs_.end()
-             : std::partition_point(runs_.begin(), runs_.end(),
-                                    [&](const Run& run) { return run.last <= snapshot; });
+        scan ? runs_.end() : std::partition_point(runs_.begin(), runs_.end(), [&](const Run& run) {
+            return run.last <= snapshot;
+        });
     auto recent_less = [](const Recent& a, const Recent& b) {
         if (a.space != b.space) return a.space < b.space;
         return bytes_compare(a.key, b.key) < 0;

@@ -168,11 +168,33 @@ Result<u64> write_transaction(KernelState& state, TransactionPlan& plan) {
         }
     }
 
-    // 3. Row versions, in op order.
+    // 3. Row versions, in op order. Inserts of new keys into one table in ascending key order
+    // (a SQL transaction's, whose effects come sorted) are written together, one walk from
+    // the root per leaf; the state hash takes every version in op order all the same.
+    std::vector<store::KeyValue> inserts;
+    store::TreeId inserts_tree{};
+    auto write_inserts = [&]() -> Status {
+        if (inserts.empty()) return Status::ok();
+        KB_TRY(store::mvcc_put_new_sorted(state.store, inserts_tree, inserts, at));
+        inserts.clear();
+        return Status::ok();
+    };
     for (const EffectPlan& effect : plan.effects) {
         const RowEffect& row = *effect.effect;
         const u64 table = effect.table->id.value();
         const store::TreeId tree = trees::table(tenant, effect.table->id);
+        if (row.kind != RowEffectKind::remove && !effect.old) {
+            if (!inserts.empty() &&
+                (inserts_tree != tree || !bytes_less(inserts.back().key, row.key))) {
+                KB_TRY(write_inserts());
+            }
+            inserts_tree = tree;
+            inserts.push_back(store::KeyValue{.key = row.key, .value = row.row});
+            state.hash.add(row_version_entry(tenant.value(), table, row.key, row.row, at.value()));
+            ++versions;
+            continue;
+        }
+        KB_TRY(write_inserts());
         if (effect.old) {
             KB_ASSERT(effect.old->created < at);
             state.hash.add(row_end_entry(tenant.value(), table, row.key,
@@ -190,6 +212,7 @@ Result<u64> write_transaction(KernelState& state, TransactionPlan& plan) {
             ++versions;
         }
     }
+    KB_TRY(write_inserts());
     // Index entries the effects end, then those they add (so unique values can move between
     // rows within the op).
     for (const EffectPlan& effect : plan.effects) {

@@ -131,6 +131,8 @@ private:
         std::vector<KeyColumn> columns;
     };
 
+    static constexpr usize kKeyBytesGuess = 32;  // room for most keys in one allocation
+
     const TableSchema* table_;
     std::vector<usize> key_positions_;
     std::vector<KeyColumn> key_columns_;

@@ -9,7 +9,12 @@ namespace kb::sql {
 
 TableWriter::TableWriter(db::Transaction& transaction, const kernel::TableSchema& table,
                          EvalContext& eval)
-    : transaction_(transaction), table_(table), eval_(eval), keys_(table_, {}) {}
+    : transaction_(&transaction), table_(table), eval_(&eval), keys_(table_, {}) {}
+
+void TableWriter::rebind(db::Transaction& transaction, EvalContext& eval) {
+    transaction_ = &transaction;
+    eval_ = &eval;
+}
 
 SqlResult<std::unique_ptr<TableWriter>> TableWriter::make(db::Transaction& transaction,
                                                           const kernel::TableSchema& table,
@@ -25,6 +30,10 @@ SqlResult<std::unique_ptr<TableWriter>> TableWriter::make(db::Transaction& trans
         ast::ExprPtr expr = KB_SQL_TRY(parse_expression(check.expression));
         ExprBinder binder(scope, no_parameters);
         writer->checks_.emplace_back(check.name, KB_SQL_TRY(binder.bind_condition(*expr, "CHECK")));
+    }
+    writer->checks_other_keys_ = !table.foreign_keys.empty();
+    for (const kernel::IndexSchema& index : writer->indexes_) {
+        writer->checks_other_keys_ = writer->checks_other_keys_ || index.unique;
     }
     return writer;
 }
@@ -190,31 +199,31 @@ SqlResult<std::vector<db::KeyedRow>> TableWriter::rows_with(
     const std::vector<kernel::KeyColumn> primary = kernel::primary_key_columns(table);
     if (auto prefix = KB_SQL_TRY(prefix_for(table.primary_key, primary))) {
         if (!*prefix) return rows;  // no key can hold those values
-        auto found = transaction_.scan(table.id, **prefix, kernel::prefix_end(**prefix));
+        auto found = transaction_->scan(table.id, **prefix, kernel::prefix_end(**prefix));
         if (!found) return from_status(found.status());
         return std::move(*found);
     }
     for (const kernel::IndexSchema* index :
-         transaction_.catalog().indexes_of(table.id, transaction_.schema_position())) {
+         transaction_->catalog().indexes_of(table.id, transaction_->schema_position())) {
         std::vector<kernel::ColumnId> ids;
         for (const kernel::IndexColumn& column : index->columns) ids.push_back(column.column);
         auto prefix = KB_SQL_TRY(prefix_for(ids, kernel::index_key_columns(*index, table)));
         if (!prefix) continue;
         if (!*prefix) return rows;
-        auto found = transaction_.index_scan(index->id, **prefix, kernel::prefix_end(**prefix));
+        auto found = transaction_->index_scan(index->id, **prefix, kernel::prefix_end(**prefix));
         if (!found) return from_status(found.status());
         for (db::IndexedRow& row : *found) {
             rows.push_back(db::KeyedRow{std::move(row.key), std::move(row.row)});
         }
         return rows;
     }
-    auto all = transaction_.scan(table.id, {}, {});
+    auto all = transaction_->scan(table.id, {}, {});
     if (!all) return from_status(all.status());
     return std::move(*all);
 }
 
 SqlResult<std::optional<Row>> TableWriter::find(ByteSpan key) {
-    auto image = transaction_.get(table_.id, key);
+    auto image = transaction_->get(table_.id, key);
     if (!image) return from_status(image.status());
     if (!*image) return std::optional<Row>();
     auto values = kernel::decode_row(table_, **image);
@@ -226,7 +235,7 @@ SqlResult<std::optional<Row>> TableWriter::conflicting(const Row& row,
                                                        std::optional<kernel::IndexId> constraint) {
     if (!constraint) return find(KB_SQL_TRY(key_of(row)));
     const kernel::IndexSchema* index =
-        transaction_.catalog().index(*constraint, transaction_.schema_position());
+        transaction_->catalog().index(*constraint, transaction_->schema_position());
     KB_ASSERT(index != nullptr && index->unique && index->table == table_.id);
     for (const kernel::IndexColumn& column : index->columns) {
         if (row[column_index(column.column)].is_null()) {
@@ -244,7 +253,7 @@ SqlResult<std::optional<Row>> TableWriter::conflicting(const Row& row,
     }
     auto prefix = KB_SQL_TRY(key_prefix(kernel::index_key_columns(*index, table_), types, values));
     if (!prefix) return std::optional<Row>();  // too long to be stored: nothing holds it
-    auto found = transaction_.index_get(index->id, *prefix);
+    auto found = transaction_->index_get(index->id, *prefix);
     if (!found) return from_status(found.status());
     if (!*found) return std::optional<Row>();
     auto decoded = kernel::decode_row(table_, (*found)->row);
@@ -264,7 +273,7 @@ SqlStatus TableWriter::check_row(const Row& row) {
     }
     for (const auto& [name, check] : checks_) {
         // CHECK passes unless the condition is FALSE (NULL passes, as in PostgreSQL).
-        Value result = KB_SQL_TRY(evaluate(check, row, eval_));
+        Value result = KB_SQL_TRY(evaluate(check, row, *eval_));
         if (!result.is_null() && !result.as_bool()) {
             return SqlError(sqlstate::kCheckViolation, "new row for relation \"" + table_.name +
                                                            "\" violates check constraint \"" +
@@ -311,7 +320,7 @@ SqlStatus TableWriter::check_references_from(const Row& row) {
         const kernel::TableSchema* parent =
             key.parent == table_.id
                 ? &table_
-                : transaction_.catalog().table(key.parent, transaction_.schema_position());
+                : transaction_->catalog().table(key.parent, transaction_->schema_position());
         KB_ASSERT(parent != nullptr);
         // The parent row with those values in its referenced columns.
         Row probe(parent->columns.size(), Value::null());
@@ -340,13 +349,13 @@ SqlStatus TableWriter::check_references_from(const Row& row) {
             auto parent_key =
                 KB_SQL_TRY(key_prefix(kernel::primary_key_columns(*parent), types, ordered));
             if (parent_key) {
-                auto image = transaction_.get(parent->id, *parent_key);
+                auto image = transaction_->get(parent->id, *parent_key);
                 if (!image) return from_status(image.status());
                 found = image->has_value();
-                transaction_.note_parent(kernel::object_of(parent->id), *parent_key);
+                transaction_->note_parent(kernel::object_of(parent->id), *parent_key);
             }
         } else {
-            auto writer = KB_SQL_TRY(TableWriter::make(transaction_, *parent, eval_));
+            auto writer = KB_SQL_TRY(TableWriter::make(*transaction_, *parent, *eval_));
             for (const auto& unique : parent->uniques) {
                 if (std::is_permutation(unique.columns.begin(), unique.columns.end(),
                                         key.parent_columns.begin(), key.parent_columns.end())) {
@@ -373,9 +382,9 @@ SqlStatus TableWriter::check_references_from(const Row& row) {
 }
 
 SqlStatus TableWriter::check_references_to(const Row& old_row, const Row* new_row) {
-    const Position at = transaction_.schema_position();
-    for (const auto& [child_id, versions] : transaction_.catalog().table_versions()) {
-        const kernel::TableSchema* child = transaction_.catalog().table(child_id, at);
+    const Position at = transaction_->schema_position();
+    for (const auto& [child_id, versions] : transaction_->catalog().table_versions()) {
+        const kernel::TableSchema* child = transaction_->catalog().table(child_id, at);
         if (child == nullptr) continue;
         for (const kernel::ForeignKey& key : child->foreign_keys) {
             if (key.parent != table_.id) continue;
@@ -390,7 +399,7 @@ SqlStatus TableWriter::check_references_to(const Row& old_row, const Row* new_ro
                 }
             }
             if (!changed) continue;
-            auto child_writer = KB_SQL_TRY(TableWriter::make(transaction_, *child, eval_));
+            auto child_writer = KB_SQL_TRY(TableWriter::make(*transaction_, *child, *eval_));
             const std::vector<db::KeyedRow> rows =
                 KB_SQL_TRY(rows_with(*child, key.columns, referenced));
             for (const db::KeyedRow& stored : rows) {
@@ -431,17 +440,30 @@ SqlStatus TableWriter::check_references_to(const Row& old_row, const Row* new_ro
 
 SqlStatus TableWriter::insert(const Row& row) {
     KB_SQL_TRY(check_row(row));
-    const Bytes key = KB_SQL_TRY(key_of(row));
+    Bytes key = KB_SQL_TRY(key_of(row));
     KB_SQL_TRY(check_key_sizes(row, key));
-    if (KB_SQL_TRY(find(key))) {
+    auto duplicate = [&] {
         return SqlError(sqlstate::kUniqueViolation,
                         "duplicate key value violates unique constraint \"" +
                             table_.primary_key_name() + "\"")
             .with_detail(key_detail(table_.primary_key, row) + " already exists.");
+    };
+    if (!checks_other_keys_) {
+        // Nothing is checked between the primary key's probe and the write: one probe does
+        // both (Transaction::insert records the key as absent; a taken key is read again
+        // below, so the read set holds what find() would have recorded).
+        Status written =
+            transaction_->insert(table_.id, std::move(key), kernel::encode_row(table_, row));
+        if (written.is_ok()) return sql_ok();
+        if (written.code() != StatusCode::already_exists) return from_status(written);
+        const Bytes taken = KB_SQL_TRY(key_of(row));
+        KB_SQL_TRY(find(taken));
+        return duplicate();
     }
+    if (KB_SQL_TRY(find(key))) return duplicate();
     KB_SQL_TRY(check_unique(row, std::nullopt));
     KB_SQL_TRY(check_references_from(row));
-    Status written = transaction_.insert(table_.id, key, kernel::encode_row(table_, row));
+    Status written = transaction_->insert(table_.id, key, kernel::encode_row(table_, row));
     if (!written.is_ok()) return from_status(written);
     return sql_ok();
 }
@@ -461,17 +483,17 @@ SqlStatus TableWriter::update(const Row& old_row, const Row& new_row) {
         }
         KB_SQL_TRY(check_unique(new_row, ByteSpan(old_key)));
         KB_SQL_TRY(check_references_from(new_row));
-        Status removed = transaction_.remove(table_.id, old_key);
+        Status removed = transaction_->remove(table_.id, old_key);
         if (!removed.is_ok()) return from_status(removed);
         Status written =
-            transaction_.insert(table_.id, new_key, kernel::encode_row(table_, new_row));
+            transaction_->insert(table_.id, new_key, kernel::encode_row(table_, new_row));
         if (!written.is_ok()) return from_status(written);
         return sql_ok();
     }
     KB_SQL_TRY(check_references_to(old_row, &new_row));
     KB_SQL_TRY(check_unique(new_row, ByteSpan(old_key)));
     KB_SQL_TRY(check_references_from(new_row));
-    Status written = transaction_.update(table_.id, new_key, kernel::encode_row(table_, new_row));
+    Status written = transaction_->update(table_.id, new_key, kernel::encode_row(table_, new_row));
     if (!written.is_ok()) return from_status(written);
     return sql_ok();
 }
@@ -479,7 +501,7 @@ SqlStatus TableWriter::update(const Row& old_row, const Row& new_row) {
 SqlStatus TableWriter::remove(const Row& row) {
     const Bytes key = KB_SQL_TRY(key_of(row));
     if (!KB_SQL_TRY(find(key))) return sql_ok();  // already removed (by a cascade)
-    Status removed = transaction_.remove(table_.id, key);
+    Status removed = transaction_->remove(table_.id, key);
     if (!removed.is_ok()) return from_status(removed);
     KB_SQL_TRY(check_references_to(row, nullptr));
     return sql_ok();

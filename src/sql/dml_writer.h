@@ -27,6 +27,9 @@ public:
                                                         EvalContext& eval);
 
     const kernel::TableSchema& table() const { return table_; }
+    // The writer, bound to the same schema, writes into `transaction` with `eval` from now on
+    // (a kept INSERT plan's writer, run again: plan_cache.h).
+    void rebind(db::Transaction& transaction, EvalContext& eval);
     // The scope a row of this table binds in (columns in table order), visible as `name`.
     Scope scope(const std::string& name) const;
 
@@ -72,12 +75,15 @@ private:
     std::string key_detail(const std::vector<kernel::ColumnId>& columns, const Row& row) const;
     usize column_index(kernel::ColumnId id) const;
 
-    db::Transaction& transaction_;
+    db::Transaction* transaction_;
     kernel::TableSchema table_;
-    EvalContext& eval_;
+    EvalContext* eval_;
     kernel::TableKeys keys_;
     std::vector<kernel::IndexSchema> indexes_;  // the table's, as the statement sees them
     std::vector<std::pair<std::string, BoundExpr>> checks_;
+    // A unique index or a foreign key is checked between the primary key's probe and the
+    // write (else insert() probes and writes in one step).
+    bool checks_other_keys_ = false;
 };
 
 }  // namespace kb::sql

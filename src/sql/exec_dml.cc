@@ -8,6 +8,7 @@
 #include "sql/dml_defaults.h"
 #include "sql/dml_writer.h"
 #include "sql/parse.h"
+#include "sql/plan_cache.h"
 #include "sql/plan_select.h"
 #include "sql/statement_guard.h"
 
@@ -15,11 +16,19 @@ namespace kb::sql {
 
 namespace {
 
-// RETURNING: the select list bound against the table's row.
-struct Returning {
-    std::vector<BoundExpr> expressions;
-    std::vector<ResultColumn> columns;
-};
+using Returning = BoundReturning;
+
+// `table`'s column `name`, or 42703 naming the relation, at `position`.
+SqlResult<const kernel::ColumnDef*> column_of_relation(const kernel::TableSchema& table,
+                                                       const std::string& name, int position) {
+    const kernel::ColumnDef* column = table.find_column(name);
+    if (column == nullptr) {
+        return SqlError(sqlstate::kUndefinedColumn,
+                        "column \"" + name + "\" of relation \"" + table.name + "\" does not exist")
+            .at(position);
+    }
+    return column;
+}
 
 SqlResult<Returning> bind_returning(const std::vector<ast::SelectItem>& items, const Scope& scope,
                                     ParameterTypes& parameters) {
@@ -79,26 +88,27 @@ std::string insert_tag(usize rows) { return "INSERT 0 " + std::to_string(rows); 
 
 }  // namespace
 
-SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
-                                          db::Transaction& transaction, EvalContext& eval) {
-    const kernel::TableSchema table = *KB_SQL_TRY(find_table(transaction, statement.table));
-    auto writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
-    const std::string visible = statement.table.alias.empty() ? table.name : statement.table.alias;
+namespace {
+
+using InsertRows = std::vector<std::vector<std::optional<Value>>>;  // nullopt: DEFAULT
+
+// The table, its writer, the target columns and the VALUES bound (the first part of the
+// analysis, in PostgreSQL's order).
+SqlStatus bind_insert_target(const ast::InsertStatement& statement, db::Transaction& transaction,
+                             EvalContext& eval, InsertPlan& plan) {
+    plan.table = *KB_SQL_TRY(find_table(transaction, statement.table));
+    const kernel::TableSchema& table = plan.table;
+    plan.writer = KB_SQL_TRY(TableWriter::make(transaction, table, eval));
     ParameterTypes& parameters = eval.parameter_types;  // $n: one type across the statement
 
     // Which table column each written value goes to.
-    std::vector<usize> targets;
+    std::vector<usize>& targets = plan.targets;
     if (statement.columns.empty()) {
         for (usize i = 0; i < table.columns.size(); ++i) targets.push_back(i);
     } else {
         for (const ast::NameRef& name : statement.columns) {
-            const kernel::ColumnDef* column = table.find_column(name.name);
-            if (column == nullptr) {
-                return SqlError(sqlstate::kUndefinedColumn, "column \"" + name.name +
-                                                                "\" of relation \"" + table.name +
-                                                                "\" does not exist")
-                    .at(name.position);
-            }
+            const kernel::ColumnDef* column =
+                KB_SQL_TRY(column_of_relation(table, name.name, name.position));
             const usize index = static_cast<usize>(column - table.columns.data());
             if (std::find(targets.begin(), targets.end(), index) != targets.end()) {
                 return SqlError(sqlstate::kDuplicateColumn,
@@ -108,236 +118,255 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             targets.push_back(index);
         }
     }
+    if (statement.source == ast::InsertSource::default_values) {
+        targets.clear();  // one row, every column its default
+        return sql_ok();
+    }
+    if (statement.source != ast::InsertSource::values) return sql_ok();
 
-    // The rows to insert, as values for the target columns (nullopt: DEFAULT).
-    std::vector<std::vector<std::optional<Value>>> rows;
     Scope empty;
     ExprBinder binder(empty, parameters);
     binder.set_clause("VALUES");
-    if (statement.source == ast::InsertSource::values) {
-        std::vector<std::vector<std::optional<BoundExpr>>> bound_rows;
-        std::optional<SqlError> data_error;
-        for (const ast::ExprList& values : statement.rows) {
-            if (values.size() > targets.size()) {
-                return SqlError(sqlstate::kSyntaxError,
-                                "INSERT has more expressions than target columns")
-                    .at(values[targets.size()]->position);
-            }
-            // Without a column list, PostgreSQL fills the columns after the last value with
-            // their defaults.
-            if (values.size() < targets.size() && !statement.columns.empty()) {
-                return SqlError(sqlstate::kSyntaxError,
-                                "INSERT has more target columns than expressions")
-                    .at(values.empty() ? 0 : values.back()->position);
-            }
-            std::vector<std::optional<BoundExpr>> row;
-            for (usize i = 0; i < values.size(); ++i) {
-                if (values[i]->is<ast::DefaultValue>()) {
-                    row.emplace_back();
-                    continue;
-                }
-                auto bound = bind_assignment(binder, *values[i], table.columns[targets[i]]);
-                if (!bound) {
-                    // A data exception of a constant (its conversion to the column's type)
-                    // surfaces at execution in PostgreSQL, after every analysis error.
-                    if (bound.error().sqlstate.rfind("22", 0) != 0) return bound.error();
-                    if (!data_error) data_error = bound.error();
-                    row.emplace_back();
-                    continue;
-                }
-                row.emplace_back(std::move(*bound));
-            }
-            bound_rows.push_back(std::move(row));
-        }
-        if (data_error) return *data_error;
-        // Every row is bound (type errors first, as PostgreSQL's analysis finds them) before
-        // any value is computed.
-        if (!eval.describe_only) {  // bound (typed) is all a description needs
-            for (const auto& bound_row : bound_rows) {
-                std::vector<std::optional<Value>> row;
-                for (const auto& bound : bound_row) {
-                    if (!bound) {
-                        row.emplace_back();
-                        continue;
-                    }
-                    row.emplace_back(KB_SQL_TRY(evaluate(*bound, {}, eval)));
-                }
-                rows.push_back(std::move(row));
-            }
-        }
-    } else if (statement.source == ast::InsertSource::select) {
-        QueryPlan plan = KB_SQL_TRY(plan_select(*statement.select, transaction, parameters));
-        if (plan.columns.size() > targets.size()) {
+    std::optional<SqlError> data_error;
+    for (const ast::ExprList& values : statement.rows) {
+        if (values.size() > targets.size()) {
             return SqlError(sqlstate::kSyntaxError,
-                            "INSERT has more expressions than target columns");
+                            "INSERT has more expressions than target columns")
+                .at(values[targets.size()]->position);
         }
-        if (plan.columns.size() < targets.size() && !statement.columns.empty()) {
+        // Without a column list, PostgreSQL fills the columns after the last value with
+        // their defaults.
+        if (values.size() < targets.size() && !statement.columns.empty()) {
             return SqlError(sqlstate::kSyntaxError,
-                            "INSERT has more target columns than expressions");
+                            "INSERT has more target columns than expressions")
+                .at(values.empty() ? 0 : values.back()->position);
         }
-        // Types are checked before any row is read, as PostgreSQL's analysis does (an empty
-        // source does not excuse a mismatch).
-        const std::vector<ast::SelectItem>& items = statement.select->targets;
-        const bool one_to_one = items.size() == plan.columns.size();
-        for (usize i = 0; i < plan.columns.size(); ++i) {
-            const ast::Expr* item = one_to_one ? items[i].expr.get() : nullptr;
-            // A bare NULL or string literal is of unknown type there: its row values are
-            // converted (or refused) one by one below.
-            const auto* literal = item != nullptr ? item->as<ast::Literal>() : nullptr;
-            if (literal != nullptr && (literal->kind == ast::Literal::Kind::null ||
-                                       literal->kind == ast::Literal::Kind::string)) {
+        std::vector<std::optional<BoundExpr>> row;
+        row.reserve(values.size());
+        for (usize i = 0; i < values.size(); ++i) {
+            if (values[i]->is<ast::DefaultValue>()) {
+                row.emplace_back();
                 continue;
             }
-            KB_SQL_TRY(check_assignable(plan.columns[i].type, table.columns[targets[i]],
-                                        item != nullptr ? item->position : 0));
+            auto bound = bind_assignment(binder, *values[i], table.columns[targets[i]]);
+            if (!bound) {
+                // A data exception of a constant (its conversion to the column's type)
+                // surfaces at execution in PostgreSQL, after every analysis error.
+                if (bound.error().sqlstate.rfind("22", 0) != 0) return bound.error();
+                if (!data_error) data_error = bound.error();
+                row.emplace_back();
+                continue;
+            }
+            row.emplace_back(std::move(*bound));
         }
-        ExecContext context{&transaction, eval};
-        std::vector<Row> selected;
-        if (!eval.describe_only) {
-            KB_SQL_TRY(plan.folding.raise());
-            selected = KB_SQL_TRY(run_plan(*plan.root, context));
-        }
-        for (Row& source : selected) {
+        plan.values.push_back(std::move(row));
+    }
+    if (data_error) return *data_error;
+    return sql_ok();
+}
+
+// The rows to insert, as values for the target columns: the VALUES computed (every row was
+// bound, type errors first, before any value is computed), the SELECT planned and run, or
+// DEFAULT VALUES' one row. Nothing is computed for a description.
+SqlStatus insert_rows(const ast::InsertStatement& statement, db::Transaction& transaction,
+                      EvalContext& eval, const InsertPlan& plan, InsertRows& rows) {
+    const kernel::TableSchema& table = plan.table;
+    const std::vector<usize>& targets = plan.targets;
+    if (statement.source == ast::InsertSource::default_values) {
+        rows.emplace_back();
+        return sql_ok();
+    }
+    if (statement.source == ast::InsertSource::values) {
+        if (eval.describe_only) return sql_ok();  // bound (typed) is all a description needs
+        rows.reserve(plan.values.size());
+        for (const auto& bound_row : plan.values) {
             std::vector<std::optional<Value>> row;
-            for (usize i = 0; i < source.size(); ++i) {
-                const Type target = Type::of(table.columns[targets[i]].type);
-                const Type from = plan.columns[i].type;
-                if (from == target || source[i].is_null()) {
-                    row.emplace_back(std::move(source[i]));
+            row.reserve(bound_row.size());
+            for (const auto& bound : bound_row) {
+                if (!bound) {
+                    row.emplace_back();
                     continue;
                 }
-                ScalarImpl cast =
-                    KB_SQL_TRY(resolve_cast(from, target, CoercionContext::assignment));
-                Value args[] = {std::move(source[i])};
-                row.emplace_back(KB_SQL_TRY(cast(args, eval)));
+                row.emplace_back(KB_SQL_TRY(evaluate(*bound, {}, eval)));
             }
             rows.push_back(std::move(row));
         }
-    } else {
-        // DEFAULT VALUES: one row, every column its default.
-        targets.clear();
-        rows.emplace_back();
+        return sql_ok();
     }
+    ParameterTypes& parameters = eval.parameter_types;
+    QueryPlan query = KB_SQL_TRY(plan_select(*statement.select, transaction, parameters));
+    if (query.columns.size() > targets.size()) {
+        return SqlError(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
+    }
+    if (query.columns.size() < targets.size() && !statement.columns.empty()) {
+        return SqlError(sqlstate::kSyntaxError, "INSERT has more target columns than expressions");
+    }
+    // Types are checked before any row is read, as PostgreSQL's analysis does (an empty
+    // source does not excuse a mismatch).
+    const std::vector<ast::SelectItem>& items = statement.select->targets;
+    const bool one_to_one = items.size() == query.columns.size();
+    for (usize i = 0; i < query.columns.size(); ++i) {
+        const ast::Expr* item = one_to_one ? items[i].expr.get() : nullptr;
+        // A bare NULL or string literal is of unknown type there: its row values are
+        // converted (or refused) one by one below.
+        const auto* literal = item != nullptr ? item->as<ast::Literal>() : nullptr;
+        if (literal != nullptr && (literal->kind == ast::Literal::Kind::null ||
+                                   literal->kind == ast::Literal::Kind::string)) {
+            continue;
+        }
+        KB_SQL_TRY(check_assignable(query.columns[i].type, table.columns[targets[i]],
+                                    item != nullptr ? item->position : 0));
+    }
+    ExecContext context{&transaction, eval};
+    std::vector<Row> selected;
+    if (!eval.describe_only) {
+        KB_SQL_TRY(query.folding.raise());
+        selected = KB_SQL_TRY(run_plan(*query.root, context));
+    }
+    for (Row& source : selected) {
+        std::vector<std::optional<Value>> row;
+        for (usize i = 0; i < source.size(); ++i) {
+            const Type target = Type::of(table.columns[targets[i]].type);
+            const Type from = query.columns[i].type;
+            if (from == target || source[i].is_null()) {
+                row.emplace_back(std::move(source[i]));
+                continue;
+            }
+            ScalarImpl cast = KB_SQL_TRY(resolve_cast(from, target, CoercionContext::assignment));
+            Value args[] = {std::move(source[i])};
+            row.emplace_back(KB_SQL_TRY(cast(args, eval)));
+        }
+        rows.push_back(std::move(row));
+    }
+    return sql_ok();
+}
 
-    ColumnDefaults defaults(transaction, table, eval);
-    defaults.expect_rows(rows.size());
-    const Scope table_scope = writer->scope(visible);
-    Returning returning = KB_SQL_TRY(bind_returning(statement.returning, table_scope, parameters));
+// RETURNING and ON CONFLICT: which constraint, and the SET list bound against the row and
+// EXCLUDED (the rest of the analysis).
+SqlStatus bind_insert_clauses(const ast::InsertStatement& statement, db::Transaction& transaction,
+                              EvalContext& eval, InsertPlan& plan) {
+    const kernel::TableSchema& table = plan.table;
+    ParameterTypes& parameters = eval.parameter_types;
+    const std::string visible = statement.table.alias.empty() ? table.name : statement.table.alias;
+    const Scope table_scope = plan.writer->scope(visible);
+    plan.returning = KB_SQL_TRY(bind_returning(statement.returning, table_scope, parameters));
 
-    // ON CONFLICT: which constraint, and the SET list bound against the row and EXCLUDED.
-    std::optional<std::optional<kernel::IndexId>> conflict_target;  // nullopt: none written
-    std::vector<std::pair<usize, BoundExpr>> conflict_set;
-    std::optional<BoundExpr> conflict_where;
-    std::vector<const kernel::IndexSchema*> unique_indexes;
     for (const kernel::IndexSchema* index :
          transaction.catalog().indexes_of(table.id, transaction.schema_position())) {
-        if (index->unique) unique_indexes.push_back(index);
+        if (index->unique) plan.unique_indexes.push_back(*index);
     }
-    if (statement.on_conflict) {
-        const ast::OnConflict& conflict = *statement.on_conflict;
-        if (!conflict.target_columns.empty()) {
-            std::vector<kernel::ColumnId> columns;
-            for (const ast::NameRef& name : conflict.target_columns) {
-                const kernel::ColumnDef* column = table.find_column(name.name);
-                if (column == nullptr) {
-                    return SqlError(sqlstate::kUndefinedColumn,
-                                    "column \"" + name.name + "\" does not exist")
-                        .at(name.position);
-                }
-                columns.push_back(column->id);
+    if (!statement.on_conflict) return sql_ok();
+    std::optional<std::optional<kernel::IndexId>>& conflict_target = plan.conflict_target;
+    const ast::OnConflict& conflict = *statement.on_conflict;
+    if (!conflict.target_columns.empty()) {
+        std::vector<kernel::ColumnId> columns;
+        for (const ast::NameRef& name : conflict.target_columns) {
+            const kernel::ColumnDef* column = table.find_column(name.name);
+            if (column == nullptr) {
+                return SqlError(sqlstate::kUndefinedColumn,
+                                "column \"" + name.name + "\" does not exist")
+                    .at(name.position);
             }
-            auto same = [&](const std::vector<kernel::ColumnId>& other) {
-                return std::is_permutation(columns.begin(), columns.end(), other.begin(),
-                                           other.end());
-            };
-            if (same(table.primary_key)) {
-                conflict_target = std::optional<kernel::IndexId>();
-            } else {
-                // Any unique index over exactly those columns is an arbiter (PostgreSQL's
-                // inference), whether a UNIQUE constraint or CREATE UNIQUE INDEX made it.
-                for (const kernel::IndexSchema* index : unique_indexes) {
-                    std::vector<kernel::ColumnId> indexed;
-                    for (const kernel::IndexColumn& column : index->columns)
-                        indexed.push_back(column.column);
-                    if (!conflict_target && same(indexed))
-                        conflict_target = std::optional<kernel::IndexId>(index->id);
-                }
+            columns.push_back(column->id);
+        }
+        auto same = [&](const std::vector<kernel::ColumnId>& other) {
+            return std::is_permutation(columns.begin(), columns.end(), other.begin(), other.end());
+        };
+        if (same(table.primary_key)) {
+            conflict_target = std::optional<kernel::IndexId>();
+        } else {
+            // Any unique index over exactly those columns is an arbiter (PostgreSQL's
+            // inference), whether a UNIQUE constraint or CREATE UNIQUE INDEX made it.
+            for (const kernel::IndexSchema& index : plan.unique_indexes) {
+                std::vector<kernel::ColumnId> indexed;
+                for (const kernel::IndexColumn& column : index.columns)
+                    indexed.push_back(column.column);
+                if (!conflict_target && same(indexed))
+                    conflict_target = std::optional<kernel::IndexId>(index.id);
             }
-            if (!conflict_target) {
-                return SqlError(
-                           sqlstate::kInvalidColumnReference,
-                           "there is no unique or exclusion constraint matching the ON CONFLICT "
-                           "specification")
-                    .at(conflict.position);
-            }
-        } else if (!conflict.constraint_name.empty()) {
-            if (conflict.constraint_name == table.primary_key_name()) {
-                conflict_target = std::optional<kernel::IndexId>();
-            }
-            for (const auto& unique : table.uniques) {
-                if (unique.name == conflict.constraint_name) {
-                    conflict_target = std::optional<kernel::IndexId>(unique.index);
-                }
-            }
-            if (!conflict_target) {
-                return SqlError(sqlstate::kUndefinedObject,
-                                "constraint \"" + conflict.constraint_name + "\" for table \"" +
-                                    table.name + "\" does not exist")
-                    .at(conflict.position);
-            }
-        } else if (conflict.action == ast::ConflictAction::update) {
-            return SqlError(
-                       sqlstate::kSyntaxError,
-                       "ON CONFLICT DO UPDATE requires inference specification or constraint name")
-                .with_hint("For example, ON CONFLICT (column_name).")
+        }
+        if (!conflict_target) {
+            return SqlError(sqlstate::kInvalidColumnReference,
+                            "there is no unique or exclusion constraint matching the ON CONFLICT "
+                            "specification")
                 .at(conflict.position);
         }
-        if (conflict.action == ast::ConflictAction::update) {
-            Scope both = table_scope;
-            for (const ScopeColumn& column : table_scope.columns) {
-                both.columns.push_back({"excluded", column.name, column.type});
-            }
-            ExprBinder set_binder(both, parameters);
-            set_binder.set_clause("UPDATE");
-            for (const ast::SetClause& set : conflict.set) {
-                const kernel::ColumnDef* column = table.find_column(set.column);
-                if (column == nullptr) {
-                    return SqlError(sqlstate::kUndefinedColumn,
-                                    "column \"" + set.column + "\" of relation \"" + table.name +
-                                        "\" does not exist")
-                        .at(set.position);
-                }
-                const usize index = static_cast<usize>(column - table.columns.data());
-                if (set.value->is<ast::DefaultValue>()) {
-                    return SqlError(sqlstate::kFeatureNotSupported,
-                                    "DEFAULT in ON CONFLICT DO UPDATE is not supported")
-                        .at(set.position);
-                }
-                conflict_set.emplace_back(
-                    index, KB_SQL_TRY(bind_assignment(set_binder, *set.value, *column)));
-            }
-            if (conflict.where)
-                conflict_where = KB_SQL_TRY(set_binder.bind_condition(*conflict.where, "WHERE"));
+    } else if (!conflict.constraint_name.empty()) {
+        if (conflict.constraint_name == table.primary_key_name()) {
+            conflict_target = std::optional<kernel::IndexId>();
         }
+        for (const auto& unique : table.uniques) {
+            if (unique.name == conflict.constraint_name) {
+                conflict_target = std::optional<kernel::IndexId>(unique.index);
+            }
+        }
+        if (!conflict_target) {
+            return SqlError(sqlstate::kUndefinedObject, "constraint \"" + conflict.constraint_name +
+                                                            "\" for table \"" + table.name +
+                                                            "\" does not exist")
+                .at(conflict.position);
+        }
+    } else if (conflict.action == ast::ConflictAction::update) {
+        return SqlError(sqlstate::kSyntaxError,
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+            .with_hint("For example, ON CONFLICT (column_name).")
+            .at(conflict.position);
     }
+    if (conflict.action == ast::ConflictAction::update) {
+        Scope both = table_scope;
+        for (const ScopeColumn& column : table_scope.columns) {
+            both.columns.push_back({"excluded", column.name, column.type});
+        }
+        ExprBinder set_binder(both, parameters);
+        set_binder.set_clause("UPDATE");
+        for (const ast::SetClause& set : conflict.set) {
+            const kernel::ColumnDef* column =
+                KB_SQL_TRY(column_of_relation(table, set.column, set.position));
+            const usize index = static_cast<usize>(column - table.columns.data());
+            if (set.value->is<ast::DefaultValue>()) {
+                return SqlError(sqlstate::kFeatureNotSupported,
+                                "DEFAULT in ON CONFLICT DO UPDATE is not supported")
+                    .at(set.position);
+            }
+            plan.conflict_set.emplace_back(
+                index, KB_SQL_TRY(bind_assignment(set_binder, *set.value, *column)));
+        }
+        if (conflict.where)
+            plan.conflict_where = KB_SQL_TRY(set_binder.bind_condition(*conflict.where, "WHERE"));
+    }
+    return sql_ok();
+}
 
+// Each row filled with its defaults, checked and written (or resolved by ON CONFLICT).
+SqlResult<StatementResult> write_insert(const ast::InsertStatement& statement,
+                                        db::Transaction& transaction, EvalContext& eval,
+                                        const InsertPlan& plan, InsertRows& rows) {
+    const kernel::TableSchema& table = plan.table;
+    TableWriter* writer = plan.writer.get();
+    const Returning& returning = plan.returning;
+    const auto& conflict_target = plan.conflict_target;
     StatementResult result;
     describe_returning(returning, result);
     if (eval.describe_only) return result;
+    ColumnDefaults defaults(transaction, table, eval);
+    defaults.expect_rows(rows.size());
     // Constant-folding errors of RETURNING and ON CONFLICT (the VALUES were evaluated above).
     FoldingError folding;
     for (const BoundExpr& expr : returning.expressions) folding.note(expr);
-    for (const auto& [index, expr] : conflict_set) folding.note(expr);
-    folding.note(conflict_where);
+    for (const auto& [index, expr] : plan.conflict_set) folding.note(expr);
+    folding.note(plan.conflict_where);
     KB_SQL_TRY(folding.raise());
+    const std::vector<usize>& targets = plan.targets;
     usize inserted = 0;
     // Primary keys of the rows this statement inserted or updated: DO UPDATE may not touch one
     // of them again (PostgreSQL cannot tell which proposed row should win).
     std::set<Bytes> affected;
-    for (const auto& values : rows) {
+    Row row;
+    std::vector<bool> given;
+    for (auto& values : rows) {
         if (must_stop(eval.guard)) return eval.guard->error();  // a cancellation point per row
-        Row row(table.columns.size(), Value::null());
-        std::vector<bool> given(table.columns.size(), false);
+        row.assign(table.columns.size(), Value::null());
+        given.assign(table.columns.size(), false);
         for (usize i = 0; i < values.size(); ++i) {
             if (!values[i]) continue;
             const kernel::ColumnDef& column = table.columns[targets[i]];
@@ -349,7 +378,7 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                                  "\" is an identity column defined as GENERATED ALWAYS.")
                     .with_hint("Use OVERRIDING SYSTEM VALUE to override.");
             }
-            row[targets[i]] = *values[i];
+            row[targets[i]] = std::move(*values[i]);
             given[targets[i]] = true;
         }
         for (usize c = 0; c < table.columns.size(); ++c) {
@@ -374,10 +403,11 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
                 }
                 Row both = *existing;
                 both.insert(both.end(), row.begin(), row.end());
-                if (conflict_where && !KB_SQL_TRY(evaluate_condition(*conflict_where, both, eval)))
+                if (plan.conflict_where &&
+                    !KB_SQL_TRY(evaluate_condition(*plan.conflict_where, both, eval)))
                     continue;
                 Row updated = *existing;
-                for (const auto& [index, expr] : conflict_set)
+                for (const auto& [index, expr] : plan.conflict_set)
                     updated[index] = KB_SQL_TRY(evaluate(expr, both, eval));
                 KB_SQL_TRY(writer->update(*existing, updated));
                 affected.insert(KB_SQL_TRY(writer->key_of(updated)));
@@ -389,8 +419,8 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
             // DO NOTHING without a target: any unique violation skips the row.
             if (KB_SQL_TRY(writer->conflicting(row, std::nullopt))) continue;
             bool taken = false;
-            for (const kernel::IndexSchema* index : unique_indexes) {
-                taken = taken || KB_SQL_TRY(writer->conflicting(row, index->id)).has_value();
+            for (const kernel::IndexSchema& index : plan.unique_indexes) {
+                taken = taken || KB_SQL_TRY(writer->conflicting(row, index.id)).has_value();
             }
             if (taken) continue;
         }
@@ -400,6 +430,43 @@ SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
         ++inserted;
     }
     result.tag = insert_tag(inserted);
+    return result;
+}
+
+// The statement run with `plan` bound (nullptr: bound now, into `plan`).
+SqlResult<StatementResult> run_insert(const ast::InsertStatement& statement,
+                                      db::Transaction& transaction, EvalContext& eval,
+                                      std::unique_ptr<InsertPlan>& plan) {
+    InsertRows rows;
+    if (plan != nullptr) {
+        plan->writer->rebind(transaction, eval);
+        KB_SQL_TRY(insert_rows(statement, transaction, eval, *plan, rows));
+    } else {
+        auto bound = std::make_unique<InsertPlan>();
+        KB_SQL_TRY(bind_insert_target(statement, transaction, eval, *bound));
+        KB_SQL_TRY(insert_rows(statement, transaction, eval, *bound, rows));
+        KB_SQL_TRY(bind_insert_clauses(statement, transaction, eval, *bound));
+        plan = std::move(bound);  // fully bound: good for the next run too
+    }
+    return write_insert(statement, transaction, eval, *plan, rows);
+}
+
+}  // namespace
+
+SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
+                                          db::Transaction& transaction, EvalContext& eval,
+                                          PlanCache* plan_cache) {
+    // INSERT ... SELECT plans its query afresh every run (its operators are not kept).
+    const std::optional<db::SchemaKey> key = plan_cache != nullptr && !eval.describe_only &&
+                                                     statement.source != ast::InsertSource::select
+                                                 ? transaction.schema_key()
+                                                 : std::nullopt;
+    std::unique_ptr<InsertPlan> plan = key ? plan_cache->take_insert(*key) : nullptr;
+    SqlResult<StatementResult> result = run_insert(statement, transaction, eval, plan);
+    if (key && plan != nullptr) {  // kept whatever this run met: the binding is as good
+        plan->key = *key;
+        plan_cache->keep_insert(std::move(plan));
+    }
     return result;
 }
 
@@ -590,13 +657,8 @@ SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
     binder.set_clause("UPDATE");
     std::vector<std::pair<usize, std::optional<BoundExpr>>> assignments;
     for (const ast::SetClause& set : statement.set) {
-        const kernel::ColumnDef* column = table.find_column(set.column);
-        if (column == nullptr) {
-            return SqlError(sqlstate::kUndefinedColumn, "column \"" + set.column +
-                                                            "\" of relation \"" + table.name +
-                                                            "\" does not exist")
-                .at(set.position);
-        }
+        const kernel::ColumnDef* column =
+            KB_SQL_TRY(column_of_relation(table, set.column, set.position));
         const usize index = static_cast<usize>(column - table.columns.data());
         if (column->identity == kernel::Identity::always && !set.value->is<ast::DefaultValue>()) {
             return SqlError("428C9",

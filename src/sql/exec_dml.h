@@ -13,14 +13,50 @@
 // overlay as of its start), so `UPDATE t SET k = k + 1` never sees its own writes.
 #pragma once
 
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "db/transaction.h"
 #include "sql/ast.h"
+#include "sql/dml_writer.h"
 #include "sql/session.h"
 
 namespace kb::sql {
 
+class PlanCache;
+
+// RETURNING: the select list bound against the table's row.
+struct BoundReturning {
+    std::vector<BoundExpr> expressions;
+    std::vector<ResultColumn> columns;
+};
+
+// An INSERT ... VALUES or DEFAULT VALUES as analysis leaves it: everything but the values of
+// its parameters, its defaults (sequences advance per run) and the rows it meets. A prepared
+// statement keeps it (plan_cache.h) while the schema is the same, so running it again skips
+// binding; it holds no transaction between runs (the writer is bound to each run's).
+struct InsertPlan {
+    db::SchemaKey key;  // the schema it was bound against
+    kernel::TableSchema table;
+    std::unique_ptr<TableWriter> writer;
+    std::vector<usize> targets;  // the table column of each written value
+    // VALUES: each row's values bound for their columns (nullopt: DEFAULT).
+    std::vector<std::vector<std::optional<BoundExpr>>> values;
+    BoundReturning returning;
+    std::vector<kernel::IndexSchema> unique_indexes;
+    // ON CONFLICT: the arbiter (nullopt inside: the primary key; outer nullopt: none given),
+    // the DO UPDATE SET list bound against the row and EXCLUDED, and its WHERE.
+    std::optional<std::optional<kernel::IndexId>> conflict_target;
+    std::vector<std::pair<usize, BoundExpr>> conflict_set;
+    std::optional<BoundExpr> conflict_where;
+};
+
+// `plan_cache`: a prepared statement's, to keep the bound INSERT in (nullptr: bind every run).
 SqlResult<StatementResult> execute_insert(const ast::InsertStatement& statement,
-                                          db::Transaction& transaction, EvalContext& eval);
+                                          db::Transaction& transaction, EvalContext& eval,
+                                          PlanCache* plan_cache = nullptr);
 SqlResult<StatementResult> execute_update(const ast::UpdateStatement& statement,
                                           db::Transaction& transaction, EvalContext& eval);
 SqlResult<StatementResult> execute_delete(const ast::DeleteStatement& statement,

@@ -1,6 +1,8 @@
 // PlanCache: the bound and planned form of a prepared SELECT, kept with the statement so that
 // running it again skips binding and planning (for a point lookup by primary key they were
-// about half the work).
+// about half the work); likewise the bound form of a prepared INSERT ... VALUES (InsertPlan,
+// exec_dml.h: binding was about 40% of a single-row insert's statement work), under the same
+// rules.
 //
 // A plan depends only on the statement, its parameter types (fixed when it was prepared) and
 // the schema it was planned against — never on parameter values, now() or the rows: those are
@@ -22,6 +24,8 @@
 
 namespace kb::sql {
 
+struct InsertPlan;
+
 struct CachedPlan {
     db::SchemaKey key;
     QueryPlan plan;
@@ -40,11 +44,16 @@ public:
     // Closes `plan` and keeps it for the next run (unless one was kept meanwhile).
     void keep(std::unique_ptr<CachedPlan> plan);
 
+    // The same for a prepared INSERT's bound form (exec_dml.h), kept beside the SELECT slot.
+    std::unique_ptr<InsertPlan> take_insert(const db::SchemaKey& key);
+    void keep_insert(std::unique_ptr<InsertPlan> plan);
+
     // How many runs reused a kept plan (for tests and diagnostics).
     u64 reuses() const { return reuses_.load(std::memory_order_relaxed); }
 
 private:
     std::atomic<CachedPlan*> slot_{nullptr};
+    std::atomic<InsertPlan*> insert_slot_{nullptr};
     std::atomic<u64> reuses_{0};
 };
 

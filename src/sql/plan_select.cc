@@ -224,17 +224,38 @@ std::string output_name(const ast::Expr& expr) {
 }
 
 SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context) {
-    KB_SQL_TRY(root.open(context));
     std::vector<Row> rows;
-    Row row;
-    StatementGuard* guard = context.eval.guard;
-    while (KB_SQL_TRY(root.next(context, row))) {
-        // The rows are held until the statement ends: they count against its memory limit.
-        if (guard != nullptr && guard->hold(row_bytes(row))) return guard->error();
-        rows.push_back(std::move(row));
-        row = Row();
-    }
+    KB_SQL_TRY(run_plan_into(root, context, rows));
     return rows;
+}
+
+SqlStatus run_plan_into(Operator& root, ExecContext& context, std::vector<Row>& rows) {
+    usize count = 0;
+    // Rows past `count` are the earlier run's, kept for their memory until the end.
+    const auto finish = [&rows, &count] { rows.resize(count); };
+    if (auto opened = root.open(context); !opened) {
+        finish();
+        return opened.error();
+    }
+    StatementGuard* guard = context.eval.guard;
+    for (;;) {
+        if (count == rows.size()) rows.emplace_back();
+        Row& row = rows[count];
+        auto more = root.next(context, row);
+        if (!more) {
+            finish();
+            return more.error();
+        }
+        if (!*more) break;
+        ++count;
+        // The rows are held until the statement ends: they count against its memory limit.
+        if (guard != nullptr && guard->hold(row_bytes(row))) {
+            finish();
+            return guard->error();
+        }
+    }
+    finish();
+    return sql_ok();
 }
 
 SqlResult<RowSource> plan_rows(const ast::TableRef& table_ref, const ast::Expr* where,

@@ -63,4 +63,11 @@ std::string output_name(const ast::Expr& expr);
 // Runs a plan to the end, collecting its rows.
 SqlResult<std::vector<Row>> run_plan(Operator& root, ExecContext& context);
 
+// run_plan into `rows`, whose entries are refilled in place: a row left by an earlier run
+// (values of the right kinds, text capacity) is handed to the plan to overwrite, so running a
+// plan again into the same vector allocates nothing per row in the steady state. On success
+// `rows` holds exactly the plan's rows; on an error it holds what was read so far (to be
+// reused, not shown).
+SqlStatus run_plan_into(Operator& root, ExecContext& context, std::vector<Row>& rows);
+
 }  // namespace kb::sql

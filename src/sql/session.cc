@@ -250,8 +250,8 @@ SqlResult<StatementResult> Session::run_in_transaction(const ast::Statement& sta
     EvalContext eval = eval_for(transaction);
     eval.parameters = bindings.values;
     eval.parameter_types.types.assign(bindings.types.begin(), bindings.types.end());
-    StatementResult result =
-        KB_SQL_TRY(execute_statement(statement, transaction, eval, bindings.plan_cache));
+    StatementResult result = KB_SQL_TRY(
+        execute_statement(statement, transaction, eval, bindings.plan_cache, bindings.recycle));
     if (bindings.expected != nullptr && (result.returns_rows != bindings.expected->returns_rows ||
                                          result.columns != bindings.expected->columns)) {
         // A prepared statement bound again after DDL: its rows would not be what the client
@@ -399,6 +399,7 @@ SqlResult<StatementResult> Session::run_autocommit(const ast::Statement& stateme
             attempt + 1 >= options_.autocommit_retries) {
             return committed.error();
         }
+        if (bindings.recycle != nullptr) *bindings.recycle = std::move(result);
     }
 }
 
@@ -603,6 +604,28 @@ SqlResult<StatementDescription> Session::describe(
 
 SqlResult<StatementResult> Session::execute_prepared(const PreparedStatement& prepared,
                                                      std::span<const Value> parameters) {
+    return run_prepared(prepared, parameters, nullptr);
+}
+
+SqlStatus Session::execute_prepared_into(const PreparedStatement& prepared,
+                                         std::span<const Value> parameters, StatementResult& out) {
+    auto result = run_prepared(prepared, parameters, &out);
+    if (!result) {
+        out.tag.clear();
+        out.returns_rows = false;
+        out.columns.clear();
+        out.rows.clear();
+        out.notices.clear();
+        out.copy.reset();
+        return result.error();
+    }
+    out = std::move(*result);
+    return sql_ok();
+}
+
+SqlResult<StatementResult> Session::run_prepared(const PreparedStatement& prepared,
+                                                 std::span<const Value> parameters,
+                                                 StatementResult* recycle) {
     Request request(*this);
     const StatementDescription& description = prepared.description();
     if (auto counted = check_parameter_count(prepared, parameters.size()); !counted) {
@@ -621,6 +644,7 @@ SqlResult<StatementResult> Session::execute_prepared(const PreparedStatement& pr
     bindings.types = description.parameter_types;
     bindings.expected = &description;
     bindings.plan_cache = &prepared.plan_cache();
+    bindings.recycle = recycle;
     return run(*prepared.statement(), bindings);
 }
 

@@ -137,6 +137,16 @@ public:
     // result columns differ from the description.
     SqlResult<StatementResult> execute_prepared(const PreparedStatement& prepared,
                                                 std::span<const kernel::Value> parameters);
+    // execute_prepared into a result the caller keeps between executions: a SELECT refills
+    // `out`'s rows in place (a row whose values already have the right kinds and text
+    // capacity is overwritten, not rebuilt), so running the same statement again and again
+    // allocates nothing per row in the steady state — as a database's own statement loop
+    // reuses its memory. On success `out` is exactly what execute_prepared would return; on an
+    // error `out` is an empty result (no tag, columns or rows), ready for the next call. Other
+    // statements than SELECT replace `out` whole.
+    SqlStatus execute_prepared_into(const PreparedStatement& prepared,
+                                    std::span<const kernel::Value> parameters,
+                                    StatementResult& out);
 
     // --- COPY ... FROM STDIN (session_copy.cc) ------------------------------------------------
     // execute() and execute_prepared() stop at a COPY ... FROM STDIN: its result has copy->from
@@ -197,7 +207,15 @@ private:
         std::span<const Type> types{};
         const StatementDescription* expected = nullptr;
         PlanCache* plan_cache = nullptr;  // a prepared statement's
+        // A result whose memory a SELECT refills (execute_prepared_into); left holding it
+        // again when the statement fails or is retried.
+        StatementResult* recycle = nullptr;
     };
+
+    // execute_prepared, optionally recycling a result's memory (Bindings::recycle).
+    SqlResult<StatementResult> run_prepared(const PreparedStatement& prepared,
+                                            std::span<const kernel::Value> parameters,
+                                            StatementResult* recycle);
 
     SqlResult<StatementResult> run(const ast::Statement& statement, const Bindings& bindings);
     // Runs `statements` in order until an error or a COPY FROM STDIN (whose followers are kept
@@ -258,8 +276,11 @@ private:
 
 // Runs one statement (not transaction control or SET/SHOW) on `transaction`: the dispatch to
 // the DDL, DML and query code. A prepared statement passes its plan cache (plan_cache.h).
+// A SELECT refills `recycle`'s memory when given (Session::execute_prepared_into; on an error
+// `recycle` holds that memory again); other statements ignore it.
 SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
                                              db::Transaction& transaction, EvalContext& eval,
-                                             PlanCache* plan_cache = nullptr);
+                                             PlanCache* plan_cache = nullptr,
+                                             StatementResult* recycle = nullptr);
 
 }  // namespace kb::sql

@@ -47,8 +47,10 @@ protected:
         return results.back().error();
     }
 
-    Lines rows(std::string_view sql, Session* on = nullptr) {
-        StatementResult result = ok(sql, on);
+    Lines rows(std::string_view sql, Session* on = nullptr) { return lines(ok(sql, on)); }
+
+    // A result's rows as "v1|v2" lines.
+    static Lines lines(const StatementResult& result) {
         Lines out;
         for (const Row& row : result.rows) {
             std::string line;
@@ -59,6 +61,10 @@ protected:
             out.push_back(line);
         }
         return out;
+    }
+
+    std::unique_ptr<Session> new_session() {
+        return std::make_unique<Session>(node, tenant, db::kAdminPrincipal);
     }
 
     db::testing::SimNode node;

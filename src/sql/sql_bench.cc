@@ -78,11 +78,12 @@ public:
         prepared_ = std::move(*prepared);
     }
 
-    // Runs the statement; aborts on an error (the benchmark would measure nothing).
+    // Runs the statement; aborts on an error (the benchmark would measure nothing). The result
+    // is kept between runs and refilled in place (Session::execute_prepared_into), as SQLite's
+    // statement reuses its memory between sqlite3_step loops.
     const StatementResult& run(std::span<const Value> parameters) {
-        auto result = session_->execute_prepared(*prepared_, parameters);
-        if (!result) fail(prepared_->text() + ": " + result.error().to_string());
-        result_ = std::move(*result);
+        auto ran = session_->execute_prepared_into(*prepared_, parameters, result_);
+        if (!ran) fail(prepared_->text() + ": " + ran.error().to_string());
         return result_;
     }
 

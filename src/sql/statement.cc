@@ -21,7 +21,7 @@ StatementResult from_ddl(const DdlOutcome& outcome) {
 
 SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
                                       db::Transaction& transaction, EvalContext& eval,
-                                      PlanCache* plan_cache) {
+                                      PlanCache* plan_cache, StatementResult* recycle) {
     const std::optional<db::SchemaKey> key =
         plan_cache != nullptr ? transaction.schema_key() : std::nullopt;
     std::unique_ptr<CachedPlan> cached = key ? plan_cache->take(*key) : nullptr;
@@ -29,25 +29,35 @@ SqlResult<StatementResult> run_select(const ast::SelectStatement& select,
         cached = std::make_unique<CachedPlan>();
         cached->plan = KB_SQL_TRY(plan_select(select, transaction, eval.parameter_types));
     }
-    StatementResult result;
+    // A recycled result's memory (its rows above all) is refilled in place.
+    StatementResult result = recycle != nullptr ? std::move(*recycle) : StatementResult{};
+    result.tag.clear();
     result.returns_rows = true;
     result.columns = cached->plan.columns;
-    SqlResult<std::vector<Row>> rows = std::vector<Row>{};
-    if (!eval.describe_only) {
-        if (SqlStatus folded = cached->plan.folding.raise(); !folded) {
-            rows = folded.error();
-        } else {
-            ExecContext context{&transaction, eval};
-            rows = run_plan(*cached->plan.root, context);
-        }
+    result.notices.clear();
+    result.copy.reset();
+    SqlStatus ran = sql_ok();
+    if (eval.describe_only) {
+        result.rows.clear();
+    } else if (SqlStatus folded = cached->plan.folding.raise(); !folded) {
+        result.rows.clear();
+        ran = folded.error();
+    } else {
+        ExecContext context{&transaction, eval};
+        ran = run_plan_into(*cached->plan.root, context, result.rows);
     }
     if (key) {  // kept whatever this run met: the plan is as good for the next one
         cached->key = *key;
         plan_cache->keep(std::move(cached));
     }
-    if (!rows) return rows.error();
-    result.rows = std::move(*rows);
-    if (!eval.describe_only) result.tag = "SELECT " + std::to_string(result.rows.size());
+    if (!ran) {
+        if (recycle != nullptr) *recycle = std::move(result);  // its memory, for the next run
+        return ran.error();
+    }
+    if (!eval.describe_only) {
+        result.tag = "SELECT ";
+        result.tag += std::to_string(result.rows.size());
+    }
     return result;
 }
 
@@ -68,7 +78,7 @@ SqlResult<StatementResult> run_explain(const ast::ExplainStatement& explain,
 
 SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
                                              db::Transaction& transaction, EvalContext& eval,
-                                             PlanCache* plan_cache) {
+                                             PlanCache* plan_cache, StatementResult* recycle) {
     if (eval.describe_only && !statement.is<ast::SelectStatement>() &&
         !statement.is<ast::InsertStatement>() && !statement.is<ast::UpdateStatement>() &&
         !statement.is<ast::DeleteStatement>() && !statement.is<ast::ExplainStatement>()) {
@@ -80,9 +90,9 @@ SqlResult<StatementResult> execute_statement(const ast::Statement& statement,
     // needs none).
     if (!eval.describe_only) KB_SQL_TRY(check_statement_privileges(statement, transaction));
     if (const auto* s = statement.as<ast::SelectStatement>())
-        return run_select(*s, transaction, eval, plan_cache);
+        return run_select(*s, transaction, eval, plan_cache, recycle);
     if (const auto* s = statement.as<ast::InsertStatement>())
-        return execute_insert(*s, transaction, eval);
+        return execute_insert(*s, transaction, eval, plan_cache);
     if (const auto* s = statement.as<ast::UpdateStatement>())
         return execute_update(*s, transaction, eval);
     if (const auto* s = statement.as<ast::DeleteStatement>())

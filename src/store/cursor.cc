@@ -1,10 +1,20 @@
 // Cursor: ordered range walks over a tree (see cursor.h).
 #include "store/cursor.h"
 
+#include <utility>
+
 #include "store/btree.h"
 #include "store/page_file.h"
 
 namespace kb::store {
+
+namespace {
+
+// How many entries ahead of the current one next() starts fetching (Node::prefetch_entry):
+// far enough that a caller's work on a row or two covers a memory miss.
+constexpr usize kPrefetchDistance = 4;
+
+}  // namespace
 
 Result<Cursor> Cursor::open(const PageFile& file, TenantId tenant, RootRef root, ByteSpan lower,
                             ByteSpan upper, Direction direction,
@@ -107,6 +117,7 @@ Status Cursor::seek_forward(std::shared_ptr<const Node> node) {
     valid_ = positioned;
     check_bounds();
     note_leaf();
+    fetch_on_next_ = true;  // a point read never steps: fetch ahead only once it does
     return Status::ok();
 }
 
@@ -131,6 +142,7 @@ Status Cursor::seek_backward(std::shared_ptr<const Node> node) {
     valid_ = positioned;
     check_bounds();
     note_leaf();
+    fetch_on_next_ = true;
     return Status::ok();
 }
 
@@ -231,11 +243,13 @@ Status Cursor::next() {
         if (leaf.index + 1 < leaf.node->count()) {
             ++leaf.index;
             if (!leaf_in_bounds_) check_bounds();
+            if (valid_) fetch_ahead(std::exchange(fetch_on_next_, false));
             return Status::ok();
         }
     } else if (leaf.index > 0 && leaf.index <= leaf.node->count()) {
         --leaf.index;
         if (!leaf_in_bounds_) check_bounds();
+        if (valid_) fetch_ahead(std::exchange(fetch_on_next_, false));
         return Status::ok();
     }
     auto moved = direction_ == Direction::forward ? step_forward() : step_backward();
@@ -246,7 +260,27 @@ Status Cursor::next() {
     valid_ = *moved;
     check_bounds();
     note_leaf();
+    fetch_on_next_ = false;
+    prefetch_following();
     return Status::ok();
+}
+
+void Cursor::prefetch_following() const {
+    if (valid_) fetch_ahead(true);
+}
+
+void Cursor::fetch_ahead(bool landed) const {
+    const Frame& leaf = path_.back();
+    const Node& node = *leaf.node;
+    const bool forward = direction_ == Direction::forward;
+    // Entries of this leaf after the current one, in the cursor's direction.
+    const usize remaining = forward ? node.count() - 1u - leaf.index : leaf.index;
+    // Once landed, each step fetches only the entry kPrefetchDistance ahead: the nearer ones
+    // were asked for by the steps before.
+    for (usize ahead = landed ? 1 : kPrefetchDistance; ahead <= kPrefetchDistance; ++ahead) {
+        if (ahead > remaining) break;
+        node.prefetch_entry(static_cast<u16>(forward ? leaf.index + ahead : leaf.index - ahead));
+    }
 }
 
 }  // namespace kb::store

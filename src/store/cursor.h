@@ -69,6 +69,13 @@ private:
     // Notes whether every key from the current one to the leaf's edge (in the cursor's
     // direction) is within the bounds, so that steps inside the leaf need not compare keys.
     void note_leaf();
+    // The cursor stepped into a leaf: starts fetching the entries after the current one in the
+    // cursor's direction (Node::prefetch_entry). After a seek that waits for the first step
+    // (fetch_on_next_): most seeks are point reads that never step.
+    void prefetch_following() const;
+    // The cursor moved to a new entry: fetches the entry kPrefetchDistance ahead in its leaf
+    // (all of those up to it when it `landed` in the leaf).
+    void fetch_ahead(bool landed) const;
     void check_writer() const;
 
     const PageFile* file_ = nullptr;
@@ -82,6 +89,7 @@ private:
     Direction direction_ = Direction::forward;
     bool valid_ = false;
     bool leaf_in_bounds_ = false;  // see note_leaf()
+    bool fetch_on_next_ = false;   // see prefetch_following()
     bool value_loaded_ = false;
     Bytes value_buffer_;
 };

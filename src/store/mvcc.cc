@@ -229,6 +229,31 @@ Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position 
                     current->row);
 }
 
+Status mvcc_put_new_sorted(Store& store, TreeId tree, std::span<const KeyValue> rows, Position at) {
+    if (at == Position::none()) return Status::invalid_argument("a version at position 0");
+    usize bytes = 0;
+    for (const KeyValue& row : rows) {
+        KB_TRY(check_key(row.key));
+        KB_TRY(check_row_size(row.value));
+        bytes += 1 + row.key.size() + kPositionSize + row.value.size();
+    }
+    // Every current key and value, laid out in one buffer.
+    Bytes buffer(bytes);
+    std::vector<KeyValue> entries;
+    entries.reserve(rows.size());
+    u8* out = buffer.data();
+    for (const KeyValue& row : rows) {
+        u8* const key = out;
+        *out++ = kCurrentPrefix;
+        out = std::copy(row.key.begin(), row.key.end(), out);
+        u8* const value = out;
+        store_le_u64(out, at.value());
+        out = std::copy(row.value.begin(), row.value.end(), out + kPositionSize);
+        entries.push_back(KeyValue{.key = ByteSpan(key, value), .value = ByteSpan(value, out)});
+    }
+    return store.put_sorted(tree, entries);
+}
+
 Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at) {
     KB_TRY(check_key(key));
     if (at == Position::none()) return Status::invalid_argument("a deletion at position 0");

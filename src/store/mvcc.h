@@ -25,6 +25,7 @@
 
 #include <limits>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/bytes.h"
@@ -60,6 +61,12 @@ Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at);
 Status mvcc_put(Store& store, TreeId tree, ByteSpan key, ByteSpan row, Position at,
                 const std::optional<Version>& current);
 Status mvcc_delete(Store& store, TreeId tree, ByteSpan key, Position at, const Version& current);
+
+// mvcc_put(store, tree, key, row, at, std::nullopt) of each entry (key and row), for keys the
+// caller found without a live version, in strictly ascending order: one walk from the root per
+// leaf they land in (Store::put_sorted), not one per key. Checks every entry before writing
+// any; on a store error, a prefix of them may have been written.
+Status mvcc_put_new_sorted(Store& store, TreeId tree, std::span<const KeyValue> rows, Position at);
 
 // The live version of `key` in the writer's view (its created position and row; ended is
 // Position::none()), or nullopt if it has none: the version a write at a later position ends.
