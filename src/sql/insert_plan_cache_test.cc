@@ -22,12 +22,6 @@ protected:
         ok("CREATE TABLE t (a int PRIMARY KEY, b text NOT NULL)");
     }
 
-    std::shared_ptr<const PreparedStatement> prepare(std::string_view sql) {
-        auto prepared = session->prepare(sql);
-        EXPECT_TRUE(prepared.has_value()) << sql << ": " << prepared.error().to_string();
-        return prepared ? *prepared : nullptr;
-    }
-
     SqlResult<StatementResult> run(const PreparedStatement& prepared, std::vector<Value> values) {
         return session->execute_prepared(prepared, values);
     }

@@ -6,32 +6,20 @@
 #include <gtest/gtest.h>
 
 #include "base/prng.h"
-#include "db/engine_test_support.h"
 #include "sql/bind_resolve.h"
 #include "sql/prepared.h"
-#include "sql/session.h"
+#include "sql/session_test_support.h"
 
 namespace kb::sql {
 namespace {
 
-class PreparedIntoTest : public ::testing::Test {
+class PreparedIntoTest : public testing::SessionTestBase {
 protected:
+    PreparedIntoTest() : SessionTestBase(44) {}
+
     void SetUp() override {
-        ASSERT_TRUE(node.open().is_ok());
-        session = std::make_unique<Session>(node, node.default_tenant(), db::kAdminPrincipal);
+        SessionTestBase::SetUp();
         ok("CREATE TABLE t (a int PRIMARY KEY, b text, c bigint)");
-    }
-
-    void ok(std::string_view sql) {
-        for (const auto& result : session->execute(sql)) {
-            ASSERT_TRUE(result.has_value()) << sql << ": " << result.error().to_string();
-        }
-    }
-
-    std::shared_ptr<const PreparedStatement> prepare(std::string_view sql) {
-        auto prepared = session->prepare(sql);
-        EXPECT_TRUE(prepared.has_value()) << sql << ": " << prepared.error().to_string();
-        return prepared ? *prepared : nullptr;
     }
 
     // Runs `prepared` both ways — into `kept` and into a fresh result — and expects the same
@@ -79,9 +67,6 @@ protected:
         EXPECT_TRUE(result.rows.empty());
         EXPECT_TRUE(result.notices.empty());
     }
-
-    db::testing::SimNode node{44};
-    std::unique_ptr<Session> session;
 };
 
 TEST_F(PreparedIntoTest, SameRowsAsAFreshResultWhateverTheLastExecutionLeft) {

@@ -63,6 +63,12 @@ protected:
         return out;
     }
 
+    std::shared_ptr<const PreparedStatement> prepare(std::string_view sql) {
+        auto prepared = session->prepare(sql);
+        EXPECT_TRUE(prepared.has_value()) << sql << ": " << prepared.error().to_string();
+        return prepared ? *prepared : nullptr;
+    }
+
     std::unique_ptr<Session> new_session() {
         return std::make_unique<Session>(node, tenant, db::kAdminPrincipal);
     }
