@@ -24,7 +24,9 @@ public:
     u64 next_u64();
 };
 
-// OpenSSL RAND_bytes: the OS entropy pool behind a DRBG. Thread-safe.
+// OpenSSL RAND_bytes: the OS entropy pool behind a DRBG. Thread-safe. Draws of up to 64 bytes
+// are served from a per-thread block of its output (wiped as it is served), one call per 512
+// bytes instead of one per nonce.
 class SystemRandom final : public RandomSource {
 public:
     void fill(MutableByteSpan out) override;
