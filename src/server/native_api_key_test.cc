@@ -8,6 +8,7 @@
 #include "kernel/api_keys.h"
 #include "server/native_frame.h"
 #include "server/native_session.h"
+#include "server/native_test_support.h"
 #include "server/pg_test_support.h"
 
 namespace kb::server {
@@ -15,10 +16,7 @@ namespace {
 
 using testing::TestPgHost;
 
-struct Received {
-    NativeFrameHeader header;
-    NativeMessage message;
-};
+using Received = testing::NativeReceived;
 
 class KeyClient {
 public:
@@ -33,24 +31,8 @@ public:
     }
 
     std::vector<Received> send(u64 request_id, const NativeMessage& message) {
-        Bytes body;
-        encode_native_message(body, message);
-        Bytes frame;
-        encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0},
-                            body);
-        session_->receive(frame);
-        framer_.feed(session_->take_output());
-        std::vector<Received> received;
-        for (;;) {
-            auto next = framer_.next();
-            EXPECT_TRUE(next.has_value());
-            if (!next || !next->has_value()) break;
-            auto decoded = decode_native_message((*next)->header.type, (*next)->body);
-            EXPECT_TRUE(decoded.has_value());
-            if (!decoded) break;
-            received.push_back(Received{(*next)->header, std::move(*decoded)});
-        }
-        return received;
+        session_->receive(testing::native_frame_of(request_id, message));
+        return testing::collect_native(*session_, framer_);
     }
 
     // The one answer to a request (an empty variant's default when there is not exactly one).

@@ -7,6 +7,7 @@
 #include "crypto/scram.h"
 #include "kernel/kernel_reads.h"
 #include "server/native_frame.h"
+#include "server/native_test_support.h"
 #include "server/pg_test_support.h"
 #include "server/protocol_dispatch.h"
 #include "server/scram_authenticator.h"
@@ -18,10 +19,7 @@ using testing::TestPgHost;
 
 constexpr std::string_view kPassword = "native secret";
 
-struct Received {
-    NativeFrameHeader header;
-    NativeMessage message;
-};
+using Received = testing::NativeReceived;
 
 // A test client: builds frames and decodes everything the session sends back.
 class Client {
@@ -41,12 +39,7 @@ public:
     }
 
     std::vector<Received> send(u64 request_id, const NativeMessage& message) {
-        Bytes body;
-        encode_native_message(body, message);
-        Bytes frame;
-        encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0},
-                            body);
-        return send_raw(frame);
+        return send_raw(frame_of(request_id, message));
     }
 
     std::vector<Received> send_raw(ByteSpan bytes) {
@@ -56,29 +49,11 @@ public:
 
     // The frame of `message` under `request_id`, for sending several at once.
     static Bytes frame_of(u64 request_id, const NativeMessage& message) {
-        Bytes body;
-        encode_native_message(body, message);
-        Bytes frame;
-        encode_native_frame(frame, {request_id, static_cast<u16>(native_type_of(message)), 0},
-                            body);
-        return frame;
+        return testing::native_frame_of(request_id, message);
     }
 
     // What the session has sent since, decoded (without giving it anything).
-    std::vector<Received> collect() {
-        framer_.feed(session_.take_output());
-        std::vector<Received> received;
-        for (;;) {
-            auto frame = framer_.next();
-            EXPECT_TRUE(frame.has_value()) << frame.status().message();
-            if (!frame || !frame->has_value()) break;
-            auto message = decode_native_message((*frame)->header.type, (*frame)->body);
-            EXPECT_TRUE(message.has_value()) << message.status().message();
-            if (!message) break;
-            received.push_back(Received{(*frame)->header, std::move(*message)});
-        }
-        return received;
-    }
+    std::vector<Received> collect() { return testing::collect_native(session_, framer_); }
 
     // The one message a request was answered with, of type T (a test failure otherwise).
     template <class T>
