@@ -102,7 +102,7 @@ usize ConflictWindow::entry_at_or_after(Position position) const {
 void ConflictWindow::seal_run() {
     const usize first = entry_at_or_after(tail_start_);
     const std::vector<Recent> recent = recent_keys(first);
-    Run run{.first = tail_start_, .last = newest_};
+    Run run{.last = newest_};
     run.keys.reserve(recent.size());
     for (const Recent& key : recent) {
         run.keys.push_back(RunKey{.space = key.space,
@@ -128,7 +128,7 @@ void ConflictWindow::seal_run() {
 }
 
 ConflictWindow::Run ConflictWindow::merge_runs(const Run& older, const Run& newer) {
-    Run merged{.first = older.first, .last = newer.last};
+    Run merged{.last = newer.last};
     merged.keys.reserve(older.keys.size() + newer.keys.size());
     merged.arena.reserve(older.arena.size() + newer.arena.size());
     auto append = [&](const Run& from, const RunKey& key) {

@@ -137,8 +137,8 @@ private:
         Position position;
     };
 
-    // A sorted run of the index: the keys of the entries at positions [first, last], newest
-    // position per key, ordered like Recent (key bytes in `arena`).
+    // A sorted run of the index: the keys of entries up to position `last`, newest position
+    // per key, ordered like Recent (key bytes in `arena`).
     struct RunKey {
         Space space;
         u32 offset;
@@ -146,7 +146,6 @@ private:
         Position position;
     };
     struct Run {
-        Position first;
         Position last;
         std::vector<RunKey> keys{};
         Bytes arena{};
