@@ -22,7 +22,8 @@
 //
 // Threads: every method may be called from any thread. Writes run on the database's own loop
 // thread (one at a time, in order of arrival, many per fsync); reads run on the calling thread
-// against the latest published snapshot, without blocking writes.
+// against the latest published snapshot, without blocking writes, except that event bytes are
+// read from the log (which holds the only copy of them) on the loop thread, between writes.
 //
 // Files: `dir` holds the log (log/), the store (store/) and a lock; keys live outside it, in
 // `key_dir` (master.key, created 0600 on first open). Losing the key directory loses the data.
@@ -169,7 +170,9 @@ public:
                           std::optional<Offset> expected_offset = std::nullopt,
                           IdempotencyId idempotency = {});
     // Events from `from` on, in offset order, up to about `max_bytes` of event data (always at
-    // least one event when there is one). On the latest state (see snapshot()).
+    // least one event when there is one). On the latest state (see snapshot()). The events are
+    // read from the log's records of their appends through its verified read path and checked
+    // against the store's record of each append (corruption when one differs).
     Result<std::vector<StreamEvent>> read_events(TenantId tenant, StreamId stream, Offset from,
                                                  unsigned long long max_bytes = 1 << 20) const;
     Result<StreamDescription> stream_info(TenantId tenant, StreamId stream) const;

@@ -2,6 +2,7 @@
 #include "kimberlite/database.h"
 
 #include "db/database_core.h"
+#include "db/stream_reads.h"
 #include "kernel/kernel_reads.h"
 
 namespace kb {
@@ -90,6 +91,7 @@ Result<Offset> Database::append(TenantId tenant, StreamId stream,
 
 struct DatabaseSnapshot::Impl {
     store::Snapshot snapshot;
+    db::DatabaseCore* core = nullptr;  // events are read from its log (valid while it is open)
 };
 
 Position DatabaseSnapshot::position() const { return impl_->snapshot.applied(); }
@@ -97,8 +99,8 @@ Position DatabaseSnapshot::position() const { return impl_->snapshot.applied(); 
 Result<std::vector<StreamEvent>> DatabaseSnapshot::read_events(TenantId tenant, StreamId stream,
                                                                Offset from,
                                                                unsigned long long max_bytes) const {
-    auto events = KB_TRY(
-        kernel::reads::read_events(impl_->snapshot, tenant, stream, from, max_bytes, ~u64{0}));
+    auto events = KB_TRY(db::read_stream_events(*impl_->core, impl_->snapshot, tenant, stream, from,
+                                                max_bytes, ~u64{0}));
     std::vector<StreamEvent> out;
     out.reserve(events.size());
     for (auto& event : events) {
@@ -122,8 +124,8 @@ Result<std::optional<Position>> DatabaseSnapshot::position_at(Timestamp timestam
 }
 
 DatabaseSnapshot Database::snapshot() const {
-    return DatabaseSnapshot(
-        std::make_shared<const DatabaseSnapshot::Impl>(DatabaseSnapshot::Impl{core_->snapshot()}));
+    return DatabaseSnapshot(std::make_shared<const DatabaseSnapshot::Impl>(
+        DatabaseSnapshot::Impl{core_->snapshot(), core_.get()}));
 }
 
 Result<std::vector<StreamEvent>> Database::read_events(TenantId tenant, StreamId stream,

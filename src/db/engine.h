@@ -187,7 +187,7 @@ public:
     // trusts) and decoded with the tenants' keys, one entry per position. corruption when the
     // log refuses a record or a record does not decode; internal when a position is beyond the
     // durable log. Loop thread only (the log's reads update what it knows to be verified). For
-    // checking served events (event_verification.h).
+    // reading stream events (stream_reads.h).
     Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions);
     const Genesis& genesis() const { return genesis_; }
     const kernel::Kernel& kernel() const { return *kernel_; }

@@ -16,6 +16,8 @@
 #include "io/sim_event_loop.h"
 #include "io/sim_network.h"
 #include "io/sim_storage.h"
+#include "kernel/catalog_test_support.h"
+#include "kernel/kernel_test_support.h"
 #include "kernel/permissions.h"
 #include "vsr/client_table_file.h"
 #include "vsr/replica_test_support.h"
@@ -234,19 +236,26 @@ TEST(EngineCheckpoint, HalfTheCacheDirtyStartsACheckpoint) {
     NetworkedNode node(6, /*checkpoint_every_ops=*/1'000'000);  // cache 4 MiB
     ASSERT_TRUE(node.open().is_ok());
     const TenantId tenant = *node.engine().tenant_id("default");
-    const SubmitResult stream =
-        node.request(kernel::Op{tenant, kAdminPrincipal, kernel::CreateStreamOp{.name = "s"}});
-    const std::string event(48 * 1024, 'e');
-    constexpr int kAppends = 120;  // ~5.6 MiB of events into the store
+    // Rows of 48 KiB (events would not do: the store keeps one small record per append).
+    const kernel::TableSchema table = kernel::testing::simple_table(1, "big");
+    const auto insert = [&](i64 id, kernel::TransactionOp op) {
+        op.snapshot = node.engine().applied_position();
+        const std::vector<kernel::Value> values = {
+            kernel::Value::int64(id), kernel::Value::text(std::string(48 * 1024, 'r'))};
+        op.effects.push_back(kernel::testing::insert_effect(table, values));
+        return node.request(kernel::Op{tenant, kAdminPrincipal, std::move(op)});
+    };
+    ASSERT_EQ(insert(0, kernel::TransactionOp{.ddl = {kernel::CreateTableChange{.schema = table}}})
+                  .outcome,
+              kernel::Outcome::ok);
+    constexpr int kInserts = 120;  // ~5.6 MiB of rows into the store
     SubmitResult last;
-    for (int i = 0; i < kAppends; ++i) {
-        last = node.request(append(tenant, stream.applied.stream, event + std::to_string(i)));
-    }
-    ASSERT_EQ(last.outcome, kernel::Outcome::ok);
+    for (int i = 1; i <= kInserts; ++i) last = insert(i, kernel::TransactionOp{});
+    ASSERT_EQ(last.outcome, kernel::Outcome::ok) << last.detail;
     ASSERT_TRUE(node.loop().run_until([&] { return !node.engine().checkpoint_in_flight(); }));
     node.crash();
     ASSERT_TRUE(node.open().is_ok());
-    EXPECT_LT(node.engine().replica().counters().commits, static_cast<u64>(kAppends))
+    EXPECT_LT(node.engine().replica().counters().commits, static_cast<u64>(kInserts))
         << "no checkpoint was taken although the ops filled the page cache";
 }
 

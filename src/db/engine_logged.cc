@@ -1,5 +1,5 @@
 // Engine::logged_appends: ops read back from the log through its verified read path, for
-// checking what the store serves against the chain (event_verification.h).
+// reading the events of a stream where the store says they are (stream_reads.h).
 #include <utility>
 
 #include "db/engine.h"

@@ -5,8 +5,7 @@
 
 #include "base/prng.h"
 #include "db/engine_test_support.h"
-#include "kernel/kernel_trees.h"
-#include "store/cursor.h"
+#include "db/stream_reads.h"
 
 namespace kb::db {
 namespace {
@@ -14,29 +13,17 @@ namespace {
 using testing::bytes_of;
 using testing::SimNode;
 
-// Every event of a stream in the engine's published state, as text.
-std::vector<std::string> events_of(Engine& engine, TenantId tenant, StreamId stream) {
+// Every event of a stream in the engine's published state, as text (read as readers read
+// them: from the log, where the store says each append is).
+std::vector<std::string> events_of(SimNode& node, TenantId tenant, StreamId stream) {
     std::vector<std::string> out;
-    store::Snapshot snapshot = engine.snapshot();
-    auto tree = snapshot.tree(kernel::trees::events(tenant));
-    EXPECT_TRUE(tree.has_value()) << tree.status().to_string();
-    if (!tree) return out;
-    const auto lower = kernel::trees::event_key(stream, Offset(0));
-    const auto upper = kernel::trees::event_key(StreamId(stream.value() + 1), Offset(0));
-    auto cursor = tree->scan(lower, upper);
-    EXPECT_TRUE(cursor.has_value());
-    if (!cursor) return out;
-    while (cursor->valid()) {
-        const u64 offset = kernel::trees::load_be64(cursor->key().data() + 8);
-        EXPECT_EQ(offset, out.size()) << "offsets are dense from 0";
-        auto value = cursor->value();
-        EXPECT_TRUE(value.has_value());
-        if (!value) break;
-        auto event = kernel::trees::parse_event_value(*value, stream, Offset(offset));
-        EXPECT_TRUE(event.has_value());
-        if (!event) break;
-        out.emplace_back(event->data.begin(), event->data.end());
-        EXPECT_TRUE(cursor->next().is_ok());
+    auto events = read_stream_events(node, node.engine().snapshot(), tenant, stream, Offset(0),
+                                     ~u64{0}, ~u64{0});
+    EXPECT_TRUE(events.has_value()) << events.status().to_string();
+    if (!events) return out;
+    for (const kernel::reads::Event& event : *events) {
+        EXPECT_EQ(event.offset.value(), out.size()) << "offsets are dense from 0";
+        out.emplace_back(event.data.begin(), event.data.end());
     }
     return out;
 }
@@ -92,7 +79,7 @@ TEST(Engine, AppendsReadBackInOrder) {
     ASSERT_TRUE(second.has_value());
     EXPECT_EQ(second->outcome, kernel::Outcome::ok) << second->detail;
     EXPECT_EQ(second->applied.first_offset, Offset(3));
-    EXPECT_EQ(events_of(node.engine(), node.default_tenant(), stream),
+    EXPECT_EQ(events_of(node, node.default_tenant(), stream),
               (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
@@ -124,7 +111,7 @@ TEST(Engine, RefusedOpsAreNotLogged) {
     EXPECT_EQ(denied->outcome, kernel::Outcome::permission_denied);
 
     EXPECT_EQ(node.engine().log_position(), before);
-    EXPECT_TRUE(events_of(node.engine(), node.default_tenant(), stream).empty());
+    EXPECT_TRUE(events_of(node, node.default_tenant(), stream).empty());
 }
 
 TEST(Engine, AnIdempotentRetryReturnsTheOriginalOffsetsAndAppendsNothing) {
@@ -150,7 +137,7 @@ TEST(Engine, AnIdempotentRetryReturnsTheOriginalOffsetsAndAppendsNothing) {
     EXPECT_EQ(retry->applied.first_offset, Offset(1));
     EXPECT_EQ(retry->applied.original, original->position);
     EXPECT_EQ(node.engine().log_position(), logged);
-    EXPECT_EQ(events_of(node.engine(), node.default_tenant(), stream),
+    EXPECT_EQ(events_of(node, node.default_tenant(), stream),
               (std::vector<std::string>{"p0", "p1", "p2"}));
 }
 
@@ -175,8 +162,7 @@ TEST(Engine, RetriesInFlightTogetherApplyOnce) {
     EXPECT_FALSE(results[0]->applied.repeated);
     EXPECT_TRUE(results[1]->applied.repeated);
     EXPECT_EQ(results[1]->applied.first_offset, Offset(0));
-    EXPECT_EQ(events_of(node.engine(), node.default_tenant(), stream),
-              (std::vector<std::string>{"once"}));
+    EXPECT_EQ(events_of(node, node.default_tenant(), stream), (std::vector<std::string>{"once"}));
 }
 
 // Admission decides against applied state plus the ops in flight: two creates of one name, or
@@ -204,7 +190,7 @@ TEST(Engine, AdmissionSeesOpsInFlight) {
     EXPECT_EQ(outcomes[kernel::Outcome::ok], 3);
     EXPECT_EQ(outcomes[kernel::Outcome::stream_exists], 1);
     EXPECT_EQ(outcomes[kernel::Outcome::offset_mismatch], 1);
-    EXPECT_EQ(events_of(node.engine(), tenant, stream), (std::vector<std::string>{"a", "c"}));
+    EXPECT_EQ(events_of(node, tenant, stream), (std::vector<std::string>{"a", "c"}));
 }
 
 // A write the log cannot make durable (the disk fails under it) stops the engine: the op is not
@@ -231,7 +217,7 @@ TEST(Engine, AFailedLogWriteStopsTheEngine) {
         Status opened = node.open();
         ASSERT_TRUE(opened.is_ok()) << opened.to_string();
     }
-    const auto events = events_of(node.engine(), tenant, stream);
+    const auto events = events_of(node, tenant, stream);
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.front(), "a");
     if (events.size() == 1) {
@@ -296,7 +282,7 @@ std::map<u64, std::vector<std::string>> run_workload(SimNode& node, u64 seed, in
 
 void expect_events(SimNode& node, const std::map<u64, std::vector<std::string>>& expected) {
     for (const auto& [stream, events] : expected) {
-        EXPECT_EQ(events_of(node.engine(), node.default_tenant(), StreamId(stream)), events)
+        EXPECT_EQ(events_of(node, node.default_tenant(), StreamId(stream)), events)
             << "stream " << stream;
     }
 }

@@ -83,7 +83,7 @@ public:
 
     // The appends logged at `positions` (ascending, distinct, at most the applied position),
     // read back through the log's verified read path (Engine::logged_appends): what served
-    // events are checked against (event_verification.h). Any thread but the loop's.
+    // events are read from (stream_reads.h). Any thread but the loop's.
     // unsupported unless overridden.
     virtual Result<std::vector<LoggedAppend>> logged_appends(std::span<const Position> positions) {
         (void)positions;

@@ -270,17 +270,12 @@ void note_schema_change(KernelState& state, std::vector<Bytes> before, const Ten
     state.schemas_unwritten.insert(after.info().id);
 }
 
-AppendEntry::AppendEntry(TenantId tenant, StreamId stream, Offset first, Position position)
-    : bytes_(state_entry(StateEntryKind::append, {le64(tenant.value()), le64(stream.value()),
-                                                  le64(first.value()), le64(position.value())})) {}
-
-void AppendEntry::add(ByteSpan event) {
-    // The fields' framing of state_entry (u32 length, bytes), one field per event.
-    u8 length[4];
-    store_le_u32(length, static_cast<u32>(event.size()));
-    bytes_.insert(bytes_.end(), length, length + 4);
-    bytes_.insert(bytes_.end(), event.begin(), event.end());
-    ++events_;
+Bytes append_entry(TenantId tenant, StreamId stream, Offset first,
+                   const trees::StoredAppend& append) {
+    return state_entry(StateEntryKind::append,
+                       {le64(tenant.value()), le64(stream.value()), le64(first.value()),
+                        le64(append.position.value()), le64(append.count), le64(append.bytes),
+                        append.digest.bytes()});
 }
 
 Bytes setting_entry(Setting setting, u64 value) {

@@ -1,11 +1,10 @@
 // Apply of the stream ops: create stream, delete stream, append batch (see kernel.h).
 //
-// An append writes one entry per event into the tenant's events tree (stream id, offset ->
-// position, bytes) and adds one entry for all its events to the state hash; the stream's record
-// (its next offset) and its hash entry are brought up to date at publish (kernel_state.h).
-// Events of a deleted stream stay where they are, readable as before.
-#include <array>
-#include <vector>
+// An append writes one entry into the tenant's events tree (stream id, first offset -> its
+// position, event count, bytes and digest; the events stay in the log's record) and adds that
+// entry to the state hash; the stream's record (its next offset) and its hash entry are brought
+// up to date at publish (kernel_state.h). Events of a deleted stream stay where they are,
+// readable as before.
 
 #include "kernel/catalog_entries.h"
 #include "kernel/kernel_state.h"
@@ -60,20 +59,17 @@ Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, cons
     const TenantId tenant_id = tenant.info().id;
     note_stream_change(state, tenant_id, op.stream, tenant.stream(op.stream));
     const Offset first = tenant.append(op.stream, op.events.size());
-    const store::TreeId events = trees::events(tenant_id);
-    AppendEntry entry(tenant_id, op.stream, first, at);
-    // Consecutive offsets: ascending keys, put leaf by leaf.
-    std::vector<std::array<u8, 16>> keys(op.events.size());
-    std::vector<Bytes> values(op.events.size());
-    std::vector<store::KeyValue> puts(op.events.size());
-    for (usize i = 0; i < op.events.size(); ++i) {
-        keys[i] = trees::event_key(op.stream, first.advanced_by(i));
-        values[i] = trees::event_value(at, op.events[i]);
-        puts[i] = store::KeyValue{keys[i], values[i]};
-        entry.add(op.events[i]);
+    if (!op.events.empty()) {
+        trees::StoredAppend append;
+        append.position = at;
+        append.count = op.events.size();
+        for (const Bytes& event : op.events) append.bytes += event.size();
+        append.digest = trees::events_digest(op.events);
+        const auto key = trees::event_key(op.stream, first);
+        const auto value = trees::append_value(append);
+        KB_TRY(state.store.put(trees::events(tenant_id), key, value));
+        state.hash.add(append_entry(tenant_id, op.stream, first, append));
     }
-    KB_TRY(state.store.put_sorted(events, puts));
-    if (entry.events() > 0) state.hash.add(entry.bytes());
     ApplyResult result;
     result.stream = op.stream;
     result.first_offset = first;

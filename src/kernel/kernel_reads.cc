@@ -65,33 +65,50 @@ Result<std::optional<StreamInfo>> stream_info(const store::Snapshot& snapshot, T
     return std::optional<StreamInfo>(std::move(*info));
 }
 
-Result<std::vector<Event>> read_events(const store::Snapshot& snapshot, TenantId tenant,
-                                       StreamId stream, Offset from, u64 max_bytes, u64 max_count) {
-    std::vector<Event> events;
+Result<std::vector<AppendRun>> append_runs(const store::Snapshot& snapshot, TenantId tenant,
+                                           StreamId stream, Offset from, u64 max_bytes,
+                                           u64 max_count) {
+    std::vector<AppendRun> runs;
     const store::TreeId tree = trees::events(tenant);
-    if (max_count == 0 || !KB_TRY(snapshot.has_tree(tree))) return events;
-    const auto lower = trees::event_key(stream, from);
+    if (max_count == 0 || !KB_TRY(snapshot.has_tree(tree))) return runs;
     const auto prefix = trees::stream_key(stream);
-    const Bytes upper = prefix_end(prefix);
-    auto cursor = KB_TRY(snapshot.scan(tree, lower, upper));
-    u64 bytes = 0;
-    for (; cursor.valid(); KB_TRY(cursor.next())) {
+    const auto from_key = trees::event_key(stream, from);
+    const auto take = [&](store::Cursor& cursor) -> Result<AppendRun> {
         const ByteSpan key = cursor.key();
         if (key.size() != 16) {
             return Status::corruption(tenant_name(tenant) + " stream " +
                                       std::to_string(stream.value()) + ": an event key of " +
                                       std::to_string(key.size()) + " bytes");
         }
-        const Offset offset(trees::load_be64(key.data() + 8));
+        const Offset first(trees::load_be64(key.data() + 8));
         const ByteSpan value = KB_TRY(cursor.value());
-        auto stored = KB_TRY(trees::parse_event_value(value, stream, offset));
-        if (!events.empty() && bytes + stored.data.size() > max_bytes) break;
-        bytes += stored.data.size();
-        events.push_back(
-            Event{offset, stored.position, Bytes(stored.data.begin(), stored.data.end())});
-        if (events.size() == max_count) break;
+        return AppendRun{first, KB_TRY(trees::parse_append_value(value, stream, first))};
+    };
+    u64 events = 0;
+    u64 bytes = 0;
+    // The append holding `from`: the last one starting at or before it (key || 00 is above the
+    // key and below the next one).
+    Bytes through_from(from_key.begin(), from_key.end());
+    through_from.push_back(0);
+    auto before = KB_TRY(snapshot.scan(tree, prefix, through_from, store::Direction::backward));
+    if (before.valid()) {
+        AppendRun run = KB_TRY(take(before));
+        if (run.end() > from) {
+            events += run.end().value() - from.value();
+            bytes += run.append.bytes;
+            runs.push_back(run);
+        }
     }
-    return events;
+    const Bytes upper = prefix_end(prefix);
+    auto after = KB_TRY(snapshot.scan(tree, through_from, upper));
+    for (; after.valid() && (runs.empty() || (events < max_count && bytes < max_bytes));
+         KB_TRY(after.next())) {
+        AppendRun run = KB_TRY(take(after));
+        events += run.append.count;
+        bytes += run.append.bytes;
+        runs.push_back(run);
+    }
+    return runs;
 }
 
 Result<std::optional<Position>> position_for_timestamp(const store::Snapshot& snapshot,

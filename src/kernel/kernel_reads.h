@@ -23,6 +23,7 @@
 
 #include "base/bytes.h"
 #include "kernel/catalog.h"
+#include "kernel/kernel_trees.h"
 #include "kernel/schema.h"
 #include "kimberlite/status.h"
 #include "store/mvcc.h"
@@ -40,6 +41,7 @@ Result<Catalog> catalog(const store::Snapshot& snapshot);
 Result<std::optional<StreamInfo>> stream_info(const store::Snapshot& snapshot, TenantId tenant,
                                               StreamId stream);
 
+// An event as readers get it (db/stream_reads.h fills `data` from the log).
 struct Event {
     Offset offset;
     Position position;  // of the append that wrote it
@@ -48,11 +50,25 @@ struct Event {
     friend bool operator==(const Event&, const Event&) = default;
 };
 
-// Events of `stream` from offset `from` on, in offset order: at most `max_count` events and at
-// most `max_bytes` bytes of event data, except that the first event is returned even if it
-// alone is larger. Empty when there are none at or after `from` (or no such tenant).
-Result<std::vector<Event>> read_events(const store::Snapshot& snapshot, TenantId tenant,
-                                       StreamId stream, Offset from, u64 max_bytes, u64 max_count);
+// An append of a stream as the snapshot records it: its first offset and its entry in the
+// events tree (kernel_trees.h). The events themselves are in the log's record at
+// `append.position`; db/stream_reads.h reads them from there.
+struct AppendRun {
+    Offset first;
+    trees::StoredAppend append;
+
+    Offset end() const { return first.advanced_by(append.count); }
+    friend bool operator==(const AppendRun&, const AppendRun&) = default;
+};
+
+// The appends of `stream` holding its events from offset `from` on, in offset order, the first
+// being the append that holds `from` (it may start before it). Appends are added until they hold
+// at least `max_count` events at or after `from`, or `max_bytes` of event data (an append counts
+// whole), and at least one when any holds an event at or after `from`. Empty when none does (or
+// no such tenant or stream).
+Result<std::vector<AppendRun>> append_runs(const store::Snapshot& snapshot, TenantId tenant,
+                                           StreamId stream, Offset from, u64 max_bytes,
+                                           u64 max_count);
 
 // The newest position whose op timestamp is <= `timestamp` (AS OF TIMESTAMP), or nullopt when
 // every op is later (or there is none).

@@ -21,15 +21,18 @@
 #include "kernel/access_control.h"
 #include "kernel/catalog.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_trees.h"
 #include "kernel/state_hash.h"
 #include "store/store.h"
 
 namespace kb::kernel {
 
-// 2: one state hash entry per append op instead of one per event (StateEntryKind::append).
-// A version-1 store's hash counted events the old way, so it is refused; `kmb rebuild` makes
-// the store again from the log.
-inline constexpr u8 kKernelMetaFormatVersion = 2;
+// 2: one state hash entry per append op instead of one per event.
+// 3: the events tree holds one record per append (its position, count, bytes, digest) instead
+//    of a copy of every event, and the append's hash entry is that record (kind 12).
+// An older store's trees and hash are laid out the old way, so it is refused; `kmb rebuild`
+// makes the store again from the log.
+inline constexpr u8 kKernelMetaFormatVersion = 3;
 
 struct KernelState {
     explicit KernelState(store::Store& store_in) : store(store_in) {}
@@ -81,20 +84,11 @@ void note_schema_change(KernelState& state, std::vector<Bytes> before, const Ten
 // Entries of the state hash that the catalog and the MVCC trees do not already describe.
 //
 // The events one append op wrote are one entry: an LtHash add costs a 2 KiB BLAKE3 expansion
-// (~0.25 us), which per event was a quarter of applying a 100-event append. An op appends to
-// one stream, so "the events of one append" is, in the events tree, a run of consecutive
-// offsets of one stream with the same position: what compute_state_hash groups by.
-class AppendEntry {
-public:
-    AppendEntry(TenantId tenant, StreamId stream, Offset first, Position position);
-    void add(ByteSpan event);
-    usize events() const { return events_; }
-    const Bytes& bytes() const { return bytes_; }
-
-private:
-    Bytes bytes_;
-    usize events_ = 0;
-};
+// (~0.25 us), which per event was a quarter of applying a 100-event append. The entry holds the
+// append's record in the events tree (kernel_trees.h: position, count, bytes and the events'
+// digest), so compute_state_hash makes it from that record alone.
+Bytes append_entry(TenantId tenant, StreamId stream, Offset first,
+                   const trees::StoredAppend& append);
 Bytes setting_entry(Setting setting, u64 value);
 // A setting is in the hash only while it differs from its default, so adding a setting in a
 // later version changes no existing state hash.

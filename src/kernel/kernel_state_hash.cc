@@ -4,7 +4,7 @@
 // The entries, and where each comes from (docs/FORMATS.md, "Kernel state"):
 //   catalog      every tenant, stream, table / index / sequence version (catalog_entries.h),
 //                from the tenants, catalog and streams trees
-//   events       one per append op, from each tenant's events tree (AppendEntry)
+//   events       one per append op, from each tenant's events tree (append_entry)
 //   idempotency  one per record, from each tenant's idempotency tree
 //   settings     one per setting that differs from its default, from the meta bytes
 //   rows         a version entry per row version and an end entry per ended version, from
@@ -12,8 +12,6 @@
 //                index's object id whose image is the primary key)
 //   roles        the roles and grants trees of the system the same way (tenant 0, the tree's
 //                number as the table)
-#include <optional>
-
 #include "kernel/catalog_entries.h"
 #include "kernel/idempotency.h"
 #include "kernel/kernel.h"
@@ -27,12 +25,6 @@ namespace {
 
 Status add_events(const store::Snapshot& view, TenantId tenant, StateHash& hash) {
     auto cursor = KB_TRY(view.scan(trees::events(tenant), {}, {}));
-    // The append being gathered: the run of events of one stream, at consecutive offsets,
-    // written at one position.
-    std::optional<AppendEntry> append;
-    StreamId append_stream;
-    Offset append_next;
-    Position append_position;
     for (; cursor.valid(); KB_TRY(cursor.next())) {
         const ByteSpan key = cursor.key();
         if (key.size() != 16) {
@@ -40,20 +32,11 @@ Status add_events(const store::Snapshot& view, TenantId tenant, StateHash& hash)
                                       ": an event key of " + std::to_string(key.size()) + " bytes");
         }
         const StreamId stream(trees::load_be64(key.data()));
-        const Offset offset(trees::load_be64(key.data() + 8));
+        const Offset first(trees::load_be64(key.data() + 8));
         const ByteSpan value = KB_TRY(cursor.value());
-        auto event = KB_TRY(trees::parse_event_value(value, stream, offset));
-        if (!append || stream != append_stream || offset != append_next ||
-            event.position != append_position) {
-            if (append) hash.add(append->bytes());
-            append.emplace(tenant, stream, offset, event.position);
-            append_stream = stream;
-            append_position = event.position;
-        }
-        append->add(event.data);
-        append_next = offset.advanced_by(1);
+        const auto append = KB_TRY(trees::parse_append_value(value, stream, first));
+        hash.add(append_entry(tenant, stream, first, append));
     }
-    if (append) hash.add(append->bytes());
     return Status::ok();
 }
 

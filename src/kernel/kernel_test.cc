@@ -95,9 +95,9 @@ TEST(Kernel, DroppedTenantsRefuseOpsFreeTheirNameAndKeepTheirHistory) {
     EXPECT_EQ(again.tenant, TenantId(2));
     EXPECT_EQ(h.kernel->tenant_keys().size(), 2u);
     ASSERT_TRUE(h.kernel->publish().is_ok());
-    auto events = reads::read_events(h.published(), id, stream.stream, Offset(0), 1 << 20, 10);
-    ASSERT_TRUE(events.has_value()) << events.error().to_string();
-    ASSERT_EQ(events->size(), 1u);
+    auto runs = reads::append_runs(h.published(), id, stream.stream, Offset(0), 1 << 20, 10);
+    ASSERT_TRUE(runs.has_value()) << runs.error().to_string();
+    ASSERT_EQ(runs->size(), 1u);
 
     // And it all survives a reopen (the tenant record carries the drop).
     h.reopen();
@@ -149,18 +149,33 @@ TEST(Kernel, StreamsAppendAndReadBack) {
     ASSERT_TRUE(info && *info);
     EXPECT_EQ((*info)->next_offset, Offset(3));
     EXPECT_EQ((*info)->name, "orders");
-    auto events = reads::read_events(view, t, StreamId(1), Offset(0), 1 << 20, 100);
-    ASSERT_TRUE(events);
-    ASSERT_EQ(events->size(), 3u);
-    EXPECT_EQ((*events)[0], (reads::Event{Offset(0), first_append, bytes_of("a")}));
-    EXPECT_EQ((*events)[1].data, bytes_of("bb"));
-    EXPECT_EQ((*events)[2].position, h.kernel->applied());
-    // Bounded by count, by bytes (but never below one event), and by the start offset.
-    EXPECT_EQ(reads::read_events(view, t, StreamId(1), Offset(0), 1 << 20, 2)->size(), 2u);
-    EXPECT_EQ(reads::read_events(view, t, StreamId(1), Offset(0), 3, 10)->size(), 2u);
-    EXPECT_EQ(reads::read_events(view, t, StreamId(1), Offset(2), 1, 10)->size(), 1u);
-    EXPECT_EQ(reads::read_events(view, t, StreamId(1), Offset(3), 100, 10)->size(), 0u);
-    EXPECT_EQ(reads::read_events(view, t, StreamId(2), Offset(0), 100, 10)->size(), 0u);
+    // The store records each append (its events are in the log's record at its position).
+    auto runs = reads::append_runs(view, t, StreamId(1), Offset(0), 1 << 20, 100);
+    ASSERT_TRUE(runs);
+    ASSERT_EQ(runs->size(), 2u);
+    const std::vector<Bytes> first_events = {bytes_of("a"), bytes_of("bb")};
+    EXPECT_EQ((*runs)[0], (reads::AppendRun{
+                              Offset(0), trees::StoredAppend{first_append, 2, 3,
+                                                             trees::events_digest(first_events)}}));
+    EXPECT_EQ((*runs)[1].first, Offset(2));
+    EXPECT_EQ((*runs)[1].append.position, h.kernel->applied());
+    EXPECT_EQ((*runs)[1].append.count, 1u);
+    EXPECT_EQ((*runs)[1].append.bytes, 3u);
+    const auto runs_from = [&](u64 from, u64 max_bytes, u64 max_count) {
+        return reads::append_runs(view, t, StreamId(1), Offset(from), max_bytes, max_count).value();
+    };
+    // Bounded by count and by bytes (whole appends, but never below one), and starting with the
+    // append that holds the start offset.
+    EXPECT_EQ(runs_from(0, 1 << 20, 2).size(), 1u);
+    EXPECT_EQ(runs_from(0, 3, 10).size(), 1u);
+    EXPECT_EQ(runs_from(0, 0, 10).size(), 1u);
+    EXPECT_EQ(runs_from(1, 1 << 20, 1).size(), 1u);
+    EXPECT_EQ(runs_from(1, 1 << 20, 2).size(), 2u);
+    EXPECT_EQ(runs_from(1, 1 << 20, 2).front().first, Offset(0));
+    EXPECT_EQ(runs_from(2, 1, 10).size(), 1u);
+    EXPECT_EQ(runs_from(2, 1, 10).front().first, Offset(2));
+    EXPECT_EQ(runs_from(3, 100, 10).size(), 0u);
+    EXPECT_EQ(reads::append_runs(view, t, StreamId(2), Offset(0), 100, 10)->size(), 0u);
     EXPECT_FALSE(*reads::stream_info(view, t, StreamId(2)));
     expect_hash_recomputes(h);
 }
@@ -198,10 +213,10 @@ TEST(Kernel, DeletedStreamsKeepTheirEvents) {
     EXPECT_EQ(h.apply(tenant_op(t, CreateStreamOp{.name = "s"})).stream, StreamId(2));
 
     const store::Snapshot view = h.published();
-    auto events = reads::read_events(view, t, StreamId(1), Offset(0), 100, 10);
-    ASSERT_TRUE(events);
-    ASSERT_EQ(events->size(), 1u);
-    EXPECT_EQ((*events)[0].data, bytes_of("kept"));
+    auto runs = reads::append_runs(view, t, StreamId(1), Offset(0), 100, 10);
+    ASSERT_TRUE(runs);
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_EQ((*runs)[0].append.digest, trees::events_digest(std::vector<Bytes>{bytes_of("kept")}));
     EXPECT_EQ((*reads::stream_info(view, t, StreamId(1)))->deleted, deleted);
     expect_hash_recomputes(h);
 }
@@ -368,7 +383,8 @@ TEST(Kernel, SnapshotsSeeOnlyWhatWasPublished) {
               Offset(0));
     EXPECT_EQ((*reads::stream_info(after, TenantId(1), StreamId(1)).value()).next_offset,
               Offset(1));
-    EXPECT_EQ(reads::read_events(before, TenantId(1), StreamId(1), Offset(0), 10, 10)->size(), 0u);
+    EXPECT_EQ(reads::append_runs(before, TenantId(1), StreamId(1), Offset(0), 10, 10)->size(), 0u);
+    EXPECT_EQ(reads::append_runs(after, TenantId(1), StreamId(1), Offset(0), 10, 10)->size(), 1u);
     auto catalog = reads::catalog(after);
     ASSERT_TRUE(catalog);
     EXPECT_EQ(*catalog, h.kernel->catalog());

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/endian.h"
+#include "crypto/blake3.h"
 
 namespace kb::kernel::trees {
 
@@ -31,20 +32,47 @@ std::array<u8, 16> event_key(StreamId stream, Offset offset) {
     return key;
 }
 
-Bytes event_value(Position position, ByteSpan event) {
-    Bytes value(8 + event.size());
-    store_le_u64(value.data(), position.value());
-    std::copy(event.begin(), event.end(), value.begin() + 8);
+std::array<u8, kAppendValueSize> append_value(const StoredAppend& append) {
+    std::array<u8, kAppendValueSize> value;
+    store_le_u64(value.data(), append.position.value());
+    store_le_u64(value.data() + 8, append.count);
+    store_le_u64(value.data() + 16, append.bytes);
+    const ByteSpan digest = append.digest.bytes();
+    std::copy(digest.begin(), digest.end(), value.begin() + 24);
     return value;
 }
 
-Result<StoredEvent> parse_event_value(ByteSpan value, StreamId stream, Offset offset) {
-    if (value.size() < 8) {
-        return Status::corruption("event " + std::to_string(offset.value()) + " of stream " +
-                                  std::to_string(stream.value()) + ": a value of " +
-                                  std::to_string(value.size()) + " bytes");
+Result<StoredAppend> parse_append_value(ByteSpan value, StreamId stream, Offset first) {
+    const auto malformed = [&](const std::string& what) {
+        return Status::corruption("stream " + std::to_string(stream.value()) +
+                                  ": the append at offset " + std::to_string(first.value()) +
+                                  " has " + what);
+    };
+    if (value.size() != kAppendValueSize) {
+        return malformed("a value of " + std::to_string(value.size()) + " bytes");
     }
-    return StoredEvent{Position(load_le_u64(value.data())), value.subspan(8)};
+    StoredAppend append;
+    append.position = Position(load_le_u64(value.data()));
+    append.count = load_le_u64(value.data() + 8);
+    append.bytes = load_le_u64(value.data() + 16);
+    append.digest = InternalHash::from_bytes(value.subspan(24));
+    if (append.count == 0) return malformed("no events");
+    return append;
+}
+
+InternalHash events_digest(std::span<const Bytes> events) {
+    static const crypto::Blake3 context =
+        crypto::Blake3::derive_key("kimberlite 2026-11-29 append events digest");
+    crypto::Blake3 hasher = context;
+    for (const Bytes& event : events) {
+        u8 length[4];
+        store_le_u32(length, static_cast<u32>(event.size()));
+        hasher.update(ByteSpan(length, 4));
+        hasher.update(event);
+    }
+    InternalHash digest;
+    hasher.finalize(digest.mutable_bytes());
+    return digest;
 }
 
 Result<Position> parse_timestamp_value(ByteSpan value) {

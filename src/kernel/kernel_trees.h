@@ -14,7 +14,9 @@
 // ids, which the catalog keeps below 2^62):
 //     catalog      0x01                             -> tenant schema (catalog_codec.h)
 //     streams      stream id u64 BE                 -> stream record (catalog_codec.h)
-//     events       stream id u64 BE, offset u64 BE  -> position u64 LE, event bytes
+//     events       stream id u64 BE, first offset   -> one append: its position, event count,
+//                  u64 BE                              bytes and events digest (the events
+//                                                      themselves are in the log's record)
 //     idempotency  see idempotency.h
 //     table t      MVCC rows (store/mvcc.h): primary key -> row image (row_codec.h)
 //     index i      MVCC entries: index key -> primary key (row_codec.h has the key forms)
@@ -22,12 +24,15 @@
 // ever: a dropped table's rows stay readable as of positions before the drop.
 #pragma once
 
+#include <array>
 #include <optional>
+#include <span>
 
 #include "base/bytes.h"
 #include "kernel/schema.h"
 #include "kimberlite/status.h"
 #include "store/types.h"
+#include "types/hash.h"
 #include "types/ids.h"
 
 namespace kb::kernel::trees {
@@ -69,14 +74,28 @@ inline std::array<u8, 8> timestamp_key(Timestamp timestamp) { return be64(timest
 inline std::array<u8, 8> role_key(PrincipalId principal) { return be64(principal.value()); }
 std::array<u8, 16> event_key(StreamId stream, Offset offset);
 
-// An event's value: the position of the op that appended it, then its bytes.
-Bytes event_value(Position position, ByteSpan event);
-struct StoredEvent {
-    Position position;
-    ByteSpan data;  // a view into the value it was parsed from
+// One append op as the events tree holds it, under the key event_key(stream, its first offset).
+// The events are not copied into the store: they are in the log's record at `position`, and
+// readers take them from there through the log's verified read path (db/stream_reads.h),
+// checked against `count` and `digest`. So the store costs one small entry per append, not a
+// second copy of every event.
+struct StoredAppend {
+    Position position;    // of the op that appended the events
+    u64 count = 0;        // events (at least 1: an empty append writes no entry)
+    u64 bytes = 0;        // the events' total size
+    InternalHash digest;  // events_digest of the events
+
+    friend bool operator==(const StoredAppend&, const StoredAppend&) = default;
 };
-// corruption (naming the stream and offset) for a value shorter than its header.
-Result<StoredEvent> parse_event_value(ByteSpan value, StreamId stream, Offset offset);
+// position u64 LE | count u64 LE | bytes u64 LE | digest (32 bytes).
+inline constexpr usize kAppendValueSize = 8 + 8 + 8 + InternalHash::kSize;
+std::array<u8, kAppendValueSize> append_value(const StoredAppend& append);
+// corruption (naming the stream and first offset) unless exactly kAppendValueSize bytes with a
+// count of at least 1.
+Result<StoredAppend> parse_append_value(ByteSpan value, StreamId stream, Offset first);
+// BLAKE3 (derive_key mode, a context of its own) over every event as u32 LE length ‖ bytes:
+// binds an append's entry, and the state hash, to the exact events its log record holds.
+InternalHash events_digest(std::span<const Bytes> events);
 
 // A timestamps-tree value.
 Result<Position> parse_timestamp_value(ByteSpan value);

@@ -83,10 +83,11 @@ enum class StateEntryKind : u8 {
     sequence = 5,
     row_version = 6,
     row_end = 7,
-    event = 8,        // retired (one entry per event, kernel meta v1): never reuse
-    idempotency = 9,  // (tenant, id, record bytes)
-    setting = 10,     // (setting number, value)
-    append = 11,      // (tenant, stream, first offset, position, each event's bytes)
+    event = 8,          // retired (one entry per event, kernel meta v1): never reuse
+    idempotency = 9,    // (tenant, id, record bytes)
+    setting = 10,       // (setting number, value)
+    append_bytes = 11,  // retired (each event's bytes in the entry, kernel meta v2): never reuse
+    append = 12,        // (tenant, stream, first offset, position, count, bytes, events digest)
 };
 
 // A row version written at `created`: (tenant, table, primary key, row image, created).

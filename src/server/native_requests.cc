@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "db/engine.h"
-#include "db/event_verification.h"
+#include "db/stream_reads.h"
 #include "kernel/kernel_reads.h"
 #include "server/native_session.h"
 #include "server/pg_types.h"
@@ -198,11 +198,11 @@ void NativeSession::read(u64 request_id, const NativeRead& request) {
 
 Result<NativeEvents> NativeSession::events_chunk(const store::Snapshot& snapshot, StreamId stream,
                                                  u64 from, u64 max_count) {
-    auto events = KB_TRY(kernel::reads::read_events(snapshot, login_->tenant, stream, Offset(from),
-                                                    options_.max_frame_body / 2, max_count));
-    // Nothing is sent that the log's record of its append does not hold (one verified record
-    // read per distinct position).
-    KB_TRY(db::verify_events(host_.transactions(), snapshot, login_->tenant, stream, events));
+    // The events come from the log's records of their appends, read through its verified read
+    // path and checked against the store's record of each append (db/stream_reads.h).
+    auto events =
+        KB_TRY(db::read_stream_events(host_.transactions(), snapshot, login_->tenant, stream,
+                                      Offset(from), options_.max_frame_body / 2, max_count));
     NativeEvents chunk;
     chunk.next_offset = from;
     usize bytes = kFrameSlack;

@@ -154,9 +154,10 @@ private:
                                                   u64 stream_id);
     // Up to `max_count` events of `stream` from `from` on as of `snapshot`, as many as fit one
     // frame (empty when there are none): what Read and subscriptions send. out_of_range (Error
-    // too_large) when one event alone does not fit a frame. Every event is first checked against
-    // the log's record of its append (db::verify_events): corruption (Error internal, not
-    // retry-safe) when one differs or the log refuses the record.
+    // too_large) when one event alone does not fit a frame. The events come from the log's
+    // records of their appends, checked against the store's record of each
+    // (db::read_stream_events): corruption (Error internal, not retry-safe) when one differs or
+    // the log refuses the record.
     Result<NativeEvents> events_chunk(const store::Snapshot& snapshot, StreamId stream, u64 from,
                                       u64 max_count);
 

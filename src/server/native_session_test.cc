@@ -440,7 +440,7 @@ TEST_F(NativeSessionTest, ReadsAndSubscriptionsAcrossManyAppendsAllVerify) {
 }
 
 // A host over the test node whose log holds, at `position`, an append whose event `index` has
-// other bytes than the store's.
+// other bytes than those the store's record of the append (their digest) was made from.
 class DoctoredLogHost final : public db::TransactionHost {
 public:
     DoctoredLogHost(db::testing::SimNode& node, Position position, usize index)
@@ -489,12 +489,13 @@ TEST_F(NativeSessionTest, ReadAndSubscribeSendNothingTheLogDoesNotHold) {
     const auto& error = std::get<NativeError>(received[0].message);
     EXPECT_EQ(error.code, NativeErrorCode::internal);
     EXPECT_FALSE(error.retry_safe);
-    EXPECT_NE(error.message.find("stream " + std::to_string(stream) + " offset 12 (log position " +
-                                 std::to_string(third.position) + ")"),
-              std::string::npos)
+    EXPECT_NE(
+        error.message.find("stream " + std::to_string(stream) + " offsets 11..15 (log position " +
+                           std::to_string(third.position) + ")"),
+        std::string::npos)
         << error.message;
-    // A read that stops before that event is served.
-    EXPECT_EQ(client->one<NativeEvents>(7, NativeRead{stream, 0, 12}).events.size(), 12u);
+    // A read that stops before that append is served.
+    EXPECT_EQ(client->one<NativeEvents>(7, NativeRead{stream, 0, 11}).events.size(), 11u);
 
     // A subscription: its opening frame, then the error ends it.
     received = client->send(8, NativeSubscribe{stream, 0, 100});

@@ -1,8 +1,9 @@
-// verify_events (event_verification.h): events served from the store checked against the
-// appends the log holds — all verify on a real database (appends of 1 and 100 events, chunks
-// starting and ending inside appends, another stream's appends in between); an event, an
-// append or a record that differs from the log is refused with corruption naming where.
-#include "db/event_verification.h"
+// read_stream_events (stream_reads.h): a stream's events read from the log where the store says
+// each append is — every chunk reads right on a real database (appends of 1 and 100 events,
+// chunks starting and ending inside appends, another stream's appends in between, bounds by
+// count and bytes); an append whose logged record differs from the store's record of it
+// (events, count, stream, tenant, kind) is refused with corruption naming where.
+#include "db/stream_reads.h"
 
 #include <gtest/gtest.h>
 
@@ -46,14 +47,32 @@ Result<StreamId> create_stream(TransactionHost& host, TenantId tenant, std::stri
     return done.applied.stream;
 }
 
-// Reads [from, from + count) and verifies it.
-Status read_and_verify(TransactionHost& host, TenantId tenant, StreamId stream, u64 from,
-                       u64 count) {
+// Reads [from, from + count) and checks the offsets and bytes (event i of `stream` is "e<i>"
+// unless `text` says otherwise).
+Status read_and_check(TransactionHost& host, TenantId tenant, StreamId stream, u64 from, u64 count,
+                      const std::function<std::string(u64)>& text = {}) {
     const auto start = host.start(tenant);
     auto events = KB_TRY(
-        kernel::reads::read_events(start.snapshot, tenant, stream, Offset(from), ~u64{0}, count));
-    if (events.size() != count) return Status::internal("short read");
-    return verify_events(host, start.snapshot, tenant, stream, events);
+        read_stream_events(host, start.snapshot, tenant, stream, Offset(from), ~u64{0}, count));
+    if (events.size() != count) {
+        return Status::internal("read " + std::to_string(events.size()) + " events of " +
+                                std::to_string(count));
+    }
+    for (u64 i = 0; i < count; ++i) {
+        const u64 offset = from + i;
+        const std::string expected = text ? text(offset) : "e" + std::to_string(offset);
+        if (events[i].offset != Offset(offset) || events[i].data != testing::bytes_of(expected)) {
+            return Status::internal("event " + std::to_string(offset) + " reads wrong");
+        }
+    }
+    return Status::ok();
+}
+
+// The position of the append holding `offset` of `stream`, as the store records it.
+Position position_of(const store::Snapshot& snapshot, TenantId tenant, StreamId stream,
+                     u64 offset) {
+    auto runs = kernel::reads::append_runs(snapshot, tenant, stream, Offset(offset), ~u64{0}, 1);
+    return runs.value().at(0).append.position;
 }
 
 // A host whose log answers go through `doctor` first.
@@ -78,7 +97,7 @@ private:
     Doctor doctor_;
 };
 
-TEST(EventVerification, EveryChunkOfADatabasesStreamVerifies) {
+TEST(StreamReads, EveryChunkOfADatabasesStreamReads) {
     testing::TempDatabaseDirs dirs("kmb-verify-test");
     auto db = Database::open(dirs.data, dirs.options());
     ASSERT_TRUE(db.has_value()) << db.status().to_string();
@@ -93,28 +112,51 @@ TEST(EventVerification, EveryChunkOfADatabasesStreamVerifies) {
     for (const u64 from : {u64{0}, u64{1}, u64{2}, u64{50}, u64{100}, u64{101}, u64{150}}) {
         for (const u64 count : {u64{1}, u64{2}, u64{3}, u64{64}, u64{101}, u64{150}}) {
             if (from + count > total) continue;
-            const Status verified = read_and_verify(core, tenant, stream, from, count);
-            EXPECT_TRUE(verified.is_ok()) << from << "+" << count << ": " << verified.to_string();
+            const Status read = read_and_check(core, tenant, stream, from, count);
+            EXPECT_TRUE(read.is_ok()) << from << "+" << count << ": " << read.to_string();
         }
     }
-    EXPECT_TRUE(read_and_verify(core, tenant, stream, 0, total).is_ok());
-    EXPECT_TRUE(read_and_verify(core, tenant, other, 0, 6).is_ok());
+    EXPECT_TRUE(read_and_check(core, tenant, stream, 0, total).is_ok());
+    EXPECT_TRUE(read_and_check(core, tenant, other, 0, 6, [](u64) { return "x"; }).is_ok());
+    // Past the end: nothing.
+    const auto start = core.start(tenant);
+    EXPECT_TRUE(read_stream_events(core, start.snapshot, tenant, stream, Offset(total), ~u64{0}, 10)
+                    ->empty());
+    // Bounded by bytes: whole events up to the bound, but always at least one. Events 1..9 are
+    // "e1".."e9" (2 bytes each), 10.. are 3 bytes.
+    const auto read_bytes = [&](u64 from, u64 max_bytes) {
+        return read_stream_events(core, start.snapshot, tenant, stream, Offset(from), max_bytes,
+                                  ~u64{0})
+            .value()
+            .size();
+    };
+    EXPECT_EQ(read_bytes(1, 1), 1u);
+    EXPECT_EQ(read_bytes(1, 6), 3u);
+    EXPECT_EQ(read_bytes(1, 7), 3u);
+    EXPECT_EQ(read_bytes(8, 7), 3u);  // e8 e9 e10
+    EXPECT_EQ(read_bytes(0, 2), 1u);  // e0, then e1 would pass the bound
+    // The embedded API reads the same way.
+    auto api = (*db)->read_events(tenant, stream, Offset(99), 1 << 20);
+    ASSERT_TRUE(api.has_value()) << api.status().to_string();
+    ASSERT_EQ(api->size(), total - 99);
+    EXPECT_EQ(api->front().data, testing::bytes_of("e99"));
+    EXPECT_EQ(api->front().position, position_of(start.snapshot, tenant, stream, 99));
 
     // Timing (reported, not asserted): the whole stream in chunks of 64.
     const auto began = std::chrono::steady_clock::now();
     for (u64 from = 0; from < total; from += 64) {
         ASSERT_TRUE(
-            read_and_verify(core, tenant, stream, from, std::min<u64>(64, total - from)).is_ok());
+            read_and_check(core, tenant, stream, from, std::min<u64>(64, total - from)).is_ok());
     }
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - began);
-    std::printf("verified %llu events in chunks of 64: %lld us\n",
+    std::printf("read %llu events in chunks of 64: %lld us\n",
                 static_cast<unsigned long long>(total), static_cast<long long>(took.count()));
 }
 
-class EventVerificationSimTest : public ::testing::Test {
+class StreamReadsSimTest : public ::testing::Test {
 protected:
-    EventVerificationSimTest() : node(11) {
+    StreamReadsSimTest() : node(11) {
         EXPECT_TRUE(node.open().is_ok());
         tenant = node.default_tenant();
         stream = create_stream(node, tenant, "s").value();
@@ -122,11 +164,9 @@ protected:
         total = fill(node, tenant, stream, other, 2).value();
     }
 
-    // The position stored with `offset` of the stream.
+    // The position of the append holding `offset` of the stream.
     Position position_of(u64 offset) {
-        auto events = kernel::reads::read_events(node.engine().snapshot(), tenant, stream,
-                                                 Offset(offset), ~u64{0}, 1);
-        return events.value().at(0).position;
+        return db::position_of(node.engine().snapshot(), tenant, stream, offset);
     }
 
     testing::SimNode node;
@@ -135,15 +175,15 @@ protected:
     u64 total = 0;
 };
 
-TEST_F(EventVerificationSimTest, AllVerifyOnTheSimulatedNode) {
+TEST_F(StreamReadsSimTest, AllReadOnTheSimulatedNode) {
     EXPECT_EQ(total, 202u);
     for (const u64 from : {u64{0}, u64{1}, u64{60}, u64{100}, u64{101}, u64{102}}) {
-        const Status verified = read_and_verify(node, tenant, stream, from, 100);
-        EXPECT_TRUE(verified.is_ok()) << from << ": " << verified.to_string();
+        const Status read = read_and_check(node, tenant, stream, from, 100);
+        EXPECT_TRUE(read.is_ok()) << from << ": " << read.to_string();
     }
 }
 
-TEST_F(EventVerificationSimTest, AnEventThatDiffersFromTheLogIsRefused) {
+TEST_F(StreamReadsSimTest, AnEventThatDiffersFromTheLogIsRefused) {
     // Event 60 (index 59 of the append of 100 at offsets 1..100) differs in the log's record.
     const Position at = position_of(60);
     DoctoredHost host(node, [&](std::vector<LoggedAppend>& logged) {
@@ -151,21 +191,21 @@ TEST_F(EventVerificationSimTest, AnEventThatDiffersFromTheLogIsRefused) {
             if (record.position == at) record.append->events.at(59).push_back('!');
         }
     });
-    for (const u64 from : {u64{1}, u64{51}, u64{55}, u64{60}}) {
-        const Status refused = read_and_verify(host, tenant, stream, from, from == 1 ? 100 : 10);
+    // Any read of that append is refused (its digest covers all its events), naming it.
+    for (const u64 from : {u64{1}, u64{51}, u64{55}, u64{60}, u64{99}}) {
+        const Status refused = read_and_check(host, tenant, stream, from, 1);
         EXPECT_EQ(refused.code(), StatusCode::corruption) << from << ": " << refused.to_string();
-        EXPECT_NE(refused.message().find("offset 60 (log position " + to_string(at) + ")"),
+        EXPECT_NE(refused.message().find("offsets 1..100 (log position " + to_string(at) + ")"),
                   std::string::npos)
             << refused.message();
     }
-    // Chunks without that event pass.
-    EXPECT_TRUE(read_and_verify(host, tenant, stream, 0, 60).is_ok());
-    EXPECT_TRUE(read_and_verify(host, tenant, stream, 61, 100).is_ok());
+    // Reads of the appends around it pass.
+    EXPECT_TRUE(read_and_check(host, tenant, stream, 0, 1).is_ok());
+    EXPECT_TRUE(read_and_check(host, tenant, stream, 101, 101).is_ok());
 }
 
-TEST_F(EventVerificationSimTest, AnAppendOfOtherOffsetsOrAnotherStreamIsRefused) {
-    // The log's append at the chunk's position is one event shorter at the front: every event
-    // is off by one.
+TEST_F(StreamReadsSimTest, AnAppendOfOtherOffsetsOrAnotherStreamIsRefused) {
+    // The log's append at the chunk's position is one event shorter at the front.
     const Position at = position_of(50);
     DoctoredHost shifted(node, [&](std::vector<LoggedAppend>& logged) {
         for (LoggedAppend& record : logged) {
@@ -174,31 +214,38 @@ TEST_F(EventVerificationSimTest, AnAppendOfOtherOffsetsOrAnotherStreamIsRefused)
             }
         }
     });
-    EXPECT_EQ(read_and_verify(shifted, tenant, stream, 50, 3).code(), StatusCode::corruption);
-    // Ending short: the chunk holds more of the append than the log does.
-    EXPECT_EQ(read_and_verify(shifted, tenant, stream, 99, 5).code(), StatusCode::corruption);
+    EXPECT_EQ(read_and_check(shifted, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    EXPECT_EQ(read_and_check(shifted, tenant, stream, 99, 5).code(), StatusCode::corruption);
+    // The same count, other events.
+    DoctoredHost swapped(node, [&](std::vector<LoggedAppend>& logged) {
+        for (LoggedAppend& record : logged) {
+            if (record.position == at)
+                std::swap(record.append->events[0], record.append->events[1]);
+        }
+    });
+    EXPECT_EQ(read_and_check(swapped, tenant, stream, 50, 3).code(), StatusCode::corruption);
 
     DoctoredHost elsewhere(node, [&](std::vector<LoggedAppend>& logged) {
         for (LoggedAppend& record : logged) {
             if (record.position == at) record.append->stream = other;
         }
     });
-    EXPECT_EQ(read_and_verify(elsewhere, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    EXPECT_EQ(read_and_check(elsewhere, tenant, stream, 50, 3).code(), StatusCode::corruption);
     DoctoredHost not_an_append(node, [&](std::vector<LoggedAppend>& logged) {
         for (LoggedAppend& record : logged) {
             if (record.position == at) record.append.reset();
         }
     });
-    EXPECT_EQ(read_and_verify(not_an_append, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    EXPECT_EQ(read_and_check(not_an_append, tenant, stream, 50, 3).code(), StatusCode::corruption);
     DoctoredHost other_tenant(node, [&](std::vector<LoggedAppend>& logged) {
         for (LoggedAppend& record : logged) {
             if (record.position == at) record.tenant = TenantId(tenant.value() + 1);
         }
     });
-    EXPECT_EQ(read_and_verify(other_tenant, tenant, stream, 50, 3).code(), StatusCode::corruption);
+    EXPECT_EQ(read_and_check(other_tenant, tenant, stream, 50, 3).code(), StatusCode::corruption);
 }
 
-TEST_F(EventVerificationSimTest, AChunkOfManyAppendsIsReadInSeveralCalls) {
+TEST_F(StreamReadsSimTest, AChunkOfManyAppendsIsReadInSeveralCalls) {
     // More single-event appends than one host call reads (1024 positions).
     const StreamId many = create_stream(node, tenant, "many").value();
     constexpr u64 kEvents = 1500;
@@ -211,23 +258,23 @@ TEST_F(EventVerificationSimTest, AChunkOfManyAppendsIsReadInSeveralCalls) {
     }
     usize calls = 0;
     DoctoredHost counted(node, [&](std::vector<LoggedAppend>&) { ++calls; });
-    EXPECT_TRUE(read_and_verify(counted, tenant, many, 0, kEvents).is_ok());
+    const auto text = [](u64 offset) { return "m" + std::to_string(offset); };
+    EXPECT_TRUE(read_and_check(counted, tenant, many, 0, kEvents, text).is_ok());
     EXPECT_EQ(calls, 2u);
     // A difference in the second call's records is found.
-    auto events = kernel::reads::read_events(node.engine().snapshot(), tenant, many, Offset(1400),
-                                             ~u64{0}, 1);
-    const Position at = events.value().at(0).position;
+    const Position at = db::position_of(node.engine().snapshot(), tenant, many, 1400);
     DoctoredHost doctored(node, [&](std::vector<LoggedAppend>& logged) {
         for (LoggedAppend& record : logged) {
             if (record.position == at) record.append->events.at(0) = testing::bytes_of("m0");
         }
     });
-    const Status refused = read_and_verify(doctored, tenant, many, 0, kEvents);
+    const Status refused = read_and_check(doctored, tenant, many, 0, kEvents, text);
     EXPECT_EQ(refused.code(), StatusCode::corruption);
-    EXPECT_NE(refused.message().find("offset 1400 "), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("offsets 1400..1400 "), std::string::npos)
+        << refused.message();
 }
 
-TEST_F(EventVerificationSimTest, AHostThatCannotReadItsLogVerifiesNothing) {
+TEST_F(StreamReadsSimTest, AHostThatCannotReadItsLogReadsNoEvents) {
     class NoLog final : public TransactionHost {
     public:
         explicit NoLog(TransactionHost& inner) : inner_(inner) {}
@@ -240,7 +287,7 @@ TEST_F(EventVerificationSimTest, AHostThatCannotReadItsLogVerifiesNothing) {
     private:
         TransactionHost& inner_;
     } host(node);
-    EXPECT_EQ(read_and_verify(host, tenant, stream, 0, 3).code(), StatusCode::unsupported);
+    EXPECT_EQ(read_and_check(host, tenant, stream, 0, 3).code(), StatusCode::unsupported);
 }
 
 }  // namespace
