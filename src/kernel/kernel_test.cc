@@ -334,13 +334,16 @@ TEST(Kernel, OpenRefusesUnknownMetaVersion) {
     auto opened = Kernel::open(*h.store);
     ASSERT_FALSE(opened);
     EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
-    // Version 1 counted every event in the state hash on its own: refused, with the way out.
-    meta[0] = 1;
-    ASSERT_TRUE(h.store->publish(h.kernel->applied(), meta).is_ok());
-    opened = Kernel::open(*h.store);
-    ASSERT_FALSE(opened);
-    EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
-    EXPECT_NE(opened.status().message().find("kmb rebuild"), std::string::npos);
+    // Version 1 counted every event in the state hash on its own, version 2 kept a copy of every
+    // event in the events tree: both refused, with the way out.
+    for (const u8 older : {u8{1}, u8{2}}) {
+        meta[0] = older;
+        ASSERT_TRUE(h.store->publish(h.kernel->applied(), meta).is_ok());
+        opened = Kernel::open(*h.store);
+        ASSERT_FALSE(opened);
+        EXPECT_EQ(opened.status().code(), StatusCode::unsupported);
+        EXPECT_NE(opened.status().message().find("kmb rebuild"), std::string::npos);
+    }
     meta.resize(40);
     meta[0] = kKernelMetaFormatVersion;
     ASSERT_TRUE(h.store->publish(h.kernel->applied(), meta).is_ok());
