@@ -8,7 +8,7 @@
 // "unwritten" and written by publish(), before the store publishes, so every published state
 // (and so every checkpoint) holds them. The state hash is kept exact at every op except for
 // streams, whose entries are brought up to date by sync_stream_hashes() (called by publish()
-// and Kernel::state_hash()): an append batch then costs one hash add per event instead of three.
+// and Kernel::state_hash()): an append then costs one hash add (its append entry) instead of three.
 #pragma once
 
 #include <map>
