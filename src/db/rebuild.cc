@@ -86,6 +86,12 @@ Result<RebuildReport> rebuild_store(const RebuildOptions& options) {
         if (read) {
             old = *read;
             report.old_applied = old->applied;
+        } else if (read.error().code() == StatusCode::unsupported) {
+            // A store of an older layout (kernel meta version) has nothing comparable: its
+            // hash was computed another way. Replacing it is what the rebuild is for.
+            report.old_store_problem =
+                "it is of an older layout than this build's, which the rebuilt store replaces: " +
+                read.error().message();
         } else {
             report.old_store_problem = read.error().to_string();
         }
