@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 
 #include "db/database_core.h"
@@ -152,6 +153,44 @@ TEST(StreamReads, EveryChunkOfADatabasesStreamReads) {
         std::chrono::steady_clock::now() - began);
     std::printf("read %llu events in chunks of 64: %lld us\n",
                 static_cast<unsigned long long>(total), static_cast<long long>(took.count()));
+}
+
+// Events are written once, to the log: the store keeps a small record per append, so its file
+// stays far below the events' size after a checkpoint (it grew past them when it copied every
+// event), and the events still read back after a reopen.
+TEST(StreamReads, EventsAreKeptOnceInTheLogNotCopiedIntoTheStore) {
+    testing::TempDatabaseDirs dirs("kmb-events-once");
+    constexpr u64 kAppends = 64;
+    constexpr u64 kEventsPerAppend = 16;
+    constexpr usize kEventBytes = 1024;  // 1 MiB of events in all
+    {
+        auto db = Database::open(dirs.data, dirs.options());
+        ASSERT_TRUE(db.has_value()) << db.status().to_string();
+        const TenantId tenant = *(*db)->tenant("default");
+        const StreamId stream = create_stream((*db)->core(), tenant, "big").value();
+        for (u64 a = 0; a < kAppends; ++a) {
+            std::vector<std::vector<unsigned char>> events;
+            for (u64 e = 0; e < kEventsPerAppend; ++e) {
+                events.emplace_back(kEventBytes, static_cast<unsigned char>('a' + (a + e) % 26));
+            }
+            ASSERT_TRUE((*db)->append(tenant, stream, std::move(events)).has_value());
+        }
+        ASSERT_TRUE((*db)->close().is_ok());  // checkpoints the store
+    }
+    const auto store_bytes = std::filesystem::file_size(dirs.data + "/store/pages.kbs");
+    const u64 event_bytes = kAppends * kEventsPerAppend * kEventBytes;
+    EXPECT_LT(store_bytes, event_bytes / 4)
+        << "store file " << store_bytes << " bytes for " << event_bytes << " bytes of events";
+    auto db = Database::open(dirs.data, dirs.options());
+    ASSERT_TRUE(db.has_value()) << db.status().to_string();
+    const TenantId tenant = *(*db)->tenant("default");
+    const StreamId stream = (*db)->find_stream(tenant, "big")->id;
+    auto events = (*db)->read_events(tenant, stream, Offset(kAppends * kEventsPerAppend - 3));
+    ASSERT_TRUE(events.has_value()) << events.status().to_string();
+    ASSERT_EQ(events->size(), 3u);
+    EXPECT_EQ(events->back().data,
+              std::vector<unsigned char>(
+                  kEventBytes, static_cast<unsigned char>('a' + (kAppends - 1 + 15) % 26)));
 }
 
 class StreamReadsSimTest : public ::testing::Test {
