@@ -324,21 +324,15 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
         return bind_call(name, std::move(args), position);
     }
     if (const auto* distinct = expr.as<ast::DistinctFrom>()) {
-        std::vector<BoundExpr> items;
-        items.push_back(KB_SQL_TRY(bind_node(*distinct->left, std::nullopt)));
-        items.push_back(KB_SQL_TRY(bind_node(*distinct->right, std::nullopt)));
-        Type common;
-        items = KB_SQL_TRY(to_common_type(std::move(items), "IS DISTINCT FROM", &common));
-        bool immutable = true;
-        BoundExpr equal = KB_SQL_TRY(bind_call(
-            "=", {BoundExpr::column_of(0, common, "a"), BoundExpr::column_of(1, common, "b")},
-            position, /*fold=*/true, &immutable));
+        // As PostgreSQL: the = operator of the two operands decides (so char(n) against text
+        // compares as text, trailing spaces and all, as = does).
+        EqualityPair pair = KB_SQL_TRY(bind_equality(*distinct->left, *distinct->right, position));
         // Not strict: NULL and NULL are not distinct, NULL and a value are.
-        BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(items), position);
+        BoundExpr call = node_of(BoundKind::call, kBoolean, std::move(pair.operands), position);
         call.strict = false;
         call.name = distinct->negated ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM";
         const bool negated = distinct->negated;
-        call.impl = [equal = std::move(equal), negated](
+        call.impl = [equal = std::move(pair.equal), negated](
                         std::span<const Value> values,
                         const EvalContext& context) -> SqlResult<Value> {
             bool same;
@@ -350,41 +344,24 @@ SqlResult<BoundExpr> ExprBinder::bind_node(const ast::Expr& expr,
             }
             return Value::boolean(negated ? same : !same);
         };
-        return folded(std::move(call), immutable);
+        return folded(std::move(call), pair.immutable);
     }
     if (const auto* nullif = expr.as<ast::NullIf>()) {
-        // As PostgreSQL: the = operator is resolved for the two operands (coercing them as
-        // it needs), and the result has the first operand's type after that coercion
-        // (NULLIF(real, double precision) is real: real = double precision exists).
-        BoundExpr left = KB_SQL_TRY(bind_node(*nullif->left, std::nullopt));
-        BoundExpr right = KB_SQL_TRY(bind_node(
-            *nullif->right, left.type.unknown ? std::nullopt : std::optional<Type>(left.type)));
-        if (left.type.unknown && !right.type.unknown && left.kind == BoundKind::parameter) {
-            left = KB_SQL_TRY(coerce(std::move(left), right.type, CoercionContext::implicit));
-        }
-        std::vector<BoundExpr> operands;
-        operands.push_back(std::move(left));
-        operands.push_back(std::move(right));
-        bool immutable = true;
-        BoundExpr compared =
-            KB_SQL_TRY(bind_call("=", std::move(operands), position, /*fold=*/false, &immutable));
-        KB_ASSERT(compared.kind == BoundKind::call && compared.args.size() == 2);
-        std::vector<BoundExpr> items = std::move(compared.args);
-        const Type result = items[0].type;
-        compared.args.clear();
-        compared.args.push_back(BoundExpr::column_of(0, items[0].type, "a"));
-        compared.args.push_back(BoundExpr::column_of(1, items[1].type, "b"));
-        BoundExpr equal = std::move(compared);
-        BoundExpr call = node_of(BoundKind::call, result, std::move(items), position);
+        // As PostgreSQL: the result has the first operand's type after the = operator's
+        // coercion (NULLIF(real, double precision) is real: real = double precision exists).
+        EqualityPair pair = KB_SQL_TRY(bind_equality(*nullif->left, *nullif->right, position));
+        const Type result = pair.operands[0].type;
+        BoundExpr call = node_of(BoundKind::call, result, std::move(pair.operands), position);
         call.strict = false;
         call.name = "nullif";
-        call.impl = [equal = std::move(equal)](std::span<const Value> values,
-                                               const EvalContext& context) -> SqlResult<Value> {
+        call.impl = [equal = std::move(pair.equal)](
+                        std::span<const Value> values,
+                        const EvalContext& context) -> SqlResult<Value> {
             if (values[0].is_null() || values[1].is_null()) return values[0];
             Value same = KB_SQL_TRY(evaluate(equal, values, context));
             return same.as_bool() ? Value::null() : values[0];
         };
-        return folded(std::move(call), immutable);
+        return folded(std::move(call), pair.immutable);
     }
     if (const auto* test = expr.as<ast::BooleanTest>()) {
         std::vector<BoundExpr> args;
@@ -724,6 +701,30 @@ SqlResult<BoundExpr> ExprBinder::bind_order_key(const ast::FuncCall& call,
             KB_SQL_TRY(coerce(std::move(key), Type::of(SqlType::text), CoercionContext::implicit));
     }
     return key;
+}
+
+SqlResult<ExprBinder::EqualityPair> ExprBinder::bind_equality(const ast::Expr& left_expr,
+                                                              const ast::Expr& right_expr,
+                                                              int position) {
+    BoundExpr left = KB_SQL_TRY(bind_node(left_expr, std::nullopt));
+    BoundExpr right = KB_SQL_TRY(
+        bind_node(right_expr, left.type.unknown ? std::nullopt : std::optional<Type>(left.type)));
+    if (left.type.unknown && !right.type.unknown && left.kind == BoundKind::parameter) {
+        left = KB_SQL_TRY(coerce(std::move(left), right.type, CoercionContext::implicit));
+    }
+    std::vector<BoundExpr> operands;
+    operands.push_back(std::move(left));
+    operands.push_back(std::move(right));
+    EqualityPair pair;
+    BoundExpr compared =
+        KB_SQL_TRY(bind_call("=", std::move(operands), position, /*fold=*/false, &pair.immutable));
+    KB_ASSERT(compared.kind == BoundKind::call && compared.args.size() == 2);
+    pair.operands = std::move(compared.args);
+    compared.args.clear();
+    compared.args.push_back(BoundExpr::column_of(0, pair.operands[0].type, "a"));
+    compared.args.push_back(BoundExpr::column_of(1, pair.operands[1].type, "b"));
+    pair.equal = std::move(compared);
+    return pair;
 }
 
 SqlResult<BoundExpr> ExprBinder::bind_case(const ast::Case& node, int position) {

@@ -104,6 +104,17 @@ private:
     SqlResult<BoundExpr> bind_aggregate(const ast::FuncCall& call, int position);
     SqlResult<BoundExpr> bind_order_key(const ast::FuncCall& call, const ast::OrderItem& item);
     SqlResult<BoundExpr> bind_case(const ast::Case& node, int position);
+    // The = operator resolved for two operands as PostgreSQL resolves it for NULLIF and IS
+    // [NOT] DISTINCT FROM (on the operands' own types, coercing them as it needs, an untyped
+    // side taking the other's type): the operands after that coercion, and the comparison over
+    // column references 0 and 1 of their types, to evaluate on their values.
+    struct EqualityPair {
+        std::vector<BoundExpr> operands;
+        BoundExpr equal;
+        bool immutable = true;
+    };
+    SqlResult<EqualityPair> bind_equality(const ast::Expr& left, const ast::Expr& right,
+                                          int position);
     SqlResult<BoundExpr> bind_list_to_common(std::vector<BoundExpr> items, std::string_view what,
                                              BoundKind kind, int position);
     SqlResult<std::vector<BoundExpr>> to_common_type(std::vector<BoundExpr> items,
