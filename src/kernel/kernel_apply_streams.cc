@@ -65,7 +65,7 @@ Result<ApplyResult> apply_append(KernelState& state, TenantCatalog& tenant, cons
         append.count = op.events.size();
         for (const Bytes& event : op.events) append.bytes += event.size();
         append.digest = trees::events_digest(op.events);
-        const auto key = trees::event_key(op.stream, first);
+        const auto key = trees::append_key(op.stream, first);
         const auto value = trees::append_value(append);
         KB_TRY(state.store.put(trees::events(tenant_id), key, value));
         state.hash.add(append_entry(tenant_id, op.stream, first, append));

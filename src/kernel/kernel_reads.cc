@@ -72,7 +72,7 @@ Result<std::vector<AppendRun>> append_runs(const store::Snapshot& snapshot, Tena
     const store::TreeId tree = trees::events(tenant);
     if (max_count == 0 || !KB_TRY(snapshot.has_tree(tree))) return runs;
     const auto prefix = trees::stream_key(stream);
-    const auto from_key = trees::event_key(stream, from);
+    const auto from_key = trees::append_key(stream, from);
     const auto take = [&](store::Cursor& cursor) -> Result<AppendRun> {
         const ByteSpan key = cursor.key();
         if (key.size() != 16) {

@@ -23,10 +23,10 @@ u64 load_be64(const u8* bytes) {
     return value;
 }
 
-std::array<u8, 16> event_key(StreamId stream, Offset offset) {
+std::array<u8, 16> append_key(StreamId stream, Offset first) {
     std::array<u8, 16> key;
     const auto high = be64(stream.value());
-    const auto low = be64(offset.value());
+    const auto low = be64(first.value());
     std::copy(high.begin(), high.end(), key.begin());
     std::copy(low.begin(), low.end(), key.begin() + 8);
     return key;

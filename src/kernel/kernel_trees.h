@@ -72,9 +72,10 @@ inline std::array<u8, 8> tenant_key(TenantId tenant) { return be64(tenant.value(
 inline std::array<u8, 8> stream_key(StreamId stream) { return be64(stream.value()); }
 inline std::array<u8, 8> timestamp_key(Timestamp timestamp) { return be64(timestamp.value()); }
 inline std::array<u8, 8> role_key(PrincipalId principal) { return be64(principal.value()); }
-std::array<u8, 16> event_key(StreamId stream, Offset offset);
+// The events tree's key of the append that starts at offset `first` of `stream`.
+std::array<u8, 16> append_key(StreamId stream, Offset first);
 
-// One append op as the events tree holds it, under the key event_key(stream, its first offset).
+// One append op as the events tree holds it, under append_key(stream, its first offset).
 // The events are not copied into the store: they are in the log's record at `position`, and
 // readers take them from there through the log's verified read path (db/stream_reads.h),
 // checked against `count` and `digest`. So the store costs one small entry per append, not a
