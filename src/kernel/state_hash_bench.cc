@@ -1,9 +1,14 @@
 // State hash cost per entry: what apply pays per row version (an insert is one add, an update
 // one remove and two adds). StateHashAdd/<entry bytes> against a plain BLAKE3 of the same
-// entry shows what the 2 KiB LtHash expansion costs over a 32-byte digest.
+// entry shows what the 2 KiB LtHash expansion costs over a 32-byte digest. EventsDigest/<events>
+// is what an append's apply adds besides its one entry: the digest of its events (100 bytes
+// each) that the events tree records (kernel_trees.h).
 #include <benchmark/benchmark.h>
 
+#include <vector>
+
 #include "crypto/blake3.h"
+#include "kernel/kernel_trees.h"
 #include "kernel/state_hash.h"
 
 namespace kb::kernel {
@@ -45,6 +50,13 @@ void BM_StateHashDigest(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_StateHashDigest);
+
+void BM_EventsDigest(benchmark::State& state) {
+    const std::vector<Bytes> events(static_cast<usize>(state.range(0)), entry_of(100));
+    for (auto _ : state) benchmark::DoNotOptimize(trees::events_digest(events));
+    state.SetItemsProcessed(static_cast<i64>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_EventsDigest)->Arg(1)->Arg(100);
 
 }  // namespace
 }  // namespace kb::kernel
